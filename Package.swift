@@ -1,0 +1,60 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let strictness: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "strata",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "strata", targets: ["strata"]),
+        .library(name: "StrataCore", targets: ["StrataCore"]),
+        .library(name: "StrataStore", targets: ["StrataStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Pure domain logic: calendar and bucket math, counters, CSV encoding. No I/O.
+        .target(name: "StrataCore", swiftSettings: strictness),
+        // strata.toml: a small TOML reader that keeps line numbers, and the typed config.
+        .target(name: "StrataConfig", dependencies: ["StrataCore"], swiftSettings: strictness),
+        // The tiered SQLite store: minute tier, roll-ups, retention, export, backup.
+        .target(
+            name: "StrataStore",
+            dependencies: ["StrataCore", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictness),
+        // CSV / gzip import: streaming reader, time parsing, row mapping.
+        .target(
+            name: "StrataImport",
+            dependencies: ["StrataCore", "StrataStore", "CZlib"],
+            swiftSettings: strictness),
+        .executableTarget(
+            name: "strata",
+            dependencies: [
+                "StrataCore", "StrataConfig", "StrataStore", "StrataImport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictness),
+        .executableTarget(
+            name: "strata-bench",
+            dependencies: ["StrataCore", "StrataStore", "CSQLite"],
+            swiftSettings: strictness),
+        .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore"], swiftSettings: strictness),
+        .testTarget(name: "StrataConfigTests", dependencies: ["StrataConfig"], swiftSettings: strictness),
+        .testTarget(
+            name: "StrataStoreTests",
+            dependencies: ["StrataStore", "StrataImport", "StrataCore", "CSQLite"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictness),
+        .testTarget(
+            name: "StrataCLITests",
+            dependencies: ["StrataCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictness),
+    ]
+)

@@ -1,0 +1,245 @@
+import Foundation
+import StrataCore
+
+extension StrataConfig {
+    /// Reads and checks a config file.
+    public static func load(path: String) throws(ConfigError) -> StrataConfig {
+        let abs = absolutePath(path, relativeTo: FileManager.default.currentDirectoryPath)
+        guard let data = FileManager.default.contents(atPath: abs) else {
+            throw ConfigError(file: abs, line: nil, key: "", message: "cannot read the file (does it exist, and may strata read it?)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: abs, line: nil, key: "", message: "the file is not UTF-8 text")
+        }
+        return try parse(text, file: abs)
+    }
+
+    /// Checks config text; relative paths resolve from the folder of `file`.
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> StrataConfig {
+        let root: TOMLTable
+        do {
+            root = try TOMLParser.parse(text)
+        } catch {
+            throw ConfigError(file: file, line: error.line, key: "", message: "syntax error: \(error.message)")
+        }
+        var r = Reader(file: file, folder: (file as NSString).deletingLastPathComponent)
+        return try r.config(root)
+    }
+
+    static func absolutePath(_ p: String, relativeTo folder: String) -> String {
+        let expanded = (p as NSString).expandingTildeInPath
+        if expanded.hasPrefix("/") { return (expanded as NSString).standardizingPath }
+        return ((folder as NSString).appendingPathComponent(expanded) as NSString).standardizingPath
+    }
+}
+
+/// Typed access to the TOML tree, with errors that name the key and line.
+struct Reader {
+    let file: String
+    let folder: String
+
+    func error(_ key: String, _ line: Int?, _ msg: String) -> ConfigError {
+        ConfigError(file: file, line: line, key: key, message: msg)
+    }
+
+    func table(_ t: TOMLTable, _ key: String, path: String) throws(ConfigError) -> TOMLTable? {
+        guard let n = t[key] else { return nil }
+        guard case .table(let sub) = n.value else { throw error(path, n.line, "expected a table ([\(path)]), found \(n.typeName)") }
+        return sub
+    }
+
+    func string(_ t: TOMLTable, _ key: String, path: String, required: Bool = false, tableLine: Int? = nil) throws(ConfigError) -> String? {
+        guard let n = t[key] else {
+            if required { throw error(path, tableLine ?? t.line, "missing; expected a string") }
+            return nil
+        }
+        guard case .string(let s) = n.value else { throw error(path, n.line, "expected a string, found \(n.typeName)") }
+        return s
+    }
+
+    func number(_ t: TOMLTable, _ key: String, path: String) throws(ConfigError) -> Double? {
+        guard let n = t[key] else { return nil }
+        switch n.value {
+        case .integer(let v): return Double(v)
+        case .float(let v): return v
+        default: throw error(path, n.line, "expected a number, found \(n.typeName)")
+        }
+    }
+
+    func bool(_ t: TOMLTable, _ key: String, path: String) throws(ConfigError) -> Bool? {
+        guard let n = t[key] else { return nil }
+        guard case .bool(let b) = n.value else { throw error(path, n.line, "expected true or false, found \(n.typeName)") }
+        return b
+    }
+
+    func span(_ t: TOMLTable, _ key: String, path: String, allowForever: Bool) throws(ConfigError) -> Span? {
+        guard let s = try string(t, key, path: path) else { return nil }
+        let line = t[key]?.line
+        do {
+            let span = try Span(parsing: s)
+            if span.seconds == nil && !allowForever { throw error(path, line, "expected a duration like \"1 min\", found \"forever\"") }
+            if span.seconds == 0 { throw error(path, line, "must be longer than zero") }
+            return span
+        } catch let e as ConfigError {
+            throw e
+        } catch {
+            throw self.error(path, line, "expected a duration like \"1 min\", \"400 days\", \"10 years\"\(allowForever ? " or \"forever\"" : ""), found \"\(s)\"")
+        }
+    }
+
+    func checkKeys(_ t: TOMLTable, allowed: Set<String>, path: String) throws(ConfigError) {
+        for k in t.keys where !allowed.contains(k) {
+            let known = allowed.sorted().joined(separator: ", ")
+            throw error(path.isEmpty ? k : "\(path).\(k)", t[k]?.line, "unknown key; expected one of: \(known)")
+        }
+    }
+
+    mutating func config(_ root: TOMLTable) throws(ConfigError) -> StrataConfig {
+        // Sections owned by other parts of Strata are accepted here and checked by their owners.
+        let later: Set<String> = ["ftp", "smtp", "reports", "tariffs", "profiles_dir", "web", "share", "sampler"]
+        try checkKeys(root, allowed: Set(["site", "storage", "retention", "devices", "archive"]).union(later), path: "")
+
+        guard let siteT = try table(root, "site", path: "site") else {
+            throw error("site", nil, "missing [site] section with name and timezone")
+        }
+        try checkKeys(siteT, allowed: ["name", "timezone"], path: "site")
+        let name = try string(siteT, "name", path: "site.name", required: true) ?? ""
+        let tzName = try string(siteT, "timezone", path: "site.timezone", required: true) ?? ""
+        guard let zone = ZoneRules(identifier: tzName), tzName.contains("/") || tzName == "UTC" else {
+            throw error("site.timezone", siteT["timezone"]?.line, "unknown time zone \"\(tzName)\"; expected an IANA name like \"Europe/Paris\"")
+        }
+        let site = StrataConfig.Site(name: name, timezone: tzName, zone: zone)
+
+        guard let storT = try table(root, "storage", path: "storage") else {
+            throw error("storage", nil, "missing [storage] section with path")
+        }
+        try checkKeys(storT, allowed: ["path", "budget"], path: "storage")
+        let spath = try string(storT, "path", path: "storage.path", required: true) ?? ""
+        var budget: ByteSize?
+        if let b = try string(storT, "budget", path: "storage.budget") {
+            guard let bs = ByteSize(parsing: b), bs.bytes > 0 else {
+                throw error("storage.budget", storT["budget"]?.line, "expected a size like \"2 GB\" or \"500 MB\", found \"\(b)\"")
+            }
+            budget = bs
+        }
+        let storage = StrataConfig.Storage(path: StrataConfig.absolutePath(spath, relativeTo: folder), budget: budget)
+
+        var retention = StrataConfig.defaultRetention
+        if let retT = try table(root, "retention", path: "retention") {
+            try checkKeys(retT, allowed: Set(Tier.allCases.map(\.name)), path: "retention")
+            for tier in Tier.allCases {
+                if let s = try span(retT, tier.name, path: "retention.\(tier.name)", allowForever: true) {
+                    retention[tier] = s
+                }
+            }
+        }
+
+        var archive = StrataConfig.Archive(path: StrataConfig.absolutePath("archive", relativeTo: folder), dialects: [.excelEU, .iso], prune: false)
+        if let aT = try table(root, "archive", path: "archive") {
+            try checkKeys(aT, allowed: ["path", "dialects", "prune"], path: "archive")
+            if let p = try string(aT, "path", path: "archive.path") { archive.path = StrataConfig.absolutePath(p, relativeTo: folder) }
+            if let n = aT["dialects"] {
+                guard case .array(let items) = n.value else { throw error("archive.dialects", n.line, "expected an array like [\"excel-eu\", \"iso\"]") }
+                var ds: [CSVDialect] = []
+                for it in items {
+                    guard case .string(let s) = it.value, let d = CSVDialect(rawValue: s) else {
+                        throw error("archive.dialects", it.line, "expected \"excel-eu\", \"excel-us\" or \"iso\"")
+                    }
+                    ds.append(d)
+                }
+                archive.dialects = ds
+            }
+            if let p = try bool(aT, "prune", path: "archive.prune") { archive.prune = p }
+        }
+
+        var devices: [StrataConfig.Device] = []
+        if let dn = root["devices"] {
+            guard case .array(let items) = dn.value else { throw error("devices", dn.line, "expected [[devices]] tables") }
+            for (di, item) in items.enumerated() {
+                guard case .table(let dT) = item.value else { throw error("devices[\(di)]", item.line, "expected a table") }
+                devices.append(try device(dT, index: di, existing: devices))
+            }
+        }
+        return StrataConfig(file: file, site: site, storage: storage, retention: retention, archive: archive, devices: devices)
+    }
+
+    static let driverKeys: Set<String> = ["host", "port", "unit_id", "profile", "poll", "serial", "baud", "parity", "stop_bits", "data_bits", "timeout", "retries"]
+
+    func device(_ t: TOMLTable, index di: Int, existing: [StrataConfig.Device]) throws(ConfigError) -> StrataConfig.Device {
+        let p = "devices[\(di)]"
+        try checkKeys(t, allowed: Set(["id", "name", "driver", "channels"]).union(Self.driverKeys), path: p)
+        let id = try string(t, "id", path: "\(p).id", required: true, tableLine: t.line) ?? ""
+        try checkIdentifier(id, key: "\(p).id", line: t["id"]?.line)
+        if let other = existing.first(where: { $0.id == id }) {
+            throw error("\(p).id", t["id"]?.line, "device id \"\(id)\" is used twice (also by \(other.name))")
+        }
+        let name = try string(t, "name", path: "\(p).name") ?? id
+        let driver = try string(t, "driver", path: "\(p).driver") ?? "none"
+        let drivers = ["none", "simulated", "modbus-tcp", "modbus-rtu"]
+        guard drivers.contains(driver) else {
+            throw error("\(p).driver", t["driver"]?.line, "unknown driver \"\(driver)\"; expected one of \(drivers.map { "\"\($0)\"" }.joined(separator: ", "))")
+        }
+        var channels: [ChannelSpec] = []
+        if let cn = t["channels"] {
+            guard case .array(let items) = cn.value else { throw error("\(p).channels", cn.line, "expected [[devices.channels]] tables") }
+            for (ci, item) in items.enumerated() {
+                guard case .table(let cT) = item.value else { throw error("\(p).channels[\(ci)]", item.line, "expected a table") }
+                let ch = try channel(cT, device: id, path: "\(p).channels[\(ci)]")
+                if channels.contains(where: { $0.id == ch.id }) {
+                    throw error("\(p).channels[\(ci)].id", cT["id"]?.line, "channel id \"\(ch.id)\" is used twice in device \"\(id)\"")
+                }
+                channels.append(ch)
+            }
+        }
+        if channels.isEmpty && driver == "none" {
+            throw error("\(p).channels", t.line, "device \"\(id)\" has no channels; add [[devices.channels]] entries")
+        }
+        return StrataConfig.Device(id: id, name: name, driver: driver, channels: channels)
+    }
+
+    func checkIdentifier(_ id: String, key: String, line: Int?) throws(ConfigError) {
+        let ok = !id.isEmpty && id.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F || c == 0x2D || c == 0x2E
+        } && !id.hasPrefix(".") && !id.hasPrefix("_")
+        guard ok else {
+            throw error(key, line, "\"\(id)\" is not a usable id; use letters, digits, '-', '_' and '.' (it becomes a folder and a column name)")
+        }
+    }
+
+    func channel(_ t: TOMLTable, device: String, path p: String) throws(ConfigError) -> ChannelSpec {
+        try checkKeys(t, allowed: ["id", "name", "unit", "kind", "resolution", "interval", "rollover", "max_rate"], path: p)
+        let id = try string(t, "id", path: "\(p).id", required: true, tableLine: t.line) ?? ""
+        try checkIdentifier(id, key: "\(p).id", line: t["id"]?.line)
+        let name = try string(t, "name", path: "\(p).name")
+        let unit = try string(t, "unit", path: "\(p).unit", required: true, tableLine: t.line) ?? ""
+        let kindS = try string(t, "kind", path: "\(p).kind", required: true, tableLine: t.line) ?? ""
+        guard let kind = ChannelKind(rawValue: kindS) else {
+            throw error("\(p).kind", t["kind"]?.line, "expected \"counter\" or \"gauge\", found \"\(kindS)\"")
+        }
+        var resolution: Resolution?
+        if let r = try number(t, "resolution", path: "\(p).resolution") {
+            guard let res = Resolution(r) else {
+                throw error("\(p).resolution", t["resolution"]?.line, "expected a power of ten like 0.001, 0.1, 1 or 10, found \(r)")
+            }
+            resolution = res
+        }
+        var interval = 60
+        if let s = try span(t, "interval", path: "\(p).interval", allowForever: false), let secs = s.seconds {
+            guard secs >= 60, secs % 60 == 0 else {
+                throw error("\(p).interval", t["interval"]?.line, "expected whole minutes (\"1 min\", \"15 min\"): the minute is the store's finest step")
+            }
+            interval = Int(secs)
+        }
+        let rollover = try number(t, "rollover", path: "\(p).rollover")
+        let maxRate = try number(t, "max_rate", path: "\(p).max_rate")
+        if kind == .gauge {
+            for k in ["rollover", "max_rate"] where t[k] != nil {
+                throw error("\(p).\(k)", t[k]?.line, "only counters have \(k); this channel is a gauge")
+            }
+        }
+        if let r = rollover, r <= 0 { throw error("\(p).rollover", t["rollover"]?.line, "must be greater than zero") }
+        if let m = maxRate, m <= 0 { throw error("\(p).max_rate", t["max_rate"]?.line, "must be greater than zero") }
+        return ChannelSpec(device: device, id: id, name: name, unit: unit, kind: kind, resolution: resolution,
+                           interval: interval, rollover: rollover, maxRate: maxRate)
+    }
+}

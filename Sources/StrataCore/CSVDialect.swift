@@ -1,0 +1,121 @@
+/// How a CSV file is spelled for its reader.
+///
+/// `iso` is for scripts (RFC 4180, comma, dot, ISO 8601 UTC column). The Excel dialects are
+/// for spreadsheets: a BOM so accents survive, the offset as text (`UTC+01:00`) because a bare
+/// `-08:00` becomes a negative time that Excel shows as ####.
+public enum CSVDialect: String, CaseIterable, Sendable {
+    case iso
+    case excelEU = "excel-eu"
+    case excelUS = "excel-us"
+
+    public var separator: UInt8 {
+        switch self {
+        case .excelEU: UInt8(ascii: ";")
+        case .iso, .excelUS: UInt8(ascii: ",")
+        }
+    }
+
+    public var decimalSeparator: Character { self == .excelEU ? "," : "." }
+    public var byteOrderMark: Bool { self != .iso }
+    public var hasUTCColumn: Bool { self == .iso }
+
+    public func offsetText(_ seconds: Int) -> String {
+        self == .iso ? formatOffset(seconds) : "UTC" + formatOffset(seconds)
+    }
+}
+
+/// Builds CSV bytes row by row into one buffer: no per-field allocations on the hot path.
+public struct CSVWriter: Sendable {
+    public let dialect: CSVDialect
+    public private(set) var bytes: [UInt8] = []
+    private var fieldInRow = false
+
+    public init(dialect: CSVDialect, reserve: Int = 1 << 16) {
+        self.dialect = dialect
+        bytes.reserveCapacity(reserve)
+    }
+
+    public mutating func writeBOM() {
+        if dialect.byteOrderMark { bytes.append(contentsOf: [0xEF, 0xBB, 0xBF]) }
+    }
+
+    /// A text field, quoted only when it has to be (RFC 4180).
+    public mutating func field(_ text: String) {
+        separatorIfNeeded()
+        var needsQuotes = false
+        for b in text.utf8 where b == dialect.separator || b == UInt8(ascii: "\"") || b == 10 || b == 13 {
+            needsQuotes = true
+            break
+        }
+        if needsQuotes {
+            bytes.append(UInt8(ascii: "\""))
+            for b in text.utf8 {
+                if b == UInt8(ascii: "\"") { bytes.append(b) }
+                bytes.append(b)
+            }
+            bytes.append(UInt8(ascii: "\""))
+        } else {
+            bytes.append(contentsOf: text.utf8)
+        }
+    }
+
+    /// A number given as steps at `decimals` places, in the dialect's decimal separator.
+    public mutating func number(steps: Int64, decimals: Int) {
+        separatorIfNeeded()
+        appendDecimal(steps: steps, decimals: decimals)
+    }
+
+    public mutating func number(_ value: Double?, _ resolution: Resolution) {
+        guard let v = value, v.isFinite else { return empty() }
+        number(steps: resolution.steps(v), decimals: resolution.decimals)
+    }
+
+    public mutating func empty() { separatorIfNeeded() }
+
+    public mutating func endRow() {
+        bytes.append(13)
+        bytes.append(10)
+        fieldInRow = false
+    }
+
+    public mutating func removeAll(keepingCapacity: Bool = true) {
+        bytes.removeAll(keepingCapacity: keepingCapacity)
+        fieldInRow = false
+    }
+
+    @inline(__always) private mutating func separatorIfNeeded() {
+        if fieldInRow { bytes.append(dialect.separator) }
+        fieldInRow = true
+    }
+
+    private mutating func appendDecimal(steps: Int64, decimals: Int) {
+        if steps < 0 { bytes.append(UInt8(ascii: "-")) }
+        var mag = steps.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { buf in
+            repeat {
+                buf[n] = UInt8(ascii: "0") + UInt8(mag % 10)
+                mag /= 10
+                n += 1
+            } while mag > 0
+            let places = Swift.max(decimals, 0)
+            while n <= places {
+                buf[n] = UInt8(ascii: "0")
+                n += 1
+            }
+            for i in stride(from: n - 1, through: 0, by: -1) {
+                if i == places - 1 && places > 0 {
+                    bytes.append(dialect.decimalSeparator == "," ? UInt8(ascii: ",") : UInt8(ascii: "."))
+                }
+                bytes.append(buf[i])
+            }
+        }
+        if decimals < 0 && steps != 0 {
+            for _ in 0..<(-decimals) { bytes.append(UInt8(ascii: "0")) }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import CSQLite
+import Foundation
+
+/// A thin, typed door to one SQLite connection. Not thread-safe: one owner at a time.
+final class Database {
+    let handle: OpaquePointer
+    let path: String
+
+    init(path: String, readOnly: Bool = false) throws(StoreError) {
+        var h: OpaquePointer?
+        let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        let rc = sqlite3_open_v2(path, &h, flags | SQLITE_OPEN_NOMUTEX, nil)
+        guard rc == SQLITE_OK, let handle = h else {
+            let msg = h.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close(h)
+            throw .cannotOpen(path: path, reason: msg)
+        }
+        self.handle = handle
+        self.path = path
+        sqlite3_busy_timeout(handle, 10_000)
+        sqlite3_extended_result_codes(handle, 1)
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    func error(_ rc: Int32, _ sql: String) -> StoreError {
+        let msg = String(cString: sqlite3_errmsg(handle))
+        switch rc & 0xFF {
+        case SQLITE_FULL: return .diskFull(path: path)
+        case SQLITE_BUSY, SQLITE_LOCKED: return .busy(path: path)
+        case SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_PERM: return .cannotWrite(path: path, reason: msg)
+        case SQLITE_CORRUPT, SQLITE_NOTADB: return .corrupt(path: path, reason: msg)
+        default: return .sqlite(code: rc, message: msg, sql: sql)
+        }
+    }
+
+    func exec(_ sql: String) throws(StoreError) {
+        let rc = sqlite3_exec(handle, sql, nil, nil, nil)
+        guard rc == SQLITE_OK else { throw error(rc, sql) }
+    }
+
+    func prepare(_ sql: String) throws(StoreError) -> Statement {
+        var s: OpaquePointer?
+        let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &s, nil)
+        guard rc == SQLITE_OK, let stmt = s else { throw error(rc, sql) }
+        return Statement(db: self, stmt: stmt, sql: sql)
+    }
+
+    /// Runs `body` in one IMMEDIATE transaction: all of it is committed, or none.
+    func transaction<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
+        try exec("BEGIN IMMEDIATE")
+        do {
+            let r = try body()
+            try exec("COMMIT")
+            return r
+        } catch {
+            try? exec("ROLLBACK")
+            throw error
+        }
+    }
+
+    var changes: Int { Int(sqlite3_changes(handle)) }
+
+    func scalarInt(_ sql: String, _ args: [SQLValue] = []) throws(StoreError) -> Int64? {
+        let st = try prepare(sql)
+        try st.bind(args)
+        guard try st.step() else { return nil }
+        return st.optionalInt(0)
+    }
+}
+
+enum SQLValue {
+    case int(Int64)
+    case double(Double)
+    case text(String)
+    case null
+}
+
+/// A prepared statement, reset and re-bound for each use.
+final class Statement {
+    let db: Database
+    let stmt: OpaquePointer
+    let sql: String
+
+    init(db: Database, stmt: OpaquePointer, sql: String) {
+        self.db = db
+        self.stmt = stmt
+        self.sql = sql
+    }
+
+    deinit { sqlite3_finalize(stmt) }
+
+    func reset() {
+        sqlite3_reset(stmt)
+        sqlite3_clear_bindings(stmt)
+    }
+
+    @inline(__always) func bind(_ i: Int32, _ v: Int64) { sqlite3_bind_int64(stmt, i, v) }
+    @inline(__always) func bind(_ i: Int32, _ v: Double) { sqlite3_bind_double(stmt, i, v) }
+    @inline(__always) func bindNull(_ i: Int32) { sqlite3_bind_null(stmt, i) }
+    @inline(__always) func bind(_ i: Int32, _ v: Int64?) {
+        if let v { sqlite3_bind_int64(stmt, i, v) } else { sqlite3_bind_null(stmt, i) }
+    }
+    @inline(__always) func bind(_ i: Int32, _ v: Double?) {
+        if let v { sqlite3_bind_double(stmt, i, v) } else { sqlite3_bind_null(stmt, i) }
+    }
+    func bind(_ i: Int32, _ v: String) {
+        sqlite3_bind_text(stmt, i, v, -1, unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+    }
+
+    func bind(_ args: [SQLValue]) throws(StoreError) {
+        reset()
+        for (n, a) in args.enumerated() {
+            let i = Int32(n + 1)
+            switch a {
+            case .int(let v): bind(i, v)
+            case .double(let v): bind(i, v)
+            case .text(let v): bind(i, v)
+            case .null: bindNull(i)
+            }
+        }
+    }
+
+    /// Steps once: true if a row is ready.
+    @inline(__always) func step() throws(StoreError) -> Bool {
+        let rc = sqlite3_step(stmt)
+        if rc == SQLITE_ROW { return true }
+        if rc == SQLITE_DONE { return false }
+        let e = db.error(rc, sql)
+        sqlite3_reset(stmt)
+        throw e
+    }
+
+    /// Runs to completion (for writes), then resets for the next use.
+    @inline(__always) func run() throws(StoreError) {
+        let rc = sqlite3_step(stmt)
+        guard rc == SQLITE_DONE || rc == SQLITE_ROW else {
+            let e = db.error(rc, sql)
+            sqlite3_reset(stmt)
+            throw e
+        }
+        sqlite3_reset(stmt)
+    }
+
+    @inline(__always) func int(_ c: Int32) -> Int64 { sqlite3_column_int64(stmt, c) }
+    @inline(__always) func double(_ c: Int32) -> Double { sqlite3_column_double(stmt, c) }
+    @inline(__always) func isNull(_ c: Int32) -> Bool { sqlite3_column_type(stmt, c) == SQLITE_NULL }
+    @inline(__always) func optionalInt(_ c: Int32) -> Int64? { isNull(c) ? nil : int(c) }
+    @inline(__always) func optionalDouble(_ c: Int32) -> Double? { isNull(c) ? nil : double(c) }
+    func text(_ c: Int32) -> String {
+        guard let p = sqlite3_column_text(stmt, c) else { return "" }
+        return String(cString: p)
+    }
+}

@@ -1,0 +1,273 @@
+import StrataCore
+
+/// What one roll-up did.
+public struct RollUpResult: Sendable, Equatable {
+    public var bucketsWritten = 0
+    public var dirtyRanges = 0
+    public var windows = 0
+}
+
+/// Aggregate row flags.
+enum AggFlag {
+    static let provisional: Int64 = 1
+    static let interpolated: Int64 = 2
+}
+
+extension Store {
+    /// Rolls up every closed bucket not yet rolled up, and re-aggregates ranges changed by late
+    /// data. Idempotent; each step commits on its own, so a killed process resumes where it
+    /// stopped. Buckets still open at `now` are not stored: reads compute them.
+    @discardableResult
+    public func rollUp(now: Int64) throws(StoreError) -> RollUpResult {
+        var result = RollUpResult()
+        try rollUpDirty(&result)
+        let target = calendar.bucketStart(.quarter, containing: now)
+        try rollUpAppended(until: target, &result)
+        return result
+    }
+
+    // MARK: late data
+
+    func rollUpDirty(_ result: inout RollUpResult) throws(StoreError) {
+        let st = try db.prepare("SELECT rowid, channel, from_ts, to_ts FROM dirty ORDER BY channel, from_ts")
+        st.reset()
+        var byChannel: [Int64: [(rowid: Int64, a: Int64, b: Int64)]] = [:]
+        while try st.step() { byChannel[st.int(1), default: []].append((st.int(0), st.int(2), st.int(3))) }
+        for (ch, ranges) in byChannel.sorted(by: { $0.key < $1.key }) {
+            guard let spec = byID[ch]?.spec else {
+                try db.exec("DELETE FROM dirty WHERE channel = \(ch)")
+                continue
+            }
+            // Coalesce overlapping ranges so each bucket is computed once.
+            var merged: [(Int64, Int64)] = []
+            for r in ranges.sorted(by: { $0.a < $1.a }) {
+                if let l = merged.last, r.a <= l.1 { merged[merged.count - 1].1 = max(l.1, r.b) } else { merged.append((r.a, r.b)) }
+            }
+            try db.transaction { () throws(StoreError) in
+                for (a, b) in merged {
+                    result.bucketsWritten += try recompute(channel: ch, spec: spec, from: a, to: b)
+                    result.dirtyRanges += 1
+                }
+                let ids = ranges.map { String($0.rowid) }.joined(separator: ",")
+                try db.exec("DELETE FROM dirty WHERE rowid IN (\(ids))")
+            }
+        }
+    }
+
+    /// Recomputes the closed buckets of one channel that overlap `[a, b)`.
+    func recompute(channel ch: Int64, spec: ChannelSpec, from a: Int64, to b: Int64) throws(StoreError) -> Int {
+        let horizon = prunedBefore[.minute] ?? Int64.min
+        let qa = max(calendar.bucketStart(.quarter, containing: a), horizon == Int64.min ? Int64.min : calendar.bucketStart(.quarter, containing: horizon) + 900)
+        let qb = min(calendar.bucketEnd(.quarter, start: calendar.bucketStart(.quarter, containing: b - 1)), watermark)
+        var written = 0
+        if qa < qb {
+            let edges = quarterEdges(qa, qb)
+            let rows = try minute.rows(channel: ch, from: qa, to: qb).map(\.reading)
+            let aggs: [Aggregate]
+            switch spec.kind {
+            case .gauge:
+                aggs = BucketAggregator.gauge(rows, edges: edges)
+            case .counter:
+                let before = try minute.lastAccepted(channel: ch, before: qa)?.reading
+                let after = try minute.firstAccepted(channel: ch, atOrAfter: qb)?.reading
+                aggs = BucketAggregator.counter(rows, edges: edges, before: before, after: after)
+            }
+            try db.exec("DELETE FROM agg WHERE tier = \(Tier.quarter.rawValue) AND start >= \(qa) AND start < \(qb) AND channel = \(ch)")
+            written += try store(.quarter, edges: edges, channel: ch, aggs)
+        }
+        let pa = max(a, qa == Int64.min ? a : qa)
+        for tier in Tier.aggregated.dropFirst() {
+            written += try foldParents(tier, overlapping: pa, b, closedBefore: watermark, channel: ch)
+        }
+        return written
+    }
+
+    // MARK: appended data
+
+    /// Rolls up `[watermark, target)` for all channels, a day at a time.
+    func rollUpAppended(until target: Int64, _ result: inout RollUpResult) throws(StoreError) {
+        guard watermark < target else { return }
+        var before: [Int64: Reading] = [:]
+        var after: [Int64: Reading?] = [:]
+        var loadedBefore = false
+        while watermark < target {
+            var cs = watermark
+            // Jump over stretches where nobody has data and no counter is between readings.
+            if let next = try minute.nextTs(atOrAfter: cs) {
+                if next > cs + 86_400, !loadedBefore {
+                    try loadBefore(&before, at: cs)
+                    loadedBefore = true
+                }
+                if next > cs + 86_400 && before.isEmpty {
+                    cs = min(target, calendar.bucketStart(.quarter, containing: next))
+                }
+            } else if !loadedBefore {
+                try loadBefore(&before, at: cs)
+                loadedBefore = true
+                if before.isEmpty { cs = target }
+            }
+            if cs >= target {
+                watermark = target
+                try db.transaction { () throws(StoreError) in try setMeta("watermark", String(target)) }
+                break
+            }
+            if !loadedBefore {
+                try loadBefore(&before, at: cs)
+                loadedBefore = true
+            }
+            let ce = min(target, calendar.bucketStart(.quarter, containing: cs + 86_400 + 899))
+            try db.transaction { () throws(StoreError) in
+                result.bucketsWritten += try rollUpWindow(cs, ce, before: &before, after: &after)
+                watermark = ce
+                try setMeta("watermark", String(ce))
+            }
+            result.windows += 1
+        }
+    }
+
+    /// Last accepted reading before `t` of every counter that has data before it.
+    private func loadBefore(_ before: inout [Int64: Reading], at t: Int64) throws(StoreError) {
+        for c in channels where c.spec.kind == .counter {
+            guard let f = firstTs[c.id], f < t, before[c.id] == nil else { continue }
+            if let r = try minute.lastAccepted(channel: c.id, before: t) { before[c.id] = r.reading }
+        }
+    }
+
+    private func rollUpWindow(_ cs: Int64, _ ce: Int64, before: inout [Int64: Reading], after: inout [Int64: Reading?]) throws(StoreError) -> Int {
+        let edges = quarterEdges(cs, ce)
+        var rows: [Int64: [Reading]] = [:]
+        try minute.scan(from: cs, to: ce) { r throws(StoreError) in rows[r.channel, default: []].append(r.reading) }
+        var written = 0
+        try db.exec("DELETE FROM agg WHERE tier = \(Tier.quarter.rawValue) AND start >= \(cs) AND start < \(ce)")
+        for c in channels {
+            let rs = rows[c.id] ?? []
+            switch c.spec.kind {
+            case .gauge:
+                guard !rs.isEmpty else { continue }
+                written += try store(.quarter, edges: edges, channel: c.id, BucketAggregator.gauge(rs, edges: edges))
+            case .counter:
+                let b = before[c.id]
+                guard !rs.isEmpty || b != nil else { continue }
+                // The next accepted reading at or after the window's end closes its last gap.
+                var a: Reading?
+                if let cached = after[c.id], cached.map({ $0.ts >= ce }) ?? true {
+                    a = cached
+                } else {
+                    a = try minute.firstAccepted(channel: c.id, atOrAfter: ce)?.reading
+                    after[c.id] = .some(a)
+                }
+                if rs.isEmpty && a == nil { continue }
+                written += try store(.quarter, edges: edges, channel: c.id,
+                                     BucketAggregator.counter(rs, edges: edges, before: b, after: a))
+                if let l = rs.last(where: { $0.cum != nil }) { before[c.id] = l }
+            }
+        }
+        for tier in Tier.aggregated.dropFirst() {
+            written += try foldParents(tier, overlapping: cs, ce, closedBefore: ce, channel: nil)
+        }
+        return written
+    }
+
+    // MARK: shared
+
+    func quarterEdges(_ a: Int64, _ b: Int64) -> [Int64] {
+        let bs = calendar.buckets(.quarter, overlapping: a, b)
+        var edges = bs.map(\.start)
+        if let l = bs.last { edges.append(l.end) }
+        return edges
+    }
+
+    func store(_ tier: Tier, edges: [Int64], channel ch: Int64, _ aggs: [Aggregate]) throws(StoreError) -> Int {
+        let st = try aggInsert()
+        var n = 0
+        for (k, g) in aggs.enumerated() where g.hasData {
+            try write(st, tier: tier, start: edges[k], channel: ch, g)
+            n += 1
+        }
+        return n
+    }
+
+    func aggInsert() throws(StoreError) -> Statement {
+        if let s = cachedAggInsert { return s }
+        let s = try db.prepare("""
+            INSERT OR REPLACE INTO agg(tier, start, channel, count, min, max, sum, consumption, first, last, flags)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+            """)
+        cachedAggInsert = s
+        return s
+    }
+
+    func write(_ st: Statement, tier: Tier, start: Int64, channel: Int64, _ g: Aggregate) throws(StoreError) {
+        let isCounter = byID[channel]?.spec.kind == .counter
+        st.bind(1, Int64(tier.rawValue))
+        st.bind(2, start)
+        st.bind(3, channel)
+        st.bind(4, Int64(g.count))
+        st.bind(5, g.min)
+        st.bind(6, g.max)
+        st.bind(7, isCounter ? nil : g.sum)
+        st.bind(8, isCounter ? g.consumption : nil)
+        st.bind(9, g.first)
+        st.bind(10, g.last)
+        st.bind(11, (g.provisional ? AggFlag.provisional : 0) | (g.interpolated ? AggFlag.interpolated : 0))
+        try st.run()
+    }
+
+    /// Recomputes buckets of `tier` overlapping `[a, b)` that are closed by `closedBefore`,
+    /// from their stored children. A bucket whose children were pruned is left as it is.
+    func foldParents(_ tier: Tier, overlapping a: Int64, _ b: Int64, closedBefore: Int64, channel: Int64?) throws(StoreError) -> Int {
+        guard let child = tier.child, a < b else { return 0 }
+        let buckets = calendar.buckets(tier, overlapping: a, b).filter { $0.end <= closedBefore }
+        guard let first = buckets.first, let last = buckets.last else { return 0 }
+        let horizon = prunedBefore[child] ?? Int64.min
+        let usable = buckets.filter { $0.start >= horizon }
+        guard !usable.isEmpty else { return 0 }
+        let children = try storedAggregates(child, from: first.start, to: last.end, channel: channel)
+        var folded: [Int64: [Int64: Aggregate]] = [:]  // bucket start -> channel -> agg
+        var bi = 0
+        for (start, ch, g) in children {
+            while bi < buckets.count && start >= buckets[bi].end { bi += 1 }
+            guard bi < buckets.count else { break }
+            folded[buckets[bi].start, default: [:]][ch, default: Aggregate()].absorb(g)
+        }
+        let chFilter = channel.map { " AND channel = \($0)" } ?? ""
+        let st = try aggInsert()
+        var n = 0
+        for bk in usable {
+            try db.exec("DELETE FROM agg WHERE tier = \(tier.rawValue) AND start = \(bk.start)\(chFilter)")
+            for (ch, g) in (folded[bk.start] ?? [:]) where g.hasData {
+                try write(st, tier: tier, start: bk.start, channel: ch, g)
+                n += 1
+            }
+        }
+        return n
+    }
+
+    /// Stored aggregates of a tier with start in `[from, to)`, in (start, channel) order.
+    func storedAggregates(_ tier: Tier, from: Int64, to: Int64, channel: Int64?) throws(StoreError) -> [(Int64, Int64, Aggregate)] {
+        let sql = "SELECT start, channel, count, min, max, sum, consumption, first, last, flags FROM agg WHERE tier = ?1 AND start >= ?2 AND start < ?3"
+            + (channel != nil ? " AND channel = ?4" : "") + " ORDER BY start, channel"
+        let st = try db.prepare(sql)
+        st.reset()
+        st.bind(1, Int64(tier.rawValue))
+        st.bind(2, from)
+        st.bind(3, to)
+        if let c = channel { st.bind(4, c) }
+        var out: [(Int64, Int64, Aggregate)] = []
+        while try st.step() {
+            var g = Aggregate()
+            g.count = Int(st.int(2))
+            g.min = st.optionalDouble(3)
+            g.max = st.optionalDouble(4)
+            g.sum = st.optionalDouble(5) ?? 0
+            g.consumption = st.optionalInt(6) ?? 0
+            g.first = st.optionalDouble(7)
+            g.last = st.optionalDouble(8)
+            let flags = st.int(9)
+            g.provisional = flags & AggFlag.provisional != 0
+            g.interpolated = flags & AggFlag.interpolated != 0
+            out.append((st.int(0), st.int(1), g))
+        }
+        return out
+    }
+}

@@ -1,0 +1,228 @@
+import StrataCore
+
+/// One value of one channel at one time.
+public struct Sample: Sendable, Equatable {
+    public var channel: Int64
+    public var ts: Int64
+    public var value: Double
+
+    public init(channel: Int64, ts: Int64, value: Double) {
+        self.channel = channel
+        self.ts = ts
+        self.value = value
+    }
+}
+
+/// What one write did.
+public struct WriteResult: Sendable, Equatable {
+    public var rows = 0
+    public var events: [CounterEvent] = []
+    /// Samples older than what the minute tier still keeps: refused, since the aggregates
+    /// they would change are final.
+    public var tooOld = 0
+}
+
+extension Store {
+    /// Writes samples in one transaction: all of them are committed, or none.
+    ///
+    /// Times are floored to the UTC minute; a minute written again replaces the old value, so a
+    /// re-import changes nothing. Counter readings pass through jitter, rollover, reset and
+    /// spike handling; ranges whose closed buckets change are recorded for the next roll-up.
+    @discardableResult
+    public func write(_ samples: [Sample]) throws(StoreError) -> WriteResult {
+        var groups: [Int64: [(ts: Int64, value: Double)]] = [:]
+        var result = WriteResult()
+        let horizon = prunedBefore[.minute] ?? Int64.min
+        for s in samples {
+            guard byID[s.channel] != nil else { throw .unknownChannel(device: "?", channel: "#\(s.channel)") }
+            let ts = s.ts - floorMod(s.ts, 60)
+            if ts < horizon {
+                result.tooOld += 1
+                continue
+            }
+            groups[s.channel, default: []].append((ts, s.value))
+        }
+        try db.transaction { () throws(StoreError) in
+            var dirty: [(Int64, Int64, Int64)] = []
+            for (ch, raw) in groups {
+                guard let spec = byID[ch]?.spec else { continue }
+                // Sorted, one value per minute, the last given winning.
+                let sorted = raw.enumerated().sorted { ($0.element.ts, $0.offset) < ($1.element.ts, $1.offset) }
+                var readings: [Reading] = []
+                readings.reserveCapacity(sorted.count)
+                for (_, r) in sorted {
+                    if let l = readings.last, l.ts == r.ts { readings[readings.count - 1].value = r.value } else {
+                        readings.append(Reading(ts: r.ts, value: r.value))
+                    }
+                }
+                guard let first = readings.first, let last = readings.last else { continue }
+                result.rows += readings.count
+                if firstTs[ch].map({ first.ts < $0 }) ?? true {
+                    firstTs[ch] = first.ts
+                    try db.exec("UPDATE channel SET first_ts = \(first.ts) WHERE id = \(ch)")
+                }
+                switch spec.kind {
+                case .gauge:
+                    for r in readings { try minute.write(MinuteRow(ts: r.ts, channel: ch, value: r.value)) }
+                    if first.ts < watermark { dirty.append((ch, first.ts, last.ts + 60)) }
+                case .counter:
+                    let (range, events) = try writeCounter(ch, spec: spec, readings)
+                    result.events += events
+                    if let (a, b) = range, a < watermark { dirty.append((ch, a, b)) }
+                }
+            }
+            if !dirty.isEmpty {
+                let ins = try db.prepare("INSERT INTO dirty(channel, from_ts, to_ts) VALUES (?1, ?2, ?3)")
+                for (c, a, b) in dirty {
+                    try ins.bind([.int(c), .int(a), .int(b)])
+                    try ins.run()
+                }
+            }
+        }
+        return result
+    }
+
+    func processorConfig(_ spec: ChannelSpec) -> CounterProcessor.Config {
+        CounterProcessor.Config(resolution: spec.resolution, rollover: spec.rollover, maxRate: spec.maxRate)
+    }
+
+    func state(from row: MinuteRow, _ spec: ChannelSpec) -> CounterProcessor.State? {
+        guard let cum = row.cum else { return nil }
+        return CounterProcessor.State(ts: row.ts, value: row.value, hwm: row.hwm ?? spec.resolution.steps(row.value), cum: cum)
+    }
+
+    /// The counter's processor after its newest stored row, loaded once per process.
+    func loadCounter(_ ch: Int64, _ spec: ChannelSpec) throws(StoreError) -> CounterProcessor {
+        if let p = counters[ch] { return p }
+        var p = CounterProcessor(config: processorConfig(spec))
+        var tail: Int64? = nil
+        if firstTs[ch] != nil {
+            let anchor = try minute.lastAccepted(channel: ch, before: Int64.max)
+            if let a = anchor, let st = state(from: a, spec) {
+                p = CounterProcessor(config: processorConfig(spec), state: st)
+                tail = a.ts
+            }
+            // Readings still under judgement (after a jump) sit after the last accepted one.
+            for r in try minute.rows(channel: ch, from: (anchor?.ts ?? Int64.min) + 1, limit: 64) {
+                _ = p.process(ts: r.ts, value: r.value)
+                tail = r.ts
+            }
+        }
+        counters[ch] = p
+        if let t = tail { tailTs[ch] = t }
+        return p
+    }
+
+    /// Writes counter readings; returns the time range whose buckets changed and the events.
+    func writeCounter(_ ch: Int64, spec: ChannelSpec, _ readings: [Reading]) throws(StoreError) -> ((Int64, Int64)?, [CounterEvent]) {
+        guard let first = readings.first, let last = readings.last else { return (nil, []) }
+        var p = try loadCounter(ch, spec)
+        if tailTs[ch].map({ first.ts > $0 }) ?? true {
+            // Appending after everything stored: the common case, no look-back.
+            let prevTs = p.state?.ts
+            var outs: [CounterProcessor.Output] = []
+            outs.reserveCapacity(readings.count)
+            for r in readings { outs.append(p.process(ts: r.ts, value: r.value)) }
+            var events: [CounterEvent] = []
+            var decided: [Int64: (Reading, Int64?)] = [:]
+            for o in outs {
+                for d in o.decided { decided[d.ts] = (d, o.hwm[d.ts]) }
+                events += o.events
+            }
+            for r in readings where decided[r.ts] == nil {
+                try minute.write(MinuteRow(ts: r.ts, channel: ch, value: r.value))
+            }
+            for (_, (d, h)) in decided {
+                try minute.write(MinuteRow(ts: d.ts, channel: ch, value: d.value, cum: d.cum, hwm: h))
+            }
+            try insertEvents(ch, events)
+            counters[ch] = p
+            tailTs[ch] = last.ts
+            let start = min(prevTs ?? first.ts, first.ts)
+            return ((start, last.ts + 60), events)
+        }
+        return try rewriteCounter(ch, spec: spec, readings)
+    }
+
+    /// Late or repeated data: re-judges the chain from the last accepted reading before the
+    /// new ones until the stored chain agrees again.
+    func rewriteCounter(_ ch: Int64, spec: ChannelSpec, _ readings: [Reading]) throws(StoreError) -> ((Int64, Int64)?, [CounterEvent]) {
+        guard let first = readings.first, let last = readings.last else { return (nil, []) }
+        let anchor = try minute.lastAccepted(channel: ch, before: first.ts)
+        var p = CounterProcessor(config: processorConfig(spec), state: anchor.flatMap { state(from: $0, spec) })
+        var cursor = (anchor?.ts ?? Int64.min) + 1
+        var ni = 0
+        var events: [CounterEvent] = []
+        var stopTs: Int64? = nil
+        var lastSeen = last.ts
+        let chunk = 4096
+        outer: while true {
+            let existing = try minute.rows(channel: ch, from: cursor, limit: chunk)
+            var ei = 0
+            while ei < existing.count || ni < readings.count {
+                // More stored rows follow this chunk: fetch them before judging what comes first.
+                if ei == existing.count && existing.count == chunk { break }
+                let takeNew: Bool
+                if ni < readings.count && ei < existing.count { takeNew = readings[ni].ts <= existing[ei].ts } else { takeNew = ni < readings.count }
+                let item: Reading
+                var stored: MinuteRow? = nil
+                if takeNew {
+                    item = readings[ni]
+                    if ei < existing.count && existing[ei].ts == item.ts { ei += 1 }
+                    ni += 1
+                } else {
+                    let e = existing[ei]
+                    item = Reading(ts: e.ts, value: e.value)
+                    stored = e
+                    ei += 1
+                }
+                lastSeen = max(lastSeen, item.ts)
+                let o = p.process(ts: item.ts, value: item.value)
+                if let s = stored, ni == readings.count, p.pending.isEmpty, o.decided.count == 1,
+                    o.decided[0].ts == s.ts, o.decided[0].cum == s.cum, o.hwm[s.ts] == s.hwm
+                {
+                    stopTs = s.ts
+                    break outer
+                }
+                try apply(o, ch)
+                events += o.events
+                if o.decided.allSatisfy({ $0.ts != item.ts }) {
+                    try minute.write(MinuteRow(ts: item.ts, channel: ch, value: item.value))
+                }
+            }
+            if existing.count < chunk { break }
+            cursor = existing[existing.count - 1].ts + 1
+        }
+        let from = anchor?.ts ?? first.ts
+        let to = stopTs ?? (lastSeen + 60)
+        try db.exec("DELETE FROM counter_event WHERE channel = \(ch) AND ts > \(from) AND ts < \(to)")
+        try insertEvents(ch, events)
+        if stopTs == nil {
+            counters[ch] = p
+            tailTs[ch] = lastSeen
+        } else {
+            counters[ch] = nil
+            tailTs[ch] = nil
+        }
+        return ((from, to), events)
+    }
+
+    private func apply(_ o: CounterProcessor.Output, _ ch: Int64) throws(StoreError) {
+        for d in o.decided {
+            try minute.write(MinuteRow(ts: d.ts, channel: ch, value: d.value, cum: d.cum, hwm: o.hwm[d.ts]))
+        }
+    }
+
+    func insertEvents(_ ch: Int64, _ events: [CounterEvent]) throws(StoreError) {
+        guard !events.isEmpty else { return }
+        let st = try db.prepare("INSERT OR REPLACE INTO counter_event(channel, ts, old, new, action) VALUES (?1, ?2, ?3, ?4, ?5)")
+        for e in events {
+            try st.bind([.int(ch), .int(e.ts), .double(e.oldValue), .double(e.newValue), .text(e.action.rawValue)])
+            try st.run()
+            logger.notice("counter event", metadata: [
+                "channel": "\(byID[ch]?.spec.device ?? "?").\(byID[ch]?.spec.id ?? "?")",
+                "ts": "\(e.ts)", "old": "\(e.oldValue)", "new": "\(e.newValue)", "action": "\(e.action.rawValue)",
+            ])
+        }
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import Logging
+import StrataCore
+
+/// A channel as the store knows it: the config's spec plus its row id.
+public struct StoredChannel: Sendable {
+    public let id: Int64
+    public let spec: ChannelSpec
+}
+
+/// The tiered store: one SQLite file in WAL mode holding the minute tier, the roll-ups of
+/// every coarser tier, counter events and the bookkeeping that makes roll-up restartable.
+///
+/// Not thread-safe: one owner at a time (the CLI, or one service that serialises access).
+public final class Store {
+    public static let schemaVersion = 1
+
+    public let path: String
+    public let calendar: SiteCalendar
+    public let retention: [Tier: Span]
+    public let budget: ByteSize?
+    let db: Database
+    let minute: MinuteTier
+    let logger: Logger
+
+    public private(set) var channels: [StoredChannel] = []
+    var byID: [Int64: StoredChannel] = [:]
+    var byName: [String: Int64] = [:]
+    var firstTs: [Int64: Int64] = [:]
+    var counters: [Int64: CounterProcessor] = [:]
+    var tailTs: [Int64: Int64] = [:]
+    /// Closed buckets ending at or before this instant are rolled up (except dirty ranges).
+    public internal(set) var watermark: Int64 = 0
+    /// The oldest instant whose children are still stored, per tier: below it, buckets of that
+    /// tier are never recomputed, so pruning never changes an aggregate.
+    var prunedBefore: [Tier: Int64] = [:]
+    var cachedAggInsert: Statement?
+
+    /// Opens (or creates) the store and registers the channels of the config.
+    public init(
+        path: String, channels specs: [ChannelSpec], calendar: SiteCalendar,
+        retention: [Tier: Span] = [:], budget: ByteSize? = nil, logger: Logger = Logger(label: "strata.store")
+    ) throws(StoreError) {
+        self.path = path
+        self.calendar = calendar
+        self.retention = retention
+        self.budget = budget
+        self.logger = logger
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw .cannotOpen(path: path, reason: "cannot create folder \(folder): \(error.localizedDescription)")
+            }
+        }
+        db = try Database(path: path)
+        // Incremental auto-vacuum must be chosen before the first table exists.
+        try db.exec("PRAGMA auto_vacuum = INCREMENTAL")
+        try db.exec("PRAGMA journal_mode = WAL")
+        // FULL: a committed minute survives a power cut too, not only a killed process.
+        try db.exec("PRAGMA synchronous = FULL")
+        try db.exec("PRAGMA cache_size = -32000")
+        try db.exec("PRAGMA wal_autocheckpoint = 1000")
+        try db.exec("""
+                CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS channel(
+                    id INTEGER PRIMARY KEY, device TEXT NOT NULL, channel TEXT NOT NULL,
+                    kind TEXT NOT NULL, unit TEXT NOT NULL, decimals INTEGER NOT NULL,
+                    first_ts INTEGER, UNIQUE(device, channel));
+                \(MinuteTier.schema)
+                CREATE TABLE IF NOT EXISTS agg(
+                    tier INTEGER NOT NULL, start INTEGER NOT NULL, channel INTEGER NOT NULL,
+                    count INTEGER NOT NULL, min REAL, max REAL, sum REAL,
+                    consumption INTEGER, first REAL, last REAL, flags INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY(tier, start, channel)) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS dirty(channel INTEGER NOT NULL, from_ts INTEGER NOT NULL, to_ts INTEGER NOT NULL);
+                CREATE TABLE IF NOT EXISTS counter_event(
+                    channel INTEGER NOT NULL, ts INTEGER NOT NULL, old REAL, new REAL, action TEXT NOT NULL,
+                    PRIMARY KEY(channel, ts)) WITHOUT ROWID;
+                """)
+        minute = try MinuteTier(db: db)
+        try db.transaction { () throws(StoreError) in
+            if let v = try meta("schema_version") {
+                guard let n = Int(v) else { throw .notAStrataStore(path: path) }
+                if n > Store.schemaVersion { throw .newerSchema(path: path, version: n) }
+            } else {
+                try setMeta("schema_version", String(Store.schemaVersion))
+            }
+            if let tz = try meta("timezone"), tz != calendar.zone.identifier {
+                // Every stored bucket edge follows the old zone; recompute what can be.
+                logger.warning("site time zone changed; re-aggregating", metadata: ["from": "\(tz)", "to": "\(calendar.zone.identifier)"])
+                try db.exec("DELETE FROM agg")
+                try setMeta("watermark", "0")
+            }
+            try setMeta("timezone", calendar.zone.identifier)
+            watermark = Int64(try meta("watermark") ?? "0") ?? 0
+            for t in Tier.allCases {
+                if let v = try meta("pruned_before.\(t.name)"), let n = Int64(v) { prunedBefore[t] = n }
+            }
+            try register(specs)
+        }
+    }
+
+    private func register(_ specs: [ChannelSpec]) throws(StoreError) {
+        let find = try db.prepare("SELECT id, kind, decimals, first_ts FROM channel WHERE device = ?1 AND channel = ?2")
+        let insert = try db.prepare("INSERT INTO channel(device, channel, kind, unit, decimals) VALUES (?1, ?2, ?3, ?4, ?5)")
+        let update = try db.prepare("UPDATE channel SET unit = ?2 WHERE id = ?1")
+        for s in specs {
+            try find.bind([.text(s.device), .text(s.id)])
+            var id: Int64
+            if try find.step() {
+                id = find.int(0)
+                let kind = find.text(1)
+                let decimals = Int(find.int(2))
+                if let f = find.optionalInt(3) { firstTs[id] = f }
+                find.reset()
+                if kind != s.kind.rawValue { throw .channelChanged(device: s.device, channel: s.id, what: "kind (\(kind) → \(s.kind.rawValue))") }
+                if decimals != s.resolution.decimals && s.kind == .counter {
+                    throw .channelChanged(device: s.device, channel: s.id,
+                        what: "resolution (\(Resolution(decimals: decimals)) → \(s.resolution))")
+                }
+                try update.bind([.int(id), .text(s.unit)])
+                try update.run()
+            } else {
+                find.reset()
+                try insert.bind([.text(s.device), .text(s.id), .text(s.kind.rawValue), .text(s.unit), .int(Int64(s.resolution.decimals))])
+                try insert.run()
+                id = sqlite3LastInsertRowID()
+            }
+            let sc = StoredChannel(id: id, spec: s)
+            channels.append(sc)
+            byID[id] = sc
+            byName[key(s.device, s.id)] = id
+        }
+    }
+
+    private func sqlite3LastInsertRowID() -> Int64 {
+        (try? db.scalarInt("SELECT last_insert_rowid()")) ?? 0
+    }
+
+    @inline(__always) func key(_ d: String, _ c: String) -> String { d + "\u{0}" + c }
+
+    /// The stored channel for a config channel.
+    public func channel(device: String, channel: String) throws(StoreError) -> StoredChannel {
+        guard let id = byName[key(device, channel)], let c = byID[id] else {
+            throw .unknownChannel(device: device, channel: channel)
+        }
+        return c
+    }
+
+    public func channels(ofDevice d: String) -> [StoredChannel] { channels.filter { $0.spec.device == d } }
+
+    func meta(_ k: String) throws(StoreError) -> String? {
+        let st = try db.prepare("SELECT value FROM meta WHERE key = ?1")
+        try st.bind([.text(k)])
+        return try st.step() ? st.text(0) : nil
+    }
+
+    func setMeta(_ k: String, _ v: String) throws(StoreError) {
+        let st = try db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)")
+        try st.bind([.text(k), .text(v)])
+        try st.run()
+    }
+
+    /// Size of the live data in bytes (pages in use, not free pages kept for reuse).
+    public func usedBytes() throws(StoreError) -> Int64 {
+        let pages = try db.scalarInt("PRAGMA page_count") ?? 0
+        let free = try db.scalarInt("PRAGMA freelist_count") ?? 0
+        let size = try db.scalarInt("PRAGMA page_size") ?? 4096
+        return (pages - free) * size
+    }
+
+    public func fileBytes() throws(StoreError) -> Int64 {
+        let pages = try db.scalarInt("PRAGMA page_count") ?? 0
+        let size = try db.scalarInt("PRAGMA page_size") ?? 4096
+        return pages * size
+    }
+
+    /// Number of stored minute points.
+    public func minuteCount() throws(StoreError) -> Int64 { try db.scalarInt("SELECT count(*) FROM minute") ?? 0 }
+
+    /// Number of stored aggregate rows of a tier.
+    public func aggregateCount(_ tier: Tier) throws(StoreError) -> Int64 {
+        try db.scalarInt("SELECT count(*) FROM agg WHERE tier = ?1", [.int(Int64(tier.rawValue))]) ?? 0
+    }
+
+    /// Makes the WAL's content part of the main file (for backups and benchmarks).
+    public func checkpoint() throws(StoreError) { try db.exec("PRAGMA wal_checkpoint(TRUNCATE)") }
+}
