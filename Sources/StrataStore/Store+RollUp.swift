@@ -56,8 +56,9 @@ extension Store {
 
     /// Recomputes the closed buckets of one channel that overlap `[a, b)`.
     func recompute(channel ch: Int64, spec: ChannelSpec, from a: Int64, to b: Int64) throws(StoreError) -> Int {
-        let horizon = prunedBefore[.minute] ?? Int64.min
-        let qa = max(calendar.bucketStart(.quarter, containing: a), horizon == Int64.min ? Int64.min : calendar.bucketStart(.quarter, containing: horizon) + 900)
+        // Quarters whose minutes (or, for counters, the reading before them) were pruned stay final.
+        let horizon = minuteHorizon[spec.kind].map { calendar.bucketStart(.quarter, containing: $0) + 900 } ?? Int64.min
+        let qa = max(calendar.bucketStart(.quarter, containing: a), horizon)
         let qb = min(calendar.bucketEnd(.quarter, start: calendar.bucketStart(.quarter, containing: b - 1)), watermark)
         var written = 0
         if qa < qb {

@@ -32,11 +32,10 @@ extension Store {
     public func write(_ samples: [Sample]) throws(StoreError) -> WriteResult {
         var groups: [Int64: [(ts: Int64, value: Double)]] = [:]
         var result = WriteResult()
-        let horizon = prunedBefore[.minute] ?? Int64.min
         for s in samples {
-            guard byID[s.channel] != nil else { throw .unknownChannel(device: "?", channel: "#\(s.channel)") }
+            guard let spec = byID[s.channel]?.spec else { throw .unknownChannel(device: "?", channel: "#\(s.channel)") }
             let ts = s.ts - floorMod(s.ts, 60)
-            if ts < horizon {
+            if ts < minuteHorizon[spec.kind] ?? Int64.min {
                 result.tooOld += 1
                 continue
             }

@@ -34,6 +34,8 @@ public final class Store {
     /// The oldest instant whose children are still stored, per tier: below it, buckets of that
     /// tier are never recomputed, so pruning never changes an aggregate.
     var prunedBefore: [Tier: Int64] = [:]
+    /// The same for minute rows, per kind: the budget prunes gauges' minutes before counters'.
+    var minuteHorizon: [ChannelKind: Int64] = [:]
     var cachedAggInsert: Statement?
 
     /// Opens (or creates) the store and registers the channels of the config.
@@ -97,6 +99,9 @@ public final class Store {
             watermark = Int64(try meta("watermark") ?? "0") ?? 0
             for t in Tier.allCases {
                 if let v = try meta("pruned_before.\(t.name)"), let n = Int64(v) { prunedBefore[t] = n }
+            }
+            for k in [ChannelKind.gauge, .counter] {
+                if let v = try meta("pruned_before.minute.\(k.rawValue)"), let n = Int64(v) { minuteHorizon[k] = n }
             }
             try register(specs)
         }

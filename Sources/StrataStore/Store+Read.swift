@@ -1,0 +1,157 @@
+import StrataCore
+
+/// One bucket of a tier with the aggregates of the channels asked for.
+public struct BucketRow: Sendable {
+    public var start: Int64
+    public var end: Int64
+    public var values: [Int64: Aggregate]
+}
+
+/// One minute with the readings of the channels asked for; for counters the consumption from
+/// this minute to the next.
+public struct MinuteLine: Sendable {
+    public var ts: Int64
+    public var values: [Int64: (value: Double, cum: Int64?)]
+    public var consumption: [Int64: Aggregate]
+}
+
+extension Store {
+    /// Buckets of `tier` starting in `[from, to)` for `channels`: stored roll-ups where closed,
+    /// computed from finer data where not rolled up yet (the open period).
+    public func buckets(_ tier: Tier, channels chs: [StoredChannel], from: Int64, to: Int64) throws(StoreError) -> [BucketRow] {
+        precondition(tier != .minute, "use minutes(…) for the minute tier")
+        let ids = Set(chs.map(\.id))
+        let list = calendar.buckets(tier, overlapping: from, to).filter { $0.start >= from && $0.start < to }
+        guard let first = list.first, let last = list.last else { return [] }
+        var rows = list.map { BucketRow(start: $0.start, end: $0.end, values: [:]) }
+        var index: [Int64: Int] = [:]
+        for (i, r) in rows.enumerated() { index[r.start] = i }
+        for (start, ch, g) in try storedAggregates(tier, from: first.start, to: last.end, channel: chs.count == 1 ? chs[0].id : nil)
+        where ids.contains(ch) {
+            if let i = index[start], rows[i].end <= watermark { rows[i].values[ch] = g }
+        }
+        if last.end > watermark {
+            let open = try computeOpen(tier, channels: chs, from: max(first.start, watermark), to: last.end)
+            for (start, byCh) in open {
+                guard let i = index[start] else { continue }
+                if rows[i].end > watermark { rows[i].values = byCh }
+            }
+        }
+        return rows
+    }
+
+    /// Aggregates of `tier` for buckets overlapping `[from, to)` that are not rolled up yet,
+    /// computed the way roll-up would compute them.
+    func computeOpen(_ tier: Tier, channels chs: [StoredChannel], from: Int64, to: Int64) throws(StoreError) -> [Int64: [Int64: Aggregate]] {
+        let w = watermark
+        let qEnd = calendar.bucketEnd(.quarter, start: calendar.bucketStart(.quarter, containing: to - 1))
+        let qStart = calendar.bucketStart(.quarter, containing: max(w, min(from, qEnd)))
+        let edges = quarterEdges(qStart, qEnd)
+        var level: [Int64: [Int64: Aggregate]] = [:]
+        for c in chs {
+            let rows = try minute.rows(channel: c.id, from: qStart, to: qEnd).map(\.reading)
+            let aggs: [Aggregate]
+            switch c.spec.kind {
+            case .gauge: aggs = BucketAggregator.gauge(rows, edges: edges)
+            case .counter:
+                let b = try minute.lastAccepted(channel: c.id, before: qStart)?.reading
+                let a = try minute.firstAccepted(channel: c.id, atOrAfter: qEnd)?.reading
+                aggs = BucketAggregator.counter(rows, edges: edges, before: b, after: a)
+            }
+            for (k, g) in aggs.enumerated() where g.hasData { level[edges[k], default: [:]][c.id] = g }
+        }
+        guard tier != .quarter else { return level }
+        let ids = Set(chs.map(\.id))
+        var childTier = Tier.quarter
+        for t in Tier.aggregated.dropFirst() {
+            let buckets = calendar.buckets(t, overlapping: max(from, qStart), to)
+            guard let bf = buckets.first, let bl = buckets.last else { return [:] }
+            // Children before the watermark are stored; the rest were just computed.
+            var children: [(Int64, Int64, Aggregate)] = []
+            if bf.start < w {
+                for s in try storedAggregates(childTier, from: bf.start, to: min(w, bl.end), channel: chs.count == 1 ? chs[0].id : nil)
+                where ids.contains(s.1) && level[s.0] == nil {
+                    children.append(s)
+                }
+            }
+            for (s, byCh) in level where s >= bf.start && s < bl.end {
+                for (ch, g) in byCh { children.append((s, ch, g)) }
+            }
+            children.sort { ($0.0, $0.1) < ($1.0, $1.1) }
+            var next: [Int64: [Int64: Aggregate]] = [:]
+            var bi = 0
+            for (s, ch, g) in children {
+                while bi < buckets.count && s >= buckets[bi].end { bi += 1 }
+                guard bi < buckets.count else { break }
+                next[buckets[bi].start, default: [:]][ch, default: Aggregate()].absorb(g)
+            }
+            level = next
+            childTier = t
+            if t == tier { break }
+        }
+        return level
+    }
+
+    /// Minute lines in `[from, to)`, streamed a day at a time to keep memory bounded.
+    public func minutes(channels chs: [StoredChannel], from: Int64, to: Int64, _ body: ([MinuteLine]) throws -> Void) throws {
+        var a = from - floorMod(from, 60)
+        while a < to {
+            let b = min(to, a + 86_400)
+            var lines: [MinuteLine] = []
+            lines.reserveCapacity(Int((b - a) / 60))
+            var t = a
+            while t < b {
+                lines.append(MinuteLine(ts: t, values: [:], consumption: [:]))
+                t += 60
+            }
+            let edges = Array(stride(from: a, through: a + Int64(lines.count) * 60, by: 60))
+            for c in chs {
+                let rows = try minute.rows(channel: c.id, from: a, to: b)
+                for r in rows {
+                    let i = Int((r.ts - a) / 60)
+                    if i >= 0 && i < lines.count { lines[i].values[c.id] = (r.value, r.cum) }
+                }
+                if c.spec.kind == .counter {
+                    let before = try minute.lastAccepted(channel: c.id, before: a)?.reading
+                    let after = try minute.firstAccepted(channel: c.id, atOrAfter: edges[edges.count - 1])?.reading
+                    let aggs = BucketAggregator.counter(rows.map(\.reading), edges: edges, before: before, after: after)
+                    for (i, g) in aggs.enumerated() where g.hasData { lines[i].consumption[c.id] = g }
+                }
+            }
+            try body(lines)
+            a = b
+        }
+    }
+
+    /// First and last minute with data among `channels`, if any.
+    public func dataRange(channels chs: [StoredChannel]) throws(StoreError) -> (Int64, Int64)? {
+        var lo: Int64?
+        var hi: Int64?
+        let last = try db.prepare("SELECT ts FROM minute WHERE channel = ?1 ORDER BY ts DESC LIMIT 1")
+        for c in chs {
+            guard let f = firstTs[c.id] else { continue }
+            lo = min(lo ?? f, f)
+            try last.bind([.int(c.id)])
+            if try last.step() { hi = max(hi ?? last.int(0), last.int(0)) }
+            last.reset()
+        }
+        // Minutes may have been pruned: aggregates still reach back to the first write.
+        guard let l = lo, let h = hi else { return nil }
+        return (l, h)
+    }
+
+    /// Counter events of the given channels, oldest first.
+    public func events(channels chs: [StoredChannel]) throws(StoreError) -> [(StoredChannel, CounterEvent)] {
+        let st = try db.prepare("SELECT ts, old, new, action FROM counter_event WHERE channel = ?1 ORDER BY ts")
+        var out: [(StoredChannel, CounterEvent)] = []
+        for c in chs where c.spec.kind == .counter {
+            try st.bind([.int(c.id)])
+            while try st.step() {
+                let action = CounterAction(rawValue: st.text(3)) ?? .reset
+                out.append((c, CounterEvent(ts: st.int(0), oldValue: st.double(1), newValue: st.double(2), action: action)))
+            }
+            st.reset()
+        }
+        return out.sorted { $0.1.ts < $1.1.ts }
+    }
+}

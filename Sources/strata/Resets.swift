@@ -1,0 +1,73 @@
+import ArgumentParser
+import StrataConfig
+import StrataCore
+import StrataStore
+
+struct Resets: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List counter events (resets, rollovers, spikes, rebases) as CSV.")
+
+    @OptionGroup var options: ConfigOption
+    @Option(help: "Only this device.") var device: String?
+
+    func run() throws {
+        bootstrapLogging()
+        let cfg = try options.load()
+        if let d = device, cfg.device(d) == nil {
+            printError("error: no device \"\(d)\" in \(cfg.file)")
+            throw ExitCode(2)
+        }
+        let store = try cfg.openStore()
+        let chs = device.map { store.channels(ofDevice: $0) } ?? store.channels
+        let events = try storeCall { try store.events(channels: chs) }
+        var w = CSVWriter(dialect: .iso)
+        for h in ["time", "utc_offset", "device", "channel", "old_reading", "new_reading", "action"] { w.field(h) }
+        w.endRow()
+        for (c, e) in events {
+            let (local, off) = cfg.site.calendar.label(e.ts)
+            w.field(local.description)
+            w.field(formatOffset(off))
+            w.field(c.spec.device)
+            w.field(c.spec.id)
+            w.number(e.oldValue, c.spec.resolution)
+            w.number(e.newValue, c.spec.resolution)
+            w.field(e.action.rawValue)
+            w.endRow()
+        }
+        print(String(decoding: w.bytes, as: UTF8.self), terminator: "")
+    }
+}
+
+struct Backup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make a consistent copy of the live store, safe while strata writes to it.")
+
+    @OptionGroup var options: ConfigOption
+    @Option(help: "The backup file to create (must not exist).") var to: String
+
+    func run() throws {
+        bootstrapLogging()
+        let cfg = try options.load()
+        let store = try cfg.openStore()
+        try storeCall { try store.backup(to: to) }
+        print("backup of \(cfg.storage.path) written to \(to)")
+    }
+}
+
+struct RollUp: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollup",
+        abstract: "Finish pending roll-ups and apply retention (strata run does this continuously).")
+
+    @OptionGroup var options: ConfigOption
+
+    func run() throws {
+        bootstrapLogging()
+        let cfg = try options.load()
+        let store = try cfg.openStore()
+        let now = nowSeconds()
+        let r = try storeCall { try store.rollUp(now: now) }
+        let p = try storeCall { try store.enforceRetention(now: now) }
+        print("rolled up \(r.bucketsWritten) buckets (\(r.dirtyRanges) late-data ranges); pruned \(p.minuteRows) minute, \(p.quarterRows) quarter, \(p.hourRows) hour rows")
+    }
+}
