@@ -48,13 +48,11 @@ let package = Package(
         .testTarget(name: "StrataConfigTests", dependencies: ["StrataConfig"], swiftSettings: strictness),
         .testTarget(
             name: "StrataStoreTests",
-            dependencies: ["StrataStore", "StrataImport", "StrataCore", "CSQLite"],
-            resources: [.copy("Fixtures")],
+            dependencies: ["StrataStore", "StrataImport", "StrataCore"],
             swiftSettings: strictness),
         .testTarget(
             name: "StrataCLITests",
-            dependencies: ["StrataCore"],
-            resources: [.copy("Fixtures")],
+            dependencies: ["StrataCore", "strata"],
             swiftSettings: strictness),
     ]
 )

@@ -1,0 +1,57 @@
+import Testing
+@testable import StrataCore
+
+@Suite struct EncodingTests {
+    @Test(arguments: [(12345 as Int64, 3, "12.345"), (5, 3, "0.005"), (-5, 3, "-0.005"), (0, 2, "0.00"), (42, 0, "42"), (7, -1, "70")])
+    func decimalFormatting(steps: Int64, decimals: Int, text: String) {
+        #expect(Decimal.format(steps: steps, decimals: decimals) == text)
+        var w = CSVWriter(dialect: .iso)
+        w.number(steps: steps, decimals: decimals)
+        #expect(String(decoding: w.bytes, as: UTF8.self) == text)
+    }
+
+    @Test func excelEUUsesSemicolonsDecimalCommaAndBOM() {
+        var w = CSVWriter(dialect: .excelEU)
+        w.writeBOM()
+        w.field("Zähler; A")
+        w.number(1234.5, Resolution(decimals: 3))
+        w.empty()
+        w.endRow()
+        #expect(w.bytes == [0xEF, 0xBB, 0xBF] + Array("\"Zähler; A\";1234,500;\r\n".utf8))
+        #expect(CSVDialect.excelEU.offsetText(-8 * 3600) == "UTC-08:00")
+        #expect(CSVDialect.iso.offsetText(19_800) == "+05:30")
+    }
+
+    @Test func quotesOnlyWhenNeeded() {
+        var w = CSVWriter(dialect: .iso)
+        w.field("plain")
+        w.field("a,b")
+        w.field("say \"hi\"")
+        w.endRow()
+        #expect(String(decoding: w.bytes, as: UTF8.self) == "plain,\"a,b\",\"say \"\"hi\"\"\"\r\n")
+    }
+
+    @Test func largeNumbersNeverUseScientificNotation() {
+        var w = CSVWriter(dialect: .iso)
+        w.number(123_456_789_012.5, Resolution(decimals: 3))
+        #expect(String(decoding: w.bytes, as: UTF8.self) == "123456789012.500")
+    }
+
+    @Test(arguments: [("1 min", 60 as Int64?), ("15 min", 900), ("10s", 10), ("400 days", 34_560_000), ("forever", nil)])
+    func spans(text: String, seconds: Int64?) throws {
+        #expect(try Span(parsing: text).seconds == seconds)
+    }
+
+    @Test func badSpanIsRefused() {
+        #expect(throws: Span.ParseError.self) { try Span(parsing: "ten days") }
+    }
+
+    @Test func sizesAndResolutions() {
+        #expect(ByteSize(parsing: "2 GB")?.bytes == 2_000_000_000)
+        #expect(ByteSize(parsing: "1.5 GiB")?.bytes == 1_610_612_736)
+        #expect(ByteSize(parsing: "lots") == nil)
+        #expect(Resolution(0.001)?.decimals == 3)
+        #expect(Resolution(10)?.decimals == -1)
+        #expect(Resolution(0.003) == nil)
+    }
+}
