@@ -98,6 +98,24 @@ public struct CounterProcessor: Sendable {
         return Int64((m * Double(Swift.max(seconds, 1)) / 3600 / r.step).rounded(.up))
     }
 
+    /// The common case without allocation: a reading at or above the high-water mark within
+    /// `max_rate`, or jitter just below it, with nothing under judgement. Returns the reading's
+    /// cumulative steps and, for jitter, the mark; nil means "call `process`".
+    @inline(__always)
+    public mutating func advance(ts: Int64, value: Double) -> (cum: Int64, hwm: Int64?)? {
+        guard pending.isEmpty, let st = state else { return nil }
+        let s = r.steps(value)
+        let d = s - st.hwm
+        if d >= 0 {
+            if config.maxRate != nil, let limit = maxSteps(seconds: ts - st.ts), d > limit + tolerance(st.hwm) { return nil }
+            state = State(ts: ts, value: value, hwm: s, cum: st.cum + d)
+            return (st.cum + d, nil)
+        }
+        guard -d <= tolerance(st.hwm) else { return nil }
+        state = State(ts: ts, value: value, hwm: st.hwm, cum: st.cum)
+        return (st.cum, st.hwm)
+    }
+
     public mutating func process(ts: Int64, value: Double) -> Output {
         var out = Output()
         feed(Reading(ts: ts, value: value), into: &out)

@@ -5,6 +5,8 @@ public struct RollUpResult: Sendable, Equatable {
     public var bucketsWritten = 0
     public var dirtyRanges = 0
     public var windows = 0
+
+    public init() {}
 }
 
 /// Aggregate row flags.
@@ -116,7 +118,10 @@ extension Store {
                 try loadBefore(&before, at: cs)
                 loadedBefore = true
             }
-            let ce = min(target, calendar.bucketStart(.quarter, containing: cs + 86_400 + 899))
+            // Catching up on a few channels, a week per transaction saves fsyncs; with many
+            // channels a day keeps the window's rows in memory small.
+            let span: Int64 = channels.count <= 100 ? 7 * 86_400 : 86_400
+            let ce = min(target, calendar.bucketStart(.quarter, containing: cs + span + 899))
             try db.transaction { () throws(StoreError) in
                 result.bucketsWritten += try rollUpWindow(cs, ce, before: &before, after: &after)
                 watermark = ce
@@ -188,6 +193,14 @@ extension Store {
         return n
     }
 
+    /// Prepared once per store: roll-up runs the same few queries thousands of times.
+    func cachedStatement(_ sql: String) throws(StoreError) -> Statement {
+        if let s = statementCache[sql] { return s }
+        let s = try db.prepare(sql)
+        statementCache[sql] = s
+        return s
+    }
+
     func aggInsert() throws(StoreError) -> Statement {
         if let s = cachedAggInsert { return s }
         let s = try db.prepare("""
@@ -232,11 +245,13 @@ extension Store {
             folded[buckets[bi].start, default: [:]][ch, default: Aggregate()].absorb(g)
         }
         let chFilter = channel.map { " AND channel = \($0)" } ?? ""
+        if let u0 = usable.first, let u1 = usable.last {
+            try db.exec("DELETE FROM agg WHERE tier = \(tier.rawValue) AND start >= \(u0.start) AND start <= \(u1.start)\(chFilter)")
+        }
         let st = try aggInsert()
         var n = 0
         for bk in usable {
-            try db.exec("DELETE FROM agg WHERE tier = \(tier.rawValue) AND start = \(bk.start)\(chFilter)")
-            for (ch, g) in (folded[bk.start] ?? [:]) where g.hasData {
+            for (ch, g) in (folded[bk.start] ?? [:]).sorted(by: { $0.key < $1.key }) where g.hasData {
                 try write(st, tier: tier, start: bk.start, channel: ch, g)
                 n += 1
             }
@@ -248,7 +263,7 @@ extension Store {
     func storedAggregates(_ tier: Tier, from: Int64, to: Int64, channel: Int64?) throws(StoreError) -> [(Int64, Int64, Aggregate)] {
         let sql = "SELECT start, channel, count, min, max, sum, consumption, first, last, flags FROM agg WHERE tier = ?1 AND start >= ?2 AND start < ?3"
             + (channel != nil ? " AND channel = ?4" : "") + " ORDER BY start, channel"
-        let st = try db.prepare(sql)
+        let st = try cachedStatement(sql)
         st.reset()
         st.bind(1, Int64(tier.rawValue))
         st.bind(2, from)

@@ -46,10 +46,15 @@ extension Store {
             for (ch, raw) in groups {
                 guard let spec = byID[ch]?.spec else { continue }
                 // Sorted, one value per minute, the last given winning.
-                let sorted = raw.enumerated().sorted { ($0.element.ts, $0.offset) < ($1.element.ts, $1.offset) }
+                var isSorted = true
+                for k in raw.indices.dropFirst() where raw[k].ts < raw[k - 1].ts {
+                    isSorted = false
+                    break
+                }
+                let sorted = isSorted ? raw : raw.enumerated().sorted { ($0.element.ts, $0.offset) < ($1.element.ts, $1.offset) }.map(\.element)
                 var readings: [Reading] = []
                 readings.reserveCapacity(sorted.count)
-                for (_, r) in sorted {
+                for r in sorted {
                     if let l = readings.last, l.ts == r.ts { readings[readings.count - 1].value = r.value } else {
                         readings.append(Reading(ts: r.ts, value: r.value))
                     }
@@ -119,20 +124,19 @@ extension Store {
         if tailTs[ch].map({ first.ts > $0 }) ?? true {
             // Appending after everything stored: the common case, no look-back.
             let prevTs = p.state?.ts
-            var outs: [CounterProcessor.Output] = []
-            outs.reserveCapacity(readings.count)
-            for r in readings { outs.append(p.process(ts: r.ts, value: r.value)) }
             var events: [CounterEvent] = []
-            var decided: [Int64: (Reading, Int64?)] = [:]
-            for o in outs {
-                for d in o.decided { decided[d.ts] = (d, o.hwm[d.ts]) }
+            for r in readings {
+                if let (cum, hwm) = p.advance(ts: r.ts, value: r.value) {
+                    try minute.write(MinuteRow(ts: r.ts, channel: ch, value: r.value, cum: cum, hwm: hwm))
+                    continue
+                }
+                let o = p.process(ts: r.ts, value: r.value)
+                if o.decided.allSatisfy({ $0.ts != r.ts }) {
+                    // Under judgement: stored without a cumulative value until decided.
+                    try minute.write(MinuteRow(ts: r.ts, channel: ch, value: r.value))
+                }
+                try apply(o, ch)
                 events += o.events
-            }
-            for r in readings where decided[r.ts] == nil {
-                try minute.write(MinuteRow(ts: r.ts, channel: ch, value: r.value))
-            }
-            for (_, (d, h)) in decided {
-                try minute.write(MinuteRow(ts: d.ts, channel: ch, value: d.value, cum: d.cum, hwm: h))
             }
             try insertEvents(ch, events)
             counters[ch] = p

@@ -37,6 +37,7 @@ public final class Store {
     /// The same for minute rows, per kind: the budget prunes gauges' minutes before counters'.
     var minuteHorizon: [ChannelKind: Int64] = [:]
     var cachedAggInsert: Statement?
+    var statementCache: [String: Statement] = [:]
 
     /// Opens (or creates) the store and registers the channels of the config.
     public init(

@@ -16,6 +16,8 @@ struct Import: ParsableCommand {
     var timeFormat: String = "iso8601"
     @Option(help: "COLUMN=CHANNEL; repeat for each column to import.") var map: [String] = []
     @Option(help: "Field separator (default: detected from the header).") var separator: String?
+    @Flag(help: "Store the rows but leave the roll-up to a later `strata rollup` (for many files in a row).")
+    var noRollup = false
     @Argument(help: "The CSV file (.csv or .csv.gz).") var file: String
 
     func run() throws {
@@ -66,7 +68,7 @@ struct Import: ParsableCommand {
             printError("error: \(error)")
             throw ExitCode(1)
         }
-        let roll = try storeCall { try store.rollUp(now: nowSeconds()) }
+        let roll = noRollup ? RollUpResult() : try storeCall { try store.rollUp(now: nowSeconds()) }
         let secs = Date().timeIntervalSince(started)
         let cal = cfg.site.calendar
         var span = ""
