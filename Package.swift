@@ -40,9 +40,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictness),
+        // The plain-C reference the ingest benchmark is measured against.
+        .target(name: "CBenchReference", dependencies: ["CSQLite"]),
         .executableTarget(
             name: "strata-bench",
-            dependencies: ["StrataCore", "StrataStore", "CSQLite"],
+            dependencies: ["StrataCore", "StrataStore", "CBenchReference"],
             swiftSettings: strictness),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore"], swiftSettings: strictness),
         .testTarget(name: "StrataConfigTests", dependencies: ["StrataConfig"], swiftSettings: strictness),

@@ -51,8 +51,38 @@ final class MinuteTier {
             "SELECT ts, value, cum, hwm FROM minute WHERE ts >= ?2 AND ts < ?3 AND channel = ?1 ORDER BY ts")
     }
 
+    /// Rows of the current write, inserted in key order by `flush()`: a minute of many channels
+    /// then fills pages front to back instead of splitting them all over the tree.
+    private var buffer: [MinuteRow] = []
+
     @inline(__always)
-    func write(_ r: MinuteRow) throws(StoreError) {
+    func write(_ r: MinuteRow) {
+        buffer.append(r)
+    }
+
+    /// Inserts the buffered rows in (ts, channel) order; a later write of the same key wins.
+    func flush() throws(StoreError) {
+        defer { buffer.removeAll(keepingCapacity: buffer.count < 1_000_000) }
+        var sorted = true
+        for i in buffer.indices.dropFirst() {
+            let a = buffer[i - 1], b = buffer[i]
+            if a.ts > b.ts || (a.ts == b.ts && a.channel >= b.channel) {
+                sorted = false
+                break
+            }
+        }
+        if !sorted {
+            buffer = buffer.enumerated().sorted { x, y in
+                (x.element.ts, x.element.channel, x.offset) < (y.element.ts, y.element.channel, y.offset)
+            }.map(\.element)
+        }
+        for r in buffer { try insert(r) }
+    }
+
+    func discard() { buffer.removeAll(keepingCapacity: true) }
+
+    @inline(__always)
+    private func insert(_ r: MinuteRow) throws(StoreError) {
         upsert.bind(1, r.ts)
         upsert.bind(2, r.channel)
         upsert.bind(3, r.value)

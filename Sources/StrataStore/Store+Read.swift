@@ -26,7 +26,7 @@ extension Store {
         var rows = list.map { BucketRow(start: $0.start, end: $0.end, values: [:]) }
         var index: [Int64: Int] = [:]
         for (i, r) in rows.enumerated() { index[r.start] = i }
-        for (start, ch, g) in try storedAggregates(tier, from: first.start, to: last.end, channel: chs.count == 1 ? chs[0].id : nil)
+        for (start, ch, g) in try storedAggregates(tier, from: first.start, to: last.end, channels: chs.map(\.id))
         where ids.contains(ch) {
             if let i = index[start], rows[i].end <= watermark { rows[i].values[ch] = g }
         }
@@ -69,7 +69,7 @@ extension Store {
             // Children before the watermark are stored; the rest were just computed.
             var children: [(Int64, Int64, Aggregate)] = []
             if bf.start < w {
-                for s in try storedAggregates(childTier, from: bf.start, to: min(w, bl.end), channel: chs.count == 1 ? chs[0].id : nil)
+                for s in try storedAggregates(childTier, from: bf.start, to: min(w, bl.end), channels: chs.map(\.id))
                 where ids.contains(s.1) && level[s.0] == nil {
                     children.append(s)
                 }

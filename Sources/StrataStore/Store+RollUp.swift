@@ -90,9 +90,17 @@ extension Store {
     /// Rolls up `[watermark, target)` for all channels, a day at a time.
     func rollUpAppended(until target: Int64, _ result: inout RollUpResult) throws(StoreError) {
         guard watermark < target else { return }
-        var before: [Int64: Reading] = [:]
+        // Kept across calls: in steady state each roll-up needs the reading before the
+        // watermark of every counter, and looking each up again would scan the minute tier.
+        var before = anchors
         var after: [Int64: Reading?] = [:]
-        var loadedBefore = false
+        var loadedBefore = anchorsLoaded
+        var completed = false
+        defer {
+            // After a failed window the cache may be ahead of the store: forget it.
+            anchors = completed ? before : [:]
+            anchorsLoaded = completed && loadedBefore
+        }
         while watermark < target {
             var cs = watermark
             // Jump over stretches where nobody has data and no counter is between readings.
@@ -104,14 +112,13 @@ extension Store {
                 if next > cs + 86_400 && before.isEmpty {
                     cs = min(target, calendar.bucketStart(.quarter, containing: next))
                 }
-            } else if !loadedBefore {
-                try loadBefore(&before, at: cs)
-                loadedBefore = true
-                if before.isEmpty { cs = target }
+            } else {
+                // No reading at or after cs anywhere: no gap can be bridged, nothing to store.
+                cs = target
             }
             if cs >= target {
-                watermark = target
                 try db.transaction { () throws(StoreError) in try setMeta("watermark", String(target)) }
+                watermark = target
                 break
             }
             if !loadedBefore {
@@ -124,11 +131,12 @@ extension Store {
             let ce = min(target, calendar.bucketStart(.quarter, containing: cs + span + 899))
             try db.transaction { () throws(StoreError) in
                 result.bucketsWritten += try rollUpWindow(cs, ce, before: &before, after: &after)
-                watermark = ce
                 try setMeta("watermark", String(ce))
             }
+            watermark = ce
             result.windows += 1
         }
+        completed = true
     }
 
     /// Last accepted reading before `t` of every counter that has data before it.
@@ -261,14 +269,21 @@ extension Store {
 
     /// Stored aggregates of a tier with start in `[from, to)`, in (start, channel) order.
     func storedAggregates(_ tier: Tier, from: Int64, to: Int64, channel: Int64?) throws(StoreError) -> [(Int64, Int64, Aggregate)] {
-        let sql = "SELECT start, channel, count, min, max, sum, consumption, first, last, flags FROM agg WHERE tier = ?1 AND start >= ?2 AND start < ?3"
-            + (channel != nil ? " AND channel = ?4" : "") + " ORDER BY start, channel"
-        let st = try cachedStatement(sql)
+        try storedAggregates(tier, from: from, to: to, channels: channel.map { [$0] })
+    }
+
+    /// The same for a set of channels (nil: all), filtered inside SQLite.
+    func storedAggregates(_ tier: Tier, from: Int64, to: Int64, channels: [Int64]?) throws(StoreError) -> [(Int64, Int64, Aggregate)] {
+        var sql = "SELECT start, channel, count, min, max, sum, consumption, first, last, flags FROM agg WHERE tier = ?1 AND start >= ?2 AND start < ?3"
+        if let chs = channels {
+            sql += chs.count == 1 ? " AND channel = \(chs[0])" : " AND channel IN (\(chs.sorted().map(String.init).joined(separator: ",")))"
+        }
+        sql += " ORDER BY start, channel"
+        let st = channels.map { $0.count == 1 } ?? true ? try cachedStatement(sql) : try db.prepare(sql)
         st.reset()
         st.bind(1, Int64(tier.rawValue))
         st.bind(2, from)
         st.bind(3, to)
-        if let c = channel { st.bind(4, c) }
         var out: [(Int64, Int64, Aggregate)] = []
         while try st.step() {
             var g = Aggregate()

@@ -30,21 +30,30 @@ extension Store {
     /// spike handling; ranges whose closed buckets change are recorded for the next roll-up.
     @discardableResult
     public func write(_ samples: [Sample]) throws(StoreError) -> WriteResult {
-        var groups: [Int64: [(ts: Int64, value: Double)]] = [:]
+        // Grouped by channel through a dense slot table: no hashing per sample.
+        var groups = [[(ts: Int64, value: Double)]](repeating: [], count: channels.count)
         var result = WriteResult()
+        let gaugeHorizon = minuteHorizon[.gauge] ?? Int64.min
+        let counterHorizon = minuteHorizon[.counter] ?? Int64.min
         for s in samples {
-            guard let spec = byID[s.channel]?.spec else { throw .unknownChannel(device: "?", channel: "#\(s.channel)") }
+            guard s.channel >= 0, s.channel < slotOfID.count, slotOfID[Int(s.channel)] >= 0 else {
+                throw .unknownChannel(device: "?", channel: "#\(s.channel)")
+            }
+            let slot = Int(slotOfID[Int(s.channel)])
             let ts = s.ts - floorMod(s.ts, 60)
-            if ts < minuteHorizon[spec.kind] ?? Int64.min {
+            if ts < (channels[slot].spec.kind == .gauge ? gaugeHorizon : counterHorizon) {
                 result.tooOld += 1
                 continue
             }
-            groups[s.channel, default: []].append((ts, s.value))
+            groups[slot].append((ts, s.value))
         }
+        defer { minute.discard() }
         try db.transaction { () throws(StoreError) in
             var dirty: [(Int64, Int64, Int64)] = []
-            for (ch, raw) in groups {
-                guard let spec = byID[ch]?.spec else { continue }
+            var staleAnchors: [Int64] = []
+            for (slot, raw) in groups.enumerated() where !raw.isEmpty {
+                let ch = channels[slot].id
+                let spec = channels[slot].spec
                 // Sorted, one value per minute, the last given winning.
                 var isSorted = true
                 for k in raw.indices.dropFirst() where raw[k].ts < raw[k - 1].ts {
@@ -67,13 +76,22 @@ extension Store {
                 }
                 switch spec.kind {
                 case .gauge:
-                    for r in readings { try minute.write(MinuteRow(ts: r.ts, channel: ch, value: r.value)) }
+                    for r in readings { minute.write(MinuteRow(ts: r.ts, channel: ch, value: r.value)) }
                     if first.ts < watermark { dirty.append((ch, first.ts, last.ts + 60)) }
                 case .counter:
                     let (range, events) = try writeCounter(ch, spec: spec, readings)
                     result.events += events
-                    if let (a, b) = range, a < watermark { dirty.append((ch, a, b)) }
+                    if let (a, b) = range, a < watermark {
+                        dirty.append((ch, a, b))
+                        staleAnchors.append(ch)
+                    }
                 }
+            }
+            try minute.flush()
+            for ch in staleAnchors {
+                // Its reading before the watermark may have changed.
+                anchors[ch] = nil
+                if anchorsLoaded, let r = try minute.lastAccepted(channel: ch, before: watermark) { anchors[ch] = r.reading }
             }
             if !dirty.isEmpty {
                 let ins = try db.prepare("INSERT INTO dirty(channel, from_ts, to_ts) VALUES (?1, ?2, ?3)")
@@ -127,13 +145,13 @@ extension Store {
             var events: [CounterEvent] = []
             for r in readings {
                 if let (cum, hwm) = p.advance(ts: r.ts, value: r.value) {
-                    try minute.write(MinuteRow(ts: r.ts, channel: ch, value: r.value, cum: cum, hwm: hwm))
+                    minute.write(MinuteRow(ts: r.ts, channel: ch, value: r.value, cum: cum, hwm: hwm))
                     continue
                 }
                 let o = p.process(ts: r.ts, value: r.value)
                 if o.decided.allSatisfy({ $0.ts != r.ts }) {
                     // Under judgement: stored without a cumulative value until decided.
-                    try minute.write(MinuteRow(ts: r.ts, channel: ch, value: r.value))
+                    minute.write(MinuteRow(ts: r.ts, channel: ch, value: r.value))
                 }
                 try apply(o, ch)
                 events += o.events
@@ -190,7 +208,7 @@ extension Store {
                 try apply(o, ch)
                 events += o.events
                 if o.decided.allSatisfy({ $0.ts != item.ts }) {
-                    try minute.write(MinuteRow(ts: item.ts, channel: ch, value: item.value))
+                    minute.write(MinuteRow(ts: item.ts, channel: ch, value: item.value))
                 }
             }
             if existing.count < chunk { break }
@@ -212,7 +230,7 @@ extension Store {
 
     private func apply(_ o: CounterProcessor.Output, _ ch: Int64) throws(StoreError) {
         for d in o.decided {
-            try minute.write(MinuteRow(ts: d.ts, channel: ch, value: d.value, cum: d.cum, hwm: o.hwm[d.ts]))
+            minute.write(MinuteRow(ts: d.ts, channel: ch, value: d.value, cum: d.cum, hwm: o.hwm[d.ts]))
         }
     }
 

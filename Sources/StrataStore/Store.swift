@@ -26,6 +26,8 @@ public final class Store {
     public private(set) var channels: [StoredChannel] = []
     var byID: [Int64: StoredChannel] = [:]
     var byName: [String: Int64] = [:]
+    /// Index into `channels` by channel id (-1: not configured), for the write hot path.
+    var slotOfID: [Int32] = []
     var firstTs: [Int64: Int64] = [:]
     var counters: [Int64: CounterProcessor] = [:]
     var tailTs: [Int64: Int64] = [:]
@@ -38,6 +40,9 @@ public final class Store {
     var minuteHorizon: [ChannelKind: Int64] = [:]
     var cachedAggInsert: Statement?
     var statementCache: [String: Statement] = [:]
+    /// Last accepted reading before the watermark, per counter (see `rollUpAppended`).
+    var anchors: [Int64: Reading] = [:]
+    var anchorsLoaded = false
 
     /// Opens (or creates) the store and registers the channels of the config.
     public init(
@@ -135,6 +140,8 @@ public final class Store {
                 id = sqlite3LastInsertRowID()
             }
             let sc = StoredChannel(id: id, spec: s)
+            if slotOfID.count <= Int(id) { slotOfID += [Int32](repeating: -1, count: Int(id) + 1 - slotOfID.count) }
+            slotOfID[Int(id)] = Int32(channels.count)
             channels.append(sc)
             byID[id] = sc
             byName[key(s.device, s.id)] = id

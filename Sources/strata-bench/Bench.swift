@@ -1,0 +1,139 @@
+import CBenchReference
+import Foundation
+import StrataCore
+import StrataStore
+
+/// Benchmarks, run by hand: `swift run -c release strata-bench [ingest|wal|all] [options]`.
+/// Figures go to docs/PERFORMANCE.md as ratios against a reference measured in the same run.
+@main
+struct Bench {
+    static func main() throws {
+        var args = Array(CommandLine.arguments.dropFirst())
+        let what = args.first.map { $0.hasPrefix("-") ? "all" : args.removeFirst() } ?? "all"
+        func opt(_ name: String, _ def: Int) -> Int {
+            guard let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]) else { return def }
+            return v
+        }
+        let dir = NSTemporaryDirectory() + "strata-bench-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        if what == "ingest" || what == "all" {
+            try ingest(dir: dir, channels: opt("--channels", 1000), days: opt("--days", 30))
+        }
+        if what == "wal" || what == "all" {
+            try writeAmplification(dir: dir, channels: opt("--wal-channels", 5000), minutes: opt("--minutes", 90))
+        }
+    }
+
+    static let start: Int64 = 1_767_222_000  // 2025-12-31 23:00 UTC = 2026-01-01 00:00 Paris
+    static let paris = SiteCalendar(zone: ZoneRules(identifier: "Europe/Paris")!)
+
+    static func specs(_ n: Int) -> [ChannelSpec] {
+        (1...n).map { c in
+            // Odd channels are counters, even ones gauges, 20 channels to a device.
+            c % 2 == 1
+                ? ChannelSpec(device: "d\((c - 1) / 20)", id: "c\(c)", unit: "kWh", kind: .counter)
+                : ChannelSpec(device: "d\((c - 1) / 20)", id: "c\(c)", unit: "W", kind: .gauge)
+        }
+    }
+
+    @inline(__always) static func value(_ m: Int, _ c: Int) -> Double {
+        c % 2 == 1 ? 1000.0 + Double(m) * 0.01 * Double(c) : Double((m * 7 + c) % 1000)
+    }
+
+    static func clock() -> Double { Date().timeIntervalSince1970 }
+
+    static func ingest(dir: String, channels: Int, days: Int) throws {
+        let minutes = days * 1440
+        let points = Double(channels * minutes)
+        print("# ingest: \(channels) channels x \(days) days = \(Int(points)) points")
+
+        let refPath = dir + "/reference.sqlite"
+        var t = clock()
+        guard bench_reference_insert(refPath, Int32(channels), Int32(minutes), start, 100_000) == 0 else {
+            print("reference insert failed")
+            return
+        }
+        let refSecs = clock() - t
+        print(String(format: "reference (C, prepared statement, same schema): %.1f s, %.0f points/s", refSecs, points / refSecs))
+
+        let path = dir + "/strata.sqlite"
+        let store = try Store(path: path, channels: specs(channels), calendar: paris)
+        let ids = store.channels.map(\.id)
+        var batch: [Sample] = []
+        batch.reserveCapacity(100_000)
+        t = clock()
+        for m in 0..<minutes {
+            let ts = start + Int64(m) * 60
+            for c in 1...channels {
+                batch.append(Sample(channel: ids[c - 1], ts: ts, value: value(m, c)))
+            }
+            if batch.count >= 100_000 {
+                try store.write(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        try store.write(batch)
+        let secs = clock() - t
+        print(String(format: "strata Store.write:                             %.1f s, %.0f points/s, %.2fx the reference", secs, points / secs, refSecs / secs))
+
+        t = clock()
+        let r = try store.rollUp(now: start + Int64(minutes) * 60 + 3600)
+        let rsecs = clock() - t
+        print(String(format: "roll-up to all tiers: %.1f s, %.0f points/s, %d buckets", rsecs, points / rsecs, r.bucketsWritten))
+
+        try store.checkpoint()
+        let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.doubleValue ?? 0
+        let refSize = (try FileManager.default.attributesOfItem(atPath: refPath)[.size] as? NSNumber)?.doubleValue ?? 0
+        print(String(format: "bytes on disk per minute point: %.1f (whole store incl. roll-ups; reference minute table alone: %.1f)", size / points, refSize / points))
+
+        // Export: the hour tier of every device to CSV.
+        let exporter = CSVExporter(store: store, dialect: .iso)
+        var rows = 0
+        var bytes = 0
+        t = clock()
+        for d in Set(store.channels.map(\.spec.device)).sorted() {
+            rows += try exporter.export(.hour, channels: store.channels(ofDevice: d), from: start, to: start + Int64(minutes) * 60) { bytes += $0.count }
+        }
+        let esecs = clock() - t
+        print(String(format: "export hour tier: %d rows (20 channels each) in %.2f s, %.0f rows/s, %.1f MB/s", rows, esecs, Double(rows) / esecs, Double(bytes) / esecs / 1e6))
+    }
+
+    static func writeBytes() -> Int64 {
+        guard let text = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8) else { return -1 }
+        for line in text.split(separator: "\n") where line.hasPrefix("write_bytes:") {
+            return Int64(line.split(separator: " ").last ?? "") ?? -1
+        }
+        return -1
+    }
+
+    static func writeAmplification(dir: String, channels: Int, minutes: Int) throws {
+        print("# write amplification: \(channels) channels committed once a minute")
+        let path = dir + "/wal.sqlite"
+        let store = try Store(path: path, channels: specs(channels), calendar: paris)
+        let ids = store.channels.map(\.id)
+        func minute(_ m: Int) throws {
+            let ts = start + Int64(m) * 60
+            var batch: [Sample] = []
+            batch.reserveCapacity(channels)
+            for c in 1...channels { batch.append(Sample(channel: ids[c - 1], ts: ts, value: value(m, c))) }
+            try store.write(batch)
+            // As the sampler does: roll up after each minute (work only when a quarter closes).
+            try store.rollUp(now: ts + 60)
+        }
+        // Warm-up: an hour of history so the tables and roll-ups are in steady state.
+        for m in 0..<60 { try minute(m) }
+        let before = writeBytes()
+        let t = clock()
+        var cpu = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &cpu)
+        let cpu0 = Double(cpu.ru_utime.tv_sec) + Double(cpu.ru_utime.tv_usec) / 1e6 + Double(cpu.ru_stime.tv_sec) + Double(cpu.ru_stime.tv_usec) / 1e6
+        for m in 60..<(60 + minutes) { try minute(m) }
+        getrusage(RUSAGE_SELF.rawValue, &cpu)
+        let cpu1 = Double(cpu.ru_utime.tv_sec) + Double(cpu.ru_utime.tv_usec) / 1e6 + Double(cpu.ru_stime.tv_sec) + Double(cpu.ru_stime.tv_usec) / 1e6
+        let written = Double(writeBytes() - before)
+        let points = Double(channels * minutes)
+        print(String(format: "%d minutes: %.0f bytes written (WAL, checkpoints, roll-ups), %.1f bytes per point, %.2fx a 20-byte point; %.1f ms CPU per minute (wall %.1f s)",
+                     minutes, written, written / points, written / points / 20, (cpu1 - cpu0) / Double(minutes) * 1000, clock() - t))
+    }
+}
