@@ -16,6 +16,9 @@ enum AggFlag {
 }
 
 extension Store {
+    /// Seconds after a quarter's end before it is rolled up.
+    public static let rollUpLag: Int64 = 120
+
     /// Rolls up every closed bucket not yet rolled up, and re-aggregates ranges changed by late
     /// data. Idempotent; each step commits on its own, so a killed process resumes where it
     /// stopped. Buckets still open at `now` are not stored: reads compute them.
@@ -23,7 +26,10 @@ extension Store {
     public func rollUp(now: Int64) throws(StoreError) -> RollUpResult {
         var result = RollUpResult()
         try rollUpDirty(&result)
-        let target = calendar.bucketStart(.quarter, containing: now)
+        // A quarter is rolled up once the reading at its end edge has had time to arrive:
+        // without it a counter's last minute is unknown, and rolling up early would only
+        // mark the quarter dirty again a minute later.
+        let target = calendar.bucketStart(.quarter, containing: now - Store.rollUpLag)
         try rollUpAppended(until: target, &result)
         return result
     }

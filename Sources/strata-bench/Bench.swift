@@ -112,6 +112,8 @@ struct Bench {
         let path = dir + "/wal.sqlite"
         let store = try Store(path: path, channels: specs(channels), calendar: paris)
         let ids = store.channels.map(\.id)
+        var rollUpBytes: Int64 = 0
+        var rollUpSeconds = 0.0
         func minute(_ m: Int) throws {
             let ts = start + Int64(m) * 60
             var batch: [Sample] = []
@@ -119,10 +121,16 @@ struct Bench {
             for c in 1...channels { batch.append(Sample(channel: ids[c - 1], ts: ts, value: value(m, c))) }
             try store.write(batch)
             // As the sampler does: roll up after each minute (work only when a quarter closes).
+            let b0 = writeBytes()
+            let t0 = clock()
             try store.rollUp(now: ts + 60)
+            rollUpBytes += writeBytes() - b0
+            rollUpSeconds += clock() - t0
         }
         // Warm-up: an hour of history so the tables and roll-ups are in steady state.
         for m in 0..<60 { try minute(m) }
+        rollUpBytes = 0
+        rollUpSeconds = 0
         let before = writeBytes()
         let t = clock()
         var cpu = rusage()
@@ -135,5 +143,6 @@ struct Bench {
         let points = Double(channels * minutes)
         print(String(format: "%d minutes: %.0f bytes written (WAL, checkpoints, roll-ups), %.1f bytes per point, %.2fx a 20-byte point; %.1f ms CPU per minute (wall %.1f s)",
                      minutes, written, written / points, written / points / 20, (cpu1 - cpu0) / Double(minutes) * 1000, clock() - t))
+        print(String(format: "of which roll-up: %.1f bytes per point, %.1f ms per minute", Double(rollUpBytes) / points, rollUpSeconds / Double(minutes) * 1000))
     }
 }
