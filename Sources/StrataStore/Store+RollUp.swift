@@ -108,24 +108,31 @@ extension Store {
             anchorsLoaded = completed && loadedBefore
         }
         while watermark < target {
-            var cs = watermark
-            // Jump over stretches where nobody has data and no counter is between readings.
+            let cs = watermark
+            // Jump over stretches where nobody has data and no counter is between readings;
+            // parents that close inside such a stretch (the year after the data) still get folded.
+            var skipTo: Int64? = nil
             if let next = try minute.nextTs(atOrAfter: cs) {
                 if next > cs + 86_400, !loadedBefore {
                     try loadBefore(&before, at: cs)
                     loadedBefore = true
                 }
                 if next > cs + 86_400 && before.isEmpty {
-                    cs = min(target, calendar.bucketStart(.quarter, containing: next))
+                    skipTo = min(target, calendar.bucketStart(.quarter, containing: next))
                 }
             } else {
-                // No reading at or after cs anywhere: no gap can be bridged, nothing to store.
-                cs = target
+                // No reading at or after cs anywhere: no gap can be bridged.
+                skipTo = target
             }
-            if cs >= target {
-                try db.transaction { () throws(StoreError) in try setMeta("watermark", String(target)) }
-                watermark = target
-                break
+            if let to = skipTo, to > cs {
+                try db.transaction { () throws(StoreError) in
+                    for tier in Tier.aggregated.dropFirst() {
+                        result.bucketsWritten += try foldParents(tier, overlapping: cs, to, closedBefore: to, channel: nil)
+                    }
+                    try setMeta("watermark", String(to))
+                }
+                watermark = to
+                continue
             }
             if !loadedBefore {
                 try loadBefore(&before, at: cs)

@@ -131,6 +131,20 @@ import StrataCore
         }
     }
 
+    @Test func parentsClosingLongAfterTheLastReadingAreStored() throws {
+        let dir = TempDir()
+        let s = try openStore(dir, [energy, power], calendar: paris)
+        try s.write(try samples(s))
+        // A year later: the month and the year of the data are closed and must be stored.
+        try s.rollUp(now: t0 + 400 * 86_400)
+        let e = try s.channel(device: "main", channel: "energy")
+        let stored = try s.storedAggregates(.year, from: Int64.min, to: Int64.max, channel: e.id)
+        let days = try s.buckets(.day, channels: [e], from: t0, to: t0 + 4 * 86_400)
+        #expect(stored.count == 1)
+        #expect(stored.first?.2.consumption == days.reduce(Int64(0)) { $0 + ($1.values[e.id]?.consumption ?? 0) })
+        #expect(try s.aggregateCount(.month) == 2)
+    }
+
     @Test func resetsAreRecordedAndNeverNegative() throws {
         let dir = TempDir()
         let s = try openStore(dir, [energy], calendar: paris)
