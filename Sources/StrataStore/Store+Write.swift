@@ -48,6 +48,25 @@ extension Store {
             groups[slot].append((ts, s.value))
         }
         defer { minute.discard() }
+        let firstTsBefore = firstTs
+        do {
+            try writeGroups(groups, &result)
+        } catch {
+            // Rolled back (full disk, I/O error): the cached counter states and bounds may be
+            // ahead of the store; drop them so the next write starts from what is committed.
+            firstTs = firstTsBefore
+            for (slot, raw) in groups.enumerated() where !raw.isEmpty {
+                counters[channels[slot].id] = nil
+                tailTs[channels[slot].id] = nil
+            }
+            anchors = [:]
+            anchorsLoaded = false
+            throw error
+        }
+        return result
+    }
+
+    private func writeGroups(_ groups: [[(ts: Int64, value: Double)]], _ result: inout WriteResult) throws(StoreError) {
         try db.transaction { () throws(StoreError) in
             var dirty: [(Int64, Int64, Int64)] = []
             var staleAnchors: [Int64] = []
@@ -101,7 +120,6 @@ extension Store {
                 }
             }
         }
-        return result
     }
 
     func processorConfig(_ spec: ChannelSpec) -> CounterProcessor.Config {

@@ -206,6 +206,29 @@ import StrataCore
         #expect(try dump(copy) == dump(s))
     }
 
+    @Test func aFullDiskLosesNoCommittedSampleAndTheBatchIsRetryable() throws {
+        let dir = TempDir()
+        let s = try openStore(dir, [energy, power], calendar: paris)
+        let all = try samples(s)
+        let half = all.count / 2
+        try s.write(Array(all[..<half]))
+        let committed = try s.minuteCount()
+        // SQLite's page limit stands in for a full disk: the same SQLITE_FULL path.
+        let pages = try s.db.scalarInt("PRAGMA page_count") ?? 0
+        try s.db.exec("PRAGMA max_page_count = \(pages + 2)")
+        #expect(throws: StoreError.diskFull(path: s.path)) { try s.write(Array(all[half...])) }
+        #expect(try s.minuteCount() == committed)
+        #expect(StoreError.diskFull(path: s.path).description.contains("nothing of this batch was stored"))
+        // Space again: the same batch goes in, and the result equals an uninterrupted store.
+        try s.db.exec("PRAGMA max_page_count = 1073741823")
+        try s.write(Array(all[half...]))
+        try s.rollUp(now: t0 + 4 * 86_400)
+        let ref = try openStore(dir, [energy, power], calendar: paris, name: "ref.sqlite")
+        try ref.write(all)
+        try ref.rollUp(now: t0 + 4 * 86_400)
+        #expect(try dump(s) == dump(ref))
+    }
+
     @Test func changedChannelKindIsRefused() throws {
         let dir = TempDir()
         _ = try openStore(dir, [energy], calendar: paris)
