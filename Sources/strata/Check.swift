@@ -14,7 +14,7 @@ struct Check: ParsableCommand {
         print("site \"\(cfg.site.name)\", time zone \(cfg.site.timezone)")
         print("store \(cfg.storage.path)\(cfg.storage.budget.map { ", budget \($0)" } ?? ", no budget")")
         for d in cfg.devices {
-            print("device \(d.id) \"\(d.name)\" (driver \(d.driver)), \(d.channels.count) channels")
+            print("device \(d.id) \"\(d.name)\" (driver \(d.driver)), \(d.channels.count) channel\(d.channels.count == 1 ? "" : "s")")
             for c in d.channels {
                 var extra = ["resolution \(c.resolution)", "every \(Span(seconds: Int64(c.interval)))"]
                 if let r = c.rollover { extra.append("rollover \(r)") }
@@ -26,7 +26,8 @@ struct Check: ParsableCommand {
         print("")
         print("tier     rows/day     bytes/day    kept")
         for line in est.lines {
-            print(line.tier.name.padding(8) + " " + String(line.rowsPerDay).leftPad(10) + " " + ByteSize(bytes: line.bytesPerDay).description.leftPad(12)
+            let rows = line.rowsPerDay >= 10 ? String(Int(line.rowsPerDay.rounded())) : Decimal.format(line.rowsPerDay, Resolution(decimals: 2))
+            print(line.tier.name.padding(8) + " " + rows.leftPad(10) + " " + ByteSize(bytes: line.bytesPerDay).description.leftPad(12)
                   + "    " + line.kept)
         }
         if let b = cfg.storage.budget, let days = est.minuteDaysWithinBudget(b), let ret = cfg.retention[.minute]?.seconds, days < Double(ret) / 86_400 {
@@ -42,7 +43,7 @@ struct StorageEstimate {
 
     struct Line {
         var tier: Tier
-        var rowsPerDay: Int
+        var rowsPerDay: Double
         var bytesPerDay: Int64
         var kept: String
     }
@@ -65,7 +66,7 @@ struct StorageEstimate {
             } else {
                 kept = "forever, about \(ByteSize(bytes: Int64(Double(bytes) * 365.25))) a year"
             }
-            out.append(Line(tier: t, rowsPerDay: Int(rows.rounded()), bytesPerDay: bytes, kept: kept))
+            out.append(Line(tier: t, rowsPerDay: rows, bytesPerDay: bytes, kept: kept))
         }
         lines = out
     }
