@@ -97,6 +97,30 @@ struct Bench {
         }
         let esecs = clock() - t
         print(String(format: "export hour tier: %d rows (20 channels each) in %.2f s, %.0f rows/s, %.1f MB/s", rows, esecs, Double(rows) / esecs, Double(bytes) / esecs / 1e6))
+
+        // Reference: the sqlite3 shell's -csv output of the stored hour rows of each device
+        // (one line per bucket and channel, no labels, no pivot), in the same run.
+        var sql = ""
+        for d in Set(store.channels.map(\.spec.device)).sorted() {
+            let ids = store.channels(ofDevice: d).map { String($0.id) }.joined(separator: ",")
+            sql += "SELECT start, channel, count, min, max, sum, consumption, first, last FROM agg WHERE tier = 2 AND start >= \(start) AND start < \(start + Int64(minutes) * 60) AND channel IN (\(ids)) ORDER BY start, channel;\n"
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["sqlite3", "-csv", "-readonly", path]
+        let input = Pipe(), output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        t = clock()
+        try p.run()
+        input.fileHandleForWriting.write(Data(sql.utf8))
+        try input.fileHandleForWriting.close()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let rsecs2 = clock() - t
+        let refRows = out.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+        print(String(format: "reference sqlite3 -csv of the same hour rows: %d lines in %.2f s (%.0f bucket-rows/s equivalent); strata %.2fx",
+                     refRows, rsecs2, Double(rows) / rsecs2, rsecs2 / esecs))
     }
 
     static func writeBytes() -> Int64 {
