@@ -32,10 +32,15 @@ let package = Package(
             name: "StrataImport",
             dependencies: ["StrataCore", "StrataStore", "CZlib"],
             swiftSettings: strictness),
+        // The CSV archive tree: layout, atomic files, incremental writer.
+        .target(
+            name: "StrataArchive",
+            dependencies: ["StrataCore", "StrataStore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictness),
         .executableTarget(
             name: "strata",
             dependencies: [
-                "StrataCore", "StrataConfig", "StrataStore", "StrataImport",
+                "StrataCore", "StrataConfig", "StrataStore", "StrataImport", "StrataArchive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -50,7 +55,7 @@ let package = Package(
         .testTarget(name: "StrataConfigTests", dependencies: ["StrataConfig"], swiftSettings: strictness),
         .testTarget(
             name: "StrataStoreTests",
-            dependencies: ["StrataStore", "StrataImport", "StrataCore"],
+            dependencies: ["StrataStore", "StrataImport", "StrataCore", "StrataArchive"],
             swiftSettings: strictness),
         .testTarget(
             name: "StrataCLITests",

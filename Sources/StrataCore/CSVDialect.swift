@@ -72,6 +72,55 @@ public struct CSVWriter: Sendable {
 
     public mutating func empty() { separatorIfNeeded() }
 
+    /// `YYYY-MM-DD hh:mm:ss` (or with `T` and `Z` for ISO UTC) straight into the buffer:
+    /// labels are written millions of times in a rebuild.
+    public mutating func dateTime(_ t: LocalDateTime, iso: Bool = false) {
+        separatorIfNeeded()
+        let d = t.date
+        let s = t.secondOfDay
+        digits(d.year, 4)
+        bytes.append(UInt8(ascii: "-"))
+        digits(d.month, 2)
+        bytes.append(UInt8(ascii: "-"))
+        digits(d.day, 2)
+        bytes.append(iso ? UInt8(ascii: "T") : UInt8(ascii: " "))
+        digits(s / 3600, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(s / 60 % 60, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(s % 60, 2)
+        if iso { bytes.append(UInt8(ascii: "Z")) }
+    }
+
+    /// The dialect's UTC offset cell: `+01:00`, or `UTC+01:00` in the Excel dialects.
+    public mutating func offset(_ seconds: Int) {
+        separatorIfNeeded()
+        if dialect != .iso { bytes.append(contentsOf: [UInt8(ascii: "U"), UInt8(ascii: "T"), UInt8(ascii: "C")]) }
+        bytes.append(seconds < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
+        let a = abs(seconds)
+        digits(a / 3600, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(a / 60 % 60, 2)
+    }
+
+    @inline(__always) private mutating func digits(_ v: Int, _ width: Int) {
+        var n = max(v, 0)
+        var tmp: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &tmp) { buf in
+            repeat {
+                buf[count] = UInt8(ascii: "0") + UInt8(n % 10)
+                n /= 10
+                count += 1
+            } while n > 0 && count < 8
+            while count < width && count < 8 {
+                buf[count] = UInt8(ascii: "0")
+                count += 1
+            }
+            for i in stride(from: count - 1, through: 0, by: -1) { bytes.append(buf[i]) }
+        }
+    }
+
     public mutating func endRow() {
         bytes.append(13)
         bytes.append(10)

@@ -1,5 +1,113 @@
 import StrataCore
 
+/// The columns of a tier's CSV for some channels, and how each row is spelled.
+///
+/// Shared by `strata export` and the archive so both write the same bytes. Column names are
+/// `<channel> …` for one device, `<device>.<channel> …` for the whole site.
+public struct CSVTable: Sendable {
+    public struct Column: Sendable {
+        public var channel: StoredChannel
+        public var name: String
+    }
+
+    public let tier: Tier
+    public let dialect: CSVDialect
+    public let columns: [Column]
+    public let calendar: SiteCalendar
+
+    public init(tier: Tier, dialect: CSVDialect, channels: [StoredChannel], calendar: SiteCalendar, qualified: Bool = false) {
+        self.tier = tier
+        self.dialect = dialect
+        self.calendar = calendar
+        columns = channels.map { Column(channel: $0, name: qualified ? "\($0.spec.device).\($0.spec.id)" : $0.spec.id) }
+    }
+
+    public var headerCells: [String] {
+        var h = ["start"]
+        if dialect.hasUTCColumn { h.append("start_utc") }
+        h.append("utc_offset")
+        if tier == .minute {
+            for c in columns {
+                let s = c.channel.spec
+                switch s.kind {
+                case .gauge: h.append("\(c.name) [\(s.unit)]")
+                case .counter: h += ["\(c.name) reading [\(s.unit)]", "\(c.name) consumption [\(s.unit)]"]
+                }
+            }
+            return h
+        }
+        h.append("hours")
+        for c in columns {
+            let s = c.channel.spec
+            switch s.kind {
+            case .counter: h += ["\(c.name) consumption [\(s.unit)]", "\(c.name) reading [\(s.unit)]"]
+            case .gauge: h += ["\(c.name) avg [\(s.unit)]", "\(c.name) min [\(s.unit)]", "\(c.name) max [\(s.unit)]"]
+            }
+        }
+        for c in columns { h.append("\(c.name) coverage [%]") }
+        return h
+    }
+
+    /// BOM (Excel dialects) and the header line.
+    public func writeHeader(_ w: inout CSVWriter) {
+        w.writeBOM()
+        for cell in headerCells { w.field(cell) }
+        w.endRow()
+    }
+
+    public func writeRow(_ w: inout CSVWriter, _ bucket: BucketRow) {
+        writeLabel(&w, bucket.start)
+        let seconds = bucket.end - bucket.start
+        w.number(steps: seconds % 3600 == 0 ? seconds / 3600 : seconds * 100 / 3600, decimals: seconds % 3600 == 0 ? 0 : 2)
+        for c in columns {
+            let r = c.channel.spec.resolution
+            let g = bucket.values[c.channel.id]
+            switch c.channel.spec.kind {
+            case .counter:
+                if let g { w.number(steps: g.consumption, decimals: r.decimals) } else { w.empty() }
+                w.number(g?.last, r)
+            case .gauge:
+                w.number(g?.mean, r)
+                w.number(g?.min, r)
+                w.number(g?.max, r)
+            }
+        }
+        for c in columns {
+            let g = bucket.values[c.channel.id]
+            let cov = Aggregate.coverage(count: g?.count ?? 0, seconds: seconds, interval: c.channel.spec.interval)
+            w.number(cov, Resolution(decimals: 1))
+        }
+        w.endRow()
+    }
+
+    public func writeRow(_ w: inout CSVWriter, _ line: MinuteLine) {
+        writeLabel(&w, line.ts)
+        for c in columns {
+            let r = c.channel.spec.resolution
+            let v = line.values[c.channel.id]
+            switch c.channel.spec.kind {
+            case .gauge: w.number(v?.value, r)
+            case .counter:
+                w.number(v?.value, r)
+                if let g = line.consumption[c.channel.id] { w.number(steps: g.consumption, decimals: r.decimals) } else { w.empty() }
+            }
+        }
+        w.endRow()
+    }
+
+    /// Whether a row carries any value for these columns (files are made only for periods
+    /// with data).
+    public func hasData(_ bucket: BucketRow) -> Bool { columns.contains { bucket.values[$0.channel.id]?.hasData == true } }
+    public func hasData(_ line: MinuteLine) -> Bool { columns.contains { line.values[$0.channel.id] != nil } }
+
+    private func writeLabel(_ w: inout CSVWriter, _ start: Int64) {
+        let (local, offset) = calendar.label(start)
+        w.dateTime(local)
+        if dialect.hasUTCColumn { w.dateTime(LocalDateTime(secondsSinceEpoch: start), iso: true) }
+        w.offset(offset)
+    }
+}
+
 /// Writes a tier of some channels as CSV in a dialect: one row per bucket, empty cells where
 /// there is no data (never 0), numbers at each channel's resolution.
 public struct CSVExporter {
@@ -13,56 +121,20 @@ public struct CSVExporter {
 
     /// The header cells for a tier and channels, as the export and archive contract names them.
     public func header(_ tier: Tier, channels: [StoredChannel]) -> [String] {
-        var h = ["start"]
-        if dialect.hasUTCColumn { h.append("start_utc") }
-        h.append("utc_offset")
-        if tier == .minute {
-            for c in channels {
-                let s = c.spec
-                switch s.kind {
-                case .gauge: h.append("\(s.id) [\(s.unit)]")
-                case .counter: h += ["\(s.id) reading [\(s.unit)]", "\(s.id) consumption [\(s.unit)]"]
-                }
-            }
-            return h
-        }
-        h.append("hours")
-        for c in channels {
-            let s = c.spec
-            switch s.kind {
-            case .counter: h += ["\(s.id) consumption [\(s.unit)]", "\(s.id) reading [\(s.unit)]"]
-            case .gauge: h += ["\(s.id) avg [\(s.unit)]", "\(s.id) min [\(s.unit)]", "\(s.id) max [\(s.unit)]"]
-            }
-        }
-        for c in channels { h.append("\(c.spec.id) coverage [%]") }
-        return h
+        CSVTable(tier: tier, dialect: dialect, channels: channels, calendar: store.calendar).headerCells
     }
 
     /// Streams the CSV to `sink` in chunks; returns the number of data rows.
     @discardableResult
     public func export(_ tier: Tier, channels: [StoredChannel], from: Int64, to: Int64, sink: ([UInt8]) throws -> Void) throws -> Int {
+        let table = CSVTable(tier: tier, dialect: dialect, channels: channels, calendar: store.calendar)
         var w = CSVWriter(dialect: dialect)
-        w.writeBOM()
-        for cell in header(tier, channels: channels) { w.field(cell) }
-        w.endRow()
+        table.writeHeader(&w)
         var rows = 0
         if tier == .minute {
             try store.minutes(channels: channels, from: from, to: to) { lines in
-                for l in lines {
-                    writeLabel(&w, l.ts)
-                    for c in channels {
-                        let r = c.spec.resolution
-                        let v = l.values[c.id]
-                        switch c.spec.kind {
-                        case .gauge: w.number(v?.value, r)
-                        case .counter:
-                            w.number(v?.value, r)
-                            if let g = l.consumption[c.id] { w.number(steps: g.consumption, decimals: r.decimals) } else { w.empty() }
-                        }
-                    }
-                    w.endRow()
-                    rows += 1
-                }
+                for l in lines { table.writeRow(&w, l) }
+                rows += lines.count
                 try sink(w.bytes)
                 w.removeAll()
             }
@@ -73,28 +145,7 @@ public struct CSVExporter {
         while a < to {
             let b = tier <= .hour ? min(to, store.calendar.bucketEnd(.month, start: store.calendar.bucketStart(.month, containing: a))) : to
             for bucket in try store.buckets(tier, channels: channels, from: a, to: b) {
-                writeLabel(&w, bucket.start)
-                let seconds = bucket.end - bucket.start
-                w.number(steps: seconds % 3600 == 0 ? seconds / 3600 : seconds * 100 / 3600, decimals: seconds % 3600 == 0 ? 0 : 2)
-                for c in channels {
-                    let r = c.spec.resolution
-                    let g = bucket.values[c.id]
-                    switch c.spec.kind {
-                    case .counter:
-                        if let g { w.number(steps: g.consumption, decimals: r.decimals) } else { w.empty() }
-                        w.number(g?.last, r)
-                    case .gauge:
-                        w.number(g?.mean, r)
-                        w.number(g?.min, r)
-                        w.number(g?.max, r)
-                    }
-                }
-                for c in channels {
-                    let g = bucket.values[c.id]
-                    let cov = Aggregate.coverage(count: g?.count ?? 0, seconds: seconds, interval: c.spec.interval)
-                    w.number(cov, Resolution(decimals: 1))
-                }
-                w.endRow()
+                table.writeRow(&w, bucket)
                 rows += 1
             }
             try sink(w.bytes)
@@ -102,18 +153,5 @@ public struct CSVExporter {
             a = b
         }
         return rows
-    }
-
-    private func writeLabel(_ w: inout CSVWriter, _ start: Int64) {
-        let (local, offset) = store.calendar.label(start)
-        w.field(local.description)
-        if dialect.hasUTCColumn { w.field(LocalDateTime(secondsSinceEpoch: start).description.replacingOccurrences(" ", "T") + "Z") }
-        w.field(dialect.offsetText(offset))
-    }
-}
-
-extension String {
-    fileprivate func replacingOccurrences(_ a: Character, _ b: Character) -> String {
-        String(map { $0 == a ? b : $0 })
     }
 }

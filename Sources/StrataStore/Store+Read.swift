@@ -105,8 +105,14 @@ extension Store {
                 t += 60
             }
             let edges = Array(stride(from: a, through: a + Int64(lines.count) * 60, by: 60))
+            // One pass over the day for all channels: the minute tier is clustered by time.
+            let wanted = Set(chs.map(\.id))
+            var rowsByChannel: [Int64: [MinuteRow]] = [:]
+            try minute.scan(from: a, to: b) { r throws(StoreError) in
+                if wanted.contains(r.channel) { rowsByChannel[r.channel, default: []].append(r) }
+            }
             for c in chs {
-                let rows = try minute.rows(channel: c.id, from: a, to: b)
+                let rows = rowsByChannel[c.id] ?? []
                 for r in rows {
                     let i = Int((r.ts - a) / 60)
                     if i >= 0 && i < lines.count { lines[i].values[c.id] = (r.value, r.cum) }

@@ -55,6 +55,8 @@ extension Store {
                 for (a, b) in merged {
                     result.bucketsWritten += try recompute(channel: ch, spec: spec, from: a, to: b)
                     result.dirtyRanges += 1
+                    // The archive rewrites the files these buckets sit in.
+                    try db.exec("INSERT INTO archive_dirty(from_ts, to_ts) VALUES (\(a), \(b))")
                 }
                 let ids = ranges.map { String($0.rowid) }.joined(separator: ",")
                 try db.exec("DELETE FROM dirty WHERE rowid IN (\(ids))")

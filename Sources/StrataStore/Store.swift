@@ -83,6 +83,10 @@ public final class Store {
                     consumption INTEGER, first REAL, last REAL, flags INTEGER NOT NULL DEFAULT 0,
                     PRIMARY KEY(tier, start, channel)) WITHOUT ROWID;
                 CREATE TABLE IF NOT EXISTS dirty(channel INTEGER NOT NULL, from_ts INTEGER NOT NULL, to_ts INTEGER NOT NULL);
+                CREATE TABLE IF NOT EXISTS archive_file(
+                    path TEXT PRIMARY KEY, until INTEGER NOT NULL, bytes INTEGER NOT NULL,
+                    sha256 TEXT, closed INTEGER NOT NULL) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS archive_dirty(from_ts INTEGER NOT NULL, to_ts INTEGER NOT NULL);
                 CREATE TABLE IF NOT EXISTS counter_event(
                     channel INTEGER NOT NULL, ts INTEGER NOT NULL, old REAL, new REAL, action TEXT NOT NULL,
                     PRIMARY KEY(channel, ts)) WITHOUT ROWID;

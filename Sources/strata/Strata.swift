@@ -10,7 +10,7 @@ struct Strata: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strata",
         abstract: "Strata: an energy historian. Meters in, exact minute-to-year data out.",
-        subcommands: [Check.self, Import.self, Export.self, Resets.self, Backup.self, RollUp.self])
+        subcommands: [Check.self, Import.self, Export.self, Resets.self, Backup.self, RollUp.self, ArchiveCommand.self, Share.self])
 }
 
 /// Options every command that reads the config shares.

@@ -55,3 +55,37 @@ import Testing
         #expect(Resolution(0.003) == nil)
     }
 }
+
+@Suite struct SHA256Tests {
+    @Test(arguments: [
+        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+    ])
+    func knownVectors(input: String, digest: String) {
+        #expect(SHA256.hex(Array(input.utf8)) == digest)
+    }
+
+    @Test func incrementalEqualsOneShot() {
+        let data = (0..<1000).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        var s = SHA256()
+        s.update(data[..<3])
+        s.update(data[3..<130])
+        s.update(data[130...])
+        #expect(s.finalize() == { var t = SHA256(); t.update(data); return t.finalize() }())
+    }
+}
+
+@Suite struct LabelTests {
+    @Test func labelsAreWrittenAsBytes() {
+        var w = CSVWriter(dialect: .excelEU)
+        w.dateTime(LocalDateTime(date: CivilDate(year: 2026, month: 3, day: 9), hour: 7, minute: 5, second: 3))
+        w.offset(-8 * 3600)
+        w.offset(19_800)
+        #expect(String(decoding: w.bytes, as: UTF8.self) == "2026-03-09 07:05:03;UTC-08:00;UTC+05:30")
+        var i = CSVWriter(dialect: .iso)
+        i.dateTime(LocalDateTime(secondsSinceEpoch: 0), iso: true)
+        i.offset(0)
+        #expect(String(decoding: i.bytes, as: UTF8.self) == "1970-01-01T00:00:00Z,+00:00")
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// File operations with the durability the archive promises: a reader sees a whole old file
+/// or a whole new one, and an append is one write of whole lines.
+enum ArchiveFiles {
+    struct Failure: Error, CustomStringConvertible {
+        var path: String
+        var what: String
+        var description: String { "archive: cannot \(what) \(path): \(String(cString: strerror(errno)))" }
+    }
+
+    static func ensureFolder(_ path: String) throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    /// Writes `bytes` to a temporary file in the same folder, flushes it, and renames it over
+    /// `path`; then flushes the folder so the rename itself survives a power cut.
+    static func replace(_ path: String, with bytes: [UInt8]) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        try ensureFolder(folder)
+        let tmp = folder + "/.strata-tmp-\(getpid())-" + (path as NSString).lastPathComponent
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw Failure(path: tmp, what: "create") }
+        do {
+            try writeAll(fd, bytes, path: tmp)
+            guard fsync(fd) == 0 else { throw Failure(path: tmp, what: "flush") }
+            close(fd)
+        } catch {
+            close(fd)
+            unlink(tmp)
+            throw error
+        }
+        guard rename(tmp, path) == 0 else {
+            unlink(tmp)
+            throw Failure(path: path, what: "rename onto")
+        }
+        syncFolder(folder)
+    }
+
+    /// Appends whole lines in one write, then flushes.
+    static func append(_ path: String, _ bytes: [UInt8]) throws {
+        guard !bytes.isEmpty else { return }
+        let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        guard fd >= 0 else { throw Failure(path: path, what: "open for appending") }
+        defer { close(fd) }
+        try writeAll(fd, bytes, path: path)
+        guard fsync(fd) == 0 else { throw Failure(path: path, what: "flush") }
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { p -> Int in
+                guard let base = p.baseAddress else { return 0 }
+                return write(fd, base + off, bytes.count - off)
+            }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw Failure(path: path, what: "write") }
+            off += n
+        }
+    }
+
+    static func syncFolder(_ folder: String) {
+        let fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
+    }
+
+    static func read(_ path: String) -> [UInt8]? {
+        FileManager.default.contents(atPath: path).map { [UInt8]($0) }
+    }
+
+    static func size(_ path: String) -> Int64? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return Int64(st.st_size)
+    }
+
+    static func inode(_ path: String) -> UInt64? {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return nil }
+        return UInt64(st.st_ino)
+    }
+
+    /// Points `link` at `target` (a hard link, so Excel and SMB see a plain file), atomically.
+    static func hardLink(_ link: String, to target: String) throws {
+        if let a = inode(link), let b = inode(target), a == b { return }
+        let tmp = (link as NSString).deletingLastPathComponent + "/.strata-tmp-\(getpid())-current"
+        unlink(tmp)
+        guard Glibc.link(target, tmp) == 0 else { throw Failure(path: target, what: "link") }
+        guard rename(tmp, link) == 0 else {
+            unlink(tmp)
+            throw Failure(path: link, what: "rename onto")
+        }
+    }
+}

@@ -1,0 +1,255 @@
+import Foundation
+import Logging
+import StrataCore
+import StrataStore
+
+/// Keeps the archive tree (CSV snapshots of every tier, per dialect and device) in step with
+/// the store.
+///
+/// Files hold closed buckets only. The current period's file grows by appending the rows of
+/// buckets as they close, one write of whole lines; a file whose rows change (late data) is
+/// rewritten to a temporary file and renamed over the old one. Closed periods are written once
+/// and then left alone, so their mtime holds and mirrors skip them.
+public struct ArchiveWriter {
+    /// A folder of the tree below a dialect: a device, or `_site` with every device.
+    public struct Target: Sendable {
+        public var folder: String
+        public var channels: [StoredChannel]
+        public var qualified: Bool
+
+        public init(folder: String, channels: [StoredChannel], qualified: Bool) {
+            self.folder = folder
+            self.channels = channels
+            self.qualified = qualified
+        }
+    }
+
+    public struct Summary: Sendable, Equatable {
+        public var created = 0
+        public var appended = 0
+        public var replaced = 0
+        public var unchanged = 0
+        public var closed = 0
+        public var stale: [String] = []
+        public var pruned = 0
+
+        public var touched: Int { created + appended + replaced }
+    }
+
+    public let store: Store
+    public let root: String
+    public let dialects: [CSVDialect]
+    public let targets: [Target]
+    public let prune: Bool
+    public let siteName: String
+    let layout: ArchiveLayout
+    let logger: Logger
+
+    public init(store: Store, root: String, dialects: [CSVDialect], devices: [String], prune: Bool, siteName: String,
+                logger: Logger = Logger(label: "strata.archive")) {
+        self.store = store
+        self.root = root
+        self.dialects = dialects
+        self.prune = prune
+        self.siteName = siteName
+        self.logger = logger
+        layout = ArchiveLayout(calendar: store.calendar)
+        var t = devices.map { Target(folder: $0, channels: store.channels(ofDevice: $0), qualified: false) }
+        t.append(Target(folder: ArchiveLayout.siteFolder, channels: devices.flatMap { store.channels(ofDevice: $0) }, qualified: true))
+        targets = t.filter { !$0.channels.isEmpty }
+    }
+
+    /// Brings the tree up to the store's roll-up watermark; `rebuild` starts from scratch
+    /// (files already right are left untouched).
+    @discardableResult
+    public func run(rebuild: Bool = false) throws -> Summary {
+        var summary = Summary()
+        if rebuild { try store.resetArchive() }
+        var state = try store.archiveState()
+        if let s = state, s.root != root {
+            try store.resetArchive()
+            state = nil
+        }
+        try ArchiveFiles.ensureFolder(root)
+        try writeIfChanged(root + "/README.txt", Array(ArchiveReadme.text(site: siteName, dialects: dialects, calendar: store.calendar).utf8))
+        var records = try store.archiveFiles()
+        let before = records
+        let w = store.watermark
+        let dirty = try store.archiveDirty()
+        let all = store.channels
+        guard let range = try store.dataRange(channels: all), w > range.0 else {
+            try store.commitArchive([], removed: [], watermark: w, root: root, consumedDirty: dirty.lastID)
+            return summary
+        }
+        let from = state.map { max($0.watermark, range.0) } ?? range.0
+        for tier in Tier.allCases {
+            var periods: [Int64: (start: Int64, end: Int64, full: Bool)] = [:]
+            if from < w {
+                for p in layout.periods(tier, overlapping: from, w) { periods[p.start] = (p.start, p.end, false) }
+            }
+            for (a, b) in dirty.ranges where a < w {
+                for p in layout.periods(tier, overlapping: max(a, range.0), min(b, w)) { periods[p.start] = (p.start, p.end, true) }
+            }
+            // The year tier's single file covers all time: from the first year with data.
+            let firstYear = store.calendar.bucketStart(.year, containing: range.0)
+            for p in periods.values.sorted(by: { $0.start < $1.start }) {
+                try process(tier, period: (max(p.start, firstYear), p.end), forceFull: p.full, watermark: w, records: &records, summary: &summary)
+            }
+        }
+        try updateChecksums(before: before, after: records)
+        try updateCurrentLinks(records: records, watermark: w, previous: state?.watermark)
+        var removed: [String] = []
+        for (path, _) in records where isStale(path) {
+            summary.stale.append(path)
+            if prune {
+                unlink(root + "/" + path)
+                removed.append(path)
+                summary.pruned += 1
+            }
+        }
+        if !summary.stale.isEmpty {
+            logger.warning("archive files of devices or dialects no longer configured", metadata: [
+                "files": "\(summary.stale.count)", "first": "\(summary.stale.sorted().first ?? "")",
+                "action": "\(prune ? "deleted (archive.prune = true)" : "kept; set archive.prune = true to delete them")",
+            ])
+        }
+        let changed = records.values.filter { before[$0.path] != $0 }
+        try store.commitArchive(changed, removed: removed, watermark: w, root: root, consumedDirty: dirty.lastID)
+        logger.info("archive updated", metadata: [
+            "created": "\(summary.created)", "appended": "\(summary.appended)", "replaced": "\(summary.replaced)",
+            "unchanged": "\(summary.unchanged)", "closed": "\(summary.closed)",
+        ])
+        return summary
+    }
+
+    private func isStale(_ path: String) -> Bool {
+        let parts = path.split(separator: "/", maxSplits: 2)
+        guard parts.count == 3 else { return false }
+        return !dialects.contains { $0.rawValue == parts[0] } || !targets.contains { $0.folder == parts[1] }
+    }
+
+    private func path(_ d: CSVDialect, _ t: Target, _ tier: Tier, _ periodStart: Int64) -> String {
+        "\(d.rawValue)/\(t.folder)/\(layout.relativePath(tier, periodStart: periodStart))"
+    }
+
+    private func process(_ tier: Tier, period: (start: Int64, end: Int64), forceFull: Bool, watermark w: Int64,
+                         records: inout [String: ArchiveFileRecord], summary: inout Summary) throws {
+        let to = min(period.end, w)
+        guard period.start < to else { return }
+        // Where each file of this period needs rows from: the start for a new, damaged or
+        // changed file; where it stopped for one that only grows.
+        var plans: [(d: CSVDialect, t: Target, rel: String, from: Int64, full: Bool)] = []
+        for d in dialects {
+            for t in targets {
+                let rel = path(d, t, tier, period.start)
+                let rec = records[rel]
+                var full = forceFull || rec == nil
+                if let r = rec, ArchiveFiles.size(root + "/" + rel) != r.bytes { full = true }
+                plans.append((d, t, rel, full ? period.start : (rec?.until ?? period.start), full))
+            }
+        }
+        let lo = plans.map(\.from).min() ?? period.start
+        guard lo < to || plans.contains(where: { $0.full }) else { return }
+        var lines: [MinuteLine] = []
+        var buckets: [BucketRow] = []
+        if lo < to {
+            if tier == .minute {
+                try store.minutes(channels: store.channels, from: lo, to: to) { lines += $0 }
+            } else {
+                buckets = try store.buckets(tier, channels: store.channels, from: lo, to: to).filter { $0.end <= w }
+            }
+        }
+        let closed = period.end <= w
+        for plan in plans {
+            let table = CSVTable(tier: tier, dialect: plan.d, channels: plan.t.channels, calendar: store.calendar, qualified: plan.t.qualified)
+            var out = CSVWriter(dialect: plan.d)
+            var until = plan.from
+            var any = false
+            if plan.full { table.writeHeader(&out) }
+            if tier == .minute {
+                for l in lines where l.ts >= plan.from {
+                    table.writeRow(&out, l)
+                    any = any || table.hasData(l)
+                    until = l.ts + 60
+                }
+            } else {
+                for b in buckets where b.start >= plan.from {
+                    table.writeRow(&out, b)
+                    any = any || table.hasData(b)
+                    until = b.end
+                }
+            }
+            let file = root + "/" + plan.rel
+            let old = records[plan.rel]
+            if plan.full {
+                // A period without any data for this target gets no file.
+                if old == nil && !any { continue }
+                let existing = ArchiveFiles.read(file)
+                if existing == out.bytes {
+                    summary.unchanged += 1
+                } else {
+                    try ArchiveFiles.replace(file, with: out.bytes)
+                    if existing == nil { summary.created += 1 } else {
+                        summary.replaced += 1
+                        if old?.closed == true {
+                            logger.notice("archive file rewritten: late data changed its rows", metadata: ["file": "\(plan.rel)"])
+                        }
+                    }
+                }
+            } else {
+                guard !out.bytes.isEmpty else { continue }
+                try ArchiveFiles.append(file, out.bytes)
+                summary.appended += 1
+            }
+            let size = ArchiveFiles.size(file) ?? 0
+            var sha: String? = nil
+            if closed {
+                sha = plan.full ? SHA256.hex(out.bytes) : ArchiveFiles.read(file).map { SHA256.hex($0) }
+                if old?.closed != true { summary.closed += 1 }
+            }
+            records[plan.rel] = ArchiveFileRecord(path: plan.rel, until: until, bytes: size, sha256: sha, closed: closed)
+        }
+    }
+
+    /// One `SHA256SUMS` per folder, covering its closed files (`sha256sum -c` format).
+    private func updateChecksums(before: [String: ArchiveFileRecord], after: [String: ArchiveFileRecord]) throws {
+        var folders = Set<String>()
+        for (p, r) in after where r.closed && before[p]?.sha256 != r.sha256 {
+            folders.insert((p as NSString).deletingLastPathComponent)
+        }
+        let byFolder = Dictionary(grouping: after.values.filter(\.closed)) { ($0.path as NSString).deletingLastPathComponent }
+        for f in folders {
+            let lines = (byFolder[f] ?? []).sorted { $0.path < $1.path }.compactMap { r -> String? in
+                r.sha256.map { "\($0)  \((r.path as NSString).lastPathComponent)\n" }
+            }
+            try writeIfChanged(root + "/" + f + "/SHA256SUMS", Array(lines.joined().utf8))
+        }
+    }
+
+    /// `current.csv` in each folder that holds the current period's file: a hard link,
+    /// re-pointed atomically; the one left behind when the period moves on is removed.
+    private func updateCurrentLinks(records: [String: ArchiveFileRecord], watermark w: Int64, previous: Int64?) throws {
+        for d in dialects {
+            for t in targets {
+                for tier in Tier.allCases where tier != .year {
+                    let now = layout.period(tier, containing: w - 1)
+                    let rel = path(d, t, tier, now.start)
+                    let folder = root + "/" + (rel as NSString).deletingLastPathComponent
+                    if let p = previous, p > 0 {
+                        let old = layout.period(tier, containing: p - 1)
+                        let oldFolder = root + "/" + (path(d, t, tier, old.start) as NSString).deletingLastPathComponent
+                        if oldFolder != folder { unlink(oldFolder + "/current.csv") }
+                    }
+                    if records[rel] != nil {
+                        try ArchiveFiles.hardLink(folder + "/current.csv", to: root + "/" + rel)
+                    }
+                }
+            }
+        }
+    }
+
+    private func writeIfChanged(_ path: String, _ bytes: [UInt8]) throws {
+        if ArchiveFiles.read(path) == bytes { return }
+        try ArchiveFiles.replace(path, with: bytes)
+    }
+}
