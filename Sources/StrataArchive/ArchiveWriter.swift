@@ -82,6 +82,9 @@ public struct ArchiveWriter {
             return summary
         }
         let from = state.map { max($0.watermark, range.0) } ?? range.0
+        // A device's files begin at its first data, not at the start of the period it joined in.
+        var firstData: [String: Int64] = [:]
+        for t in targets { firstData[t.folder] = try store.dataRange(channels: t.channels)?.0 }
         for tier in Tier.allCases {
             var periods: [Int64: (start: Int64, end: Int64, full: Bool)] = [:]
             if from < w {
@@ -93,7 +96,8 @@ public struct ArchiveWriter {
             // The year tier's single file covers all time: from the first year with data.
             let firstYear = store.calendar.bucketStart(.year, containing: range.0)
             for p in periods.values.sorted(by: { $0.start < $1.start }) {
-                try process(tier, period: (max(p.start, firstYear), p.end), forceFull: p.full, watermark: w, records: &records, summary: &summary)
+                try process(tier, period: (max(p.start, firstYear), p.end), forceFull: p.full, watermark: w, firstData: firstData,
+                            records: &records, summary: &summary)
             }
         }
         try updateChecksums(before: before, after: records)
@@ -133,7 +137,7 @@ public struct ArchiveWriter {
     }
 
     private func process(_ tier: Tier, period: (start: Int64, end: Int64), forceFull: Bool, watermark w: Int64,
-                         records: inout [String: ArchiveFileRecord], summary: inout Summary) throws {
+                         firstData: [String: Int64], records: inout [String: ArchiveFileRecord], summary: inout Summary) throws {
         let to = min(period.end, w)
         guard period.start < to else { return }
         // Where each file of this period needs rows from: the start for a new, damaged or
@@ -145,7 +149,9 @@ public struct ArchiveWriter {
                 let rec = records[rel]
                 var full = forceFull || rec == nil
                 if let r = rec, ArchiveFiles.size(root + "/" + rel) != r.bytes { full = true }
-                plans.append((d, t, rel, full ? period.start : (rec?.until ?? period.start), full))
+                guard let first = firstData[t.folder] else { continue }
+                let begin = max(period.start, tier == .minute ? first - floorMod(first, 60) : store.calendar.bucketStart(tier, containing: first))
+                plans.append((d, t, rel, full ? begin : (rec?.until ?? begin), full))
             }
         }
         let lo = plans.map(\.from).min() ?? period.start
