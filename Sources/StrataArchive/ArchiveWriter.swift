@@ -156,6 +156,9 @@ public struct ArchiveWriter {
         }
         let lo = plans.map(\.from).min() ?? period.start
         guard lo < to || plans.contains(where: { $0.full }) else { return }
+        // A stretch without data where no file exists yet (a meter long gone, the years
+        // after an import) needs no work at all.
+        if !plans.contains(where: { records[$0.rel] != nil }), try !store.hasData(tier, from: lo, to: to) { return }
         var lines: [MinuteLine] = []
         var buckets: [BucketRow] = []
         if lo < to {

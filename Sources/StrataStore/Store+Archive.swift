@@ -69,6 +69,13 @@ extension Store {
         }
     }
 
+    /// Whether a tier holds anything in `[from, to)` (stored minutes, or stored aggregates).
+    public func hasData(_ tier: Tier, from: Int64, to: Int64) throws(StoreError) -> Bool {
+        if tier == .minute { return try minute.nextTs(atOrAfter: from).map { $0 < to } ?? false }
+        return try db.scalarInt("SELECT 1 FROM agg WHERE tier = ?1 AND start >= ?2 AND start < ?3 LIMIT 1",
+                                [.int(Int64(tier.rawValue)), .int(from), .int(to)]) != nil
+    }
+
     /// Ranges whose closed buckets changed since the archive last looked, with the last id.
     public func archiveDirty() throws(StoreError) -> (ranges: [(Int64, Int64)], lastID: Int64?) {
         let st = try db.prepare("SELECT rowid, from_ts, to_ts FROM archive_dirty ORDER BY rowid")

@@ -264,3 +264,56 @@ final class ReaderLoop: @unchecked Sendable {
         return lock.withLock { (reads, torn) }
     }
 }
+
+/// AMPds2 water and gas around the 2013 fall-back night: each minute day file's consumption
+/// column adds up to the store's day, and the day files agree with the store.
+@Suite(.serialized) struct ArchiveRealDataTests {
+    @Test func ampdsDayFilesAddUpToTheStore() throws {
+        let dir = TempDir()
+        let water = ChannelSpec(device: "water", id: "volume", unit: "L", kind: .counter)
+        let gas = ChannelSpec(device: "gas", id: "volume", unit: "L", kind: .counter)
+        let s = try openStore(dir, [water, gas])
+        // 2013-10-20 .. 2013-11-10 local: three weeks with the 25-hour 2013-11-03.
+        let from: Int64 = 1_382_252_400, to: Int64 = 1_384_070_400
+        for (spec, file) in [(water, Fixtures.water), (gas, Fixtures.gas)] {
+            let ch = try s.channel(device: spec.device, channel: spec.id)
+            let rows = try Fixtures.column(file, "counter").filter { $0.0 >= from && $0.0 < to }
+            try s.write(rows.map { Sample(channel: ch.id, ts: $0.0, value: $0.1) })
+        }
+        try s.rollUp(now: to + 86_400)
+        let root = dir.file("archive")
+        try ArchiveWriter(store: s, root: root, dialects: [.excelEU, .iso], devices: ["water", "gas"], prune: false, siteName: "AMPds2").run()
+        var checked = 0
+        for device in ["water", "gas"] {
+            let ch = try s.channel(device: device, channel: "volume")
+            let days = try s.buckets(.day, channels: [ch], from: from, to: to)
+            for d in days {
+                let date = vancouver.label(d.start).local.date
+                let y = String(date.year), m = date.month < 10 ? "0\(date.month)" : "\(date.month)"
+                let dd = date.day < 10 ? "0\(date.day)" : "\(date.day)"
+                let path = "\(root)/iso/\(device)/minute/\(y)/\(m)/\(y)-\(m)-\(dd).csv"
+                let text = try String(contentsOfFile: path, encoding: .utf8)
+                let lines = text.split(separator: "\r\n")
+                let idx = try #require(lines[0].split(separator: ",").firstIndex(of: "volume consumption [L]"))
+                var sum: Int64 = 0
+                for l in lines.dropFirst() {
+                    let f = l.split(separator: ",", omittingEmptySubsequences: false)
+                    if let v = Double(f[idx]) { sum += Int64((v * 1000).rounded()) }
+                }
+                // Minutes in the file: the day's real length (23, 24 or 25 hours).
+                #expect(lines.count - 1 == Int((d.end - d.start) / 60))
+                #expect(sum == d.values[ch.id]?.consumption, "\(path)")
+                checked += 1
+            }
+            // The excel-eu day file of 2013 holds the same days, with decimal commas.
+            let eu = try String(contentsOfFile: "\(root)/excel-eu/\(device)/day/2013.csv", encoding: .utf8)
+            let euRows = eu.split(separator: "\r\n").dropFirst()
+            for (row, d) in zip(euRows, days) {
+                let f = row.split(separator: ";", omittingEmptySubsequences: false)
+                let v = Double(f[3].replacingOccurrences(of: ",", with: ".")) ?? -1
+                #expect(Int64((v * 1000).rounded()) == d.values[ch.id]?.consumption)
+            }
+        }
+        #expect(checked == 42)
+    }
+}
