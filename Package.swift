@@ -49,7 +49,10 @@ let package = Package(
         .target(name: "CBenchReference", dependencies: ["CSQLite"]),
         .executableTarget(
             name: "strata-bench",
-            dependencies: ["StrataCore", "StrataStore", "CBenchReference"],
+            dependencies: [
+                "StrataCore", "StrataStore", "StrataArchive", "CBenchReference",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictness),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore"], swiftSettings: strictness),
         .testTarget(name: "StrataConfigTests", dependencies: ["StrataConfig"], swiftSettings: strictness),

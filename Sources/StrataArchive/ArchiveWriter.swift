@@ -70,12 +70,16 @@ public struct ArchiveWriter {
             try store.resetArchive()
             state = nil
         }
+        let w = store.watermark
+        let dirty = try store.archiveDirty()
+        // Most minutes nothing closed and nothing came late: nothing to read or write.
+        if let s = state, s.watermark == w, dirty.ranges.isEmpty, FileManager.default.fileExists(atPath: root + "/README.txt") {
+            return summary
+        }
         try ArchiveFiles.ensureFolder(root)
         try writeIfChanged(root + "/README.txt", Array(ArchiveReadme.text(site: siteName, dialects: dialects, calendar: store.calendar).utf8))
         var records = try store.archiveFiles()
         let before = records
-        let w = store.watermark
-        let dirty = try store.archiveDirty()
         let all = store.channels
         guard let range = try store.dataRange(channels: all), w > range.0 else {
             try store.commitArchive([], removed: [], watermark: w, root: root, consumedDirty: dirty.lastID)
@@ -119,6 +123,7 @@ public struct ArchiveWriter {
         }
         let changed = records.values.filter { before[$0.path] != $0 }
         try store.commitArchive(changed, removed: removed, watermark: w, root: root, consumedDirty: dirty.lastID)
+        guard summary.touched + summary.closed > 0 else { return summary }
         logger.info("archive updated", metadata: [
             "created": "\(summary.created)", "appended": "\(summary.appended)", "replaced": "\(summary.replaced)",
             "unchanged": "\(summary.unchanged)", "closed": "\(summary.closed)",

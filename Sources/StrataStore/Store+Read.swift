@@ -48,8 +48,14 @@ extension Store {
         let qStart = calendar.bucketStart(.quarter, containing: max(w, min(from, qEnd)))
         let edges = quarterEdges(qStart, qEnd)
         var level: [Int64: [Int64: Aggregate]] = [:]
+        // One pass over the open range for all channels (the minute tier is time-major).
+        let wanted = Set(chs.map(\.id))
+        var byChannel: [Int64: [Reading]] = [:]
+        try minute.scan(from: qStart, to: qEnd) { r throws(StoreError) in
+            if wanted.contains(r.channel) { byChannel[r.channel, default: []].append(r.reading) }
+        }
         for c in chs {
-            let rows = try minute.rows(channel: c.id, from: qStart, to: qEnd).map(\.reading)
+            let rows = byChannel[c.id] ?? []
             let aggs: [Aggregate]
             switch c.spec.kind {
             case .gauge: aggs = BucketAggregator.gauge(rows, edges: edges)

@@ -1,4 +1,6 @@
 import CBenchReference
+import Logging
+import StrataArchive
 import Foundation
 import StrataCore
 import StrataStore
@@ -19,6 +21,9 @@ struct Bench {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         if what == "ingest" || what == "all" {
             try ingest(dir: dir, channels: opt("--channels", 1000), days: opt("--days", 30))
+        }
+        if what == "archive" || what == "all" {
+            try archive(dir: dir, devices: opt("--devices", 32), days: opt("--archive-days", 14))
         }
         if what == "wal" || what == "all" {
             try writeAmplification(dir: dir, channels: opt("--wal-channels", 5000), minutes: opt("--minutes", 90))
@@ -121,6 +126,104 @@ struct Bench {
         let refRows = out.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
         print(String(format: "reference sqlite3 -csv of the same hour rows: %d lines in %.2f s (%.0f bucket-rows/s equivalent); strata %.2fx",
                      refRows, rsecs2, Double(rows) / rsecs2, rsecs2 / esecs))
+    }
+
+    static func cpuSeconds() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
+    }
+
+    /// The archive: encoding rate against the sqlite3 shell, a rebuild, and the steady-state
+    /// cost of keeping the tree current minute by minute.
+    static func archive(dir: String, devices: Int, days: Int) throws {
+        let channels = devices * 20
+        print("# archive: \(devices) devices x 20 channels, \(days) days of minutes, dialects excel-eu and iso")
+        let path = dir + "/archive.sqlite"
+        let store = try Store(path: path, channels: specs(channels), calendar: paris)
+        let ids = store.channels.map(\.id)
+        let minutes = days * 1440
+        var batch: [Sample] = []
+        for m in 0..<minutes {
+            let ts = start + Int64(m) * 60
+            for c in 1...channels { batch.append(Sample(channel: ids[c - 1], ts: ts, value: value(m, c))) }
+            if batch.count >= 100_000 {
+                try store.write(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        try store.write(batch)
+        try store.rollUp(now: start + Int64(minutes) * 60)
+        try store.checkpoint()
+        let deviceIDs = Set(store.channels.map(\.spec.device)).sorted()
+
+        // Encoding: every stored hour bucket of every channel, as iso CSV by device.
+        var t = clock()
+        var rows = 0, bytes = 0
+        for d in deviceIDs {
+            let chs = store.channels(ofDevice: d)
+            let table = CSVTable(tier: .hour, dialect: .iso, channels: chs, calendar: store.calendar)
+            var w = CSVWriter(dialect: .iso)
+            table.writeHeader(&w)
+            for b in try store.buckets(.hour, channels: chs, from: start, to: start + Int64(minutes) * 60) {
+                table.writeRow(&w, b)
+                rows += 1
+            }
+            bytes += w.bytes.count
+        }
+        let enc = clock() - t
+        var sql = ""
+        for d in deviceIDs {
+            let chs = store.channels(ofDevice: d).map { String($0.id) }.joined(separator: ",")
+            sql += "SELECT datetime(start, 'unixepoch'), channel, count, min, max, sum, consumption, first, last FROM agg WHERE tier = 2 AND channel IN (\(chs)) ORDER BY start, channel;\n"
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["sqlite3", "-csv", "-readonly", path]
+        let input = Pipe(), output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        t = clock()
+        try p.run()
+        input.fileHandleForWriting.write(Data(sql.utf8))
+        try input.fileHandleForWriting.close()
+        let refBytes = output.fileHandleForReading.readDataToEndOfFile().count
+        p.waitUntilExit()
+        let ref = clock() - t
+        print(String(format: "CSV encoding (hour tier, 20 channels a row): %d rows, %.1f MB in %.2f s = %.0f rows/s, %.1f MB/s; sqlite3 -csv of the same rows unpivoted: %.1f MB in %.2f s; strata %.2fx",
+                     rows, Double(bytes) / 1e6, enc, Double(rows) / enc, Double(bytes) / enc / 1e6, Double(refBytes) / 1e6, ref, ref / enc))
+
+        // Rebuild: the whole tree from nothing.
+        let root = dir + "/archive"
+        var quiet = Logger(label: "bench")
+        quiet.logLevel = .warning
+        let writer = ArchiveWriter(store: store, root: root, dialects: [.excelEU, .iso], devices: deviceIDs, prune: false, siteName: "bench", logger: quiet)
+        t = clock()
+        let s = try writer.run(rebuild: true)
+        let rb = clock() - t
+        print(String(format: "rebuild: %d files in %.1f s (%.2f s per day of data)", s.created, rb, rb / Double(days)))
+
+        // Steady state: a simulated day, minute by minute: write, roll up, refresh the tree.
+        let io0 = writeBytes(), cpu0 = cpuSeconds()
+        var archiveCPU = 0.0
+        var archiveBytes: Int64 = 0
+        var touched = 0
+        for m in minutes..<(minutes + 1440) {
+            let ts = start + Int64(m) * 60
+            var b: [Sample] = []
+            b.reserveCapacity(channels)
+            for c in 1...channels { b.append(Sample(channel: ids[c - 1], ts: ts, value: value(m, c))) }
+            try store.write(b)
+            try store.rollUp(now: ts + 60)
+            let c0 = cpuSeconds(), b0 = writeBytes()
+            touched += try writer.run().touched
+            archiveCPU += cpuSeconds() - c0
+            archiveBytes += writeBytes() - b0
+        }
+        let cpu = cpuSeconds() - cpu0
+        let io = writeBytes() - io0
+        print(String(format: "steady state over a simulated day: archive refresh %.1f ms CPU per minute (with store writes and roll-up %.1f ms), %d file writes; archive wrote %.1f MB that day (whole process %.1f MB)",
+                     archiveCPU / 1440 * 1000, cpu / 1440 * 1000, touched, Double(archiveBytes) / 1e6, Double(io) / 1e6))
     }
 
     static func writeBytes() -> Int64 {
