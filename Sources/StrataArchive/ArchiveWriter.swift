@@ -73,7 +73,7 @@ public struct ArchiveWriter {
         let w = store.watermark
         let dirty = try store.archiveDirty()
         // Most minutes nothing closed and nothing came late: nothing to read or write.
-        if let s = state, s.watermark == w, dirty.ranges.isEmpty, FileManager.default.fileExists(atPath: root + "/README.txt") {
+        if let s = state, s.watermark == w, s.layout == layoutKey, dirty.ranges.isEmpty, FileManager.default.fileExists(atPath: root + "/README.txt") {
             return summary
         }
         try ArchiveFiles.ensureFolder(root)
@@ -82,7 +82,7 @@ public struct ArchiveWriter {
         let before = records
         let all = store.channels
         guard let range = try store.dataRange(channels: all), w > range.0 else {
-            try store.commitArchive([], removed: [], watermark: w, root: root, consumedDirty: dirty.lastID)
+            try store.commitArchive([], removed: [], watermark: w, root: root, consumedDirty: dirty.lastID, layout: layoutKey)
             return summary
         }
         let from = state.map { max($0.watermark, range.0) } ?? range.0
@@ -122,13 +122,18 @@ public struct ArchiveWriter {
             ])
         }
         let changed = records.values.filter { before[$0.path] != $0 }
-        try store.commitArchive(changed, removed: removed, watermark: w, root: root, consumedDirty: dirty.lastID)
+        try store.commitArchive(changed, removed: removed, watermark: w, root: root, consumedDirty: dirty.lastID, layout: layoutKey)
         guard summary.touched + summary.closed > 0 else { return summary }
         logger.info("archive updated", metadata: [
             "created": "\(summary.created)", "appended": "\(summary.appended)", "replaced": "\(summary.replaced)",
             "unchanged": "\(summary.unchanged)", "closed": "\(summary.closed)",
         ])
         return summary
+    }
+
+    /// Which dialects and folders this writer keeps: a change means stale files to look for.
+    var layoutKey: String {
+        dialects.map(\.rawValue).joined(separator: ",") + ";" + targets.map(\.folder).joined(separator: ",") + (prune ? ";prune" : "")
     }
 
     private func isStale(_ path: String) -> Bool {

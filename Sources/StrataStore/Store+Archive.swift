@@ -38,7 +38,8 @@ extension Store {
 
     /// Records files and moves the archive watermark in one transaction; `consumedDirty` is the
     /// highest late-data range id the run has dealt with.
-    public func commitArchive(_ records: [ArchiveFileRecord], removed: [String], watermark: Int64, root: String, consumedDirty: Int64?) throws(StoreError) {
+    public func commitArchive(_ records: [ArchiveFileRecord], removed: [String], watermark: Int64, root: String, consumedDirty: Int64?,
+                              layout: String = "") throws(StoreError) {
         try db.transaction { () throws(StoreError) in
             let up = try db.prepare("INSERT OR REPLACE INTO archive_file(path, until, bytes, sha256, closed) VALUES (?1, ?2, ?3, ?4, ?5)")
             for r in records {
@@ -52,20 +53,22 @@ extension Store {
             }
             try setMeta("archive.watermark", String(watermark))
             try setMeta("archive.root", root)
+            try setMeta("archive.layout", layout)
             if let id = consumedDirty { try db.exec("DELETE FROM archive_dirty WHERE rowid <= \(id)") }
         }
     }
 
-    /// Where the archive stands: its watermark and root (nil: never written).
-    public func archiveState() throws(StoreError) -> (watermark: Int64, root: String)? {
+    /// Where the archive stands: its watermark, root and the dialects and folders it was
+    /// written for (nil: never written).
+    public func archiveState() throws(StoreError) -> (watermark: Int64, root: String, layout: String)? {
         guard let w = try meta("archive.watermark").flatMap({ Int64($0) }), let r = try meta("archive.root") else { return nil }
-        return (w, r)
+        return (w, r, try meta("archive.layout") ?? "")
     }
 
     /// Forgets the archive's bookkeeping (for a rebuild or a new archive root).
     public func resetArchive() throws(StoreError) {
         try db.transaction { () throws(StoreError) in
-            try db.exec("DELETE FROM archive_file; DELETE FROM archive_dirty; DELETE FROM meta WHERE key IN ('archive.watermark', 'archive.root')")
+            try db.exec("DELETE FROM archive_file; DELETE FROM archive_dirty; DELETE FROM meta WHERE key IN ('archive.watermark', 'archive.root', 'archive.layout')")
         }
     }
 
