@@ -110,22 +110,28 @@ struct Bench {
             let ids = store.channels(ofDevice: d).map { String($0.id) }.joined(separator: ",")
             sql += "SELECT start, channel, count, min, max, sum, consumption, first, last FROM agg WHERE tier = 2 AND start >= \(start) AND start < \(start + Int64(minutes) * 60) AND channel IN (\(ids)) ORDER BY start, channel;\n"
         }
+        let (out, rsecs2) = try sqliteShellCSV(path, sql)
+        let refRows = out.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+        print(String(format: "reference sqlite3 -csv of the same hour rows: %d lines in %.2f s (%.0f bucket-rows/s equivalent); strata %.2fx",
+                     refRows, rsecs2, Double(rows) / rsecs2, rsecs2 / esecs))
+    }
+
+    /// Runs SQL through the sqlite3 shell in CSV mode: the reference reader. Returns the
+    /// bytes it printed and the seconds it took.
+    static func sqliteShellCSV(_ path: String, _ sql: String) throws -> (bytes: Data, seconds: Double) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["sqlite3", "-csv", "-readonly", path]
         let input = Pipe(), output = Pipe()
         p.standardInput = input
         p.standardOutput = output
-        t = clock()
+        let t = clock()
         try p.run()
         input.fileHandleForWriting.write(Data(sql.utf8))
         try input.fileHandleForWriting.close()
         let out = output.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        let rsecs2 = clock() - t
-        let refRows = out.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
-        print(String(format: "reference sqlite3 -csv of the same hour rows: %d lines in %.2f s (%.0f bucket-rows/s equivalent); strata %.2fx",
-                     refRows, rsecs2, Double(rows) / rsecs2, rsecs2 / esecs))
+        return (out, clock() - t)
     }
 
     static func cpuSeconds() -> Double {
@@ -177,19 +183,8 @@ struct Bench {
             let chs = store.channels(ofDevice: d).map { String($0.id) }.joined(separator: ",")
             sql += "SELECT datetime(start, 'unixepoch'), channel, count, min, max, sum, consumption, first, last FROM agg WHERE tier = 2 AND channel IN (\(chs)) ORDER BY start, channel;\n"
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["sqlite3", "-csv", "-readonly", path]
-        let input = Pipe(), output = Pipe()
-        p.standardInput = input
-        p.standardOutput = output
-        t = clock()
-        try p.run()
-        input.fileHandleForWriting.write(Data(sql.utf8))
-        try input.fileHandleForWriting.close()
-        let refBytes = output.fileHandleForReading.readDataToEndOfFile().count
-        p.waitUntilExit()
-        let ref = clock() - t
+        let (refOut, ref) = try sqliteShellCSV(path, sql)
+        let refBytes = refOut.count
         print(String(format: "CSV encoding (hour tier, 20 channels a row): %d rows, %.1f MB in %.2f s = %.0f rows/s, %.1f MB/s; sqlite3 -csv of the same rows unpivoted: %.1f MB in %.2f s; strata %.2fx",
                      rows, Double(bytes) / 1e6, enc, Double(rows) / enc, Double(bytes) / enc / 1e6, Double(refBytes) / 1e6, ref, ref / enc))
 
@@ -260,12 +255,9 @@ struct Bench {
         rollUpSeconds = 0
         let before = writeBytes()
         let t = clock()
-        var cpu = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &cpu)
-        let cpu0 = Double(cpu.ru_utime.tv_sec) + Double(cpu.ru_utime.tv_usec) / 1e6 + Double(cpu.ru_stime.tv_sec) + Double(cpu.ru_stime.tv_usec) / 1e6
+        let cpu0 = cpuSeconds()
         for m in 60..<(60 + minutes) { try minute(m) }
-        getrusage(RUSAGE_SELF.rawValue, &cpu)
-        let cpu1 = Double(cpu.ru_utime.tv_sec) + Double(cpu.ru_utime.tv_usec) / 1e6 + Double(cpu.ru_stime.tv_sec) + Double(cpu.ru_stime.tv_usec) / 1e6
+        let cpu1 = cpuSeconds()
         let written = Double(writeBytes() - before)
         let points = Double(channels * minutes)
         print(String(format: "%d minutes: %.0f bytes written (WAL, checkpoints, roll-ups), %.1f bytes per point, %.2fx a 20-byte point; %.1f ms CPU per minute (wall %.1f s)",
