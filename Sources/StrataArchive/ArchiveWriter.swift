@@ -89,7 +89,15 @@ public struct ArchiveWriter {
         // A device's files begin at its first data, not at the start of the period it joined in.
         var firstData: [String: Int64] = [:]
         for t in targets { firstData[t.folder] = try store.dataRange(channels: t.channels)?.0 }
+        // The minute and quarter files gain rows every quarter; writing them once an hour (and
+        // whenever late data changes them) spares an SD card three of four page rewrites. The
+        // next run's range still covers their period, so nothing is skipped for good.
+        // Only within one hour: the next run's range then starts in the same hour, so in the
+        // same file period.
+        let hour = store.calendar.bucketStart(.hour, containing: w)
+        let deferFine = state != nil && dirty.ranges.isEmpty && hour != w && store.calendar.bucketStart(.hour, containing: from) == hour
         for tier in Tier.allCases {
+            if deferFine, tier <= .quarter { continue }
             var periods: [Int64: (start: Int64, end: Int64, full: Bool)] = [:]
             if from < w {
                 for p in layout.periods(tier, overlapping: from, w) { periods[p.start] = (p.start, p.end, false) }
