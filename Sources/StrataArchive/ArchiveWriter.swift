@@ -177,11 +177,11 @@ public struct ArchiveWriter {
         // A stretch without data where no file exists yet (a meter long gone, the years
         // after an import) needs no work at all.
         if !plans.contains(where: { records[$0.rel] != nil }), try !store.hasData(tier, from: lo, to: to) { return }
-        var lines: [MinuteLine] = []
+        var blocks: [MinuteBlock] = []
         var buckets: [BucketRow] = []
         if lo < to {
             if tier == .minute {
-                try store.minutes(channels: store.channels, from: lo, to: to) { lines += $0 }
+                try store.minutes(channels: store.channels, from: lo, to: to) { blocks.append($0) }
             } else {
                 buckets = try store.buckets(tier, channels: store.channels, from: lo, to: to).filter { $0.end <= w }
             }
@@ -194,10 +194,10 @@ public struct ArchiveWriter {
             var any = false
             if plan.full { table.writeHeader(&out) }
             if tier == .minute {
-                for l in lines where l.ts >= plan.from {
-                    table.writeRow(&out, l)
-                    any = any || table.hasData(l)
-                    until = l.ts + 60
+                for b in blocks where b.ts(b.count - 1) >= plan.from {
+                    let first = max(0, Int((plan.from - b.start) / 60))
+                    if table.writeRows(&out, b, from: first) { any = true }
+                    until = b.ts(b.count - 1) + 60
                 }
             } else {
                 for b in buckets where b.start >= plan.from {

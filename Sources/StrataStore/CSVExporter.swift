@@ -80,25 +80,32 @@ public struct CSVTable: Sendable {
         w.endRow()
     }
 
-    public func writeRow(_ w: inout CSVWriter, _ line: MinuteLine) {
-        writeLabel(&w, line.ts)
-        for c in columns {
-            let r = c.channel.spec.resolution
-            let v = line.values[c.channel.id]
-            switch c.channel.spec.kind {
-            case .gauge: w.number(v?.value, r)
-            case .counter:
-                w.number(v?.value, r)
-                if let g = line.consumption[c.channel.id] { w.number(steps: g.consumption, decimals: r.decimals) } else { w.empty() }
+    /// Rows of minutes `from...` of a block; returns whether any cell had a value.
+    @discardableResult
+    public func writeRows(_ w: inout CSVWriter, _ block: MinuteBlock, from first: Int = 0) -> Bool {
+        let cols = columns.map { block.columnIndex($0.channel.id) }
+        var any = false
+        for i in first..<block.count {
+            writeLabel(&w, block.ts(i))
+            for (k, c) in columns.enumerated() {
+                let r = c.channel.spec.resolution
+                let v = cols[k].flatMap { block.value(column: $0, i) }
+                any = any || v != nil
+                switch c.channel.spec.kind {
+                case .gauge: w.number(v, r)
+                case .counter:
+                    w.number(v, r)
+                    if let s = cols[k].flatMap({ block.consumption(column: $0, i) }) { w.number(steps: s, decimals: r.decimals) } else { w.empty() }
+                }
             }
+            w.endRow()
         }
-        w.endRow()
+        return any
     }
 
     /// Whether a row carries any value for these columns (files are made only for periods
     /// with data).
     public func hasData(_ bucket: BucketRow) -> Bool { columns.contains { bucket.values[$0.channel.id]?.hasData == true } }
-    public func hasData(_ line: MinuteLine) -> Bool { columns.contains { line.values[$0.channel.id] != nil } }
 
     private func writeLabel(_ w: inout CSVWriter, _ start: Int64) {
         let (local, offset) = calendar.label(start)
@@ -132,9 +139,9 @@ public struct CSVExporter {
         table.writeHeader(&w)
         var rows = 0
         if tier == .minute {
-            try store.minutes(channels: channels, from: from, to: to) { lines in
-                for l in lines { table.writeRow(&w, l) }
-                rows += lines.count
+            try store.minutes(channels: channels, from: from, to: to) { block in
+                table.writeRows(&w, block)
+                rows += block.count
                 try sink(w.bytes)
                 w.removeAll()
             }

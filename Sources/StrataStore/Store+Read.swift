@@ -7,12 +7,44 @@ public struct BucketRow: Sendable {
     public var values: [Int64: Aggregate]
 }
 
-/// One minute with the readings of the channels asked for; for counters the consumption from
-/// this minute to the next.
-public struct MinuteLine: Sendable {
-    public var ts: Int64
-    public var values: [Int64: (value: Double, cum: Int64?)]
-    public var consumption: [Int64: Aggregate]
+/// A run of minutes with the readings of some channels, column by column: a day of 640
+/// channels is 921,600 cells, which per-minute dictionaries made the archive rebuild's cost.
+public struct MinuteBlock: Sendable {
+    /// The first minute (UTC seconds) and the number of minutes.
+    public let start: Int64
+    public let count: Int
+    let column: [Int64: Int]
+    /// `[column][minute]`; NaN where there is no reading.
+    var values: [[Double]]
+    /// `[column][minute]`, counters only: steps consumed to the next minute; `Int64.min` for none.
+    var consumption: [[Int64]]
+
+    init(start: Int64, count: Int, channels: [Int64]) {
+        self.start = start
+        self.count = count
+        var col: [Int64: Int] = [:]
+        for (i, c) in channels.enumerated() { col[c] = i }
+        column = col
+        values = Array(repeating: Array(repeating: .nan, count: count), count: channels.count)
+        consumption = Array(repeating: Array(repeating: Int64.min, count: count), count: channels.count)
+    }
+
+    public func ts(_ i: Int) -> Int64 { start + Int64(i) * 60 }
+
+    /// The column of a channel, for reading many minutes of it.
+    public func columnIndex(_ channel: Int64) -> Int? { column[channel] }
+
+    public func value(column c: Int, _ i: Int) -> Double? {
+        let v = values[c][i]
+        return v.isNaN ? nil : v
+    }
+
+    public func consumption(column c: Int, _ i: Int) -> Int64? {
+        let v = consumption[c][i]
+        return v == Int64.min ? nil : v
+    }
+
+    public func value(_ channel: Int64, _ i: Int) -> Double? { column[channel].flatMap { value(column: $0, i) } }
 }
 
 extension Store {
@@ -98,39 +130,30 @@ extension Store {
         return level
     }
 
-    /// Minute lines in `[from, to)`, streamed a day at a time to keep memory bounded.
-    public func minutes(channels chs: [StoredChannel], from: Int64, to: Int64, _ body: ([MinuteLine]) throws -> Void) throws {
+    /// Minutes in `[from, to)`, streamed a day at a time to keep memory bounded.
+    public func minutes(channels chs: [StoredChannel], from: Int64, to: Int64, _ body: (MinuteBlock) throws -> Void) throws {
         var a = from - floorMod(from, 60)
         while a < to {
             let b = min(to, a + 86_400)
-            var lines: [MinuteLine] = []
-            lines.reserveCapacity(Int((b - a) / 60))
-            var t = a
-            while t < b {
-                lines.append(MinuteLine(ts: t, values: [:], consumption: [:]))
-                t += 60
-            }
-            let edges = Array(stride(from: a, through: a + Int64(lines.count) * 60, by: 60))
+            let n = Int((b - a + 59) / 60)
+            var block = MinuteBlock(start: a, count: n, channels: chs.map(\.id))
+            let edges = Array(stride(from: a, through: a + Int64(n) * 60, by: 60))
             // One pass over the day for all channels: the minute tier is clustered by time.
-            let wanted = Set(chs.map(\.id))
-            var rowsByChannel: [Int64: [MinuteRow]] = [:]
+            var rowsByChannel: [Int64: [Reading]] = [:]
             try minute.scan(from: a, to: b) { r throws(StoreError) in
-                if wanted.contains(r.channel) { rowsByChannel[r.channel, default: []].append(r) }
+                guard let c = block.column[r.channel] else { return }
+                let i = Int((r.ts - a) / 60)
+                if i >= 0 && i < n { block.values[c][i] = r.value }
+                if byID[r.channel]?.spec.kind == .counter { rowsByChannel[r.channel, default: []].append(r.reading) }
             }
-            for c in chs {
-                let rows = rowsByChannel[c.id] ?? []
-                for r in rows {
-                    let i = Int((r.ts - a) / 60)
-                    if i >= 0 && i < lines.count { lines[i].values[c.id] = (r.value, r.cum) }
-                }
-                if c.spec.kind == .counter {
-                    let before = try minute.lastAccepted(channel: c.id, before: a)?.reading
-                    let after = try minute.firstAccepted(channel: c.id, atOrAfter: edges[edges.count - 1])?.reading
-                    let aggs = BucketAggregator.counter(rows.map(\.reading), edges: edges, before: before, after: after)
-                    for (i, g) in aggs.enumerated() where g.hasData { lines[i].consumption[c.id] = g }
-                }
+            for (c, ch) in chs.enumerated() where ch.spec.kind == .counter {
+                let rows = rowsByChannel[ch.id] ?? []
+                let before = try minute.lastAccepted(channel: ch.id, before: a)?.reading
+                let after = try minute.firstAccepted(channel: ch.id, atOrAfter: edges[edges.count - 1])?.reading
+                let aggs = BucketAggregator.counter(rows, edges: edges, before: before, after: after)
+                for (i, g) in aggs.enumerated() where g.hasData { block.consumption[c][i] = g.consumption }
             }
-            try body(lines)
+            try body(block)
             a = b
         }
     }

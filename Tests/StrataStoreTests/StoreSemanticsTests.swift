@@ -35,8 +35,8 @@ import StrataCore
         try s.write([Sample(channel: p, ts: t0 + 30, value: 3)])
         #expect(try s.minuteCount() == 1)
         var seen: [Double] = []
-        try s.minutes(channels: [s.channel(device: "main", channel: "power")], from: t0, to: t0 + 60) { lines in
-            seen = lines.compactMap { $0.values[p]?.value }
+        try s.minutes(channels: [s.channel(device: "main", channel: "power")], from: t0, to: t0 + 60) { block in
+            seen = (0..<block.count).compactMap { block.value(p, $0) }
         }
         #expect(seen == [3])
     }
