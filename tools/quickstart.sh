@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Strata's main job until `strata demo` lands: build, import two years of real water and gas
-# meter data (AMPds2) into a fresh store, roll it up, and export its days as CSV.
+# meter data (AMPds2) into a fresh store, roll it up, export its days as CSV and build the
+# CSV archive tree that the FTP server and the network share will serve.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product strata
@@ -17,7 +18,9 @@ for dev in water gas; do
     "$bin" export --config "$cfg" --device "$dev" --tier month --dialect excel-eu --output "demo-data/$dev-months-excel-eu.csv"
 done
 "$bin" resets --config "$cfg"
+"$bin" archive --config "$cfg"
 echo
 echo "store:   demo-data/strata.sqlite"
 echo "exports: $(ls demo-data/*.csv | tr '\n' ' ')"
+echo "archive: demo-data/archive (start with demo-data/archive/README.txt)"
 head -5 demo-data/water-days.csv
