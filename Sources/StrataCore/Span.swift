@@ -91,7 +91,9 @@ public struct ByteSize: Equatable, Sendable, CustomStringConvertible {
 }
 
 extension StringProtocol {
-    var trimmingSpaces: String {
+    /// Without leading blanks and trailing blanks or line ends: how config values and CSV
+    /// header cells are compared.
+    public var trimmingSpaces: String {
         var s = Substring(self)
         while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
         while let l = s.last, l == " " || l == "\t" || l == "\r" || l == "\n" { s = s.dropLast() }

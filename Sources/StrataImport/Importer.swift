@@ -63,7 +63,7 @@ public struct Importer {
         guard var header = headerLine else { throw .emptyFile(path) }
         if header.starts(with: [0xEF, 0xBB, 0xBF]) { header = header.dropFirst(3) }
         let sep = options.separator ?? CSVLine.detectSeparator(header)
-        let names = CSVLine.split(header, separator: sep).map { String(decoding: $0, as: UTF8.self).trimmingCharacters() }
+        let names = CSVLine.split(header, separator: sep).map { String(decoding: $0, as: UTF8.self).trimmingSpaces }
         guard let timeIdx = names.firstIndex(of: options.timeColumn) else {
             throw .missingColumn(options.timeColumn, available: names)
         }
@@ -100,7 +100,7 @@ public struct Importer {
                 badRow(lineNo, "only \(fields.count) fields; the time column is number \(timeIdx + 1)")
                 continue
             }
-            let tText = Substring(String(decoding: fields[timeIdx], as: UTF8.self).trimmingCharacters())
+            let tText = Substring(String(decoding: fields[timeIdx], as: UTF8.self).trimmingSpaces)
             guard let parsed = options.timeFormat.parse(tText) else {
                 summary.badRows += 1
                 badRow(lineNo, "time \"\(tText)\" does not match the format \(options.timeFormat)")
@@ -246,14 +246,5 @@ extension CSVLine {
         guard digits > 0, fraction < exactPowers.count else { return nil }
         let v = Double(mantissa) / exactPowers[fraction]
         return neg ? -v : v
-    }
-}
-
-extension String {
-    func trimmingCharacters() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
-        return String(s)
     }
 }

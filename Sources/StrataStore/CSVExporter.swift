@@ -126,11 +126,6 @@ public struct CSVExporter {
         self.dialect = dialect
     }
 
-    /// The header cells for a tier and channels, as the export and archive contract names them.
-    public func header(_ tier: Tier, channels: [StoredChannel]) -> [String] {
-        CSVTable(tier: tier, dialect: dialect, channels: channels, calendar: store.calendar).headerCells
-    }
-
     /// Streams the CSV to `sink` in chunks; returns the number of data rows.
     @discardableResult
     public func export(_ tier: Tier, channels: [StoredChannel], from: Int64, to: Int64, sink: ([UInt8]) throws -> Void) throws -> Int {

@@ -188,12 +188,6 @@ public final class Store {
         return (pages - free) * size
     }
 
-    public func fileBytes() throws(StoreError) -> Int64 {
-        let pages = try db.scalarInt("PRAGMA page_count") ?? 0
-        let size = try db.scalarInt("PRAGMA page_size") ?? 4096
-        return pages * size
-    }
-
     /// Number of stored minute points.
     public func minuteCount() throws(StoreError) -> Int64 { try db.scalarInt("SELECT count(*) FROM minute") ?? 0 }
 

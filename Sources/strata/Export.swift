@@ -19,10 +19,7 @@ struct Export: ParsableCommand {
     func run() throws {
         bootstrapLogging()
         let cfg = try options.load()
-        guard cfg.device(device) != nil else {
-            printError("error: no device \"\(device)\" in \(cfg.file); devices: \(cfg.devices.map(\.id).joined(separator: ", "))")
-            throw ExitCode(2)
-        }
+        _ = try cfg.requireDevice(device)
         guard let t = Tier(name: tier) else {
             printError("error: --tier \"\(tier)\": expected minute, quarter, hour, day, month or year")
             throw ExitCode(2)

@@ -23,10 +23,7 @@ struct Import: ParsableCommand {
     func run() throws {
         bootstrapLogging()
         let cfg = try options.load()
-        guard let dev = cfg.device(device) else {
-            printError("error: no device \"\(device)\" in \(cfg.file); devices: \(cfg.devices.map(\.id).joined(separator: ", "))")
-            throw ExitCode(2)
-        }
+        let dev = try cfg.requireDevice(device)
         guard !map.isEmpty else {
             printError("error: give at least one --map COLUMN=CHANNEL (channels of \(device): \(dev.channels.map(\.id).joined(separator: ", ")))")
             throw ExitCode(2)

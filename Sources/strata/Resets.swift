@@ -13,10 +13,7 @@ struct Resets: ParsableCommand {
     func run() throws {
         bootstrapLogging()
         let cfg = try options.load()
-        if let d = device, cfg.device(d) == nil {
-            printError("error: no device \"\(d)\" in \(cfg.file)")
-            throw ExitCode(2)
-        }
+        if let d = device { _ = try cfg.requireDevice(d) }
         let store = try cfg.openStore()
         let chs = device.map { store.channels(ofDevice: $0) } ?? store.channels
         let events = try storeCall { try store.events(channels: chs) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import StrataConfig
+import StrataImport
 import StrataCore
 import StrataStore
 
@@ -42,6 +43,15 @@ func bootstrapLogging() {
 }
 
 extension StrataConfig {
+    /// The device of `--device`, or a message listing the configured ones and exit status 2.
+    func requireDevice(_ id: String) throws -> Device {
+        guard let d = device(id) else {
+            printError("error: no device \"\(id)\" in \(file); devices: \(devices.map(\.id).joined(separator: ", "))")
+            throw ExitCode(2)
+        }
+        return d
+    }
+
     func openStore() throws -> Store {
         do {
             return try Store(path: storage.path, channels: allChannels, calendar: site.calendar,
@@ -71,31 +81,12 @@ func parseLocal(_ s: String, zone: ZoneRules, option: String) throws -> Int64 {
     var text = s
     if text.count == 7 { text += "-01" }  // 2026-10
     if text.count == 4 { text += "-01-01" }  // 2026
-    guard let p = TimeFormatParse.local(text) else {
+    // The import's ISO 8601 reader, limited to wall-clock times: dates are site-local.
+    guard case .local(let p)? = TimeFormat.iso8601.parse(Substring(text)) else {
         printError("error: \(option) \"\(s)\": expected a local date like 2026-10-01 or 2026-10-01 06:00")
         throw ExitCode(2)
     }
     return zone.firstInstant(atOrAfter: p)
-}
-
-enum TimeFormatParse {
-    static func local(_ s: String) -> LocalDateTime? {
-        let parts = s.split(whereSeparator: { $0 == " " || $0 == "T" })
-        guard let d = parts.first else { return nil }
-        let ymd = d.split(separator: "-").compactMap { Int($0) }
-        guard ymd.count == 3 else { return nil }
-        let date = CivilDate(year: ymd[0], month: ymd[1], day: ymd[2])
-        guard date.isValid else { return nil }
-        var h = 0, m = 0, sec = 0
-        if parts.count > 1 {
-            let hms = parts[1].split(separator: ":").compactMap { Int($0) }
-            guard hms.count >= 2, hms[0] < 24, hms[1] < 60 else { return nil }
-            h = hms[0]
-            m = hms[1]
-            sec = hms.count > 2 ? hms[2] : 0
-        }
-        return LocalDateTime(date: date, hour: h, minute: m, second: sec)
-    }
 }
 
 func nowSeconds() -> Int64 { Int64(Date().timeIntervalSince1970) }
