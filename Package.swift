@@ -14,14 +14,30 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Pure domain logic: calendar and bucket math, counters, CSV encoding. No I/O.
         .target(name: "StrataCore", swiftSettings: strictness),
-        // strata.toml: a small TOML reader that keeps line numbers, and the typed config.
-        .target(name: "StrataConfig", dependencies: ["StrataCore"], swiftSettings: strictness),
+        .systemLibrary(name: "CModbus", pkgConfig: "libmodbus", providers: [.apt(["libmodbus-dev"])]),
+        // Register maps and word decoding of Modbus meters; read planning; SunSpec discovery. No I/O.
+        .target(name: "StrataModbus", dependencies: ["StrataCore"], swiftSettings: strictness),
+        // strata.toml: a small TOML reader that keeps line numbers, the typed config, device profiles.
+        .target(
+            name: "StrataConfig", dependencies: ["StrataCore", "StrataModbus"],
+            resources: [.copy("Profiles")], swiftSettings: strictness),
+        // Acquisition: Modbus links (libmodbus on dedicated threads), simulated meters, the
+        // minute scheduler and the services `strata run` starts.
+        .target(
+            name: "StrataSampler",
+            dependencies: [
+                "StrataCore", "StrataModbus", "StrataConfig", "StrataStore", "StrataArchive", "CModbus",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictness),
         // The tiered SQLite store: minute tier, roll-ups, retention, export, backup.
         .target(
             name: "StrataStore",
@@ -40,7 +56,8 @@ let package = Package(
         .executableTarget(
             name: "strata",
             dependencies: [
-                "StrataCore", "StrataConfig", "StrataStore", "StrataImport", "StrataArchive",
+                "StrataCore", "StrataConfig", "StrataStore", "StrataImport", "StrataArchive", "StrataModbus", "StrataSampler",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -55,7 +72,10 @@ let package = Package(
             ],
             swiftSettings: strictness),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore"], swiftSettings: strictness),
-        .testTarget(name: "StrataConfigTests", dependencies: ["StrataConfig"], swiftSettings: strictness),
+        .testTarget(name: "StrataConfigTests", dependencies: ["StrataConfig", "StrataModbus"], swiftSettings: strictness),
+        .testTarget(
+            name: "StrataSamplerTests", dependencies: ["StrataSampler", "StrataModbus", "StrataConfig", "StrataStore", "StrataCore"],
+            swiftSettings: strictness),
         .testTarget(
             name: "StrataStoreTests",
             dependencies: ["StrataStore", "StrataImport", "StrataCore", "StrataArchive"],

@@ -1,5 +1,6 @@
 import Foundation
 import StrataCore
+import StrataModbus
 
 extension StrataConfig {
     /// Reads and checks a config file.
@@ -37,6 +38,12 @@ extension StrataConfig {
 struct Reader {
     let file: String
     let folder: String
+    var profilesDir: String?
+
+    init(file: String, folder: String) {
+        self.file = file
+        self.folder = folder
+    }
 
     func error(_ key: String, _ line: Int?, _ msg: String) -> ConfigError {
         ConfigError(file: file, line: line, key: key, message: msg)
@@ -152,6 +159,16 @@ struct Reader {
             if let p = try bool(aT, "prune", path: "archive.prune") { archive.prune = p }
         }
 
+        var profilesDir: String?
+        if let pd = try string(root, "profiles_dir", path: "profiles_dir") {
+            let abs = StrataConfig.absolutePath(pd, relativeTo: folder)
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: abs, isDirectory: &isDir), isDir.boolValue else {
+                throw error("profiles_dir", root["profiles_dir"]?.line, "\(abs) is not a folder")
+            }
+            profilesDir = abs
+        }
+        self.profilesDir = profilesDir
         var devices: [StrataConfig.Device] = []
         if let dn = root["devices"] {
             guard case .array(let items) = dn.value else { throw error("devices", dn.line, "expected [[devices]] tables") }
@@ -160,10 +177,13 @@ struct Reader {
                 devices.append(try device(dT, index: di, existing: devices))
             }
         }
-        return StrataConfig(file: file, site: site, storage: storage, retention: retention, archive: archive, devices: devices)
+        return StrataConfig(file: file, site: site, storage: storage, retention: retention, archive: archive, devices: devices, profilesDir: profilesDir)
     }
 
-    static let driverKeys: Set<String> = ["host", "port", "unit_id", "profile", "poll", "serial", "baud", "parity", "stop_bits", "data_bits", "timeout", "retries"]
+    static let driverKeys: Set<String> = [
+        "host", "port", "unit_id", "profile", "poll", "serial", "baud", "parity", "stop_bits", "data_bits", "timeout", "retries",
+        "simulate", "size",
+    ]
 
     func device(_ t: TOMLTable, index di: Int, existing: [StrataConfig.Device]) throws(ConfigError) -> StrataConfig.Device {
         let p = "devices[\(di)]"
@@ -179,23 +199,67 @@ struct Reader {
         guard drivers.contains(driver) else {
             throw error("\(p).driver", t["driver"]?.line, "unknown driver \"\(driver)\"; expected one of \(drivers.map { "\"\($0)\"" }.joined(separator: ", "))")
         }
-        var channels: [ChannelSpec] = []
+        var dev = StrataConfig.Device(id: id, name: name, driver: driver, channels: [])
+        try deviceDriver(t, path: p, into: &dev)
+        var registers: [ProfileRegister] = dev.profile?.registers ?? []
+        var specs: [ChannelSpec] = registers.map { $0.spec(device: id) }
+        let isModbus = dev.modbus != nil
         if let cn = t["channels"] {
             guard case .array(let items) = cn.value else { throw error("\(p).channels", cn.line, "expected [[devices.channels]] tables") }
+            var seen: Set<String> = []
             for (ci, item) in items.enumerated() {
-                guard case .table(let cT) = item.value else { throw error("\(p).channels[\(ci)]", item.line, "expected a table") }
-                let ch = try channel(cT, device: id, path: "\(p).channels[\(ci)]")
-                if channels.contains(where: { $0.id == ch.id }) {
-                    throw error("\(p).channels[\(ci)].id", cT["id"]?.line, "channel id \"\(ch.id)\" is used twice in device \"\(id)\"")
+                let cp = "\(p).channels[\(ci)]"
+                guard case .table(let cT) = item.value else { throw error(cp, item.line, "expected a table") }
+                let cid = try string(cT, "id", path: "\(cp).id", required: true, tableLine: cT.line) ?? ""
+                guard seen.insert(cid).inserted else {
+                    throw error("\(cp).id", cT["id"]?.line, "channel id \"\(cid)\" is used twice in device \"\(id)\"")
                 }
-                channels.append(ch)
+                if let k = specs.firstIndex(where: { $0.id == cid }) {
+                    // Overrides a profile channel: only the keys written change.
+                    try checkKeys(cT, allowed: Self.channelKeys.union(isModbus ? Self.registerKeys : []), path: cp)
+                    specs[k] = try channel(cT, device: id, path: cp, base: specs[k])
+                    if isModbus { registers[k] = try register(cT, path: cp, base: registers[k], spec: specs[k]) }
+                } else {
+                    try checkKeys(cT, allowed: Self.channelKeys.union(isModbus ? Self.registerKeys : []), path: cp)
+                    let spec = try channel(cT, device: id, path: cp, base: nil)
+                    if isModbus {
+                        guard cT["address"] != nil, cT["type"] != nil else {
+                            throw error("\(cp).id", cT["id"]?.line,
+                                        "channel \"\(cid)\" is not in profile \"\(dev.profile?.id ?? "")\"; give its address and type to read it, or correct the id (profile channels: \(specs.map(\.id).joined(separator: ", ")))")
+                        }
+                        registers.append(try register(cT, path: cp, base: nil, spec: spec))
+                    }
+                    specs.append(spec)
+                }
             }
         }
-        if channels.isEmpty && driver == "none" {
-            throw error("\(p).channels", t.line, "device \"\(id)\" has no channels; add [[devices.channels]] entries")
+        if isModbus {
+            for (i, r) in registers.enumerated() {
+                if let k = registers[..<i].firstIndex(where: { $0.function == r.function && $0.range.overlaps(r.range) }) {
+                    throw error("\(p).channels", t.line, "registers of \"\(r.channel)\" overlap \"\(registers[k].channel)\"")
+                }
+            }
         }
-        return StrataConfig.Device(id: id, name: name, driver: driver, channels: channels)
+        if specs.isEmpty {
+            throw error("\(p).channels", t.line, "device \"\(id)\" has no channels; add [[devices.channels]] entries\(driver == "none" ? "" : " or a profile")")
+        }
+        dev.readCount = specs.count
+        if dev.poll < 60 {
+            // Faster polling keeps each gauge's minute mean, and its extremes beside it.
+            for g in specs where g.kind == .gauge {
+                for (suffix, what) in [("_min", "minimum"), ("_max", "maximum")] where !specs.contains(where: { $0.id == g.id + suffix }) {
+                    specs.append(ChannelSpec(device: id, id: g.id + suffix, name: "\(g.name) (\(what) in the minute)", unit: g.unit,
+                                             kind: .gauge, resolution: g.resolution))
+                }
+            }
+        }
+        dev.channels = specs
+        dev.registers = isModbus ? registers : []
+        return dev
     }
+
+    static let channelKeys: Set<String> = ["id", "name", "unit", "kind", "resolution", "interval", "rollover", "max_rate"]
+    static let registerKeys: Set<String> = ["address", "function", "type", "word_order", "scale", "offset"]
 
     func checkIdentifier(_ id: String, key: String, line: Int?) throws(ConfigError) {
         let ok = !id.isEmpty && id.utf8.allSatisfy { c in
@@ -206,32 +270,31 @@ struct Reader {
         }
     }
 
-    func channel(_ t: TOMLTable, device: String, path p: String) throws(ConfigError) -> ChannelSpec {
-        try checkKeys(t, allowed: ["id", "name", "unit", "kind", "resolution", "interval", "rollover", "max_rate"], path: p)
+    func channel(_ t: TOMLTable, device: String, path p: String, base: ChannelSpec?) throws(ConfigError) -> ChannelSpec {
         let id = try string(t, "id", path: "\(p).id", required: true, tableLine: t.line) ?? ""
         try checkIdentifier(id, key: "\(p).id", line: t["id"]?.line)
-        let name = try string(t, "name", path: "\(p).name")
-        let unit = try string(t, "unit", path: "\(p).unit", required: true, tableLine: t.line) ?? ""
-        let kindS = try string(t, "kind", path: "\(p).kind", required: true, tableLine: t.line) ?? ""
+        let name = try string(t, "name", path: "\(p).name") ?? base?.name
+        let unit = try string(t, "unit", path: "\(p).unit", required: base == nil, tableLine: t.line) ?? base?.unit ?? ""
+        let kindS = try string(t, "kind", path: "\(p).kind", required: base == nil, tableLine: t.line) ?? base?.kind.rawValue ?? ""
         guard let kind = ChannelKind(rawValue: kindS) else {
             throw error("\(p).kind", t["kind"]?.line, "expected \"counter\" or \"gauge\", found \"\(kindS)\"")
         }
-        var resolution: Resolution?
+        var resolution: Resolution? = base?.resolution
         if let r = try number(t, "resolution", path: "\(p).resolution") {
             guard let res = Resolution(r) else {
                 throw error("\(p).resolution", t["resolution"]?.line, "expected a power of ten like 0.001, 0.1, 1 or 10, found \(r)")
             }
             resolution = res
         }
-        var interval = 60
+        var interval = base?.interval ?? 60
         if let s = try span(t, "interval", path: "\(p).interval", allowForever: false), let secs = s.seconds {
             guard secs >= 60, secs % 60 == 0 else {
                 throw error("\(p).interval", t["interval"]?.line, "expected whole minutes (\"1 min\", \"15 min\"): the minute is the store's finest step")
             }
             interval = Int(secs)
         }
-        let rollover = try number(t, "rollover", path: "\(p).rollover")
-        let maxRate = try number(t, "max_rate", path: "\(p).max_rate")
+        let rollover = try number(t, "rollover", path: "\(p).rollover") ?? base?.rollover
+        let maxRate = try number(t, "max_rate", path: "\(p).max_rate") ?? base?.maxRate
         if kind == .gauge {
             for k in ["rollover", "max_rate"] where t[k] != nil {
                 throw error("\(p).\(k)", t[k]?.line, "only counters have \(k); this channel is a gauge")

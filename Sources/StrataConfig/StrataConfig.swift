@@ -1,5 +1,6 @@
 import Foundation
 import StrataCore
+import StrataModbus
 
 /// The contents of `strata.toml`, checked and with relative paths resolved.
 public struct StrataConfig: Sendable {
@@ -27,6 +28,50 @@ public struct StrataConfig: Sendable {
         public var name: String
         public var driver: String
         public var channels: [ChannelSpec]
+        /// Seconds between polls (60, or 10/15/20/30 for faster polling).
+        public var poll: Int = 60
+        /// For Modbus devices: where and how to reach the meter.
+        public var modbus: ModbusSettings?
+        /// The profile the channels came from, if any.
+        public var profile: DeviceProfile?
+        /// For Modbus devices: one register per channel, in the order of `channels`.
+        public var registers: [ProfileRegister] = []
+        /// For simulated devices: what kind of load they imitate.
+        public var simulation: Simulation?
+        /// The first `readCount` channels are read from the device; the rest are derived
+        /// (`<gauge>_min` and `<gauge>_max` of devices polled faster than once a minute).
+        public var readCount: Int = 0
+    }
+
+    public enum Transport: Sendable, Equatable {
+        case tcp(host: String, port: Int)
+        case rtu(serial: String, baud: Int, parity: Parity, dataBits: Int, stopBits: Int)
+
+        /// Devices with the same bus key share one line and are polled one after another.
+        public var busKey: String {
+            switch self {
+            case .tcp(let host, let port): "tcp://\(host):\(port)"
+            case .rtu(let serial, _, _, _, _): "rtu://\(serial)"
+            }
+        }
+    }
+
+    public enum Parity: String, Sendable { case none, even, odd }
+
+    public struct ModbusSettings: Sendable, Equatable {
+        public var transport: Transport
+        public var unitID: Int
+        /// Seconds to wait for one answer.
+        public var timeout: Double
+        /// Extra attempts after a failed read within one poll.
+        public var retries: Int
+    }
+
+    public struct Simulation: Sendable, Equatable {
+        public enum Load: String, Sendable, CaseIterable { case electricity, water, gas, heat }
+        public var load: Load
+        /// Multiplies the load curve (1 = a small office building's share).
+        public var size: Double
     }
 
     /// The file this config came from (absolute), for messages.
@@ -36,6 +81,8 @@ public struct StrataConfig: Sendable {
     public var retention: [Tier: Span]
     public var archive: Archive
     public var devices: [Device]
+    /// A site's own device profiles (`profiles_dir`), searched before the shipped ones.
+    public var profilesDir: String?
 
     public func device(_ id: String) -> Device? { devices.first { $0.id == id } }
 

@@ -92,3 +92,11 @@ extension Store {
         return (out, last)
     }
 }
+
+extension Store {
+    /// Re-reads the roll-up watermark another connection to the same file may have moved
+    /// (the archive runs on its own connection so that it never holds up the sampler).
+    public func reloadWatermark() throws(StoreError) {
+        watermark = Int64(try meta("watermark") ?? "0") ?? 0
+    }
+}

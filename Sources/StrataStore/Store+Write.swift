@@ -29,7 +29,7 @@ extension Store {
     /// re-import changes nothing. Counter readings pass through jitter, rollover, reset and
     /// spike handling; ranges whose closed buckets change are recorded for the next roll-up.
     @discardableResult
-    public func write(_ samples: [Sample]) throws(StoreError) -> WriteResult {
+    public func write(_ samples: [Sample], statuses: [DeviceStatus] = []) throws(StoreError) -> WriteResult {
         // Grouped by channel through a dense slot table: no hashing per sample.
         var groups = [[(ts: Int64, value: Double)]](repeating: [], count: channels.count)
         var result = WriteResult()
@@ -50,7 +50,7 @@ extension Store {
         defer { minute.discard() }
         let firstTsBefore = firstTs
         do {
-            try writeGroups(groups, &result)
+            try writeGroups(groups, statuses, &result)
         } catch {
             // Rolled back (full disk, I/O error): the cached counter states and bounds may be
             // ahead of the store; drop them so the next write starts from what is committed.
@@ -66,8 +66,9 @@ extension Store {
         return result
     }
 
-    private func writeGroups(_ groups: [[(ts: Int64, value: Double)]], _ result: inout WriteResult) throws(StoreError) {
+    private func writeGroups(_ groups: [[(ts: Int64, value: Double)]], _ statuses: [DeviceStatus], _ result: inout WriteResult) throws(StoreError) {
         try db.transaction { () throws(StoreError) in
+            if !statuses.isEmpty { try saveStatuses(statuses) }
             var dirty: [(Int64, Int64, Int64)] = []
             var staleAnchors: [Int64] = []
             for (slot, raw) in groups.enumerated() where !raw.isEmpty {

@@ -90,6 +90,9 @@ public final class Store {
                 CREATE TABLE IF NOT EXISTS counter_event(
                     channel INTEGER NOT NULL, ts INTEGER NOT NULL, old REAL, new REAL, action TEXT NOT NULL,
                     PRIMARY KEY(channel, ts)) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS device_status(
+                    device TEXT PRIMARY KEY, last_success INTEGER, last_attempt INTEGER,
+                    failures INTEGER NOT NULL, last_error TEXT) WITHOUT ROWID;
                 """)
         minute = try MinuteTier(db: db)
         try db.transaction { () throws(StoreError) in

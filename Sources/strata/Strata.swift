@@ -7,11 +7,11 @@ import StrataCore
 import StrataStore
 
 @main
-struct Strata: ParsableCommand {
+struct Strata: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strata",
         abstract: "Strata: an energy historian. Meters in, exact minute-to-year data out.",
-        subcommands: [Check.self, Import.self, Export.self, Resets.self, Backup.self, RollUp.self, ArchiveCommand.self, Share.self])
+        subcommands: [Run.self, Demo.self, Status.self, Check.self, Import.self, Export.self, Resets.self, Backup.self, RollUp.self, ArchiveCommand.self, Share.self])
 }
 
 /// Options every command that reads the config shares.
@@ -34,10 +34,10 @@ func printError(_ s: String) {
     FileHandle.standardError.write(Data((s + "\n").utf8))
 }
 
-func bootstrapLogging() {
+func bootstrapLogging(defaultLevel: Logger.Level = .notice) {
     LoggingSystem.bootstrap { label in
         var h = StreamLogHandler.standardError(label: label)
-        h.logLevel = ProcessInfo.processInfo.environment["STRATA_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .notice
+        h.logLevel = ProcessInfo.processInfo.environment["STRATA_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? defaultLevel
         return h
     }
 }

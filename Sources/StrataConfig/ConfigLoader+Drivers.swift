@@ -1,0 +1,139 @@
+import Foundation
+import StrataCore
+import StrataModbus
+
+/// The driver half of a `[[devices]]` entry: how to reach the meter and which profile maps it.
+extension Reader {
+    static let pollSteps = [10, 15, 20, 30, 60]
+
+    func deviceDriver(_ t: TOMLTable, path p: String, into dev: inout StrataConfig.Device) throws(ConfigError) {
+        let modbusKeys = ["host", "port", "unit_id", "serial", "baud", "parity", "stop_bits", "data_bits", "timeout", "retries"]
+        switch dev.driver {
+        case "none":
+            for k in Self.driverKeys where t[k] != nil {
+                throw error("\(p).\(k)", t[k]?.line, "device \"\(dev.id)\" has driver \"none\" (import only); \(k) needs driver \"modbus-tcp\", \"modbus-rtu\" or \"simulated\"")
+            }
+            return
+        case "simulated":
+            for k in modbusKeys where t[k] != nil {
+                throw error("\(p).\(k)", t[k]?.line, "a simulated device has no \(k); it needs only a profile or channels")
+            }
+            var load = StrataConfig.Simulation.Load.electricity
+            if let s = try string(t, "simulate", path: "\(p).simulate") {
+                guard let l = StrataConfig.Simulation.Load(rawValue: s) else {
+                    throw error("\(p).simulate", t["simulate"]?.line, "expected one of \(StrataConfig.Simulation.Load.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), found \"\(s)\"")
+                }
+                load = l
+            }
+            let size = try number(t, "size", path: "\(p).size") ?? 1
+            guard size > 0 else { throw error("\(p).size", t["size"]?.line, "must be greater than zero") }
+            dev.simulation = StrataConfig.Simulation(load: load, size: size)
+        default:
+            for k in ["simulate", "size"] where t[k] != nil {
+                throw error("\(p).\(k)", t[k]?.line, "only simulated devices have \(k)")
+            }
+            dev.modbus = try modbus(t, path: p, driver: dev.driver)
+            if t["profile"] == nil {
+                throw error("\(p).profile", t.line, "missing; a Modbus device needs a profile (shipped: \(ProfileLoader.shippedNames.joined(separator: ", ")))")
+            }
+        }
+        if let name = try string(t, "profile", path: "\(p).profile") {
+            do {
+                dev.profile = try ProfileLoader.load(name: name, userFolder: profilesDir)
+            } catch let e where e.line == nil && e.file == name {
+                throw error("\(p).profile", t["profile"]?.line, "profile \"\(name)\": \(e.message)")
+            } catch {
+                throw error
+            }
+        }
+        if let s = try string(t, "poll", path: "\(p).poll") {
+            let secs = (try? Span(parsing: s))?.seconds
+            guard let v = secs, Self.pollSteps.contains(Int(v)) else {
+                throw error("\(p).poll", t["poll"]?.line, "expected \"1 min\", \"30s\", \"20s\", \"15s\" or \"10s\" (a whole divisor of the minute), found \"\(s)\"")
+            }
+            dev.poll = Int(v)
+        }
+    }
+
+    func modbus(_ t: TOMLTable, path p: String, driver: String) throws(ConfigError) -> StrataConfig.ModbusSettings {
+        func int(_ key: String, _ range: ClosedRange<Int>, _ what: String) throws(ConfigError) -> Int? {
+            guard let v = try number(t, key, path: "\(p).\(key)") else { return nil }
+            guard v == v.rounded(), range.contains(Int(v)) else {
+                throw error("\(p).\(key)", t[key]?.line, "expected \(what) from \(range.lowerBound) to \(range.upperBound), found \(v)")
+            }
+            return Int(v)
+        }
+        let transport: StrataConfig.Transport
+        if driver == "modbus-tcp" {
+            for k in ["serial", "baud", "parity", "stop_bits", "data_bits"] where t[k] != nil {
+                throw error("\(p).\(k)", t[k]?.line, "\(k) is for driver \"modbus-rtu\"; this device is \"modbus-tcp\"")
+            }
+            guard let host = try string(t, "host", path: "\(p).host"), !host.isEmpty else {
+                throw error("\(p).host", t.line, "missing; expected the meter's or gateway's address, e.g. \"192.168.1.50\"")
+            }
+            transport = .tcp(host: host, port: try int("port", 1...65535, "a TCP port") ?? 502)
+        } else {
+            for k in ["host", "port"] where t[k] != nil {
+                throw error("\(p).\(k)", t[k]?.line, "\(k) is for driver \"modbus-tcp\"; this device is \"modbus-rtu\"")
+            }
+            guard let serial = try string(t, "serial", path: "\(p).serial"), !serial.isEmpty else {
+                throw error("\(p).serial", t.line, "missing; expected the serial device, e.g. \"/dev/ttyUSB0\"")
+            }
+            let baud = try int("baud", 300...921_600, "a baud rate") ?? 9600
+            var parity = StrataConfig.Parity.none
+            if let s = try string(t, "parity", path: "\(p).parity") {
+                guard let pp = StrataConfig.Parity(rawValue: s) else {
+                    throw error("\(p).parity", t["parity"]?.line, "expected \"none\", \"even\" or \"odd\", found \"\(s)\"")
+                }
+                parity = pp
+            }
+            transport = .rtu(serial: serial, baud: baud, parity: parity,
+                             dataBits: try int("data_bits", 7...8, "data bits") ?? 8, stopBits: try int("stop_bits", 1...2, "stop bits") ?? 1)
+        }
+        let unit = try int("unit_id", 0...247, "a Modbus unit id") ?? (driver == "modbus-tcp" ? 1 : nil)
+        guard let unitID = unit else { throw error("\(p).unit_id", t.line, "missing; expected the meter's Modbus address (1–247) on the bus") }
+        var timeout = 1.0
+        if let n = t["timeout"] {
+            switch n.value {
+            case .integer(let v): timeout = Double(v)
+            case .float(let v): timeout = v
+            case .string(let s):
+                let lower = s.lowercased().trimmingSpaces
+                if lower.hasSuffix("ms"), let v = Double(lower.dropLast(2).trimmingSpaces) { timeout = v / 1000 } else if let v = (try? Span(parsing: s))?.seconds {
+                    timeout = Double(v)
+                } else {
+                    throw error("\(p).timeout", n.line, "expected a duration like \"500 ms\" or \"2s\", found \"\(s)\"")
+                }
+            default: throw error("\(p).timeout", n.line, "expected a duration like \"500 ms\" or \"2s\"")
+            }
+            guard timeout >= 0.05, timeout <= 10 else {
+                throw error("\(p).timeout", n.line, "expected 50 ms to 10 s (a poll round must end inside the minute)")
+            }
+        }
+        let retries = try int("retries", 0...5, "a retry count") ?? 1
+        return StrataConfig.ModbusSettings(transport: transport, unitID: unitID, timeout: timeout, retries: retries)
+    }
+
+    /// A channel's register: the profile's, with the keys written in the channel entry changed.
+    func register(_ t: TOMLTable, path p: String, base: ProfileRegister?, spec: ChannelSpec) throws(ConfigError) -> ProfileRegister {
+        var r = base ?? ProfileRegister(channel: spec.id, address: 0, function: .holding, type: .u16, wordOrder: .highFirst, unit: spec.unit, kind: spec.kind)
+        if let a = try number(t, "address", path: "\(p).address") {
+            guard a >= 0, a <= 65535, a == a.rounded() else { throw error("\(p).address", t["address"]?.line, "expected a register address from 0 to 65535, found \(a)") }
+            r.address = Int(a)
+        }
+        if let f = try ProfileLoader.function(self, t, "function", path: "\(p).function") { r.function = f }
+        if let ty = try ProfileLoader.registerType(self, t, "type", path: "\(p).type") { r.type = ty }
+        if let o = try ProfileLoader.wordOrder(self, t, "word_order", path: "\(p).word_order") { r.wordOrder = o }
+        if let s = try number(t, "scale", path: "\(p).scale") {
+            guard s != 0 else { throw error("\(p).scale", t["scale"]?.line, "must not be zero") }
+            r.scale = s
+        }
+        if let o = try number(t, "offset", path: "\(p).offset") { r.offset = o }
+        r.unit = spec.unit
+        r.kind = spec.kind
+        r.resolution = spec.resolution
+        r.rollover = spec.rollover
+        r.name = spec.name
+        return r
+    }
+}

@@ -1,0 +1,30 @@
+/// What the sampler knows about one device's recent polls, and when that is worth a log line.
+public struct DeviceHealth: Sendable, Equatable {
+    public var lastSuccess: Int64?
+    public var lastAttempt: Int64?
+    public var consecutiveFailures = 0
+    public var lastError: String?
+
+    public init() {}
+
+    public enum Change: Equatable, Sendable {
+        /// First failure after success (or after start), or a different error than before.
+        case failing(String)
+        case recovered(afterFailures: Int)
+    }
+
+    /// Records one poll; returns a change only when the state changes, so a dead meter logs
+    /// once, not every minute.
+    public mutating func record(at ts: Int64, error: String?) -> Change? {
+        lastAttempt = ts
+        if let error {
+            let changed = consecutiveFailures == 0 || error != lastError
+            consecutiveFailures += 1
+            lastError = error
+            return changed ? .failing(error) : nil
+        }
+        lastSuccess = ts
+        defer { consecutiveFailures = 0 }
+        return consecutiveFailures > 0 ? .recovered(afterFailures: consecutiveFailures) : nil
+    }
+}

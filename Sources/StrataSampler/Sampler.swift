@@ -1,0 +1,212 @@
+import Foundation
+import Logging
+import StrataConfig
+import StrataCore
+import StrataStore
+
+/// Reads every device on its schedule and writes each round in one transaction.
+///
+/// A dead meter is a gap for its minute and a status change, never an error that stops the
+/// loop; a failed write (a full disk) keeps the round in memory and retries it next round.
+public final class Sampler {
+    public static let plausibleAfter: Int64 = 1_767_225_600  // 2026-01-01: no reading is older than Strata
+
+    let config: StrataConfig
+    let historian: Historian
+    let clock: any SamplerClock
+    let logger: Logger
+    let schedule: PollSchedule
+    let buses: [Bus]
+    let busOf: [String: Bus]
+    var meters: [String: SimulatedMeter] = [:]
+    var health: [String: DeviceHealth] = [:]
+    var accumulators: [String: MinuteAccumulator] = [:]
+    /// Per device: store ids of its channels, and of the min/max channels of fast-polled gauges.
+    var ids: [String: [Int64?]] = [:]
+    var minIDs: [String: [Int64?]] = [:]
+    var maxIDs: [String: [Int64?]] = [:]
+    var guardian: ClockGuard
+    var pending: [Sample] = []
+    var implausibleLogged = false
+    var behindLogged = false
+    public private(set) var rounds = 0
+
+    let polled: [StrataConfig.Device]
+
+    public init(config: StrataConfig, historian: Historian, clock: any SamplerClock, logger: Logger) async throws {
+        self.config = config
+        self.historian = historian
+        self.clock = clock
+        self.logger = logger
+        polled = config.devices.filter { $0.driver != "none" }
+        schedule = PollSchedule(intervals: polled.map(\.poll))
+        var byKey: [String: [StrataConfig.Device]] = [:]
+        var order: [String] = []
+        for d in polled {
+            guard let m = d.modbus else { continue }
+            if byKey[m.transport.busKey] == nil { order.append(m.transport.busKey) }
+            byKey[m.transport.busKey, default: []].append(d)
+        }
+        buses = order.compactMap { k in
+            guard let ds = byKey[k], let t = ds.first?.modbus?.transport else { return nil }
+            return Bus(key: k, transport: t, devices: ds, logger: logger)
+        }
+        var bo: [String: Bus] = [:]
+        for b in buses { for d in b.devices { bo[d.id] = b } }
+        busOf = bo
+        let all = await historian.channelIDs()
+        let saved = try await historian.statuses()
+        for d in polled {
+            let chans = all[d.id] ?? [:]
+            ids[d.id] = d.channels.map { chans[$0.id] }
+            minIDs[d.id] = d.channels.map { chans[$0.id + "_min"] }
+            maxIDs[d.id] = d.channels.map { chans[$0.id + "_max"] }
+            var h = DeviceHealth()
+            if let s = saved[d.id] {
+                h.lastSuccess = s.lastSuccess
+                h.lastAttempt = s.lastAttempt
+                h.consecutiveFailures = s.consecutiveFailures
+                h.lastError = s.lastError
+            }
+            health[d.id] = h
+            if d.poll < 60 { accumulators[d.id] = MinuteAccumulator(isCounter: d.channels.prefix(d.readCount).map { $0.kind == .counter }) }
+            if d.driver == "simulated" {
+                var m = SimulatedMeter(device: d, zone: config.site.zone)
+                let last = try await historian.lastReadings(ids[d.id]?.map { $0 ?? -1 } ?? [])
+                m.resume(from: last.map { $0?.value }, at: last.compactMap { $0?.ts }.max().map(Double.init))
+                meters[d.id] = m
+            }
+        }
+        guardian = ClockGuard(plausibleAfter: Self.plausibleAfter, lastWritten: try await historian.newestMinute())
+    }
+
+    /// Runs until the task is cancelled; the round in progress is always finished and written.
+    public func run(until shouldStop: @Sendable () -> Bool = { false }) async {
+        logger.notice("sampler started", metadata: [
+            "devices": "\(polled.count)", "buses": "\(buses.count)", "step": "\(schedule.step)s",
+        ])
+        var tick = schedule.tick(after: clock.now())
+        while !Task.isCancelled && !shouldStop() {
+            do { try await clock.sleep(until: Double(tick)) } catch { break }
+            let now = clock.now()
+            let tolerance = min(5, Double(schedule.step) / 2)
+            switch guardian.check(now: now, tick: tick, tolerance: tolerance) {
+            case .sample:
+                implausibleLogged = false
+                behindLogged = false
+                await round(at: tick)
+                tick += schedule.step
+            case .implausible:
+                if !implausibleLogged {
+                    logger.error("system clock is not plausible; not sampling until it is set (NTP?)",
+                                 metadata: ["clock": "\(Int64(now))", "plausible_after": "\(Sampler.plausibleAfter)"])
+                    implausibleLogged = true
+                }
+                tick = schedule.tick(after: now)
+            case .behindStore(let last):
+                if !behindLogged {
+                    logger.warning("system clock is at or before the newest stored minute; waiting for it to pass",
+                                   metadata: ["clock": "\(Int64(now))", "newest": "\(last)"])
+                    behindLogged = true
+                }
+                tick = max(schedule.tick(after: now), last + schedule.step - ((last % schedule.step) + schedule.step) % schedule.step)
+            case .missed(let by):
+                if by > Double(schedule.step) * 1.5 {
+                    logger.warning("clock jumped forward or the sampler was held up; the minutes in between are gaps",
+                                   metadata: ["seconds": "\(Int64(by))"])
+                }
+                tick = schedule.tick(after: now)
+            case .early(let by):
+                logger.warning("clock stepped back", metadata: ["seconds": "\(Int64(by))"])
+                tick = schedule.tick(after: now) <= tick ? tick : schedule.tick(after: now)
+            }
+        }
+        await flushAccumulators()
+        logger.notice("sampler stopped", metadata: ["rounds": "\(rounds)"])
+    }
+
+    /// Polls every device due at `tick` and writes what came back.
+    public func round(at tick: Int64) async {
+        let due = polled.filter { schedule.isDue(interval: $0.poll, at: tick) }
+        var results: [PollResult] = []
+        await withTaskGroup(of: [PollResult].self) { group in
+            for bus in buses {
+                let mine = due.filter { busOf[$0.id] === bus }
+                if !mine.isEmpty { group.addTask { await bus.poll(mine) } }
+            }
+            for await r in group { results += r }
+        }
+        for d in due where d.driver == "simulated" {
+            guard var m = meters[d.id] else { continue }
+            results.append(PollResult(device: d.id, values: m.read(at: Double(tick)), error: nil))
+            meters[d.id] = m
+        }
+        var samples = pending
+        var statuses: [DeviceStatus] = []
+        let minute = tick - ((tick % 60) + 60) % 60
+        for r in results {
+            guard let d = config.device(r.device), let chIDs = ids[r.device] else { continue }
+            let ok = r.values.contains { $0 != nil }
+            let message = r.error.map(\.description) ?? (ok ? nil : "no values")
+            if var h = health[r.device] {
+                switch h.record(at: tick, error: message) {
+                case .failing(let e)?:
+                    logger.warning("device failing; its minutes are gaps until it answers", metadata: ["device": "\(r.device)", "error": "\(e)"])
+                case .recovered(let n)?:
+                    logger.notice("device answers again", metadata: ["device": "\(r.device)", "failed_polls": "\(n)"])
+                case nil: break
+                }
+                health[r.device] = h
+                statuses.append(DeviceStatus(device: r.device, lastSuccess: h.lastSuccess, lastAttempt: h.lastAttempt,
+                                             consecutiveFailures: h.consecutiveFailures, lastError: h.lastError))
+            }
+            if d.poll >= 60 {
+                for (i, v) in r.values.enumerated() where i < chIDs.count {
+                    if let v, let id = chIDs[i] { samples.append(Sample(channel: id, ts: minute, value: v)) }
+                }
+            } else if var acc = accumulators[r.device] {
+                if let done = acc.add(ts: tick, values: r.values) { samples += minuteSamples(d.id, done) }
+                accumulators[r.device] = acc
+            }
+        }
+        guardian.lastWritten = tick
+        rounds += 1
+        await commit(samples, statuses)
+    }
+
+    func minuteSamples(_ device: String, _ done: (minute: Int64, values: [MinuteAccumulator.MinuteValue?])) -> [Sample] {
+        var out: [Sample] = []
+        let chIDs = ids[device] ?? []
+        for (i, v) in done.values.enumerated() {
+            guard let v else { continue }
+            if i < chIDs.count, let id = chIDs[i] { out.append(Sample(channel: id, ts: done.minute, value: v.value)) }
+            if let id = minIDs[device]?[i] { out.append(Sample(channel: id, ts: done.minute, value: v.min)) }
+            if let id = maxIDs[device]?[i] { out.append(Sample(channel: id, ts: done.minute, value: v.max)) }
+        }
+        return out
+    }
+
+    func flushAccumulators() async {
+        var samples: [Sample] = pending
+        for (d, var acc) in accumulators {
+            if let done = acc.close() { samples += minuteSamples(d, done) }
+            accumulators[d] = acc
+        }
+        if !samples.isEmpty { await commit(samples, []) }
+    }
+
+    func commit(_ samples: [Sample], _ statuses: [DeviceStatus]) async {
+        do {
+            try await historian.write(samples, statuses: statuses)
+            if !pending.isEmpty { logger.notice("store writable again; held readings written", metadata: ["samples": "\(pending.count)"]) }
+            pending = []
+        } catch {
+            // Keep the readings (up to a day of them) and try again with the next round.
+            if pending.isEmpty { logger.error("cannot write to the store; holding readings in memory", metadata: ["error": "\(error)"]) }
+            pending = samples.count > 2_000_000 ? Array(samples.suffix(2_000_000)) : samples
+        }
+    }
+
+    /// Current state per device, for logs and tests.
+    public func healthOf(_ device: String) -> DeviceHealth? { health[device] }
+}

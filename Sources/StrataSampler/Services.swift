@@ -1,0 +1,88 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import StrataConfig
+import StrataStore
+
+/// The sampler as a service: polls until a graceful shutdown, then finishes the round in
+/// progress and writes it.
+public struct SamplerService: Service {
+    let config: StrataConfig
+    let historian: Historian
+    let clock: any SamplerClock
+    let logger: Logger
+
+    public init(config: StrataConfig, historian: Historian, clock: any SamplerClock, logger: Logger) {
+        self.config = config
+        self.historian = historian
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let (config, historian, clock, logger) = (self.config, self.historian, self.clock, self.logger)
+        try await cancelWhenGracefulShutdown {
+            let sampler = try await Sampler(config: config, historian: historian, clock: clock, logger: logger)
+            await sampler.run()
+        }
+    }
+}
+
+/// Roll-up, retention and the archive, a little after each minute's round.
+public struct MaintenanceService: Service {
+    let historian: Historian
+    let archivist: Archivist?
+    let clock: any SamplerClock
+    let logger: Logger
+    /// Seconds after the minute: the sampler's round is written by then.
+    let delay: Double
+
+    public init(historian: Historian, archivist: Archivist?, clock: any SamplerClock, logger: Logger, delay: Double = 10) {
+        self.historian = historian
+        self.archivist = archivist
+        self.clock = clock
+        self.logger = logger
+        self.delay = delay
+    }
+
+    public func run() async throws {
+        let (historian, archivist, clock, logger, delay) = (self.historian, self.archivist, self.clock, self.logger, self.delay)
+        var failing = false
+        var first = true
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            // The first pass runs at once: after a back-fill or a long stop there is catching up to do.
+            if !first {
+                let now = clock.now()
+                let next = (now / 60).rounded(.down) * 60 + 60 + delay
+                do {
+                    try await cancelWhenGracefulShutdown { try await clock.sleep(until: next) }
+                } catch {
+                    break
+                }
+                if Task.isShuttingDownGracefully { break }
+            }
+            do {
+                let started = ContinuousClock.now
+                let r = try await historian.maintain(now: Int64(clock.now()))
+                let a = try await archivist?.refresh()
+                if first, let a {
+                    logger.notice("archive up to date", metadata: [
+                        "created": "\(a.created)", "appended": "\(a.appended)", "replaced": "\(a.replaced)",
+                        "seconds": "\((ContinuousClock.now - started).components.seconds)",
+                    ])
+                }
+                first = false
+                if failing { logger.notice("maintenance works again") }
+                failing = false
+                logger.debug("maintenance", metadata: [
+                    "buckets": "\(r.bucketsWritten)", "archive_files": "\(a?.touched ?? 0)",
+                ])
+            } catch {
+                if !failing { logger.error("roll-up or archive failed; retrying every minute", metadata: ["error": "\(error)"]) }
+                failing = true
+            }
+        }
+        // A last checkpoint keeps the WAL small for whoever opens the store next.
+        try? await historian.checkpoint()
+    }
+}

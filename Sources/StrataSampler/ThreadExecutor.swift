@@ -1,0 +1,35 @@
+import Foundation
+
+/// A serial executor backed by one dedicated thread, for actors whose work blocks (SQLite):
+/// their jobs never occupy a thread of the cooperative pool.
+final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []
+
+    init(name: String) {
+        let thread = Thread { [unowned self] in self.loop() }
+        thread.name = name
+        thread.start()
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let j = UnownedJob(job)
+        condition.lock()
+        jobs.append(j)
+        condition.signal()
+        condition.unlock()
+    }
+
+    func asUnownedSerialExecutor() -> UnownedSerialExecutor { UnownedSerialExecutor(ordinary: self) }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty { condition.wait() }
+            let batch = jobs
+            jobs.removeAll(keepingCapacity: true)
+            condition.unlock()
+            for j in batch { j.runSynchronously(on: asUnownedSerialExecutor()) }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import StrataCore
+
+/// A device's acquisition state as `strata status` shows it.
+public struct DeviceStatus: Sendable, Equatable {
+    public var device: String
+    public var lastSuccess: Int64?
+    public var lastAttempt: Int64?
+    public var consecutiveFailures: Int
+    public var lastError: String?
+
+    public init(device: String, lastSuccess: Int64?, lastAttempt: Int64?, consecutiveFailures: Int, lastError: String?) {
+        self.device = device
+        self.lastSuccess = lastSuccess
+        self.lastAttempt = lastAttempt
+        self.consecutiveFailures = consecutiveFailures
+        self.lastError = lastError
+    }
+}
+
+extension Store {
+    func saveStatuses(_ statuses: [DeviceStatus]) throws(StoreError) {
+        let st = try cachedStatement("""
+            INSERT OR REPLACE INTO device_status(device, last_success, last_attempt, failures, last_error)
+            VALUES (?1, ?2, ?3, ?4, ?5)
+            """)
+        for s in statuses {
+            try st.bind([.text(s.device), s.lastSuccess.map { .int($0) } ?? .null, s.lastAttempt.map { .int($0) } ?? .null,
+                         .int(Int64(s.consecutiveFailures)), s.lastError.map { .text($0) } ?? .null])
+            try st.run()
+        }
+    }
+
+    /// Every device's saved state, by device id.
+    public func deviceStatuses() throws(StoreError) -> [String: DeviceStatus] {
+        let st = try db.prepare("SELECT device, last_success, last_attempt, failures, last_error FROM device_status")
+        var out: [String: DeviceStatus] = [:]
+        while try st.step() {
+            let d = st.text(0)
+            out[d] = DeviceStatus(device: d, lastSuccess: st.optionalInt(1), lastAttempt: st.optionalInt(2),
+                                  consecutiveFailures: Int(st.int(3)), lastError: st.isNull(4) ? nil : st.text(4))
+        }
+        return out
+    }
+
+    /// The newest stored reading of a channel (the newest accepted one for counters).
+    public func lastReading(channel id: Int64) throws(StoreError) -> Reading? {
+        let st = try cachedStatement("SELECT ts, value FROM minute WHERE channel = ?1 ORDER BY ts DESC LIMIT 1")
+        try st.bind([.int(id)])
+        defer { st.reset() }
+        guard try st.step() else { return nil }
+        return Reading(ts: st.int(0), value: st.double(1))
+    }
+
+    /// The newest minute stored for any channel.
+    public func newestMinute() throws(StoreError) -> Int64? {
+        try db.scalarInt("SELECT max(ts) FROM minute")
+    }
+}

@@ -1,0 +1,184 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import StrataConfig
+import StrataCore
+import StrataSampler
+import StrataStore
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Sample every device and keep the store and the archive up to date, until SIGTERM or SIGINT.")
+
+    @OptionGroup var options: ConfigOption
+    @Flag(help: "Do not write the CSV archive tree.") var noArchive = false
+    @Option(help: .hidden) var timeScale: Double?
+
+    func run() async throws {
+        bootstrapLogging(defaultLevel: .info)
+        let cfg = try options.load()
+        let clock: any SamplerClock = timeScale.map { ScaledClock(rate: $0) } ?? SystemClock()
+        try await runServices(cfg, archive: !noArchive, clock: clock)
+    }
+}
+
+/// Opens the store and runs sampler and maintenance in one service group until a signal.
+func runServices(_ cfg: StrataConfig, archive: Bool, clock: any SamplerClock, historian given: Historian? = nil) async throws {
+    let logger = Logger(label: "strata")
+    let historian: Historian
+    if let given {
+        historian = given
+    } else {
+        do {
+            historian = try Historian(config: cfg, logger: logger)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+    }
+    var archivist: Archivist?
+    if archive {
+        do {
+            archivist = try Archivist(config: cfg)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+    }
+    let group = ServiceGroup(configuration: .init(
+        services: [
+            .init(service: SamplerService(config: cfg, historian: historian, clock: clock, logger: Logger(label: "strata.sampler"))),
+            .init(service: MaintenanceService(historian: historian, archivist: archivist, clock: clock, logger: Logger(label: "strata.maintenance"))),
+        ],
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger))
+    try await group.run()
+}
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run Strata on a simulated office building: history back-filled, then live sampling.")
+
+    @Option(help: "Folder for the demo's store and config (default ./demo-data).") var data: String?
+    @Option(help: "Days of history to back-fill on the first start.") var days: Int = 90
+    @Option(help: "Port of the FTP server (once it ships).") var ftpPort: Int = 2121
+    @Option(help: "Port of the web dashboard (once it ships).") var webPort: Int = 8080
+    @Option(help: "Write the demo's config to this file and exit.") var writeConfig: String?
+    @Option(help: .hidden) var timeScale: Double?
+
+    func run() async throws {
+        bootstrapLogging(defaultLevel: .notice)
+        let cwd = FileManager.default.currentDirectoryPath
+        let dataDir = absolute(data ?? "demo-data", cwd)
+        let archiveDir = data != nil ? dataDir + "/archive" : absolute("archive", cwd)
+        let tz = TimeZone.current.identifier.contains("/") ? TimeZone.current.identifier : "UTC"
+        let text = DemoSite.config(dataDir: dataDir, archiveDir: archiveDir, timezone: tz)
+        if let out = writeConfig {
+            try writeAtomically(text, to: absolute(out, cwd))
+            print("wrote the demo config to \(absolute(out, cwd)); run it with: strata run --config \(out)")
+            return
+        }
+        let configPath = dataDir + "/strata.toml"
+        try writeAtomically(text, to: configPath)
+        let cfg: StrataConfig
+        do { cfg = try StrataConfig.parse(text, file: configPath) } catch {
+            printError("config error: \(error)")
+            throw ExitCode(2)
+        }
+        let clock: any SamplerClock = timeScale.map { ScaledClock(rate: $0) } ?? SystemClock()
+        let logger = Logger(label: "strata")
+        let historian: Historian
+        do { historian = try Historian(config: cfg, logger: logger) } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        let now = Int64(clock.now())
+        let lastMinute = now - floorMod(now, 60) - 60
+        let newest = try await historian.newestMinute()
+        let from = max(lastMinute - Int64(days) * 86_400, (newest ?? Int64.min) + 60)
+        print("Strata demo: \(cfg.site.name) (\(cfg.devices.count) simulated meters, time zone \(tz))")
+        print("  config   \(configPath)")
+        print("  store    \(cfg.storage.path)")
+        print("  archive  \(cfg.archive.path)")
+        if from <= lastMinute {
+            let started = Date()
+            let span = lastMinute - from + 60
+            print("  back-filling \(span >= 86_400 ? "\(span / 86_400) days" : "\(span / 60) minutes") of history …", terminator: "")
+            fflush(nil)
+            let n = try await DemoSite.backfill(config: cfg, historian: historian, from: from, to: lastMinute)
+            let filled = Date()
+            print(" \(n) readings in \(String(format: "%.1f", filled.timeIntervalSince(started))) s")
+            print("  rolling up to quarter-hours, hours, days, months, years …", terminator: "")
+            fflush(nil)
+            try await historian.rollUp(now: Int64(clock.now()))
+            print(" \(String(format: "%.1f", Date().timeIntervalSince(filled))) s")
+            print("  the archive's CSV files are written in the background (the log says when they are complete)")
+        } else {
+            print("  history  already up to date")
+        }
+        print("  FTP      port \(ftpPort): not in this build yet (the archive folder above is what it will serve)")
+        print("  web      port \(webPort): not in this build yet")
+        print("Sampling every minute. Try in another terminal:")
+        print("  strata status --config \(configPath)")
+        print("  strata export --config \(configPath) --device main --tier day")
+        print("Stop with Ctrl-C.")
+        fflush(nil)
+        try await runServices(cfg, archive: true, clock: clock, historian: historian)
+    }
+
+    func absolute(_ p: String, _ cwd: String) -> String {
+        let e = (p as NSString).expandingTildeInPath
+        return e.hasPrefix("/") ? e : ((cwd as NSString).appendingPathComponent(e) as NSString).standardizingPath
+    }
+
+    func writeAtomically(_ text: String, to path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            printError("error: cannot write \(path): \(error.localizedDescription)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show each device's state: last reading, failures, last error.")
+
+    @OptionGroup var options: ConfigOption
+
+    func run() async throws {
+        let cfg = try options.load()
+        let store = try cfg.openStore()
+        let statuses = try storeCall { try store.deviceStatuses() }
+        let zone = cfg.site.zone
+        func local(_ t: Int64?) -> String {
+            guard let t else { return "never" }
+            return LocalDateTime(secondsSinceEpoch: t + Int64(zone.offset(at: t))).description
+        }
+        print("site \"\(cfg.site.name)\" (\(cfg.site.timezone)), store \(cfg.storage.path)")
+        for d in cfg.devices {
+            let s = statuses[d.id]
+            var state: String
+            if d.driver == "none" {
+                state = "import only"
+            } else if let s {
+                state = s.consecutiveFailures == 0 ? "ok" : "FAILING (\(s.consecutiveFailures) polls)"
+            } else {
+                state = "not polled yet"
+            }
+            print("\(d.id) (\(d.driver)): \(state)")
+            if let s {
+                print("  last success  \(local(s.lastSuccess))")
+                print("  last attempt  \(local(s.lastAttempt))")
+                if let e = s.lastError, s.consecutiveFailures > 0 { print("  last error    \(e)") }
+            }
+            for c in store.channels(ofDevice: d.id).prefix(d.readCount == 0 ? d.channels.count : d.readCount) {
+                if let r = try storeCall({ try store.lastReading(channel: c.id) }) {
+                    print("  \(c.spec.id.padding(16)) \(Decimal.format(r.value, c.spec.resolution)) \(c.spec.unit) at \(local(r.ts))")
+                }
+            }
+        }
+    }
+}
