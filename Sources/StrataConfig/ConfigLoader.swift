@@ -221,12 +221,12 @@ struct Reader {
                     if isModbus { registers[k] = try register(cT, path: cp, base: registers[k], spec: specs[k]) }
                 } else {
                     try checkKeys(cT, allowed: Self.channelKeys.union(isModbus ? Self.registerKeys : []), path: cp)
+                    if isModbus, cT["address"] == nil || cT["type"] == nil {
+                        throw error("\(cp).id", cT["id"]?.line,
+                                    "channel \"\(cid)\" is not in profile \"\(dev.profile?.id ?? "")\"; give its address and type to read it, or correct the id (profile channels: \(specs.map(\.id).joined(separator: ", ")))")
+                    }
                     let spec = try channel(cT, device: id, path: cp, base: nil)
                     if isModbus {
-                        guard cT["address"] != nil, cT["type"] != nil else {
-                            throw error("\(cp).id", cT["id"]?.line,
-                                        "channel \"\(cid)\" is not in profile \"\(dev.profile?.id ?? "")\"; give its address and type to read it, or correct the id (profile channels: \(specs.map(\.id).joined(separator: ", ")))")
-                        }
                         registers.append(try register(cT, path: cp, base: nil, spec: spec))
                     }
                     specs.append(spec)

@@ -1,0 +1,239 @@
+import Foundation
+import Testing
+@testable import StrataConfig
+@testable import StrataModbus
+import StrataCore
+
+@Suite struct ProfileTests {
+    @Test(arguments: ProfileLoader.shippedNames)
+    func shippedProfilesLoadWithTheCommonChannelIds(name: String) throws {
+        let p = try ProfileLoader.load(name: name, userFolder: nil)
+        let ids = Set(p.registers.map(\.channel))
+        let common: Set<String> = [
+            "voltage_l1", "voltage_l2", "voltage_l3", "current_l1", "current_l2", "current_l3", "power", "energy_import",
+            "energy_export", "frequency", "power_factor",
+        ]
+        #expect(ids.isSubset(of: common), "\(ids.subtracting(common))")
+        #expect(ids.contains("energy_import") && ids.contains("power") && ids.contains("voltage_l1"))
+        #expect(p.registers.first { $0.channel == "energy_import" }?.kind == .counter)
+        #expect(p.registers.first { $0.channel == "energy_import" }?.unit == "kWh")
+        let plan = ReadPlan(registers: p.registers, maxBlock: p.maxBlock, maxGap: p.maxGap)
+        #expect(plan.blocks.allSatisfy { $0.count <= 125 })
+    }
+
+    @Test func sdm630IsReadInOneBlockJanitzaInTwo() throws {
+        let sdm = try ProfileLoader.load(name: "eastron-sdm630", userFolder: nil)
+        #expect(ReadPlan(registers: sdm.registers).blocks == [ReadBlock(function: .input, start: 0, count: 76)])
+        let jan = try ProfileLoader.load(name: "janitza-umg96rme", userFolder: nil)
+        #expect(ReadPlan(registers: jan.registers).blocks.map(\.start) == [808, 19068])
+        // A meter that wants small blocks gets them.
+        #expect(ReadPlan(registers: sdm.registers, maxBlock: 20).blocks.map(\.start) == [0, 52, 72])
+        // And one that refuses unmapped registers is never asked for them.
+        #expect(ReadPlan(registers: sdm.registers, maxGap: 0).blocks.map(\.start) == [0, 52, 62, 70])
+    }
+
+    static let base = """
+        name = "Test meter"
+        function = "input"
+        type = "float32"
+        word_order = "high-first"
+
+        [[registers]]
+        channel = "energy_import"
+        address = 0x48
+        unit = "kWh"
+        kind = "counter"
+
+        [[registers]]
+        channel = "power"
+        address = 0x34
+        unit = "W"
+        kind = "gauge"
+        """
+
+    @Test(arguments: [
+        ("address = 0x34", "address = 0x49", 14, "registers[1].address", "overlap \"energy_import\" (line 6, registers 72–73)"),
+        ("type = \"float32\"", "type = \"float16\"", 3, "type", "unknown type \"float16\""),
+        ("word_order = \"high-first\"", "word_order = \"middle\"", 4, "word_order", "unknown word order \"middle\""),
+        ("function = \"input\"", "function = \"coil\"", 2, "function", "expected \"holding\" (FC03) or \"input\" (FC04)"),
+        ("channel = \"power\"", "channel = \"energy_import\"", 13, "registers[1].channel", "also defined on line 6"),
+        ("kind = \"gauge\"", "kind = \"gauge\"\nrollover = 10", 17, "registers[1].rollover", "only counters"),
+        ("name = \"Test meter\"", "name = \"Test meter\"\nmax_block = 200", 2, "max_block", "1 to 125"),
+    ])
+    func badProfilesAreRefusedWithLineAndKey(old: String, new: String, line: Int, key: String, message: String) {
+        let text = Self.base.replacingOccurrences(of: old, with: new)
+        #expect(text != Self.base)
+        do {
+            _ = try ProfileLoader.parse(text, file: "/p/meter.toml", id: "meter")
+            Issue.record("accepted a broken profile")
+        } catch {
+            #expect(error.file == "/p/meter.toml")
+            #expect(error.line == line, "\(error)")
+            #expect(error.key == key, "\(error)")
+            #expect(error.message.contains(message), "\(error.message)")
+        }
+    }
+
+    func site(_ devices: String, profilesDir: String? = nil) -> String {
+        """
+        \(profilesDir.map { "profiles_dir = \"\($0)\"" } ?? "")
+        [site]
+        name = "S"
+        timezone = "UTC"
+        [storage]
+        path = "s.sqlite"
+
+        \(devices)
+        """
+    }
+
+    @Test func aUserProfileIsFoundAndChannelsOverrideAndAdd() throws {
+        let dir = NSTemporaryDirectory() + "strata-profiles-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.base.write(toFile: dir + "/my-meter.toml", atomically: true, encoding: .utf8)
+        let text = site("""
+            [[devices]]
+            id = "m"
+            driver = "modbus-tcp"
+            host = "10.0.0.5"
+            profile = "my-meter"
+            poll = "15s"
+
+              [[devices.channels]]
+              id = "energy_import"
+              name = "Import"
+              resolution = 0.01
+
+              [[devices.channels]]
+              id = "temperature"
+              unit = "°C"
+              kind = "gauge"
+              address = 0x100
+              type = "s16"
+              scale = 0.1
+            """, profilesDir: dir)
+        let c = try StrataConfig.parse(text, file: dir + "/strata.toml")
+        let d = try #require(c.device("m"))
+        #expect(d.poll == 15)
+        #expect(d.modbus == StrataConfig.ModbusSettings(transport: .tcp(host: "10.0.0.5", port: 502), unitID: 1, timeout: 1, retries: 1))
+        #expect(d.readCount == 3)
+        #expect(d.channels.prefix(3).map(\.id) == ["energy_import", "power", "temperature"])
+        #expect(d.channels[0].name == "Import" && d.channels[0].resolution.decimals == 2 && d.channels[0].kind == .counter)
+        #expect(d.registers[2] == ProfileRegister(channel: "temperature", name: "temperature", address: 0x100, function: .holding, type: .s16,
+                                                  wordOrder: .highFirst, scale: 0.1, unit: "°C", kind: .gauge, resolution: Resolution(decimals: 1)))
+        // Polled every 15 s: each gauge's minute mean gets its extremes beside it.
+        #expect(d.channels.dropFirst(3).map(\.id) == ["power_min", "power_max", "temperature_min", "temperature_max"])
+    }
+
+    @Test(arguments: [
+        ("driver = \"modbus-tcp\"\nhost = \"h\"\nprofile = \"eastron-sdm630\"\n[[devices.channels]]\nid = \"energy_imprt\"",
+         "devices[0].channels[0].id", "not in profile \"eastron-sdm630\""),
+        ("driver = \"modbus-tcp\"\nprofile = \"eastron-sdm630\"", "devices[0].host", "missing"),
+        ("driver = \"modbus-tcp\"\nhost = \"h\"\nprofile = \"no-such-meter\"", "devices[0].profile", "no such profile"),
+        ("driver = \"modbus-tcp\"\nhost = \"h\"\nprofile = \"eastron-sdm630\"\npoll = \"7s\"", "devices[0].poll", "divisor of the minute"),
+        ("driver = \"modbus-rtu\"\nserial = \"/dev/ttyUSB0\"\nunit_id = 2\nprofile = \"eastron-sdm120\"\nparity = \"mark\"", "devices[0].parity", "\"even\""),
+        ("driver = \"modbus-rtu\"\nserial = \"/dev/ttyUSB0\"\nprofile = \"eastron-sdm120\"", "devices[0].unit_id", "missing"),
+        ("driver = \"modbus-rtu\"\nhost = \"h\"\nserial = \"/dev/ttyUSB0\"\nunit_id = 2\nprofile = \"eastron-sdm120\"", "devices[0].host", "for driver \"modbus-tcp\""),
+        ("driver = \"modbus-tcp\"\nhost = \"h\"\nprofile = \"eastron-sdm630\"\ntimeout = \"20s\"", "devices[0].timeout", "inside the minute"),
+        ("driver = \"simulated\"\nprofile = \"eastron-sdm630\"\nsimulate = \"wind\"", "devices[0].simulate", "\"electricity\""),
+    ])
+    func badDevicesAreRefused(body: String, key: String, message: String) {
+        let text = site("[[devices]]\nid = \"d\"\n" + body)
+        do {
+            _ = try StrataConfig.parse(text, file: "/x/strata.toml")
+            Issue.record("accepted: \(body)")
+        } catch {
+            #expect(error.key == key, "\(error)")
+            #expect(error.message.contains(message), "\(error)")
+            #expect(error.line != nil)
+        }
+    }
+
+    @Test func rtuSettingsAreRead() throws {
+        let c = try StrataConfig.parse(site("""
+            [[devices]]
+            id = "sub1"
+            driver = "modbus-rtu"
+            serial = "/dev/ttyUSB0"
+            baud = 9600
+            parity = "even"
+            stop_bits = 1
+            unit_id = 2
+            profile = "eastron-sdm120"
+            timeout = "250 ms"
+            retries = 2
+            """), file: "/x/strata.toml")
+        let m = try #require(c.devices.first?.modbus)
+        #expect(m.transport == .rtu(serial: "/dev/ttyUSB0", baud: 9600, parity: .even, dataBits: 8, stopBits: 1))
+        #expect(m.unitID == 2 && m.timeout == 0.25 && m.retries == 2)
+        #expect(m.transport.busKey == "rtu:///dev/ttyUSB0")
+    }
+}
+
+@Suite struct RegisterDecodingTests {
+    @Test(arguments: [
+        (RegisterType.float32, WordOrder.highFirst, 230.5),
+        (.float32, .lowFirst, -12.25),
+        (.float64, .highFirst, 123_456.789),
+        (.u16, .highFirst, 65535),
+        (.s16, .highFirst, -32768),
+        (.u32, .lowFirst, 4_000_000_000),
+        (.s32, .lowFirst, -123_456),
+        (.s32, .highFirst, 2_147_483_647),
+        (.u64, .highFirst, 9_007_199_254_740_000),
+    ])
+    func roundTrip(type: RegisterType, order: WordOrder, value: Double) {
+        let words = RegisterDecoder.encode(value, type: type, order: order)
+        #expect(words.count == type.words)
+        #expect(RegisterDecoder.decode([0xDEAD] + words, at: 1, type: type, order: order) == value)
+    }
+
+    @Test func knownWireBytes() {
+        // 230.0 as float32 is 0x43660000; the EM340 keeps 2302 (230.2 V × 10) low word first.
+        #expect(RegisterDecoder.decode([0x4366, 0x0000], at: 0, type: .float32, order: .highFirst) == 230)
+        #expect(RegisterDecoder.decode([0x08FE, 0x0000], at: 0, type: .s32, order: .lowFirst) == 2302)
+        #expect(RegisterDecoder.decode([0xFFFF, 0xFFFE], at: 0, type: .s32, order: .highFirst) == -2)
+        #expect(RegisterDecoder.decode([0x7FC0, 0x0000], at: 0, type: .float32, order: .highFirst) == nil)  // NaN
+        #expect(RegisterDecoder.decode([0x4366], at: 0, type: .float32, order: .highFirst) == nil)  // short answer
+    }
+
+    @Test func planDecodesScaleOffsetScaleFactorAndMissing() {
+        let regs = [
+            ProfileRegister(channel: "v", address: 10, function: .input, type: .s32, wordOrder: .lowFirst, scale: 0.1, unit: "V", kind: .gauge),
+            ProfileRegister(channel: "t", address: 14, function: .input, type: .s16, wordOrder: .highFirst, scale: 0.1, offset: -40, unit: "°C", kind: .gauge),
+            ProfileRegister(channel: "a", address: 2, function: .holding, type: .s16, wordOrder: .highFirst, scaleFactorAddress: 5,
+                            unit: "A", kind: .gauge, missing: -32768),
+            ProfileRegister(channel: "b", address: 3, function: .holding, type: .s16, wordOrder: .highFirst, scaleFactorAddress: 5,
+                            unit: "A", kind: .gauge, missing: -32768),
+        ]
+        let plan = ReadPlan(registers: regs)
+        #expect(plan.blocks == [ReadBlock(function: .holding, start: 2, count: 4), ReadBlock(function: .input, start: 10, count: 5)])
+        let holding: [UInt16] = [1234, 0x8000, 0, UInt16(bitPattern: -2)]
+        let input: [UInt16] = [2302, 0, 0, 0, 650]
+        let v = plan.decode([holding, input])
+        #expect(v[0] == 230.20000000000002 || v[0] == 230.2)
+        #expect(abs((v[1] ?? 0) - 25) < 1e-9)
+        #expect(v[2] == 12.34)
+        #expect(v[3] == nil)  // 0x8000: not implemented
+        #expect(plan.decode([nil, input])[2] == nil)  // the block failed
+    }
+
+    @Test func sunSpecWalkFindsTheMeterModel() throws {
+        // "SunS" at 40000, common model 1 (66 words), inverter 101 (50 words), meter 203.
+        var map: [Int: UInt16] = [40000: 0x5375, 40001: 0x6E53, 40002: 1, 40003: 66, 40070: 101, 40071: 50, 40122: 203, 40123: 105]
+        map[40124 + 105] = 0xFFFF
+        let read = { (a: Int, n: Int) throws(SunSpecTestError) -> [UInt16] in
+            guard a >= 40000 else { throw SunSpecTestError.exception }
+            return (a..<(a + n)).map { map[$0] ?? 0 }
+        }
+        #expect(try SunSpec.locateMeter(read: read) == SunSpec.Meter(model: 203, start: 40124))
+        map[40122] = 160
+        #expect(throws: SunSpec.DiscoveryError.noMeterModel(found: [1, 101, 160])) { try SunSpec.locateMeter(read: read) }
+        #expect(throws: SunSpec.DiscoveryError.noMarker) {
+            try SunSpec.locateMeter { (_: Int, _: Int) throws(SunSpecTestError) -> [UInt16] in [0, 0] }
+        }
+    }
+}
+
+enum SunSpecTestError: Error { case exception }
