@@ -6,7 +6,8 @@ import StrataStore
 
 /// The sampler as a service: polls until a graceful shutdown, then finishes the round in
 /// progress and writes it.
-public struct SamplerService: Service {
+public struct SamplerService: Service, CustomStringConvertible {
+    public var description: String { "SamplerService(\(config.devices.count) devices)" }
     let config: StrataConfig
     let historian: Historian
     let clock: any SamplerClock
@@ -29,7 +30,8 @@ public struct SamplerService: Service {
 }
 
 /// Roll-up, retention and the archive, a little after each minute's round.
-public struct MaintenanceService: Service {
+public struct MaintenanceService: Service, CustomStringConvertible {
+    public var description: String { "MaintenanceService(archive: \(archivist != nil))" }
     let historian: Historian
     let archivist: Archivist?
     let clock: any SamplerClock

@@ -1,20 +1,33 @@
 import ArgumentParser
+import Foundation
 import StrataConfig
 import StrataCore
+import StrataModbus
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Validate the config and estimate what the store will hold per tier.")
 
     @OptionGroup var options: ConfigOption
+    @Option(help: "Check a device profile file (a register map) instead of the config.")
+    var profile: String?
 
     func run() throws {
+        if let profile {
+            try checkProfile(profile)
+            return
+        }
         let cfg = try options.load()
         print("config \(cfg.file): OK")
         print("site \"\(cfg.site.name)\", time zone \(cfg.site.timezone)")
         print("store \(cfg.storage.path)\(cfg.storage.budget.map { ", budget \($0)" } ?? ", no budget")")
         for d in cfg.devices {
             print("device \(d.id) \"\(d.name)\" (driver \(d.driver)), \(d.channels.count) channel\(d.channels.count == 1 ? "" : "s")")
+            if let m = d.modbus {
+                let plan = ReadPlan(registers: d.registers, maxBlock: d.profile?.maxBlock ?? 125, maxGap: d.profile?.maxGap)
+                let reads = d.profile?.discovery == .sunspec ? "registers found at run time (SunSpec)" : "\(plan.blocks.count) read\(plan.blocks.count == 1 ? "" : "s") per poll"
+                print("  \(m.transport.busKey) unit \(m.unitID), profile \(d.profile?.id ?? "-"), every \(d.poll) s, \(reads), timeout \(m.timeout) s × \(m.retries + 1) attempts")
+            }
             for c in d.channels {
                 var extra = ["resolution \(c.resolution)", "every \(Span(seconds: Int64(c.interval)))"]
                 if let r = c.rollover { extra.append("rollover \(r)") }
@@ -22,6 +35,7 @@ struct Check: ParsableCommand {
                 print("  \(c.id) [\(c.unit)] \(c.kind.rawValue): \(extra.joined(separator: ", "))")
             }
         }
+        for w in BusBudget.warnings(cfg.devices) { print("warning: \(w)") }
         let est = StorageEstimate(channels: cfg.allChannels, retention: cfg.retention, budget: cfg.storage.budget)
         print("")
         print("tier     rows/day     bytes/day    kept")
@@ -33,6 +47,49 @@ struct Check: ParsableCommand {
         if let b = cfg.storage.budget, let days = est.minuteDaysWithinBudget(b), let ret = cfg.retention[.minute]?.seconds, days < Double(ret) / 86_400 {
             print("note: the budget holds about \(Int(days)) days of minute data, less than retention.minute (\(Span(seconds: ret))); the oldest minutes will be pruned first")
         }
+    }
+}
+
+extension Check {
+    func checkProfile(_ path: String) throws {
+        let id = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        let p: DeviceProfile
+        do {
+            p = try ProfileLoader.loadFile(path, id: id)
+        } catch {
+            printError("profile error: \(error)")
+            throw ExitCode(2)
+        }
+        print("profile \(path): OK, \"\(p.name)\", \(p.registers.count) registers")
+        for r in p.registers {
+            let fc = r.function == .holding ? "FC03" : "FC04"
+            print("  \(r.channel.padding(16)) \(fc) \(String(r.address).leftPad(5)) \(r.type.rawValue) \(r.wordOrder.rawValue) ×\(r.scale) [\(r.unit)] \(r.kind.rawValue)")
+        }
+        if p.discovery == .sunspec {
+            print("addresses are offsets into the SunSpec meter model, found at run time")
+        } else {
+            let plan = ReadPlan(registers: p.registers, maxBlock: p.maxBlock, maxGap: p.maxGap)
+            print("read plan: " + plan.blocks.map { "\($0.function == .holding ? "FC03" : "FC04") \($0.start)+\($0.count)" }.joined(separator: ", "))
+        }
+        print("use it: copy it to the folder named by profiles_dir in strata.toml and set profile = \"\(id)\" on a device")
+    }
+}
+
+/// Whether each bus's worst round (every device timing out on every attempt) still fits
+/// inside its poll interval: devices on one bus are polled one after another.
+enum BusBudget {
+    static func warnings(_ devices: [StrataConfig.Device]) -> [String] {
+        var byBus: [String: [StrataConfig.Device]] = [:]
+        for d in devices { if let m = d.modbus { byBus[m.transport.busKey, default: []].append(d) } }
+        var out: [String] = []
+        for (bus, ds) in byBus.sorted(by: { $0.key < $1.key }) {
+            let worst = ds.reduce(0.0) { acc, d in acc + (d.modbus.map { $0.timeout * Double($0.retries + 1) } ?? 0) }
+            let interval = Double(ds.map(\.poll).min() ?? 60)
+            if worst > interval * 0.8 {
+                out.append("bus \(bus): \(ds.count) devices × timeout × attempts = \(Int(worst.rounded())) s in the worst case, more than the \(Int(interval)) s poll; lower timeout or retries, or split the bus")
+            }
+        }
+        return out
     }
 }
 

@@ -13,12 +13,14 @@ struct Run: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOption
     @Flag(help: "Do not write the CSV archive tree.") var noArchive = false
+    /// Testing aids: a clock running `timeScale` times real time, starting at `clockStart`.
     @Option(help: .hidden) var timeScale: Double?
+    @Option(help: .hidden) var clockStart: Double?
 
     func run() async throws {
         bootstrapLogging(defaultLevel: .info)
         let cfg = try options.load()
-        let clock: any SamplerClock = timeScale.map { ScaledClock(rate: $0) } ?? SystemClock()
+        let clock: any SamplerClock = timeScale.map { ScaledClock(rate: $0, start: clockStart) } ?? SystemClock()
         try await runServices(cfg, archive: !noArchive, clock: clock)
     }
 }

@@ -192,3 +192,151 @@ import Testing
         }
     }
 }
+
+/// Faster polling, the clock guard and configuration checks, through the real binary.
+@Suite(.serialized) struct SamplerScheduleTests {
+    let helper = SamplerTests()
+
+    @Test func fastPollingStoresMeansExtremesAndFirstCounterReadings() throws {
+        let dir = TempDir()
+        let port = Net.freePort()
+        let sim = try ModbusSim(["--port", "\(port)", "--device", "1:eastron-sdm630"], log: dir.file("served.jsonl"))
+        defer { sim.stop() }
+        let dev = helper.tcp("fast", port: port, unit: 1, profile: "eastron-sdm630") + "poll = \"10s\"\n"
+        try dir.write("strata.toml", helper.config(dir, devices: dev))
+        let r = try helper.run(dir.file("strata.toml"), log: dir.file("served.jsonl"), units: [1], reads: 20)
+        #expect(r.status == 0, "\(r.stderr)")
+        let reads = ModbusSim.served(dir.file("served.jsonl"))[1] ?? []
+        let db = dir.file("store.sqlite")
+        let mean = storedValues(db, device: "fast", channel: "power")
+        let lo = storedValues(db, device: "fast", channel: "power_min")
+        let hi = storedValues(db, device: "fast", channel: "power_max")
+        let energy = storedValues(db, device: "fast", channel: "energy_import")
+        #expect(mean.count >= 3 && lo.count == mean.count && hi.count == mean.count && energy.count == mean.count)
+        let power = reads.compactMap { $0["power"] }
+        let served = reads.compactMap { $0["energy_import"] }
+        // The first minute may have started mid-way: find how many of its polls happened.
+        let k = (1...6).first { k in abs(mean[0].value - power.prefix(k).reduce(0, +) / Double(k)) < 1e-6 }
+        #expect(k != nil, "first minute \(mean[0].value) vs \(power.prefix(6))")
+        guard let first = k else { return }
+        var start = 0
+        for i in mean.indices {
+            let n = i == 0 ? first : 6
+            let group = Array(power[start..<min(power.count, start + n)])
+            guard !group.isEmpty else { break }
+            #expect(abs(mean[i].value - group.reduce(0, +) / Double(group.count)) < 1e-6, "minute \(i)")
+            #expect(lo[i].value == group.min() && hi[i].value == group.max(), "minute \(i)")
+            #expect(energy[i].value == served[start], "minute \(i): the counter's first reading of the minute")
+            start += n
+        }
+    }
+
+    @Test func anImplausibleClockSamplesNothingAndSaysSo() throws {
+        let dir = TempDir()
+        let port = Net.freePort()
+        let sim = try ModbusSim(["--port", "\(port)", "--device", "1:eastron-sdm630"], log: dir.file("served.jsonl"))
+        defer { sim.stop() }
+        try dir.write("strata.toml", helper.config(dir, devices: helper.tcp("m", port: port, unit: 1, profile: "eastron-sdm630")))
+        // A box without a real-time clock wakes up in 2001.
+        let p = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "30", "--clock-start", "1000000000", "--no-archive"])
+        Thread.sleep(forTimeInterval: 5)
+        p.process.terminate()
+        let r = p.finish()
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("system clock is not plausible"), "\(r.stderr)")
+        #expect(r.stderr.components(separatedBy: "not plausible").count == 2, "said once")
+        #expect(ModbusSim.served(dir.file("served.jsonl")).isEmpty)
+        #expect(storedValues(dir.file("store.sqlite"), device: "m", channel: "power").isEmpty)
+    }
+
+    @Test func checkWarnsWhenABusCannotFinishInTheMinute() throws {
+        let dir = TempDir()
+        var devices = ""
+        for u in 1...12 {
+            devices += """
+                [[devices]]
+                id = "m\(u)"
+                driver = "modbus-rtu"
+                serial = "/dev/ttyUSB0"
+                unit_id = \(u)
+                profile = "eastron-sdm120"
+                timeout = "3s"
+                retries = 1
+
+                """
+        }
+        try dir.write("strata.toml", helper.config(dir, devices: devices))
+        let r = try CLI.run(["check", "--config", dir.file("strata.toml")])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("warning: bus rtu:///dev/ttyUSB0: 12 devices × timeout × attempts = 72 s"), "\(r.stdout)")
+        #expect(r.stdout.contains("rtu:///dev/ttyUSB0 unit 3, profile eastron-sdm120"))
+    }
+
+    @Test func checkValidatesAProfileFile() throws {
+        let dir = TempDir()
+        try dir.write("my-meter.toml", """
+            name = "My meter"
+            function = "holding"
+
+            [[registers]]
+            channel = "energy_import"
+            address = 100
+            type = "u32"
+            word_order = "big-endian-ish"
+            unit = "kWh"
+            kind = "counter"
+            """)
+        let bad = try CLI.run(["check", "--profile", dir.file("my-meter.toml")])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("\(dir.file("my-meter.toml")):8: registers[0].word_order: unknown word order \"big-endian-ish\""), "\(bad.stderr)")
+        try dir.write("my-meter.toml", try dir.read("my-meter.toml").replacingOccurrences(of: "big-endian-ish", with: "low-first"))
+        let good = try CLI.run(["check", "--profile", dir.file("my-meter.toml")])
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(good.stdout.contains("read plan: FC03 100+2"))
+    }
+}
+
+@Suite(.serialized) struct DemoTests {
+    @Test func demoBackfillsSamplesAndFillsTheArchive() throws {
+        let dir = TempDir()
+        let data = dir.file("demo")
+        let p = try CLI.start(["demo", "--data", data, "--days", "3", "--time-scale", "30"])
+        // Read the log as it comes, until the archive has caught up with the back-filled history.
+        var err = ""
+        let deadline = Date().addingTimeInterval(180)
+        while Date() < deadline, !err.contains("archive up to date") {
+            let d = p.err.fileHandleForReading.availableData
+            if d.isEmpty { break }
+            err += String(decoding: d, as: UTF8.self)
+        }
+        Thread.sleep(forTimeInterval: 3)  // a live minute or two
+        p.process.terminate()
+        let r = p.finish()
+        #expect(r.status == 0, "\(err)\(r.stderr)")
+        #expect(r.stdout.contains("back-filling 3 days of history"), "\(r.stdout)")
+        #expect(r.stdout.contains("archive  \(data)/archive"))
+        #expect(err.contains("archive up to date"), "\(err)")
+        let cfg = data + "/strata.toml"
+        let day = try CLI.run(["export", "--config", cfg, "--device", "main", "--tier", "day"])
+        #expect(day.status == 0, "\(day.stderr)")
+        let rows = day.stdout.split(separator: "\r\n")
+        #expect(rows.count >= 4, "\(day.stdout)")  // header and at least 3 days
+        #expect(rows.first?.contains("energy_import consumption [kWh]") == true)
+        let files = FileManager.default.enumerator(atPath: data + "/archive")?.compactMap { $0 as? String } ?? []
+        #expect(files.contains { $0.hasPrefix("excel-eu/main/day/") && $0.hasSuffix(".csv") }, "\(files.prefix(20))")
+        #expect(files.contains { $0.hasPrefix("iso/water/minute/") })
+        let st = try CLI.run(["status", "--config", cfg])
+        #expect(st.stdout.contains("main (simulated): ok"), "\(st.stdout)")
+        #expect(st.stdout.contains("gas (simulated): ok"))
+    }
+
+    @Test func writeConfigGivesAConfigCheckAccepts() throws {
+        let dir = TempDir()
+        let r = try CLI.run(["demo", "--write-config", dir.file("site.toml")], cwd: dir.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        let c = try CLI.run(["check", "--config", dir.file("site.toml")])
+        #expect(c.status == 0, "\(c.stderr)")
+        #expect(c.stdout.contains("device main \"Main electricity meter\" (driver simulated)"))
+        #expect(!FileManager.default.fileExists(atPath: dir.file("demo-data/strata.sqlite")))
+    }
+}
