@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Strata's main job until `strata demo` lands: build, import two years of real water and gas
+# The real-data tour (the main job is `swift run strata demo`): build, import two years of real water and gas
 # meter data (AMPds2) into a fresh store, roll it up, export its days as CSV and build the
 # CSV archive tree that the FTP server and the network share will serve.
 set -euo pipefail
