@@ -67,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "strata-bench",
             dependencies: [
-                "StrataCore", "StrataStore", "StrataArchive", "CBenchReference",
+                "StrataCore", "StrataStore", "StrataArchive", "StrataConfig", "StrataSampler", "CBenchReference",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictness),

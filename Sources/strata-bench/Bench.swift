@@ -5,11 +5,11 @@ import Foundation
 import StrataCore
 import StrataStore
 
-/// Benchmarks, run by hand: `swift run -c release strata-bench [ingest|wal|all] [options]`.
+/// Benchmarks, run by hand: `swift run -c release strata-bench [ingest|wal|archive|poll|all] [options]`.
 /// Figures go to docs/PERFORMANCE.md as ratios against a reference measured in the same run.
 @main
 struct Bench {
-    static func main() throws {
+    static func main() async throws {
         var args = Array(CommandLine.arguments.dropFirst())
         let what = args.first.map { $0.hasPrefix("-") ? "all" : args.removeFirst() } ?? "all"
         func opt(_ name: String, _ def: Int) -> Int {
@@ -24,6 +24,9 @@ struct Bench {
         }
         if what == "archive" || what == "all" {
             try archive(dir: dir, devices: opt("--devices", 32), days: opt("--archive-days", 14))
+        }
+        if what == "poll" {
+            try await PollBench.run(dir: dir, devices: opt("--devices", 250), gateways: opt("--gateways", 5), rounds: opt("--rounds", 5))
         }
         if what == "wal" || what == "all" {
             try writeAmplification(dir: dir, channels: opt("--wal-channels", 5000), minutes: opt("--minutes", 90))

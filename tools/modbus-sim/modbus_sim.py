@@ -9,6 +9,7 @@ test can compare the store with it.
   modbus_sim.py --serial /dev/pts/5 --device 3:eastron-sdm120
   --device 4:eastron-sdm630:exception=0x48   reads covering register 0x48 answer exception 2
   --device 5:silent                          unit 5 never answers (a hung meter)
+  --device 1-50:eastron-sdm630               fifty meters behind one gateway
 """
 import argparse
 import asyncio
@@ -153,7 +154,14 @@ def main():
 
     log = open(args.log, "a") if args.log else None
     devices = []
+    specs = []
     for spec in args.device:
+        # "1-50:eastron-sdm630" is fifty meters behind one gateway.
+        first, _, rest = spec.partition(":")
+        lo, _, hi = first.partition("-")
+        for u in range(int(lo), int(hi or lo) + 1):
+            specs.append(f"{u}:{rest}")
+    for spec in specs:
         parts = spec.split(":")
         unit = int(parts[0])
         if parts[1] == "silent":
