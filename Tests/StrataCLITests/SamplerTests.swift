@@ -249,6 +249,32 @@ import Testing
         #expect(storedValues(dir.file("store.sqlite"), device: "m", channel: "power").isEmpty)
     }
 
+    @Test func aClockSteppedBackNeverRewritesAMinute() throws {
+        let dir = TempDir()
+        let port = Net.freePort()
+        let sim = try ModbusSim(["--port", "\(port)", "--device", "1:eastron-sdm630"], log: dir.file("served.jsonl"))
+        defer { sim.stop() }
+        try dir.write("strata.toml", helper.config(dir, devices: helper.tcp("m", port: port, unit: 1, profile: "eastron-sdm630")))
+        let now = Date().timeIntervalSince1970
+        // First run: the clock is two hours ahead (a wrong manual setting).
+        let ahead = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "30", "--clock-start", "\(now + 7200)", "--no-archive"])
+        Thread.sleep(forTimeInterval: 5)
+        ahead.process.terminate()
+        #expect(ahead.finish().status == 0)
+        let before = storedValues(dir.file("store.sqlite"), device: "m", channel: "energy_import")
+        #expect(before.count >= 2)
+        // Then NTP sets it right: the minutes already written are not sampled again.
+        let right = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "30", "--no-archive"])
+        Thread.sleep(forTimeInterval: 5)
+        right.process.terminate()
+        let r = right.finish()
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("system clock is at or before the newest stored minute"), "\(r.stderr)")
+        let after = storedValues(dir.file("store.sqlite"), device: "m", channel: "energy_import")
+        #expect(after.map(\.ts) == before.map(\.ts))
+        #expect(after.map(\.value) == before.map(\.value))
+    }
+
     @Test func checkWarnsWhenABusCannotFinishInTheMinute() throws {
         let dir = TempDir()
         var devices = ""
