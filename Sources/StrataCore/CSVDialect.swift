@@ -137,34 +137,28 @@ public struct CSVWriter: Sendable {
         fieldInRow = true
     }
 
+    /// Digits are formed right to left in a stack buffer and appended in one go: this runs
+    /// for every cell of a rebuild.
     private mutating func appendDecimal(steps: Int64, decimals: Int) {
-        if steps < 0 { bytes.append(UInt8(ascii: "-")) }
-        var mag = steps.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = 0
-        withUnsafeMutableBytes(of: &digits) { buf in
-            repeat {
-                buf[n] = UInt8(ascii: "0") + UInt8(mag % 10)
-                mag /= 10
-                n += 1
-            } while mag > 0
+        let separator = dialect.decimalSeparator == "," ? UInt8(ascii: ",") : UInt8(ascii: ".")
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buf in
+            var pos = buf.count
+            @inline(__always) func put(_ c: UInt8) {
+                pos -= 1
+                buf[pos] = c
+            }
+            var mag = steps.magnitude
+            if decimals < 0 && steps != 0 { for _ in 0..<Swift.min(-decimals, 18) { put(UInt8(ascii: "0")) } }
             let places = Swift.max(decimals, 0)
-            while n <= places {
-                buf[n] = UInt8(ascii: "0")
-                n += 1
-            }
-            for i in stride(from: n - 1, through: 0, by: -1) {
-                if i == places - 1 && places > 0 {
-                    bytes.append(dialect.decimalSeparator == "," ? UInt8(ascii: ",") : UInt8(ascii: "."))
-                }
-                bytes.append(buf[i])
-            }
-        }
-        if decimals < 0 && steps != 0 {
-            for _ in 0..<(-decimals) { bytes.append(UInt8(ascii: "0")) }
+            var written = 0
+            repeat {
+                if written == places && places > 0 { put(separator) }
+                put(UInt8(ascii: "0") + UInt8(mag % 10))
+                mag /= 10
+                written += 1
+            } while mag > 0 || written <= places
+            if steps < 0 { put(UInt8(ascii: "-")) }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[pos...]))
         }
     }
 }

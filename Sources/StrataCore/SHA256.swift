@@ -21,7 +21,12 @@ public struct SHA256: Sendable {
     public init() {}
 
     public mutating func update(_ bytes: some Sequence<UInt8>) {
-        let all = Array(bytes)
+        // Contiguous input (an archive file's bytes) is hashed in place, without a copy.
+        if let done: Void = bytes.withContiguousStorageIfAvailable({ update(UnsafeRawBufferPointer($0)) }) { return done }
+        Array(bytes).withUnsafeBytes { update($0) }
+    }
+
+    public mutating func update(_ all: UnsafeRawBufferPointer) {
         length &+= UInt64(all.count)
         var i = 0
         // Top up a partial block, then hash whole blocks straight from the input.
@@ -29,13 +34,15 @@ public struct SHA256: Sendable {
             pending.append(all[i])
             i += 1
             if pending.count == 64 {
-                block(pending[...])
+                pending.withUnsafeBytes { block($0.baseAddress!) }
                 pending.removeAll(keepingCapacity: true)
             }
         }
-        while i + 64 <= all.count {
-            block(all[i..<i + 64])
-            i += 64
+        if let base = all.baseAddress {
+            while i + 64 <= all.count {
+                block(base + i)
+                i += 64
+            }
         }
         if i < all.count { pending.append(contentsOf: all[i...]) }
     }
@@ -45,12 +52,12 @@ public struct SHA256: Sendable {
         pending.append(0x80)
         if pending.count > 56 {
             while pending.count < 64 { pending.append(0) }
-            block(pending[...])
+            pending.withUnsafeBytes { block($0.baseAddress!) }
             pending.removeAll(keepingCapacity: true)
         }
         while pending.count < 56 { pending.append(0) }
         for i in (0..<8).reversed() { pending.append(UInt8(truncatingIfNeeded: bits >> (UInt64(i) * 8))) }
-        block(pending[...])
+        pending.withUnsafeBytes { block($0.baseAddress!) }
         pending.removeAll()
         var out: [UInt8] = []
         for v in h { for s in [24, 16, 8, 0] { out.append(UInt8(truncatingIfNeeded: v >> UInt32(s))) } }
@@ -64,27 +71,30 @@ public struct SHA256: Sendable {
         return String(s.finalize().flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
     }
 
-    private mutating func block(_ p: ArraySlice<UInt8>) {
-        var w = [UInt32](repeating: 0, count: 64)
-        let o = p.startIndex
-        for i in 0..<16 {
-            w[i] = UInt32(p[o + i * 4]) << 24 | UInt32(p[o + i * 4 + 1]) << 16 | UInt32(p[o + i * 4 + 2]) << 8 | UInt32(p[o + i * 4 + 3])
-        }
+    /// One 64-byte block at `p`; the message schedule lives on the stack.
+    private mutating func block(_ p: UnsafeRawPointer) {
         @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
-        for i in 16..<64 {
-            let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-            let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
-            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-        }
         var a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7]
-        for i in 0..<64 {
-            let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-            let ch = (e & f) ^ (~e & g)
-            let t1 = hh &+ s1 &+ ch &+ SHA256.k[i] &+ w[i]
-            let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-            let maj = (a & b) ^ (a & c) ^ (b & c)
-            let t2 = s0 &+ maj
-            hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+            for i in 0..<16 {
+                w[i] = UInt32(bigEndian: p.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
+            }
+            for i in 16..<64 {
+                let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
+                let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
+                w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+            }
+            SHA256.k.withUnsafeBufferPointer { k in
+                for i in 0..<64 {
+                    let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+                    let ch = (e & f) ^ (~e & g)
+                    let t1 = hh &+ s1 &+ ch &+ k[i] &+ w[i]
+                    let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+                    let maj = (a & b) ^ (a & c) ^ (b & c)
+                    let t2 = s0 &+ maj
+                    hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
+                }
+            }
         }
         h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
     }

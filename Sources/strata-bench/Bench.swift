@@ -200,6 +200,7 @@ struct Bench {
         print(String(format: "rebuild: %d files in %.1f s (%.2f s per day of data)", s.created, rb, rb / Double(days)))
 
         // Steady state: a simulated day, minute by minute: write, roll up, refresh the tree.
+        if ProcessInfo.processInfo.environment["BENCH_REBUILD_ONLY"] != nil { return }
         let io0 = writeBytes(), cpu0 = cpuSeconds()
         var archiveCPU = 0.0
         var archiveBytes: Int64 = 0
