@@ -107,10 +107,8 @@ public struct ArchiveWriter {
             }
             // The year tier's single file covers all time: from the first year with data.
             let firstYear = store.calendar.bucketStart(.year, containing: range.0)
-            for p in periods.values.sorted(by: { $0.start < $1.start }) {
-                try process(tier, period: (max(p.start, firstYear), p.end), forceFull: p.full, watermark: w, firstData: firstData,
-                            records: &records, summary: &summary)
-            }
+            let list = periods.values.sorted(by: { $0.start < $1.start }).map { (start: max($0.start, firstYear), end: $0.end, full: $0.full) }
+            try processAll(tier, list, watermark: w, firstData: firstData, records: &records, summary: &summary)
         }
         try updateChecksums(before: before, after: records)
         try updateCurrentLinks(records: records, watermark: w, previous: state?.watermark)
@@ -154,7 +152,7 @@ public struct ArchiveWriter {
         "\(d.rawValue)/\(t.folder)/\(layout.relativePath(tier, periodStart: periodStart))"
     }
 
-    private func process(_ tier: Tier, period: (start: Int64, end: Int64), forceFull: Bool, watermark w: Int64,
+    func process(_ tier: Tier, period: (start: Int64, end: Int64), forceFull: Bool, watermark w: Int64,
                          firstData: [String: Int64], records: inout [String: ArchiveFileRecord], summary: inout Summary) throws {
         let to = min(period.end, w)
         guard period.start < to else { return }
@@ -238,6 +236,66 @@ public struct ArchiveWriter {
         }
     }
 
+    /// Writes the files of `list`'s periods. A long run of periods (a rebuild, the catch-up
+    /// after a back-fill) is split with a helper thread that has its own connection to the
+    /// store, so both cores encode and write; the helper is joined before this returns.
+    private func processAll(_ tier: Tier, _ list: [(start: Int64, end: Int64, full: Bool)], watermark w: Int64,
+                            firstData: [String: Int64], records: inout [String: ArchiveFileRecord], summary: inout Summary) throws {
+        let parallel = list.count >= 8 && ProcessInfo.processInfo.activeProcessorCount > 1
+        let mine = parallel ? Array(list.prefix(list.count / 2)) : list
+        let theirs = parallel ? Array(list.dropFirst(list.count / 2)) : []
+        let helper = HelperRun()
+        var thread: Thread?
+        if !theirs.isEmpty {
+            let (path, specs, calendar, root, dialects, devices, prune, siteName, logger, start) =
+                (store.path, store.channels.map(\.spec), store.calendar, root, dialects, targets.filter { !$0.qualified }.map(\.folder),
+                 prune, siteName, logger, records)
+            let t = Thread {
+                do {
+                    let other = try Store(path: path, channels: specs, calendar: calendar, logger: logger)
+                    let writer = ArchiveWriter(store: other, root: root, dialects: dialects, devices: devices, prune: prune,
+                                               siteName: siteName, logger: logger)
+                    var records = start
+                    var summary = Summary()
+                    for p in theirs {
+                        try writer.process(tier, period: (p.start, p.end), forceFull: p.full, watermark: w, firstData: firstData,
+                                           records: &records, summary: &summary)
+                    }
+                    helper.finish(records: records, summary: summary, error: nil)
+                } catch {
+                    helper.finish(records: [:], summary: Summary(), error: error)
+                }
+            }
+            t.stackSize = 8 << 20
+            t.start()
+            thread = t
+        }
+        var failure: (any Error)?
+        do {
+            for p in mine {
+                try process(tier, period: (p.start, p.end), forceFull: p.full, watermark: w, firstData: firstData,
+                            records: &records, summary: &summary)
+            }
+        } catch {
+            failure = error
+        }
+        guard thread != nil else {
+            if let failure { throw failure }
+            return
+        }
+        // Always join the helper, even when this half failed: it must not outlive the run.
+        let (theirRecords, theirSummary, theirError) = helper.wait()
+        if let failure { throw failure }
+        if let theirError { throw theirError }
+        let before = records
+        for (k, v) in theirRecords where before[k] != v { records[k] = v }
+        summary.created += theirSummary.created
+        summary.appended += theirSummary.appended
+        summary.replaced += theirSummary.replaced
+        summary.unchanged += theirSummary.unchanged
+        summary.closed += theirSummary.closed
+    }
+
     /// One `SHA256SUMS` per folder, covering its closed files (`sha256sum -c` format).
     private func updateChecksums(before: [String: ArchiveFileRecord], after: [String: ArchiveFileRecord]) throws {
         var folders = Set<String>()
@@ -278,5 +336,22 @@ public struct ArchiveWriter {
     private func writeIfChanged(_ path: String, _ bytes: [UInt8]) throws {
         if ArchiveFiles.read(path) == bytes { return }
         try ArchiveFiles.replace(path, with: bytes)
+    }
+}
+
+/// The result of the helper thread of `processAll`, handed over under a lock.
+private final class HelperRun: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var result: ([String: ArchiveFileRecord], ArchiveWriter.Summary, (any Error)?) = ([:], ArchiveWriter.Summary(), nil)
+
+    func finish(records: [String: ArchiveFileRecord], summary: ArchiveWriter.Summary, error: (any Error)?) {
+        lock.withLock { result = (records, summary, error) }
+        done.signal()
+    }
+
+    func wait() -> ([String: ArchiveFileRecord], ArchiveWriter.Summary, (any Error)?) {
+        done.wait()
+        return lock.withLock { result }
     }
 }
