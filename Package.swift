@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
@@ -53,10 +54,22 @@ let package = Package(
             name: "StrataArchive",
             dependencies: ["StrataCore", "StrataStore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictness),
+        // The read-only FTP view of the archive: line decoder, session state machine and
+        // listing formats (pure), and thin SwiftNIO adapters for control and data connections.
+        .target(
+            name: "StrataFTP",
+            dependencies: [
+                "StrataCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictness),
         .executableTarget(
             name: "strata",
             dependencies: [
-                "StrataCore", "StrataConfig", "StrataStore", "StrataImport", "StrataArchive", "StrataModbus", "StrataSampler",
+                "StrataCore", "StrataConfig", "StrataStore", "StrataImport", "StrataArchive", "StrataModbus", "StrataSampler", "StrataFTP",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -73,6 +86,7 @@ let package = Package(
             swiftSettings: strictness),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore"], swiftSettings: strictness),
         .testTarget(name: "StrataConfigTests", dependencies: ["StrataConfig", "StrataModbus"], swiftSettings: strictness),
+        .testTarget(name: "StrataFTPTests", dependencies: ["StrataFTP", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log")], swiftSettings: strictness),
         .testTarget(
             name: "StrataSamplerTests", dependencies: ["StrataSampler", "StrataModbus", "StrataConfig", "StrataStore", "StrataCore"],
             swiftSettings: strictness),

@@ -1,0 +1,216 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+
+/// One control connection: decodes lines, feeds the session, performs its actions.
+struct FTPConnection {
+    let config: FTPServerConfig
+    let logger: Logger
+    let client: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+    let fs: ArchiveFileSystem
+
+    init(config: FTPServerConfig, logger: Logger, client: NIOAsyncChannel<ByteBuffer, ByteBuffer>) {
+        self.config = config
+        self.logger = logger
+        self.client = client
+        fs = ArchiveFileSystem(root: config.root)
+    }
+
+    var peerIP: String? { client.channel.remoteAddress?.ipAddress }
+
+    func run() async {
+        do {
+            try await client.executeThenClose { inbound, outbound in
+                try await serve(inbound, outbound)
+            }
+        } catch {
+            logger.debug("FTP connection ended", metadata: ["peer": "\(peerIP ?? "?")", "error": "\(error)"])
+        }
+    }
+
+    func serve(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>, _ out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
+        var homes: [String: VirtualPath] = [:]
+        for u in config.users { homes[u.name] = VirtualPath.root.resolving(u.home) ?? .root }
+        var session = FTPSession(fileSystem: fs, homes: homes, maxLoginAttempts: config.loginAttempts)
+        var decoder = FTPLineDecoder()
+        var passive: NIOAsyncChannel<Channel, Never>?
+        var active: (host: String, port: Int)?
+        func send(_ code: Int, _ text: String) async throws {
+            try await out.write(ByteBuffer(string: "\(code) \(text)\r\n"))
+        }
+        defer { passive?.channel.close(promise: nil) }
+        try await send(220, "Strata FTP: the archive, read-only.")
+        for try await buf in inbound {
+            for item in decoder.feed(buf.readableBytesView) {
+                guard case .line(let line) = item else {
+                    try await send(500, "Line too long.")
+                    return
+                }
+                var actions = session.handle(FTPCommand(line: line))
+                while !actions.isEmpty {
+                    let a = actions.removeFirst()
+                    switch a {
+                    case .reply(let code, let text): try await send(code, text)
+                    case .replyLines(let code, let lines):
+                        var text = ""
+                        for (i, l) in lines.enumerated() {
+                            text += i == 0 ? "\(code)-\(l)\r\n" : i == lines.count - 1 ? "\(code) \(l)\r\n" : "\(l)\r\n"
+                        }
+                        try await out.write(ByteBuffer(string: text))
+                    case .close: return
+                    case .verify(let user, let password):
+                        let ok = config.users.first { $0.name == user }.map { $0.check(password) } ?? false
+                        if !ok {
+                            // A delay after each failure slows guessing down.
+                            try await Task.sleep(for: .seconds(1))
+                            logger.notice("FTP login failed", metadata: ["user": "\(user)", "peer": "\(peerIP ?? "?")"])
+                        }
+                        actions = session.loginResult(ok) + actions
+                    case .openPassive(let extended):
+                        passive?.channel.close(promise: nil)
+                        passive = nil
+                        active = nil
+                        do {
+                            let l = try await openPassive()
+                            passive = l
+                            let port = l.channel.localAddress?.port ?? 0
+                            if extended {
+                                try await send(229, "Entering Extended Passive Mode (|||\(port)|)")
+                            } else {
+                                let host = config.publicHost ?? client.channel.localAddress?.ipAddress ?? "127.0.0.1"
+                                let h = host.split(separator: ".").joined(separator: ",")
+                                try await send(227, "Entering Passive Mode (\(h),\(port >> 8),\(port & 255)).")
+                            }
+                        } catch {
+                            try await send(425, "Cannot open a passive data connection.")
+                        }
+                    case .openActive(let host, let port):
+                        passive?.channel.close(promise: nil)
+                        passive = nil
+                        // Data goes only back to the client's own address, never to a privileged port.
+                        if host != peerIP || port < 1024 {
+                            active = nil
+                            try await send(504, "PORT/EPRT only to your own address and a port above 1023.")
+                        } else {
+                            active = (host, port)
+                            try await send(200, "PORT command successful.")
+                        }
+                    case .transfer(let t):
+                        let data: Channel?
+                        if let l = passive {
+                            data = try await accept(l)
+                            passive = nil
+                            l.channel.close(promise: nil)
+                        } else if let a = active {
+                            data = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                                .connectTimeout(.seconds(10)).connect(host: a.host, port: a.port).get()
+                            active = nil
+                        } else {
+                            data = nil
+                        }
+                        guard let data else {
+                            try await send(425, "Cannot open the data connection.")
+                            continue
+                        }
+                        try await transfer(t, over: data, binary: session.binary, send: send)
+                    }
+                }
+            }
+        }
+    }
+
+    func openPassive() async throws -> NIOAsyncChannel<Channel, Never> {
+        let host = client.channel.localAddress?.ipAddress ?? config.listen
+        let ports: [Int] = config.passivePorts.map { Array($0).shuffled() } ?? [0]
+        var lastError: (any Error)?
+        for p in ports.prefix(64) {
+            do {
+                return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .serverChannelOption(.backlog, value: 4)
+                    .bind(host: host, port: p) { ch in ch.eventLoop.makeSucceededFuture(ch) }
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError ?? ChannelError.ioOnClosedChannel
+    }
+
+    /// The first data connection from the client's own address; others are refused.
+    func accept(_ listener: NIOAsyncChannel<Channel, Never>) async throws -> Channel? {
+        try await withThrowingTaskGroup(of: Channel?.self) { group in
+            group.addTask {
+                try await listener.executeThenClose { inbound in
+                    for try await ch in inbound {
+                        if ch.remoteAddress?.ipAddress == peerIP { return ch }
+                        ch.close(promise: nil)
+                    }
+                    return nil
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(30))
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
+    func transfer(_ t: FTPSession.Transfer, over data: Channel, binary: Bool, send: (Int, String) async throws -> Void) async throws {
+        switch t {
+        case .list(let path, let style):
+            let entries = fs.entry(path).map { $0.isDirectory ? (fs.list(path) ?? []) : [$0] } ?? []
+            let now = Int64(Date().timeIntervalSince1970)
+            let lines = entries.map { e -> String in
+                switch style {
+                case .long: ListingFormat.listLine(e, now: now)
+                case .names: e.name
+                case .facts: ListingFormat.mlsdFacts(e)
+                }
+            }
+            try await send(150, "Here comes the listing.")
+            let text = lines.map { $0 + "\r\n" }.joined()
+            do {
+                try await data.writeAndFlush(ByteBuffer(string: text)).get()
+                try await data.close().get()
+            } catch {
+                try await send(426, "Data connection closed; transfer aborted.")
+                return
+            }
+            try await send(226, "Listing sent.")
+        case .retrieve(let path, let offset, let size):
+            let disk = fs.diskPath(path)
+            guard let handle = FileHandle(forReadingAtPath: disk) else {
+                data.close(promise: nil)
+                try await send(550, "Cannot open the file.")
+                return
+            }
+            defer { try? handle.close() }
+            try await send(150, "Opening \(binary ? "BINARY" : "ASCII") mode data connection for \(path.name) (\(size - offset) bytes).")
+            let started = Date()
+            var sent: Int64 = 0
+            do {
+                try handle.seek(toOffset: UInt64(offset))
+                // Chunks, with the socket's backpressure: a file is never held in memory.
+                while true {
+                    let chunk = try handle.read(upToCount: 256 * 1024) ?? Data()
+                    if chunk.isEmpty { break }
+                    try await data.writeAndFlush(ByteBuffer(bytes: chunk)).get()
+                    sent += Int64(chunk.count)
+                }
+                try await data.close().get()
+            } catch {
+                data.close(promise: nil)
+                try await send(426, "Data connection closed; transfer aborted.")
+                return
+            }
+            logger.info("FTP RETR", metadata: [
+                "peer": "\(peerIP ?? "?")", "path": "\(path)", "bytes": "\(sent)",
+                "seconds": "\(String(format: "%.3f", Date().timeIntervalSince(started)))",
+            ])
+            try await send(226, "Transfer complete.")
+        }
+    }
+}

@@ -1,0 +1,215 @@
+import Foundation
+
+/// One FTP control connection as a state machine: a command in, actions out. It knows
+/// nothing of sockets, files or clocks: the NIO adapter performs the actions (data
+/// connections, password checks, transfers) and reports back; tests assert the actions.
+public struct FTPSession: Sendable {
+    public enum Transfer: Equatable, Sendable {
+        case list(VirtualPath, Style)
+        case retrieve(VirtualPath, offset: Int64, size: Int64)
+
+        public enum Style: Equatable, Sendable { case long, names, facts }
+    }
+
+    public enum Action: Equatable, Sendable {
+        case reply(Int, String)
+        /// A multi-line reply: `code-first`, inner lines, `code last`.
+        case replyLines(Int, [String])
+        /// Check a password (slow by design): answer with `loginResult`.
+        case verify(user: String, password: String)
+        /// Open a passive listener and announce it (227, or 229 when `extended`).
+        case openPassive(extended: Bool)
+        /// Connect to the client's address for the next transfer (PORT/EPRT).
+        case openActive(host: String, port: Int)
+        /// Send over the prepared data connection: 150 first, 226 once flushed and closed.
+        case transfer(Transfer)
+        case close
+    }
+
+    enum State: Equatable, Sendable {
+        case greeting
+        case needPassword(String)
+        case verifying(String)
+        case loggedIn(String)
+    }
+
+    public let fileSystem: any FileSystemView
+    public let homes: [String: VirtualPath]
+    public let maxLoginAttempts: Int
+    var state: State = .greeting
+    var failures = 0
+    public private(set) var cwd = VirtualPath.root
+    var home = VirtualPath.root
+    var restart: Int64 = 0
+    var dataReady = false
+    public private(set) var binary = false
+
+    /// `homes`: user name → home folder inside the served tree.
+    public init(fileSystem: any FileSystemView, homes: [String: VirtualPath], maxLoginAttempts: Int = 3) {
+        self.fileSystem = fileSystem
+        self.homes = homes
+        self.maxLoginAttempts = maxLoginAttempts
+    }
+
+    public var user: String? { if case .loggedIn(let u) = state { u } else { nil } }
+
+    public static let features = ["EPSV", "EPRT", "MDTM", "MLST type*;size*;modify*;perm*;unix.mode*;", "PASV", "REST STREAM", "SIZE", "TVFS", "UTF8"]
+    static let writeVerbs: Set<String> = ["STOR", "APPE", "STOU", "DELE", "RMD", "XRMD", "MKD", "XMKD", "RNFR", "RNTO", "SITE", "MFMT", "ALLO"]
+
+    public mutating func handle(_ c: FTPCommand) -> [Action] {
+        // Commands that work in any state.
+        switch c.verb {
+        case "FEAT": return [.replyLines(211, ["Features:"] + Self.features.map { " " + $0 } + ["End"])]
+        case "OPTS":
+            let a = c.argument.uppercased()
+            if a == "UTF8 ON" || a == "UTF-8 ON" { return [.reply(200, "UTF8 mode always on.")] }
+            if a.hasPrefix("MLST") { return [.reply(200, "MLST OPTS type;size;modify;perm;unix.mode;")] }
+            return [.reply(501, "Option not understood.")]
+        case "SYST": return [.reply(215, "UNIX Type: L8")]
+        case "NOOP": return [.reply(200, "NOOP ok.")]
+        case "QUIT": return [.reply(221, "Goodbye."), .close]
+        case "HELP": return [.replyLines(214, ["Commands recognised (read-only server):", " " + Self.helpVerbs, "Help ok."])]
+        case "AUTH": return [.reply(502, "TLS is not configured on this server.")]
+        case "PBSZ", "PROT", "CCC": return [.reply(503, "Use AUTH first.")]
+        default: break
+        }
+        switch state {
+        case .greeting, .needPassword:
+            return loginCommand(c)
+        case .verifying:
+            return [.reply(503, "Checking the password, wait.")]
+        case .loggedIn:
+            return command(c)
+        }
+    }
+
+    static let helpVerbs = "ABOR CDUP CWD EPRT EPSV FEAT HELP LIST MDTM MLSD MLST MODE NLST NOOP OPTS PASS PASV PORT PWD QUIT REST RETR SIZE STAT STRU SYST TYPE USER"
+
+    mutating func loginCommand(_ c: FTPCommand) -> [Action] {
+        switch c.verb {
+        case "USER":
+            guard !c.argument.isEmpty else { return [.reply(501, "USER needs a name.")] }
+            state = .needPassword(c.argument)
+            return [.reply(331, "Password required for \(c.argument).")]
+        case "PASS":
+            guard case .needPassword(let u) = state else { return [.reply(503, "Send USER first.")] }
+            state = .verifying(u)
+            return [.verify(user: u, password: c.argument)]
+        case "ACCT": return [.reply(202, "No account needed.")]
+        default: return [.reply(530, "Please log in with USER and PASS.")]
+        }
+    }
+
+    /// The adapter's answer to `.verify`.
+    public mutating func loginResult(_ ok: Bool) -> [Action] {
+        guard case .verifying(let u) = state else { return [] }
+        if ok, let h = homes[u] {
+            state = .loggedIn(u)
+            home = h
+            cwd = .root
+            return [.reply(230, "Logged in; the archive is read-only.")]
+        }
+        failures += 1
+        state = .greeting
+        if failures >= maxLoginAttempts { return [.reply(530, "Login incorrect; too many attempts."), .close] }
+        return [.reply(530, "Login incorrect.")]
+    }
+
+    func real(_ p: VirtualPath) -> VirtualPath { VirtualPath(components: home.components + p.components) }
+
+    mutating func command(_ c: FTPCommand) -> [Action] {
+        if Self.writeVerbs.contains(c.verb) { return [.reply(550, "Read-only archive: \(c.verb) is not allowed.")] }
+        switch c.verb {
+        case "USER", "PASS": return [.reply(503, "Already logged in.")]
+        case "ACCT": return [.reply(202, "No account needed.")]
+        case "PWD", "XPWD": return [.reply(257, "\"\(cwd.description.replacingOccurrences(of: "\"", with: "\"\""))\" is the current directory.")]
+        case "CWD", "XCWD":
+            guard let p = cwd.resolving(c.argument.isEmpty ? "/" : c.argument), let e = fileSystem.entry(real(p)), e.isDirectory else {
+                return [.reply(550, "No such directory.")]
+            }
+            cwd = p
+            return [.reply(250, "Directory changed to \(p).")]
+        case "CDUP", "XCUP":
+            cwd = cwd.parent
+            return [.reply(250, "Directory changed to \(cwd).")]
+        case "TYPE":
+            let t = c.argument.uppercased()
+            if t == "I" || t == "L 8" || t == "L8" { binary = true; return [.reply(200, "Type set to I.")] }
+            if t == "A" || t == "A N" { binary = false; return [.reply(200, "Type set to A.")] }
+            return [.reply(504, "Type not supported.")]
+        case "MODE": return c.argument.uppercased() == "S" ? [.reply(200, "Mode S.")] : [.reply(504, "Only stream mode.")]
+        case "STRU": return c.argument.uppercased() == "F" ? [.reply(200, "Structure F.")] : [.reply(504, "Only file structure.")]
+        case "PASV":
+            dataReady = true
+            return [.openPassive(extended: false)]
+        case "EPSV":
+            if c.argument.uppercased() == "ALL" { return [.reply(200, "EPSV ALL ok.")] }
+            if !c.argument.isEmpty && c.argument != "1" && c.argument != "2" { return [.reply(522, "Network protocol not supported, use (1,2).")] }
+            dataReady = true
+            return [.openPassive(extended: true)]
+        case "PORT":
+            let n = c.argument.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard n.count == 6, n.allSatisfy({ (0...255).contains($0) }) else { return [.reply(501, "PORT h1,h2,h3,h4,p1,p2.")] }
+            dataReady = true
+            return [.openActive(host: n[0..<4].map(String.init).joined(separator: "."), port: n[4] * 256 + n[5])]
+        case "EPRT":
+            // |af|address|port|, any delimiter.
+            guard let d = c.argument.first else { return [.reply(501, "EPRT |1|host|port|.")] }
+            let f = c.argument.split(separator: d, omittingEmptySubsequences: false).map(String.init)
+            guard f.count >= 4, let port = Int(f[3]), (1...65535).contains(port), f[1] == "1" || f[1] == "2" else {
+                return [.reply(522, "Network protocol not supported, use (1,2).")]
+            }
+            dataReady = true
+            return [.openActive(host: f[2], port: port)]
+        case "REST":
+            guard let n = Int64(c.argument), n >= 0 else { return [.reply(501, "REST needs a byte offset.")] }
+            restart = n
+            return [.reply(350, "Restarting at \(n). Send RETR.")]
+        case "SIZE":
+            guard let p = cwd.resolving(c.argument), let e = fileSystem.entry(real(p)), !e.isDirectory else { return [.reply(550, "No such file.")] }
+            return [.reply(213, String(e.size))]
+        case "MDTM":
+            guard let p = cwd.resolving(c.argument), let e = fileSystem.entry(real(p)), !e.isDirectory else { return [.reply(550, "No such file.")] }
+            return [.reply(213, ListingFormat.timestamp(e.modified))]
+        case "MLST":
+            guard let p = cwd.resolving(c.argument), let e = fileSystem.entry(real(p)) else { return [.reply(550, "No such file or directory.")] }
+            var entry = e
+            entry.name = p.description
+            return [.replyLines(250, ["Listing \(p)", " " + ListingFormat.mlsdFacts(entry), "End"])]
+        case "LIST", "NLST", "MLSD":
+            let style: Transfer.Style = c.verb == "LIST" ? .long : c.verb == "NLST" ? .names : .facts
+            // `ls`-style flags ("-la") come before a path that may contain spaces.
+            var arg = Substring(c.argument)
+            if style != .facts {
+                while arg.hasPrefix("-") {
+                    let flag = arg.prefix { $0 != " " }
+                    arg = arg.dropFirst(flag.count).drop { $0 == " " }
+                }
+            }
+            guard let p = cwd.resolving(String(arg)), let e = fileSystem.entry(real(p)) else { return [.reply(550, "No such file or directory.")] }
+            if style == .facts && !e.isDirectory { return [.reply(501, "MLSD lists directories; use MLST for a file.")] }
+            return transfer(.list(real(p), style))
+        case "RETR":
+            guard let p = cwd.resolving(c.argument), let e = fileSystem.entry(real(p)), !e.isDirectory else { return [.reply(550, "No such file.")] }
+            let offset = restart
+            restart = 0
+            if offset > e.size { return [.reply(554, "Restart offset beyond the end of the file.")] }
+            return transfer(.retrieve(real(p), offset: offset, size: e.size))
+        case "ABOR": return [.reply(225, "No transfer to abort.")]
+        case "STAT":
+            if c.argument.isEmpty { return [.replyLines(211, ["Strata FTP status:", " Logged in as \(user ?? "")", " TYPE: \(binary ? "BINARY" : "ASCII"), read-only", "End of status"])] }
+            guard let p = cwd.resolving(c.argument), let e = fileSystem.entry(real(p)) else { return [.reply(550, "No such file or directory.")] }
+            let entries = e.isDirectory ? (fileSystem.list(real(p)) ?? []) : [e]
+            return [.replyLines(213, ["Status of \(p):"] + entries.map { " " + ListingFormat.listLine($0, now: $0.modified) } + ["End of status"])]
+        default:
+            return [.reply(502, "\(c.verb) not implemented.")]
+        }
+    }
+
+    mutating func transfer(_ t: Transfer) -> [Action] {
+        // A 5xx before 150 leaves the data connection alone: only prepared ones are used.
+        guard dataReady else { return [.reply(425, "Use PASV or EPSV first.")] }
+        dataReady = false
+        return [.transfer(t)]
+    }
+}

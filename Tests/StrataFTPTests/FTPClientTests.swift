@@ -1,0 +1,188 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Testing
+@testable import StrataFTP
+
+/// The real server on loopback, driven by clients nobody here wrote: curl, lftp, Python's ftplib.
+@Suite(.serialized) struct FTPClientTests {
+    /// A small archive-like tree, with a file of 3 MB so transfers take several chunks.
+    static func makeTree() throws -> String {
+        let root = NSTemporaryDirectory() + "strata-ftp-" + UUID().uuidString
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: root + "/iso/main/day", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: root + "/excel-eu/main", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: root + "/with space", withIntermediateDirectories: true)
+        try "start,value\r\n2026-01-01 00:00:00,1.5\r\n".write(toFile: root + "/iso/main/day/2026.csv", atomically: true, encoding: .utf8)
+        var big = "start,value\r\n"
+        for i in 0..<100_000 { big += "2026-01-01 00:00:00,\(i).123456789\r\n" }
+        try big.write(toFile: root + "/iso/main/big.csv", atomically: true, encoding: .utf8)
+        try "\u{FEFF}start;value\r\n".write(toFile: root + "/excel-eu/main/year.csv", atomically: true, encoding: .utf8)
+        try "x\r\n".write(toFile: root + "/with space/a b.csv", atomically: true, encoding: .utf8)
+        try ".".write(toFile: root + "/iso/.tmp-hidden", atomically: true, encoding: .utf8)
+        // A link leaving the root must be invisible.
+        try fm.createSymbolicLink(atPath: root + "/iso/escape", withDestinationPath: "/etc")
+        return root
+    }
+
+    /// Runs the server for the duration of `body`.
+    static func withServer(root: String, _ body: @Sendable (Int) async throws -> Void) async throws {
+        let (ports, cont) = AsyncStream<Int>.makeStream()
+        let users = [FTPUser(name: "demo", home: "", check: { $0 == "demo" }), FTPUser(name: "eu", home: "excel-eu", check: { $0 == "eu" })]
+        var logger = Logger(label: "ftp-test")
+        logger.logLevel = .error
+        let server = FTPServer(config: FTPServerConfig(listen: "127.0.0.1", port: 0, root: root, users: users), logger: logger,
+                               onBound: { cont.yield($0) })
+        let group = ServiceGroup(services: [server], logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var it = ports.makeAsyncIterator()
+            guard let port = await it.next() else { return }
+            do {
+                try await body(port)
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    struct Run {
+        var status: Int32
+        var out: String
+        var err: String
+    }
+
+    static func run(_ exe: String, _ args: [String], input: String? = nil) throws -> Run {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [exe] + args
+        let o = Pipe(), e = Pipe(), i = Pipe()
+        p.standardOutput = o
+        p.standardError = e
+        p.standardInput = i
+        try p.run()
+        if let input { i.fileHandleForWriting.write(Data(input.utf8)) }
+        try? i.fileHandleForWriting.close()
+        let od = o.fileHandleForReading.readDataToEndOfFile()
+        let ed = e.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, out: String(decoding: od, as: UTF8.self), err: String(decoding: ed, as: UTF8.self))
+    }
+
+    @Test func curlListsDownloadsResumesAndRanges() async throws {
+        let root = try Self.makeTree()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try await Self.withServer(root: root) { port in
+            let base = "ftp://demo:demo@127.0.0.1:\(port)"
+            let list = try Self.run("curl", ["-s", "\(base)/iso/"])
+            #expect(list.status == 0, "\(list.err)")
+            #expect(list.out.split(whereSeparator: \.isNewline).contains { $0.hasPrefix("dr-xr-xr-x") && $0.hasSuffix(" main") }, "\(list.out)")
+            #expect(!list.out.contains("escape") && !list.out.contains(".tmp-hidden"))
+            let original = try Data(contentsOf: URL(fileURLWithPath: root + "/iso/main/big.csv"))
+            for extra in [[], ["--ftp-method", "nocwd"], ["--ftp-method", "singlecwd"], ["--disable-epsv"], ["-P", "127.0.0.1"]] {
+                let out = root + "/../dl-\(port).csv"
+                let r = try Self.run("curl", ["-s", "-S", "-o", out] + extra + ["\(base)/iso/main/big.csv"])
+                #expect(r.status == 0, "\(extra): \(r.err)")
+                #expect((try? Data(contentsOf: URL(fileURLWithPath: out))) == original, "\(extra)")
+                try? FileManager.default.removeItem(atPath: out)
+            }
+            // A byte range (curl ends it with ABOR) and a resumed download.
+            let range = try Self.run("curl", ["-s", "-r", "0-10", "\(base)/iso/main/big.csv"])
+            #expect(range.out == "start,value")
+            let part = root + "/../part-\(port).csv"
+            try original.prefix(1_000_000).write(to: URL(fileURLWithPath: part))
+            let resume = try Self.run("curl", ["-s", "-S", "-C", "-", "-o", part, "\(base)/iso/main/big.csv"])
+            #expect(resume.status == 0, "\(resume.err)")
+            #expect((try? Data(contentsOf: URL(fileURLWithPath: part))) == original)
+            try? FileManager.default.removeItem(atPath: part)
+            // Paths with spaces; escapes stay inside; uploads and wrong passwords are refused.
+            #expect(try Self.run("curl", ["-s", "\(base)/with%20space/a%20b.csv"]).out == "x\r\n")
+            #expect(try Self.run("curl", ["-s", "\(base)/iso/escape/passwd"]).status != 0)
+            #expect(try Self.run("curl", ["-s", "\(base)/..%2F..%2Fetc/passwd"]).status != 0)
+            let up = try Self.run("curl", ["-s", "-T", "-", "\(base)/iso/new.csv"], input: "hacked")
+            #expect(up.status != 0)
+            #expect(!FileManager.default.fileExists(atPath: root + "/iso/new.csv"))
+            #expect(try Self.run("curl", ["-s", "ftp://demo:wrong@127.0.0.1:\(port)/"]).status == 67)  // login denied
+        }
+    }
+
+    @Test func pythonFtplibSeesWhatTheDiskHas() async throws {
+        let root = try Self.makeTree()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try await Self.withServer(root: root) { port in
+            let script = """
+                import ftplib, os, sys, time
+                root, port = sys.argv[1], int(sys.argv[2])
+                f = ftplib.FTP()
+                f.connect("127.0.0.1", port)
+                f.login("demo", "demo")
+                print("pwd", f.pwd())
+                lines = []
+                f.retrlines("LIST /iso/main", lines.append)
+                print("list", lines)
+                facts = dict(f.mlsd("/iso/main"))
+                st = os.stat(os.path.join(root, "iso/main/big.csv"))
+                print("mlsd", facts["big.csv"]["type"], int(facts["big.csv"]["size"]) == st.st_size, facts["big.csv"]["perm"])
+                f.voidcmd("TYPE I")
+                print("size", f.size("/iso/main/big.csv") == st.st_size)
+                mdtm = f.sendcmd("MDTM /iso/main/big.csv").split()[1]
+                print("mdtm", mdtm == time.strftime("%Y%m%d%H%M%S", time.gmtime(st.st_mtime)))
+                data = bytearray()
+                f.retrbinary("RETR /iso/main/big.csv", data.extend, rest=1000)
+                print("rest", bytes(data) == open(os.path.join(root, "iso/main/big.csv"), "rb").read()[1000:])
+                text = []
+                f.retrlines("RETR /iso/main/day/2026.csv", text.append)
+                print("ascii", text)
+                try:
+                    f.storbinary("STOR /x.csv", open(os.path.join(root, "iso/main/day/2026.csv"), "rb"))
+                except ftplib.error_perm as e:
+                    print("stor", str(e)[:3])
+                f.quit()
+                g = ftplib.FTP()
+                g.connect("127.0.0.1", port)
+                g.login("eu", "eu")
+                print("home", g.nlst())
+                g.quit()
+                """
+            let r = try Self.run("python3", ["-c", script, root, "\(port)"])
+            #expect(r.status == 0, "\(r.err)")
+            let out = r.out
+            #expect(out.contains("pwd /"))
+            let size = (try? FileManager.default.attributesOfItem(atPath: root + "/iso/main/big.csv")[.size] as? Int) ?? -1
+            #expect(out.contains("list ['-r--r--r-- 1 strata strata      \(size) "), "\(out)")
+            #expect(out.contains("mlsd file True r"))
+            #expect(out.contains("size True"))
+            #expect(out.contains("mdtm True"))
+            #expect(out.contains("rest True"))
+            #expect(out.contains("ascii ['start,value', '2026-01-01 00:00:00,1.5']"))
+            #expect(out.contains("stor 550"))
+            #expect(out.contains("home ['main']"), "\(out)")
+        }
+    }
+
+    @Test func lftpMirrorsTheTree() async throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/lftp") else {
+            Issue.record("lftp is not installed (.ci/run installs it)")
+            return
+        }
+        let root = try Self.makeTree()
+        let copy = root + "-mirror"
+        defer {
+            try? FileManager.default.removeItem(atPath: root)
+            try? FileManager.default.removeItem(atPath: copy)
+        }
+        try await Self.withServer(root: root) { port in
+            for mlsd in ["on", "off"] {
+                try? FileManager.default.removeItem(atPath: copy)
+                let r = try Self.run("lftp", ["-c", "set ftp:use-mlsd \(mlsd); set net:max-retries 1; open -u demo,demo -p \(port) 127.0.0.1; mirror / \(copy)"])
+                #expect(r.status == 0, "\(r.err)")
+                // What lftp fetched is the tree minus what the server hides (dot files, links out).
+                let diff = try Self.run("diff", ["-r", "-x", ".tmp-hidden", "-x", "escape", root, copy])
+                #expect(diff.status == 0, "mlsd \(mlsd): \(diff.out)")
+            }
+        }
+    }
+}
