@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import StrataConfig
 import StrataCore
+import StrataFTP
 import StrataSampler
 import StrataStore
 
@@ -26,7 +27,8 @@ struct Run: AsyncParsableCommand {
 }
 
 /// Opens the store and runs sampler and maintenance in one service group until a signal.
-func runServices(_ cfg: StrataConfig, archive: Bool, clock: any SamplerClock, historian given: Historian? = nil) async throws {
+func runServices(_ cfg: StrataConfig, archive: Bool, clock: any SamplerClock, historian given: Historian? = nil,
+                 ftp: FTPServerConfig? = nil) async throws {
     let logger = Logger(label: "strata")
     let historian: Historian
     if let given {
@@ -48,11 +50,16 @@ func runServices(_ cfg: StrataConfig, archive: Bool, clock: any SamplerClock, hi
             throw ExitCode(1)
         }
     }
+    var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        .init(service: SamplerService(config: cfg, historian: historian, clock: clock, logger: Logger(label: "strata.sampler"))),
+        .init(service: MaintenanceService(historian: historian, archivist: archivist, clock: clock, logger: Logger(label: "strata.maintenance"))),
+    ]
+    if let ftp {
+        try? FileManager.default.createDirectory(atPath: ftp.root, withIntermediateDirectories: true)
+        services.append(.init(service: FTPServer(config: ftp, logger: Logger(label: "strata.ftp"))))
+    }
     let group = ServiceGroup(configuration: .init(
-        services: [
-            .init(service: SamplerService(config: cfg, historian: historian, clock: clock, logger: Logger(label: "strata.sampler"))),
-            .init(service: MaintenanceService(historian: historian, archivist: archivist, clock: clock, logger: Logger(label: "strata.maintenance"))),
-        ],
+        services: services,
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
     try await group.run()
@@ -64,7 +71,7 @@ struct Demo: AsyncParsableCommand {
 
     @Option(help: "Folder for the demo's store and config (default ./demo-data).") var data: String?
     @Option(help: "Days of history to back-fill on the first start.") var days: Int = 90
-    @Option(help: "Port of the FTP server (once it ships).") var ftpPort: Int = 2121
+    @Option(help: "Port of the FTP server (on 127.0.0.1; user demo, password demo).") var ftpPort: Int = 2121
     @Option(help: "Port of the web dashboard (once it ships).") var webPort: Int = 8080
     @Option(help: "Write the demo's config to this file and exit.") var writeConfig: String?
     @Option(help: .hidden) var timeScale: Double?
@@ -119,14 +126,17 @@ struct Demo: AsyncParsableCommand {
         } else {
             print("  history  already up to date")
         }
-        print("  FTP      port \(ftpPort): not in this build yet (the archive folder above is what it will serve)")
+        print("  FTP      ftp://127.0.0.1:\(ftpPort)/  user demo, password demo (read-only: the archive folder above)")
         print("  web      port \(webPort): not in this build yet")
         print("Sampling every minute. Try in another terminal:")
         print("  strata status --config \(configPath)")
         print("  strata export --config \(configPath) --device main --tier day")
+        print("  curl ftp://demo:demo@127.0.0.1:\(ftpPort)/excel-eu/main/day/")
         print("Stop with Ctrl-C.")
         fflush(nil)
-        try await runServices(cfg, archive: true, clock: clock, historian: historian)
+        let ftp = FTPServerConfig(listen: "127.0.0.1", port: ftpPort, root: cfg.archive.path,
+                                  users: [FTPUser(name: "demo", home: "", check: { $0 == "demo" })])
+        try await runServices(cfg, archive: true, clock: clock, historian: historian, ftp: ftp)
     }
 
     func absolute(_ p: String, _ cwd: String) -> String {

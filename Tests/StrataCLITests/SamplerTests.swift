@@ -326,7 +326,8 @@ import Testing
     @Test func demoBackfillsSamplesAndFillsTheArchive() throws {
         let dir = TempDir()
         let data = dir.file("demo")
-        let p = try CLI.start(["demo", "--data", data, "--days", "3", "--time-scale", "30"])
+        let ftpPort = Net.freePort()
+        let p = try CLI.start(["demo", "--data", data, "--days", "3", "--time-scale", "30", "--ftp-port", "\(ftpPort)"])
         // Read the log as it comes, until the archive has caught up with the back-filled history.
         var err = ""
         let deadline = Date().addingTimeInterval(180)
@@ -336,6 +337,18 @@ import Testing
             err += String(decoding: d, as: UTF8.self)
         }
         Thread.sleep(forTimeInterval: 3)  // a live minute or two
+        // The archive as an Excel user gets it: over FTP, byte for byte what is on disk.
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = ["-s", "-S", "ftp://demo:demo@127.0.0.1:\(ftpPort)/excel-eu/main/day/current.csv"]
+        let got = Pipe()
+        curl.standardOutput = got
+        try curl.run()
+        let fetched = got.fileHandleForReading.readDataToEndOfFile()
+        curl.waitUntilExit()
+        let onDisk = FileManager.default.contents(atPath: data + "/archive/excel-eu/main/day/current.csv")
+        #expect(curl.terminationStatus == 0)
+        #expect(!fetched.isEmpty && fetched == onDisk)
         p.process.terminate()
         let r = p.finish()
         #expect(r.status == 0, "\(err)\(r.stderr)")
