@@ -177,7 +177,8 @@ struct Reader {
                 devices.append(try device(dT, index: di, existing: devices))
             }
         }
-        return StrataConfig(file: file, site: site, storage: storage, retention: retention, archive: archive, devices: devices, profilesDir: profilesDir)
+        return StrataConfig(file: file, site: site, storage: storage, retention: retention, archive: archive, devices: devices,
+                            profilesDir: profilesDir, ftp: try ftp(root))
     }
 
     static let driverKeys: Set<String> = [

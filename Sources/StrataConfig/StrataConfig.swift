@@ -83,6 +83,8 @@ public struct StrataConfig: Sendable {
     public var devices: [Device]
     /// A site's own device profiles (`profiles_dir`), searched before the shipped ones.
     public var profilesDir: String?
+    /// The `[ftp]` section; nil: no FTP server.
+    public var ftp: FTP?
 
     public func device(_ id: String) -> Device? { devices.first { $0.id == id } }
 

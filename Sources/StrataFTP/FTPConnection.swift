@@ -9,8 +9,10 @@ struct FTPConnection {
     let logger: Logger
     let client: NIOAsyncChannel<ByteBuffer, ByteBuffer>
     let fs: ArchiveFileSystem
+    let limiter: CheckLimiter
 
-    init(config: FTPServerConfig, logger: Logger, client: NIOAsyncChannel<ByteBuffer, ByteBuffer>) {
+    init(config: FTPServerConfig, logger: Logger, client: NIOAsyncChannel<ByteBuffer, ByteBuffer>, limiter: CheckLimiter) {
+        self.limiter = limiter
         self.config = config
         self.logger = logger
         self.client = client
@@ -60,7 +62,13 @@ struct FTPConnection {
                         try await out.write(ByteBuffer(string: text))
                     case .close: return
                     case .verify(let user, let password):
-                        let ok = config.users.first { $0.name == user }.map { $0.check(password) } ?? false
+                        var ok = false
+                        if let u = config.users.first(where: { $0.name == user }) {
+                            // The check runs here, outside the limiter: up to `cores` at once.
+                            await limiter.acquire()
+                            ok = u.check(password)
+                            await limiter.release()
+                        }
                         if !ok {
                             // A delay after each failure slows guessing down.
                             try await Task.sleep(for: .seconds(1))

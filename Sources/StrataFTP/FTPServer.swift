@@ -15,11 +15,12 @@ public struct FTPServerConfig: Sendable {
     public var root: String
     public var users: [FTPUser]
     public var maxClients: Int
+    public var maxPerIP: Int
     public var loginAttempts: Int
     public var idleTimeout: TimeAmount
 
     public init(listen: String, port: Int, passivePorts: ClosedRange<Int>? = nil, publicHost: String? = nil, root: String,
-                users: [FTPUser], maxClients: Int = 200, loginAttempts: Int = 3, idleTimeout: TimeAmount = .minutes(5)) {
+                users: [FTPUser], maxClients: Int = 200, maxPerIP: Int = 20, loginAttempts: Int = 3, idleTimeout: TimeAmount = .minutes(5)) {
         self.listen = listen
         self.port = port
         self.passivePorts = passivePorts
@@ -27,6 +28,7 @@ public struct FTPServerConfig: Sendable {
         self.root = root
         self.users = users
         self.maxClients = maxClients
+        self.maxPerIP = maxPerIP
         self.loginAttempts = loginAttempts
         self.idleTimeout = idleTimeout
     }
@@ -74,21 +76,23 @@ public struct FTPServer: Service, CustomStringConvertible {
         let port = server.channel.localAddress?.port ?? config.port
         logger.notice("FTP server listening", metadata: ["address": "\(config.listen):\(port)", "root": "\(config.root)"])
         onBound(port)
-        let clients = ManagedAtomicCounter()
+        let clients = ClientCounter()
+        let limiter = CheckLimiter(permits: max(1, ProcessInfo.processInfo.activeProcessorCount))
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in
                     for try await client in inbound {
                         group.addTask {
-                            guard clients.increment() <= config.maxClients else {
-                                clients.decrement()
+                            let ip = client.channel.remoteAddress?.ipAddress ?? "?"
+                            if let refusal = clients.admit(ip, max: config.maxClients, perIP: config.maxPerIP) {
+                                logger.notice("FTP client refused", metadata: ["peer": "\(ip)", "reason": "\(refusal)"])
                                 try? await client.executeThenClose { _, out in
-                                    try await out.write(ByteBuffer(string: "421 Too many clients, try again later.\r\n"))
+                                    try await out.write(ByteBuffer(string: "421 \(refusal), try again later.\r\n"))
                                 }
                                 return
                             }
-                            defer { clients.decrement() }
-                            await FTPConnection(config: config, logger: logger, client: client).run()
+                            defer { clients.leave(ip) }
+                            await FTPConnection(config: config, logger: logger, client: client, limiter: limiter).run()
                         }
                     }
                 }
@@ -99,10 +103,49 @@ public struct FTPServer: Service, CustomStringConvertible {
     }
 }
 
-/// A small lock-protected counter of connected clients.
-final class ManagedAtomicCounter: @unchecked Sendable {
+/// Connected clients, in all and per address, so one host cannot take every slot.
+final class ClientCounter: @unchecked Sendable {
     private let lock = NSLock()
-    private var value = 0
-    func increment() -> Int { lock.withLock { value += 1; return value } }
-    func decrement() { lock.withLock { value -= 1 } }
+    private var total = 0
+    private var byIP: [String: Int] = [:]
+
+    /// nil when admitted; otherwise why not.
+    func admit(_ ip: String, max: Int, perIP: Int) -> String? {
+        lock.withLock {
+            if total >= max { return "Too many clients" }
+            if byIP[ip, default: 0] >= perIP { return "Too many connections from your address" }
+            total += 1
+            byIP[ip, default: 0] += 1
+            return nil
+        }
+    }
+
+    func leave(_ ip: String) {
+        lock.withLock {
+            total -= 1
+            byIP[ip, default: 1] -= 1
+            if byIP[ip] == 0 { byIP[ip] = nil }
+        }
+    }
+}
+
+/// Password checks are slow on purpose (scrypt): no more run at once than there are cores,
+/// the rest wait their turn, so a login storm costs time, not memory.
+actor CheckLimiter {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(permits: Int) { free = permits }
+
+    func acquire() async {
+        if free > 0 {
+            free -= 1
+        } else {
+            await withCheckedContinuation { waiting.append($0) }
+        }
+    }
+
+    func release() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+    }
 }

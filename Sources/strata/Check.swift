@@ -36,6 +36,11 @@ struct Check: ParsableCommand {
             }
         }
         for w in BusBudget.warnings(cfg.devices) { print("warning: \(w)") }
+        if let f = cfg.ftp {
+            let users = f.users.map { "\($0.name) (\($0.home.isEmpty ? "all" : $0.home))" } + (f.anonymous ? ["anonymous (all, read-only)"] : [])
+            print("ftp \(f.listen):\(f.port), passive \(f.passivePorts.map { "\($0.lowerBound)-\($0.upperBound)" } ?? "any"), users: \(users.isEmpty ? "none" : users.joined(separator: ", "))")
+            if f.tlsCert != nil { print("note: ftp.tls_cert is set, but FTPS is not in this build yet; logins travel unencrypted") }
+        }
         let est = StorageEstimate(channels: cfg.allChannels, retention: cfg.retention, budget: cfg.storage.budget)
         print("")
         print("tier     rows/day     bytes/day    kept")

@@ -22,7 +22,7 @@ struct Run: AsyncParsableCommand {
         bootstrapLogging(defaultLevel: .info)
         let cfg = try options.load()
         let clock: any SamplerClock = timeScale.map { ScaledClock(rate: $0, start: clockStart) } ?? SystemClock()
-        try await runServices(cfg, archive: !noArchive, clock: clock)
+        try await runServices(cfg, archive: !noArchive, clock: clock, ftp: cfg.ftp.map { ftpConfig($0, root: cfg.archive.path) })
     }
 }
 
@@ -193,4 +193,18 @@ struct Status: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// The FTP server's settings from the config's `[ftp]` section.
+func ftpConfig(_ f: StrataConfig.FTP, root: String) -> FTPServerConfig {
+    var users = f.users.map { u in
+        let hash = u.passwordHash
+        return FTPUser(name: u.name, home: u.home, check: { PasswordHash.verify($0, against: hash) })
+    }
+    if f.anonymous {
+        for name in ["anonymous", "ftp"] { users.append(FTPUser(name: name, home: "", check: { _ in true })) }
+    }
+    return FTPServerConfig(listen: f.listen, port: f.port, passivePorts: f.passivePorts, publicHost: f.publicHost, root: root,
+                           users: users, maxClients: f.maxClients, maxPerIP: f.maxPerIP, loginAttempts: f.loginAttempts,
+                           idleTimeout: .seconds(f.idleTimeout))
 }

@@ -20,8 +20,8 @@ enum CLI {
     }
 
     @discardableResult
-    static func run(_ args: [String], cwd: String? = nil) throws -> Result {
-        let p = try start(args, cwd: cwd)
+    static func run(_ args: [String], cwd: String? = nil, input: String? = nil) throws -> Result {
+        let p = try start(args, cwd: cwd, input: input)
         return p.finish()
     }
 
@@ -44,7 +44,7 @@ enum CLI {
         }
     }
 
-    static func start(_ args: [String], cwd: String? = nil) throws -> Running {
+    static func start(_ args: [String], cwd: String? = nil, input: String? = nil) throws -> Running {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
@@ -52,7 +52,13 @@ enum CLI {
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
+        let stdin = Pipe()
+        if input != nil { p.standardInput = stdin }
         try p.run()
+        if let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try? stdin.fileHandleForWriting.close()
+        }
         return Running(process: p, out: out, err: err)
     }
 }
