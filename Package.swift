@@ -86,7 +86,7 @@ let package = Package(
             swiftSettings: strictness),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore"], swiftSettings: strictness),
         .testTarget(name: "StrataConfigTests", dependencies: ["StrataConfig", "StrataModbus"], swiftSettings: strictness),
-        .testTarget(name: "StrataFTPTests", dependencies: ["StrataFTP", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log")], swiftSettings: strictness),
+        .testTarget(name: "StrataFTPTests", dependencies: ["StrataFTP", .product(name: "NIOCore", package: "swift-nio"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log")], swiftSettings: strictness),
         .testTarget(
             name: "StrataSamplerTests", dependencies: ["StrataSampler", "StrataModbus", "StrataConfig", "StrataStore", "StrataCore"],
             swiftSettings: strictness),

@@ -121,6 +121,9 @@ struct FTPConnection {
                             try await send(425, "Cannot open the data connection.")
                             continue
                         }
+                        let idle = try? await client.channel.pipeline.handler(type: IdleCloser.self).get()
+                        idle?.setTransferring(true)
+                        defer { idle?.setTransferring(false) }
                         try await transfer(t, over: data, binary: session.binary, send: send)
                     }
                 }

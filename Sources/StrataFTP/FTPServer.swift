@@ -68,9 +68,10 @@ public struct FTPServer: Service, CustomStringConvertible {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
-            .bind(host: config.listen, port: config.port) { channel in
+            .bind(host: config.listen, port: config.port) { [idle = config.idleTimeout] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    try channel.pipeline.syncOperations.addHandlers([IdleStateHandler(readTimeout: idle), IdleCloser()])
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
         let port = server.channel.localAddress?.port ?? config.port
@@ -147,5 +148,26 @@ actor CheckLimiter {
 
     func release() {
         if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+    }
+}
+
+/// Closes a control connection that sent nothing for the idle timeout, except while a
+/// transfer runs (the control connection is quiet then by design).
+final class IdleCloser: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    private let lock = NSLock()
+    private var busy = false
+
+    func setTransferring(_ on: Bool) { lock.withLock { busy = on } }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let e = event as? IdleStateHandler.IdleStateEvent, e == .read, !lock.withLock({ busy }) {
+            let bye = context.channel.allocator.buffer(string: "421 Idle timeout, closing the connection.\r\n")
+            let channel = context.channel
+            context.writeAndFlush(NIOAny(bye)).whenComplete { _ in channel.close(promise: nil) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import ServiceLifecycle
 import Testing
 @testable import StrataFTP
@@ -26,12 +27,12 @@ import Testing
     }
 
     /// Runs the server for the duration of `body`.
-    static func withServer(root: String, _ body: @Sendable (Int) async throws -> Void) async throws {
+    static func withServer(root: String, idle: TimeAmount = .minutes(5), _ body: @Sendable (Int) async throws -> Void) async throws {
         let (ports, cont) = AsyncStream<Int>.makeStream()
         let users = [FTPUser(name: "demo", home: "", check: { $0 == "demo" }), FTPUser(name: "eu", home: "excel-eu", check: { $0 == "eu" })]
         var logger = Logger(label: "ftp-test")
         logger.logLevel = .error
-        let server = FTPServer(config: FTPServerConfig(listen: "127.0.0.1", port: 0, root: root, users: users), logger: logger,
+        let server = FTPServer(config: FTPServerConfig(listen: "127.0.0.1", port: 0, root: root, users: users, idleTimeout: idle), logger: logger,
                                onBound: { cont.yield($0) })
         let group = ServiceGroup(services: [server], logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -160,6 +161,33 @@ import Testing
             #expect(out.contains("ascii ['start,value', '2026-01-01 00:00:00,1.5']"))
             #expect(out.contains("stor 550"))
             #expect(out.contains("home ['main']"), "\(out)")
+        }
+    }
+
+    @Test func idleClientsAreClosedButTransfersAreNot() async throws {
+        let root = try Self.makeTree()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try await Self.withServer(root: root, idle: .seconds(1)) { port in
+            let script = """
+                import ftplib, sys, time
+                f = ftplib.FTP()
+                f.connect("127.0.0.1", int(sys.argv[1]))
+                f.login("demo", "demo")
+                # A slow download: the control connection stays quiet for longer than the timeout.
+                got = []
+                f.retrbinary("RETR /iso/main/big.csv", lambda b: (got.append(len(b)), time.sleep(0.02)), blocksize=65536)
+                print("transfer", sum(got))
+                time.sleep(2.5)
+                try:
+                    f.voidcmd("NOOP")
+                    print("still open")
+                except Exception as e:
+                    print("closed", str(e)[:3])
+                """
+            let r = try Self.run("python3", ["-c", script, "\(port)"])
+            let size = (try? FileManager.default.attributesOfItem(atPath: root + "/iso/main/big.csv")[.size] as? Int) ?? -1
+            #expect(r.out.contains("transfer \(size)"), "\(r.out)\(r.err)")
+            #expect(r.out.contains("closed 421"), "\(r.out)\(r.err)")
         }
     }
 
