@@ -193,23 +193,25 @@ struct FTPConnection {
             try await send(226, "Listing sent.")
         case .retrieve(let path, let offset, let size):
             let disk = fs.diskPath(path)
-            guard let handle = FileHandle(forReadingAtPath: disk) else {
+            let fd = open(disk, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
                 data.close(promise: nil)
                 try await send(550, "Cannot open the file.")
                 return
             }
+            // The kernel sends the file (sendfile): no copy through user space, no buffer per client.
+            let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
             defer { try? handle.close() }
+            // The size of the file opened: the archive writer may have replaced the path since SIZE.
+            var st = stat()
+            let size = fstat(fd, &st) == 0 ? Int64(st.st_size) : size
+            let offset = min(offset, size)
             try await send(150, "Opening \(binary ? "BINARY" : "ASCII") mode data connection for \(path.name) (\(size - offset) bytes).")
             let started = Date()
-            var sent: Int64 = 0
+            let sent = size - offset
             do {
-                try handle.seek(toOffset: UInt64(offset))
-                // Chunks, with the socket's backpressure: a file is never held in memory.
-                while true {
-                    let chunk = try handle.read(upToCount: 256 * 1024) ?? Data()
-                    if chunk.isEmpty { break }
-                    try await data.writeAndFlush(ByteBuffer(bytes: chunk)).get()
-                    sent += Int64(chunk.count)
+                if sent > 0 {
+                    try await data.writeAndFlush(FileRegion(fileHandle: handle, readerIndex: Int(offset), endIndex: Int(size))).get()
                 }
                 try await data.close().get()
             } catch {
