@@ -59,9 +59,13 @@ extension Reader {
         f.tlsCert = try string(t, "tls_cert", path: "ftp.tls_cert").map { StrataConfig.absolutePath($0, relativeTo: folder) }
         f.tlsKey = try string(t, "tls_key", path: "ftp.tls_key").map { StrataConfig.absolutePath($0, relativeTo: folder) }
         if let r = try bool(t, "require_tls", path: "ftp.require_tls") { f.requireTLS = r }
-        if f.requireTLS {
+        if (f.tlsCert == nil) != (f.tlsKey == nil) {
+            let k = f.tlsCert == nil ? "tls_cert" : "tls_key"
+            throw error("ftp.\(k)", t.line, "missing; FTPS needs both tls_cert and tls_key (PEM files)")
+        }
+        if f.requireTLS && f.tlsCert == nil {
             // Better no FTP than passwords in clear text where the admin asked for TLS.
-            throw error("ftp.require_tls", t["require_tls"]?.line, "FTPS is not in this build of Strata yet; set require_tls = false (logins then travel unencrypted) or remove [ftp]")
+            throw error("ftp.require_tls", t["require_tls"]?.line, "require_tls = true needs tls_cert and tls_key")
         }
         if let a = try bool(t, "anonymous", path: "ftp.anonymous") { f.anonymous = a }
         if let m = try int("max_clients", 1...10_000) { f.maxClients = m }

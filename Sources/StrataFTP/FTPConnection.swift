@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// One control connection: decodes lines, feeds the session, performs its actions.
 struct FTPConnection {
@@ -34,7 +35,8 @@ struct FTPConnection {
     func serve(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>, _ out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
         var homes: [String: VirtualPath] = [:]
         for u in config.users { homes[u.name] = VirtualPath.root.resolving(u.home) ?? .root }
-        var session = FTPSession(fileSystem: fs, homes: homes, maxLoginAttempts: config.loginAttempts)
+        var session = FTPSession(fileSystem: fs, homes: homes, maxLoginAttempts: config.loginAttempts,
+                                 tlsAvailable: config.tls != nil, requireTLS: config.requireTLS)
         var decoder = FTPLineDecoder()
         var passive: NIOAsyncChannel<Channel, Never>?
         var active: (host: String, port: Int)?
@@ -44,7 +46,7 @@ struct FTPConnection {
         defer { passive?.channel.close(promise: nil) }
         try await send(220, "Strata FTP: the archive, read-only.")
         for try await buf in inbound {
-            for item in decoder.feed(buf.readableBytesView) {
+            itemLoop: for item in decoder.feed(buf.readableBytesView) {
                 guard case .line(let line) = item else {
                     try await send(500, "Line too long.")
                     return
@@ -61,6 +63,20 @@ struct FTPConnection {
                         }
                         try await out.write(ByteBuffer(string: text))
                     case .close: return
+                    case .startTLS:
+                        guard let ctx = config.tls else { continue }
+                        let ch = client.channel
+                        // 234 goes out in clear, then TLS sits next to the socket before the
+                        // client's hello can be read: both on the event loop, in that order.
+                        try await ch.eventLoop.flatSubmit {
+                            ch.writeAndFlush(ByteBuffer(string: "234 AUTH TLS successful.\r\n")).flatMapThrowing {
+                                try ch.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: ctx), position: .first)
+                            }
+                        }.get()
+                        session.tlsStarted()
+                        // Anything sent in clear after AUTH is dropped (no command injection).
+                        decoder = FTPLineDecoder()
+                        break itemLoop
                     case .verify(let user, let password):
                         var ok = false
                         if let u = config.users.first(where: { $0.name == user }) {
@@ -112,6 +128,7 @@ struct FTPConnection {
                             l.channel.close(promise: nil)
                         } else if let a = active {
                             data = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                                .channelOption(.autoRead, value: false)
                                 .connectTimeout(.seconds(10)).connect(host: a.host, port: a.port).get()
                             active = nil
                         } else {
@@ -124,7 +141,19 @@ struct FTPConnection {
                         let idle = try? await client.channel.pipeline.handler(type: IdleCloser.self).get()
                         idle?.setTransferring(true)
                         defer { idle?.setTransferring(false) }
-                        try await transfer(t, over: data, binary: session.binary, send: send)
+                        if session.protectData, let ctx = config.tls {
+                            do {
+                                try await data.eventLoop.submit {
+                                    try data.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: ctx))
+                                }.get()
+                            } catch {
+                                data.close(promise: nil)
+                                try await send(425, "Cannot secure the data connection.")
+                                continue
+                            }
+                        }
+                        try? await data.setOption(.autoRead, value: true).get()
+                        try await transfer(t, over: data, binary: session.binary, tls: session.protectData, send: send)
                     }
                 }
             }
@@ -137,8 +166,11 @@ struct FTPConnection {
         var lastError: (any Error)?
         for p in ports.prefix(64) {
             do {
+                // Data connections read nothing until TLS (if any) sits in their pipeline: a
+                // client may send its TLS hello as soon as it connects.
                 return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                     .serverChannelOption(.backlog, value: 4)
+                    .childChannelOption(.autoRead, value: false)
                     .bind(host: host, port: p) { ch in ch.eventLoop.makeSucceededFuture(ch) }
             } catch {
                 lastError = error
@@ -169,7 +201,7 @@ struct FTPConnection {
         }
     }
 
-    func transfer(_ t: FTPSession.Transfer, over data: Channel, binary: Bool, send: (Int, String) async throws -> Void) async throws {
+    func transfer(_ t: FTPSession.Transfer, over data: Channel, binary: Bool, tls: Bool, send: (Int, String) async throws -> Void) async throws {
         switch t {
         case .list(let path, let style):
             let entries = fs.entry(path).map { $0.isDirectory ? (fs.list(path) ?? []) : [$0] } ?? []
@@ -210,8 +242,21 @@ struct FTPConnection {
             let started = Date()
             let sent = size - offset
             do {
-                if sent > 0 {
+                if sent > 0 && !tls {
                     try await data.writeAndFlush(FileRegion(fileHandle: handle, readerIndex: Int(offset), endIndex: Int(size))).get()
+                } else if sent > 0 {
+                    // TLS encrypts in user space: chunks, each written before the next is read.
+                    var at = offset
+                    var chunk = data.allocator.buffer(capacity: 1 << 16)
+                    while at < size {
+                        chunk.clear()
+                        let n = chunk.writeWithUnsafeMutableBytes(minimumWritableBytes: 1 << 16) { buf in
+                            max(0, pread(fd, buf.baseAddress, min(buf.count, Int(size - at)), off_t(at)))
+                        }
+                        if n == 0 { break }
+                        at += Int64(n)
+                        try await data.writeAndFlush(chunk).get()
+                    }
                 }
                 try await data.close().get()
             } catch {

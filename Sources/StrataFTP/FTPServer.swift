@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 
 /// Settings of the FTP server (the `[ftp]` config section, or the demo's).
@@ -18,9 +19,15 @@ public struct FTPServerConfig: Sendable {
     public var maxPerIP: Int
     public var loginAttempts: Int
     public var idleTimeout: TimeAmount
+    /// Explicit FTPS (AUTH TLS); nil: plain FTP only.
+    public var tls: NIOSSLContext?
+    public var requireTLS: Bool
 
     public init(listen: String, port: Int, passivePorts: ClosedRange<Int>? = nil, publicHost: String? = nil, root: String,
-                users: [FTPUser], maxClients: Int = 200, maxPerIP: Int = 20, loginAttempts: Int = 3, idleTimeout: TimeAmount = .minutes(5)) {
+                users: [FTPUser], maxClients: Int = 200, maxPerIP: Int = 20, loginAttempts: Int = 3, idleTimeout: TimeAmount = .minutes(5),
+                tls: NIOSSLContext? = nil, requireTLS: Bool = false) {
+        self.tls = tls
+        self.requireTLS = requireTLS
         self.listen = listen
         self.port = port
         self.passivePorts = passivePorts
@@ -31,6 +38,35 @@ public struct FTPServerConfig: Sendable {
         self.maxPerIP = maxPerIP
         self.loginAttempts = loginAttempts
         self.idleTimeout = idleTimeout
+    }
+}
+
+extension FTPServerConfig {
+    /// A server TLS context from PEM files, with errors that name the file.
+    public static func tlsContext(certificate: String, key: String) throws -> NIOSSLContext {
+        let chain: [NIOSSLCertificate]
+        do { chain = try NIOSSLCertificate.fromPEMFile(certificate) } catch {
+            throw FTPConfigError.badFile(certificate, "not a PEM certificate (\(error))")
+        }
+        let privateKey: NIOSSLPrivateKey
+        do { privateKey = try NIOSSLPrivateKey(file: key, format: .pem) } catch {
+            throw FTPConfigError.badFile(key, "not a PEM private key (\(error))")
+        }
+        var c = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+        c.minimumTLSVersion = .tlsv12
+        do { return try NIOSSLContext(configuration: c) } catch {
+            throw FTPConfigError.badFile(certificate, "the certificate and key do not make a TLS context (\(error))")
+        }
+    }
+}
+
+public enum FTPConfigError: Error, CustomStringConvertible {
+    case badFile(String, String)
+
+    public var description: String {
+        switch self {
+        case .badFile(let f, let m): "\(f): \(m)"
+        }
     }
 }
 

@@ -23,6 +23,8 @@ public struct FTPSession: Sendable {
         case openActive(host: String, port: Int)
         /// Send over the prepared data connection: 150 first, 226 once flushed and closed.
         case transfer(Transfer)
+        /// Answer 234 and switch the control connection to TLS; then call `tlsStarted`.
+        case startTLS
         case close
     }
 
@@ -36,6 +38,12 @@ public struct FTPSession: Sendable {
     public let fileSystem: any FileSystemView
     public let homes: [String: VirtualPath]
     public let maxLoginAttempts: Int
+    /// Whether a certificate is configured (AUTH TLS offered), and whether logins need it.
+    public let tlsAvailable: Bool
+    public let requireTLS: Bool
+    public private(set) var controlSecure = false
+    /// PROT P: data connections use TLS too.
+    public private(set) var protectData = false
     var state: State = .greeting
     var failures = 0
     public private(set) var cwd = VirtualPath.root
@@ -45,10 +53,20 @@ public struct FTPSession: Sendable {
     public private(set) var binary = false
 
     /// `homes`: user name → home folder inside the served tree.
-    public init(fileSystem: any FileSystemView, homes: [String: VirtualPath], maxLoginAttempts: Int = 3) {
+    public init(fileSystem: any FileSystemView, homes: [String: VirtualPath], maxLoginAttempts: Int = 3,
+                tlsAvailable: Bool = false, requireTLS: Bool = false) {
         self.fileSystem = fileSystem
         self.homes = homes
         self.maxLoginAttempts = maxLoginAttempts
+        self.tlsAvailable = tlsAvailable
+        self.requireTLS = requireTLS && tlsAvailable
+    }
+
+    /// The adapter's report that the control connection now speaks TLS.
+    public mutating func tlsStarted() {
+        controlSecure = true
+        // RFC 4217: a secured control connection starts over with login.
+        if case .loggedIn = state {} else { state = .greeting }
     }
 
     public var user: String? { if case .loggedIn(let u) = state { u } else { nil } }
@@ -59,7 +77,9 @@ public struct FTPSession: Sendable {
     public mutating func handle(_ c: FTPCommand) -> [Action] {
         // Commands that work in any state.
         switch c.verb {
-        case "FEAT": return [.replyLines(211, ["Features:"] + Self.features.map { " " + $0 } + ["End"])]
+        case "FEAT":
+            let tls = tlsAvailable ? [" AUTH TLS", " AUTH SSL", " PBSZ", " PROT"] : []
+            return [.replyLines(211, ["Features:"] + tls + Self.features.map { " " + $0 } + ["End"])]
         case "OPTS":
             let a = c.argument.uppercased()
             if a == "UTF8 ON" || a == "UTF-8 ON" { return [.reply(200, "UTF8 mode always on.")] }
@@ -69,8 +89,27 @@ public struct FTPSession: Sendable {
         case "NOOP": return [.reply(200, "NOOP ok.")]
         case "QUIT": return [.reply(221, "Goodbye."), .close]
         case "HELP": return [.replyLines(214, ["Commands recognised (read-only server):", " " + Self.helpVerbs, "Help ok."])]
-        case "AUTH": return [.reply(502, "TLS is not configured on this server.")]
-        case "PBSZ", "PROT", "CCC": return [.reply(503, "Use AUTH first.")]
+        case "AUTH":
+            guard tlsAvailable else { return [.reply(502, "TLS is not configured on this server.")] }
+            guard ["TLS", "SSL", "TLS-C", "TLS-P"].contains(c.argument.uppercased()) else { return [.reply(504, "AUTH TLS or AUTH SSL.")] }
+            if controlSecure { return [.reply(503, "TLS is already on.")] }
+            return [.startTLS]
+        case "PBSZ":
+            guard controlSecure else { return [.reply(503, "Use AUTH TLS first.")] }
+            return [.reply(200, "PBSZ=0")]
+        case "PROT":
+            guard controlSecure else { return [.reply(503, "Use AUTH TLS first.")] }
+            switch c.argument.uppercased() {
+            case "P":
+                protectData = true
+                return [.reply(200, "Data connections use TLS.")]
+            case "C":
+                if requireTLS { return [.reply(536, "This server requires PROT P.")] }
+                protectData = false
+                return [.reply(200, "Data connections in clear.")]
+            default: return [.reply(504, "PROT P or PROT C.")]
+            }
+        case "CCC": return [.reply(534, "The control connection stays encrypted.")]
         default: break
         }
         switch state {
@@ -89,6 +128,7 @@ public struct FTPSession: Sendable {
         switch c.verb {
         case "USER":
             guard !c.argument.isEmpty else { return [.reply(501, "USER needs a name.")] }
+            if requireTLS && !controlSecure { return [.reply(530, "This server requires TLS: send AUTH TLS first.")] }
             state = .needPassword(c.argument)
             return [.reply(331, "Password required for \(c.argument).")]
         case "PASS":
@@ -209,6 +249,7 @@ public struct FTPSession: Sendable {
     mutating func transfer(_ t: Transfer) -> [Action] {
         // A 5xx before 150 leaves the data connection alone: only prepared ones are used.
         guard dataReady else { return [.reply(425, "Use PASV or EPSV first.")] }
+        if requireTLS && !protectData { return [.reply(521, "This server requires PROT P for data connections.")] }
         dataReady = false
         return [.transfer(t)]
     }

@@ -39,7 +39,12 @@ struct Check: ParsableCommand {
         if let f = cfg.ftp {
             let users = f.users.map { "\($0.name) (\($0.home.isEmpty ? "all" : $0.home))" } + (f.anonymous ? ["anonymous (all, read-only)"] : [])
             print("ftp \(f.listen):\(f.port), passive \(f.passivePorts.map { "\($0.lowerBound)-\($0.upperBound)" } ?? "any"), users: \(users.isEmpty ? "none" : users.joined(separator: ", "))")
-            if f.tlsCert != nil { print("note: ftp.tls_cert is set, but FTPS is not in this build yet; logins travel unencrypted") }
+            if f.tlsCert != nil {
+                _ = try ftpConfig(f, root: cfg.archive.path)  // loads the certificate and key, or says which file is wrong
+                print("ftp TLS: explicit FTPS (AUTH TLS)\(f.requireTLS ? ", required for logins and data" : ", optional")")
+            } else {
+                print("note: no tls_cert/tls_key in [ftp]: logins travel unencrypted")
+            }
         }
         let est = StorageEstimate(channels: cfg.allChannels, retention: cfg.retention, budget: cfg.storage.budget)
         print("")

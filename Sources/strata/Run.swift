@@ -22,7 +22,7 @@ struct Run: AsyncParsableCommand {
         bootstrapLogging(defaultLevel: .info)
         let cfg = try options.load()
         let clock: any SamplerClock = timeScale.map { ScaledClock(rate: $0, start: clockStart) } ?? SystemClock()
-        try await runServices(cfg, archive: !noArchive, clock: clock, ftp: cfg.ftp.map { ftpConfig($0, root: cfg.archive.path) })
+        try await runServices(cfg, archive: !noArchive, clock: clock, ftp: try cfg.ftp.map { try ftpConfig($0, root: cfg.archive.path) })
     }
 }
 
@@ -195,8 +195,9 @@ struct Status: AsyncParsableCommand {
     }
 }
 
-/// The FTP server's settings from the config's `[ftp]` section.
-func ftpConfig(_ f: StrataConfig.FTP, root: String) -> FTPServerConfig {
+/// The FTP server's settings from the config's `[ftp]` section; a certificate that does not
+/// load is a config error (exit 2).
+func ftpConfig(_ f: StrataConfig.FTP, root: String) throws -> FTPServerConfig {
     var users = f.users.map { u in
         let hash = u.passwordHash
         return FTPUser(name: u.name, home: u.home, check: { PasswordHash.verify($0, against: hash) })
@@ -204,7 +205,16 @@ func ftpConfig(_ f: StrataConfig.FTP, root: String) -> FTPServerConfig {
     if f.anonymous {
         for name in ["anonymous", "ftp"] { users.append(FTPUser(name: name, home: "", check: { _ in true })) }
     }
-    return FTPServerConfig(listen: f.listen, port: f.port, passivePorts: f.passivePorts, publicHost: f.publicHost, root: root,
-                           users: users, maxClients: f.maxClients, maxPerIP: f.maxPerIP, loginAttempts: f.loginAttempts,
-                           idleTimeout: .seconds(f.idleTimeout))
+    var config = FTPServerConfig(listen: f.listen, port: f.port, passivePorts: f.passivePorts, publicHost: f.publicHost, root: root,
+                                 users: users, maxClients: f.maxClients, maxPerIP: f.maxPerIP, loginAttempts: f.loginAttempts,
+                                 idleTimeout: .seconds(f.idleTimeout), requireTLS: f.requireTLS)
+    if let cert = f.tlsCert, let key = f.tlsKey {
+        do {
+            config.tls = try FTPServerConfig.tlsContext(certificate: cert, key: key)
+        } catch {
+            printError("config error: ftp.tls_cert / ftp.tls_key: \(error)")
+            throw ExitCode(2)
+        }
+    }
+    return config
 }

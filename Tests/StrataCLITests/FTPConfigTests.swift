@@ -71,7 +71,8 @@ import Testing
     }
 
     @Test(arguments: [
-        ("require_tls = true", "ftp.require_tls", "FTPS is not in this build"),
+        ("require_tls = true", "ftp.require_tls", "needs tls_cert and tls_key"),
+        ("tls_cert = \"/nonexistent.crt\"", "ftp.tls_key", "FTPS needs both"),
         ("passive_ports = \"80-90\"", "ftp.passive_ports", "above 1023"),
         ("public_host = \"strata.example.lan\"", "ftp.public_host", "IPv4 address"),
         ("[[ftp.users]]\nname = \"x\"\npassword_hash = \"plain\"", "ftp.users[0].password_hash", "strata passwd"),

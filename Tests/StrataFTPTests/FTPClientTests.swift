@@ -27,13 +27,26 @@ import Testing
     }
 
     /// Runs the server for the duration of `body`.
-    static func withServer(root: String, idle: TimeAmount = .minutes(5), _ body: @Sendable (Int) async throws -> Void) async throws {
+    /// A self-signed certificate for 127.0.0.1, made with the openssl tool.
+    static func makeCertificate(in dir: String) throws -> (cert: String, key: String) {
+        let cert = dir + "/tls.crt", key = dir + "/tls.key"
+        let r = try run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                                    "-keyout", key, "-out", cert])
+        guard r.status == 0 else { throw CertError.failed(r.err) }
+        return (cert, key)
+    }
+
+    enum CertError: Error { case failed(String) }
+
+    static func withServer(root: String, idle: TimeAmount = .minutes(5), tls: (cert: String, key: String)? = nil, requireTLS: Bool = false,
+                           _ body: @Sendable (Int) async throws -> Void) async throws {
         let (ports, cont) = AsyncStream<Int>.makeStream()
         let users = [FTPUser(name: "demo", home: "", check: { $0 == "demo" }), FTPUser(name: "eu", home: "excel-eu", check: { $0 == "eu" })]
         var logger = Logger(label: "ftp-test")
         logger.logLevel = .error
-        let server = FTPServer(config: FTPServerConfig(listen: "127.0.0.1", port: 0, root: root, users: users, idleTimeout: idle), logger: logger,
-                               onBound: { cont.yield($0) })
+        var config = FTPServerConfig(listen: "127.0.0.1", port: 0, root: root, users: users, idleTimeout: idle, requireTLS: requireTLS)
+        if let tls { config.tls = try FTPServerConfig.tlsContext(certificate: tls.cert, key: tls.key) }
+        let server = FTPServer(config: config, logger: logger, onBound: { cont.yield($0) })
         let group = ServiceGroup(services: [server], logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
@@ -188,6 +201,55 @@ import Testing
             let size = (try? FileManager.default.attributesOfItem(atPath: root + "/iso/main/big.csv")[.size] as? Int) ?? -1
             #expect(r.out.contains("transfer \(size)"), "\(r.out)\(r.err)")
             #expect(r.out.contains("closed 421"), "\(r.out)\(r.err)")
+        }
+    }
+
+    @Test func ftpsWithCurlFtplibAndLftp() async throws {
+        let root = try Self.makeTree()
+        let tmp = root + "-tls"
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        defer {
+            try? FileManager.default.removeItem(atPath: root)
+            try? FileManager.default.removeItem(atPath: tmp)
+        }
+        let tls = try Self.makeCertificate(in: tmp)
+        try await Self.withServer(root: root, tls: tls, requireTLS: true) { port in
+            let base = "ftp://demo:demo@127.0.0.1:\(port)"
+            // Without TLS, a login is refused when the server requires it.
+            #expect(try Self.run("curl", ["-s", "\(base)/iso/"]).status != 0)
+            // curl: AUTH SSL, PBSZ, PROT P, a listing and a download over TLS.
+            let list = try Self.run("curl", ["-s", "-S", "--ssl-reqd", "-k", "\(base)/iso/main/"])
+            #expect(list.status == 0, "\(list.err)")
+            #expect(list.out.contains("big.csv"))
+            let out = tmp + "/dl.csv"
+            let dl = try Self.run("curl", ["-s", "-S", "--ssl-reqd", "-k", "-o", out, "\(base)/iso/main/big.csv"])
+            #expect(dl.status == 0, "\(dl.err)")
+            #expect(FileManager.default.contents(atPath: out) == FileManager.default.contents(atPath: root + "/iso/main/big.csv"))
+            // Python's FTP_TLS (no TLS session resumption on data connections).
+            let script = """
+                import ftplib, ssl, sys
+                ctx = ssl.create_default_context()
+                ctx.check_hostname = False
+                ctx.verify_mode = ssl.CERT_NONE
+                f = ftplib.FTP_TLS(context=ctx)
+                f.connect("127.0.0.1", int(sys.argv[1]))
+                f.login("demo", "demo")
+                f.prot_p()
+                data = bytearray()
+                f.retrbinary("RETR /iso/main/big.csv", data.extend)
+                print("size", len(data), f.size("/iso/main/big.csv"))
+                print("mlsd", sorted(n for n, _ in f.mlsd("/iso")))
+                f.quit()
+                """
+            let py = try Self.run("python3", ["-c", script, "\(port)"])
+            let size = (try? FileManager.default.attributesOfItem(atPath: root + "/iso/main/big.csv")[.size] as? Int) ?? -1
+            #expect(py.out.contains("size \(size) \(size)"), "\(py.out)\(py.err)")
+            #expect(py.out.contains("mlsd ['main']"), "\(py.out)")
+            // lftp mirror over FTPS.
+            let copy = tmp + "/mirror"
+            let m = try Self.run("lftp", ["-c", "set ftp:ssl-force true; set ftp:ssl-protect-data true; set ssl:verify-certificate no; set net:max-retries 1; open -u demo,demo -p \(port) 127.0.0.1; mirror /iso \(copy)"])
+            #expect(m.status == 0, "\(m.err)")
+            #expect(try Self.run("diff", ["-r", "-x", ".tmp-hidden", "-x", "escape", root + "/iso", copy]).status == 0)
         }
     }
 
