@@ -154,6 +154,10 @@ struct FTPConnection {
                         }
                         try? await data.setOption(.autoRead, value: true).get()
                         try await transfer(t, over: data, binary: session.binary, tls: session.protectData, send: send)
+                        if idle?.closeAfterTransfer == true {
+                            try await send(421, "Server shutting down.")
+                            return
+                        }
                     }
                 }
             }

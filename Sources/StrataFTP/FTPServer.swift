@@ -100,13 +100,16 @@ public struct FTPServer: Service, CustomStringConvertible {
     }
 
     public func run() async throws {
+        let registry = ConnectionRegistry()
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
             .bind(host: config.listen, port: config.port) { [idle = config.idleTimeout] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers([IdleStateHandler(readTimeout: idle), IdleCloser()])
+                    let closer = IdleCloser()
+                    try channel.pipeline.syncOperations.addHandlers([IdleStateHandler(readTimeout: idle), closer])
+                    registry.add(channel, closer)
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
@@ -135,7 +138,9 @@ public struct FTPServer: Service, CustomStringConvertible {
                 }
             }
         } onGracefulShutdown: {
+            // No new clients; idle ones are told and closed, transfers finish first.
             server.channel.close(promise: nil)
+            registry.shutDown()
         }
     }
 }
@@ -194,8 +199,25 @@ final class IdleCloser: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundOut = ByteBuffer
     private let lock = NSLock()
     private var busy = false
+    private var stopping = false
 
     func setTransferring(_ on: Bool) { lock.withLock { busy = on } }
+
+    /// Set when the server shuts down during a transfer: the connection ends after its 226.
+    var closeAfterTransfer: Bool { lock.withLock { stopping } }
+
+    /// Graceful shutdown: an idle connection is closed now (421), a busy one after its transfer.
+    func shutDown(_ channel: Channel) {
+        let idleNow = lock.withLock { () -> Bool in
+            stopping = true
+            return !busy
+        }
+        guard idleNow else { return }
+        channel.eventLoop.execute {
+            let bye = channel.allocator.buffer(string: "421 Server shutting down.\r\n")
+            channel.writeAndFlush(bye).whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let e = event as? IdleStateHandler.IdleStateEvent, e == .read, !lock.withLock({ busy }) {
@@ -205,5 +227,32 @@ final class IdleCloser: ChannelInboundHandler, @unchecked Sendable {
             return
         }
         context.fireUserInboundEventTriggered(event)
+    }
+}
+
+/// The open control connections, for graceful shutdown.
+final class ConnectionRegistry: @unchecked Sendable {
+    private let lock = NSLock()
+    private var open: [ObjectIdentifier: (Channel, IdleCloser)] = [:]
+    private var stopping = false
+
+    func add(_ channel: Channel, _ closer: IdleCloser) {
+        let id = ObjectIdentifier(channel)
+        let late = lock.withLock { () -> Bool in
+            open[id] = (channel, closer)
+            return stopping
+        }
+        channel.closeFuture.whenComplete { [weak self] _ in self?.remove(id) }
+        if late { closer.shutDown(channel) }
+    }
+
+    private func remove(_ id: ObjectIdentifier) { lock.withLock { _ = open.removeValue(forKey: id) } }
+
+    func shutDown() {
+        let all = lock.withLock { () -> [(Channel, IdleCloser)] in
+            stopping = true
+            return Array(open.values)
+        }
+        for (channel, closer) in all { closer.shutDown(channel) }
     }
 }

@@ -253,6 +253,35 @@ import Testing
         }
     }
 
+    @Test func shutdownTellsIdleClientsAndDoesNotWaitForThem() async throws {
+        let root = try Self.makeTree()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let out = Pipe()
+        let client = Process()
+        let started = Date()
+        try await Self.withServer(root: root) { port in
+            let script = """
+                import ftplib, sys
+                f = ftplib.FTP()
+                f.connect("127.0.0.1", int(sys.argv[1]))
+                f.login("demo", "demo")
+                print("logged in", flush=True)
+                f.sock.settimeout(20)
+                print("got", f.sock.recv(100), flush=True)
+                """
+            client.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            client.arguments = ["python3", "-c", script, "\(port)"]
+            client.standardOutput = out
+            try client.run()
+            try await Task.sleep(for: .seconds(2))
+        }
+        // The server stopped without waiting for the idle client's 20 s.
+        #expect(Date().timeIntervalSince(started) < 10)
+        let said = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        client.waitUntilExit()
+        #expect(said.contains("logged in") && said.contains("421 Server shutting down"), "\(said)")
+    }
+
     @Test func lftpMirrorsTheTree() async throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/lftp") else {
             Issue.record("lftp is not installed (.ci/run installs it)")
