@@ -89,7 +89,7 @@ public final class Sampler {
         while !Task.isCancelled && !shouldStop() {
             do { try await clock.sleep(until: Double(tick)) } catch { break }
             let now = clock.now()
-            let tolerance = min(5, Double(schedule.step) / 2)
+            let tolerance = min(clock.lateTolerance, Double(schedule.step) / 2)
             switch guardian.check(now: now, tick: tick, tolerance: tolerance) {
             case .sample:
                 implausibleLogged = false

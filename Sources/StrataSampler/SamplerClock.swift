@@ -5,6 +5,12 @@ public protocol SamplerClock: Sendable {
     /// Seconds since 1970.
     func now() -> Double
     func sleep(until t: Double) async throws
+    /// How late (in this clock's seconds) a wake-up may be and still sample its tick.
+    var lateTolerance: Double { get }
+}
+
+extension SamplerClock {
+    public var lateTolerance: Double { 5 }
 }
 
 public struct SystemClock: SamplerClock {
@@ -30,6 +36,9 @@ public struct ScaledClock: SamplerClock {
     }
 
     public func now() -> Double { start + (Date().timeIntervalSince1970 - realStart) * rate }
+
+    /// A scheduling delay is real time: the same 5 s of slack, scaled (within a minute's half).
+    public var lateTolerance: Double { min(5 * rate, 25) }
 
     public func sleep(until t: Double) async throws {
         let d = (t - now()) / rate
