@@ -29,12 +29,13 @@ public enum ProfileLoader {
     /// then the shipped ones.
     public static func load(name: String, userFolder: String?) throws(ConfigError) -> DeviceProfile {
         var looked: [String] = []
-        for folder in [userFolder, shippedFolder()].compactMap({ $0 }) {
+        let shipped = shippedFolder()
+        for folder in [userFolder, shipped].compactMap({ $0 }) {
             let path = (folder as NSString).appendingPathComponent("\(name).toml")
             looked.append(path)
             if FileManager.default.fileExists(atPath: path) { return try loadFile(path, id: name) }
         }
-        if shippedNames.contains(name) && shippedFolder() == nil {
+        if shippedNames.contains(name) && shipped == nil {
             throw ConfigError(file: looked.first ?? name, line: nil, key: "",
                               message: "the shipped profiles are not installed next to the strata binary (strata_StrataConfig.resources); see README, Install")
         }

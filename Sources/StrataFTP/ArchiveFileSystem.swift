@@ -8,8 +8,7 @@ public struct ArchiveFileSystem: FileSystemView {
 
     public init(root: String) {
         self.root = (root as NSString).standardizingPath
-        realRoot = (try? FileManager.default.destinationOfSymbolicLink(atPath: root)).map { ($0 as NSString).standardizingPath }
-            ?? URL(fileURLWithPath: root).resolvingSymlinksInPath().path
+        realRoot = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
     }
 
     public func diskPath(_ p: VirtualPath) -> String {

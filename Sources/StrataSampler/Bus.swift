@@ -82,7 +82,7 @@ public final class Bus: @unchecked Sendable {
                 } catch {
                     firstError = firstError ?? error
                     // A meter that does not answer will not answer the next block either.
-                    if error != .exceptionIllegalAddress && !(error.isException) { break }
+                    if !error.isException { break }
                 }
             }
             let decoded = plan.decode(answers)
@@ -140,5 +140,4 @@ public final class Bus: @unchecked Sendable {
 
 extension ModbusError {
     var isException: Bool { if case .exception = self { true } else { false } }
-    static let exceptionIllegalAddress = ModbusError.exception(code: 2)
 }

@@ -22,8 +22,7 @@ public actor Historian {
         executor = ThreadExecutor(name: "strata.store")
         self.config = config
         self.logger = logger
-        store = try Store(path: config.storage.path, channels: config.allChannels, calendar: config.site.calendar,
-                          retention: config.retention, budget: config.storage.budget, logger: Logger(label: "strata.store"))
+        store = try config.makeStore()
     }
 
     /// Channel ids by device and channel.
@@ -77,8 +76,7 @@ public actor Archivist {
 
     public init(config: StrataConfig) throws(StoreError) {
         executor = ThreadExecutor(name: "strata.archive")
-        store = try Store(path: config.storage.path, channels: config.allChannels, calendar: config.site.calendar,
-                          retention: config.retention, budget: config.storage.budget, logger: Logger(label: "strata.store"))
+        store = try config.makeStore()
         writer = ArchiveWriter(store: store, root: config.archive.path, dialects: config.archive.dialects,
                                devices: config.devices.map(\.id), prune: config.archive.prune, siteName: config.site.name)
     }
@@ -86,5 +84,14 @@ public actor Archivist {
     public func refresh() throws -> ArchiveWriter.Summary {
         try store.reloadWatermark()
         return try writer.run()
+    }
+}
+
+extension StrataConfig {
+    /// The store this config names, with its channels, calendar, retention and budget: every
+    /// owner (the CLI, the sampler's historian, the archivist's own connection) opens it so.
+    public func makeStore() throws(StoreError) -> Store {
+        try Store(path: storage.path, channels: allChannels, calendar: site.calendar, retention: retention,
+                  budget: storage.budget, logger: Logger(label: "strata.store"))
     }
 }

@@ -32,6 +32,7 @@ public final class Sampler {
     public private(set) var rounds = 0
 
     let polled: [StrataConfig.Device]
+    let polledByID: [String: StrataConfig.Device]
 
     public init(config: StrataConfig, historian: Historian, clock: any SamplerClock, logger: Logger) async throws {
         self.config = config
@@ -39,6 +40,7 @@ public final class Sampler {
         self.clock = clock
         self.logger = logger
         polled = config.devices.filter { $0.driver != "none" }
+        polledByID = Dictionary(uniqueKeysWithValues: polled.map { ($0.id, $0) })
         schedule = PollSchedule(intervals: polled.map(\.poll))
         var byKey: [String: [StrataConfig.Device]] = [:]
         var order: [String] = []
@@ -81,12 +83,12 @@ public final class Sampler {
     }
 
     /// Runs until the task is cancelled; the round in progress is always finished and written.
-    public func run(until shouldStop: @Sendable () -> Bool = { false }) async {
+    public func run() async {
         logger.notice("sampler started", metadata: [
             "devices": "\(polled.count)", "buses": "\(buses.count)", "step": "\(schedule.step)s",
         ])
         var tick = schedule.tick(after: clock.now())
-        while !Task.isCancelled && !shouldStop() {
+        while !Task.isCancelled {
             do { try await clock.sleep(until: Double(tick)) } catch { break }
             let now = clock.now()
             let tolerance = min(clock.lateTolerance, Double(schedule.step) / 2)
@@ -145,7 +147,7 @@ public final class Sampler {
         var statuses: [DeviceStatus] = []
         let minute = tick - ((tick % 60) + 60) % 60
         for r in results {
-            guard let d = config.device(r.device), let chIDs = ids[r.device] else { continue }
+            guard let d = polledByID[r.device], let chIDs = ids[r.device] else { continue }
             let ok = r.values.contains { $0 != nil }
             let message = r.error.map(\.description) ?? (ok ? nil : "no values")
             if var h = health[r.device] {

@@ -4,6 +4,7 @@ import Logging
 import StrataConfig
 import StrataImport
 import StrataCore
+import StrataSampler
 import StrataStore
 
 @main
@@ -54,8 +55,7 @@ extension StrataConfig {
 
     func openStore() throws -> Store {
         do {
-            return try Store(path: storage.path, channels: allChannels, calendar: site.calendar,
-                             retention: retention, budget: storage.budget, logger: Logger(label: "strata.store"))
+            return try makeStore()
         } catch {
             printError("error: \(error)")
             throw ExitCode(1)

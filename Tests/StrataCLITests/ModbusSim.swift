@@ -60,7 +60,7 @@ final class ModbusSim {
     }
 }
 
-/// Free loopback ports and a reachability check, for tests that start servers.
+/// Free loopback ports, for tests that start servers.
 enum Net {
     static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

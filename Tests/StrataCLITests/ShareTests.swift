@@ -20,7 +20,7 @@ import Testing
         #expect(share.stdout.contains("read only = yes"))
 
         // A private smbd on a loopback port: its own config, state and log folders.
-        let port = freePort()
+        let port = Net.freePort()
         for sub in ["priv", "lock", "state", "cache", "pid", "log"] {
             try FileManager.default.createDirectory(atPath: dir.file("smb/\(sub)"), withIntermediateDirectories: true)
         }
@@ -106,19 +106,5 @@ import Testing
         addr.sin_port = UInt16(port).bigEndian
         let len = socklen_t(MemoryLayout<sockaddr_in>.size)
         return withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, len) } } == 0
-    }
-
-    /// A port nobody listens on, from the kernel.
-    func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return Int(UInt16(bigEndian: addr.sin_port))
     }
 }
