@@ -68,6 +68,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictness),
+        // ZIP archives (deflate through zlib), for report attachments.
+        .target(name: "StrataZip", dependencies: ["StrataCore", "CZlib"], swiftSettings: strictness),
         // E-mail: MIME message building, the SMTP client state machine (pure) and its SwiftNIO adapter.
         .target(
             name: "StrataMail",
@@ -98,7 +100,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictness),
-        .testTarget(name: "StrataMailTests", dependencies: ["StrataMail", "StrataCore"], swiftSettings: strictness),
+        .testTarget(name: "StrataMailTests", dependencies: ["StrataMail", "StrataZip", "StrataCore"], swiftSettings: strictness),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore"], swiftSettings: strictness),
         .testTarget(name: "StrataConfigTests", dependencies: ["StrataConfig", "StrataModbus"], swiftSettings: strictness),
         .testTarget(name: "StrataFTPTests", dependencies: ["StrataFTP", .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log")], swiftSettings: strictness),

@@ -105,9 +105,7 @@ public struct MailMessage: Sendable, Equatable {
     /// A boundary that cannot occur in the parts: quoted-printable always encodes "=", and
     /// base64 has no "_".
     static func boundary(_ kind: String, _ seed: String) -> String {
-        var h = SHA256()
-        h.update(Array((kind + seed).utf8))
-        let digest = SHA256.hex(h.finalize().prefix(8))
+        let digest = SHA256.hex(Array((kind + seed).utf8)).prefix(16)
         return "=_strata_\(kind)_\(digest)"
     }
 
