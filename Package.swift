@@ -82,10 +82,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictness),
+        // Scheduled reports: periods and due times, figures from the store, HTML/text/CSV
+        // rendering, ZIP attachments, the durable outbox and the service that mails them.
+        .target(
+            name: "StrataReport",
+            dependencies: [
+                "StrataCore", "StrataConfig", "StrataStore", "StrataArchive", "StrataMail", "StrataZip",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictness),
         .executableTarget(
             name: "strata",
             dependencies: [
                 "StrataCore", "StrataConfig", "StrataStore", "StrataImport", "StrataArchive", "StrataModbus", "StrataSampler", "StrataFTP",
+                "StrataReport", "StrataMail",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -99,3 +99,11 @@ enum ArchiveFiles {
         }
     }
 }
+
+/// Whole-file replacement for other writers into the archive tree (the outbox's status.csv):
+/// readers over FTP or SMB see the old file or the new one, never half of one.
+public enum AtomicFile {
+    public static func write(_ path: String, _ bytes: [UInt8]) throws {
+        try ArchiveFiles.replace(path, with: bytes)
+    }
+}

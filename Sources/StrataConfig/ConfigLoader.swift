@@ -103,7 +103,7 @@ struct Reader {
 
     mutating func config(_ root: TOMLTable) throws(ConfigError) -> StrataConfig {
         // Sections owned by other parts of Strata are accepted here and checked by their owners.
-        let later: Set<String> = ["ftp", "smtp", "reports", "tariffs", "profiles_dir", "web", "share", "sampler"]
+        let later: Set<String> = ["ftp", "smtp", "reports", "tariffs", "outbox", "profiles_dir", "web", "share", "sampler"]
         try checkKeys(root, allowed: Set(["site", "storage", "retention", "devices", "archive"]).union(later), path: "")
 
         guard let siteT = try table(root, "site", path: "site") else {
@@ -177,8 +177,13 @@ struct Reader {
                 devices.append(try device(dT, index: di, existing: devices))
             }
         }
-        return StrataConfig(file: file, site: site, storage: storage, retention: retention, archive: archive, devices: devices,
-                            profilesDir: profilesDir, ftp: try ftp(root))
+        var config = StrataConfig(file: file, site: site, storage: storage, retention: retention, archive: archive, devices: devices,
+                                  profilesDir: profilesDir, ftp: try ftp(root))
+        config.smtp = try smtp(root)
+        config.tariffs = try tariffs(root)
+        config.reports = try reports(root, devices: devices, archive: archive)
+        config.outbox = try outbox(root, storagePath: storage.path)
+        return config
     }
 
     static let driverKeys: Set<String> = [

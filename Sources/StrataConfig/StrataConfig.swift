@@ -85,6 +85,11 @@ public struct StrataConfig: Sendable {
     public var profilesDir: String?
     /// The `[ftp]` section; nil: no FTP server.
     public var ftp: FTP?
+    /// The `[smtp]` section; nil: reports are written to the outbox folder only.
+    public var smtp: SMTP? = nil
+    public var reports: [Report] = []
+    public var tariffs: [Tariff] = []
+    public var outbox = Outbox(path: "outbox")
 
     public func device(_ id: String) -> Device? { devices.first { $0.id == id } }
 

@@ -15,6 +15,11 @@ public struct Aggregate: Equatable, Sendable {
     /// A counter bucket that lies (partly) between two readings, so it has a value even with
     /// no reading inside it.
     public var interpolated: Bool = false
+    /// For counters on the hour and coarser tiers: the largest consumption of one fully covered
+    /// quarter inside the bucket (peak demand), and where that quarter starts. Kept as an
+    /// aggregate so a report finds it after the quarters themselves were pruned.
+    public var peak: Int64? = nil
+    public var peakStart: Int64? = nil
 
     public init() {}
 
@@ -34,6 +39,22 @@ public struct Aggregate: Equatable, Sendable {
         if c.last != nil { last = c.last }
         provisional = provisional || c.provisional
         interpolated = interpolated || c.interpolated
+        // Strictly greater: of equal peaks the earliest is named.
+        if let p = c.peak, p > (peak ?? Int64.min) {
+            peak = p
+            peakStart = c.peakStart
+        }
+    }
+
+    /// A quarter of a counter as a demand block: its own consumption is its peak when every
+    /// expected reading is there (a gap bridged by interpolation is not a measured demand).
+    public func asDemandBlock(start: Int64, seconds: Int64, interval: Int) -> Aggregate {
+        var g = self
+        if !provisional, Int64(count) * Int64(Swift.max(interval, 1)) >= seconds {
+            g.peak = consumption
+            g.peakStart = start
+        }
+        return g
     }
 
     /// Coverage in percent: readings present over readings expected at `interval` seconds.

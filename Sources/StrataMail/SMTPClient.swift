@@ -101,6 +101,7 @@ final class SMTPClientHandler: ChannelInboundHandler {
     private let timeout: Int
     private var timer: Scheduled<Void>?
     private var finished = false
+    private var upgrading = false
 
     init(machine: SMTPClientStateMachine, promise: EventLoopPromise<SMTPClientStateMachine>, tls: NIOSSLContext?,
          serverHostname: String?, timeout: Int) {
@@ -130,7 +131,9 @@ final class SMTPClientHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let e = event as? TLSUserEvent, case .handshakeCompleted = e, !finished {
+        // Only the STARTTLS upgrade waits for this; with implicit TLS the greeting follows the handshake anyway.
+        if let e = event as? TLSUserEvent, case .handshakeCompleted = e, !finished, upgrading {
+            upgrading = false
             perform(machine.tlsEstablished(), context)
         }
         context.fireUserInboundEventTriggered(event)
@@ -159,6 +162,7 @@ final class SMTPClientHandler: ChannelInboundHandler {
             case .startTLS:
                 // RFC 3207 4.2: nothing the server sent before the handshake may be trusted.
                 decoder.discardBuffered()
+                upgrading = true
                 do {
                     guard let tls else { throw SMTPError.tls("no TLS context") }
                     let handler = try NIOSSLClientHandler(context: tls, serverHostname: serverHostname)

@@ -24,6 +24,45 @@ public enum DemoSite {
         path = "\(archiveDir)"
         dialects = ["excel-eu", "iso"]
 
+        # Reports. Without an [smtp] section they are written to the outbox folder as .eml
+        # files (open them with any mail program); add [smtp] to mail them (README, "Reports").
+        [outbox]
+        path = "\(dataDir)/outbox"
+
+        [[reports]]
+        name = "daily"
+        schedule = "daily"
+        at = "06:00"
+        to = ["facility.manager@example.org"]
+        dialect = "excel-eu"
+
+        [[reports]]
+        name = "weekly"
+        schedule = "weekly"
+        at = "06:30"
+        to = ["facility.manager@example.org"]
+        dialect = "excel-eu"
+        devices = ["main", "hvac", "kitchen"]
+
+        [[reports]]
+        name = "monthly"
+        schedule = "monthly"
+        at = "07:00"
+        to = ["facility.manager@example.org", "controlling@example.org"]
+        dialect = "excel-eu"
+
+        [[tariffs]]
+        name = "peak"
+        price = 0.28
+        currency = "EUR"
+        hours = "07:00-20:00"
+        days = ["mon", "tue", "wed", "thu", "fri"]
+
+        [[tariffs]]
+        name = "off-peak"
+        price = 0.19
+        currency = "EUR"
+
         [[devices]]
         id = "main"
         name = "Main electricity meter"

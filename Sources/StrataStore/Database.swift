@@ -104,6 +104,16 @@ final class Statement {
     @inline(__always) func bind(_ i: Int32, _ v: Double?) {
         if let v { sqlite3_bind_double(stmt, i, v) } else { sqlite3_bind_null(stmt, i) }
     }
+    func bind(_ i: Int32, blob v: [UInt8]) {
+        v.withUnsafeBytes { p in
+            _ = sqlite3_bind_blob(stmt, i, p.baseAddress, Int32(p.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+        }
+    }
+    func blob(_ c: Int32) -> [UInt8] {
+        let n = Int(sqlite3_column_bytes(stmt, c))
+        guard n > 0, let p = sqlite3_column_blob(stmt, c) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: p, count: n))
+    }
     func bind(_ i: Int32, _ v: String) {
         sqlite3_bind_text(stmt, i, v, -1, unsafeBitCast(-1, to: sqlite3_destructor_type.self))
     }

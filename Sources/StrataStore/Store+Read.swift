@@ -121,7 +121,7 @@ extension Store {
             for (s, ch, g) in children {
                 while bi < buckets.count && s >= buckets[bi].end { bi += 1 }
                 guard bi < buckets.count else { break }
-                next[buckets[bi].start, default: [:]][ch, default: Aggregate()].absorb(g)
+                next[buckets[bi].start, default: [:]][ch, default: Aggregate()].absorb(demandBlock(childTier, s, ch, g))
             }
             level = next
             childTier = t

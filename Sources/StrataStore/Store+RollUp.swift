@@ -227,11 +227,18 @@ extension Store {
     func aggInsert() throws(StoreError) -> Statement {
         if let s = cachedAggInsert { return s }
         let s = try db.prepare("""
-            INSERT OR REPLACE INTO agg(tier, start, channel, count, min, max, sum, consumption, first, last, flags)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+            INSERT OR REPLACE INTO agg(tier, start, channel, count, min, max, sum, consumption, first, last, flags, peak, peak_start)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
             """)
         cachedAggInsert = s
         return s
+    }
+
+    /// A counter's quarter becomes a peak-demand candidate as it is folded into its hour.
+    @inline(__always)
+    func demandBlock(_ tier: Tier, _ start: Int64, _ channel: Int64, _ g: Aggregate) -> Aggregate {
+        guard tier == .quarter, let spec = byID[channel]?.spec, spec.kind == .counter else { return g }
+        return g.asDemandBlock(start: start, seconds: calendar.bucketEnd(.quarter, start: start) - start, interval: spec.interval)
     }
 
     func write(_ st: Statement, tier: Tier, start: Int64, channel: Int64, _ g: Aggregate) throws(StoreError) {
@@ -247,6 +254,8 @@ extension Store {
         st.bind(9, g.first)
         st.bind(10, g.last)
         st.bind(11, (g.provisional ? AggFlag.provisional : 0) | (g.interpolated ? AggFlag.interpolated : 0))
+        st.bind(12, g.peak)
+        st.bind(13, g.peakStart)
         try st.run()
     }
 
@@ -265,7 +274,7 @@ extension Store {
         for (start, ch, g) in children {
             while bi < buckets.count && start >= buckets[bi].end { bi += 1 }
             guard bi < buckets.count else { break }
-            folded[buckets[bi].start, default: [:]][ch, default: Aggregate()].absorb(g)
+            folded[buckets[bi].start, default: [:]][ch, default: Aggregate()].absorb(demandBlock(child, start, ch, g))
         }
         let chFilter = channel.map { " AND channel = \($0)" } ?? ""
         if let u0 = usable.first, let u1 = usable.last {
@@ -289,7 +298,7 @@ extension Store {
 
     /// The same for a set of channels (nil: all), filtered inside SQLite.
     func storedAggregates(_ tier: Tier, from: Int64, to: Int64, channels: [Int64]?) throws(StoreError) -> [(Int64, Int64, Aggregate)] {
-        var sql = "SELECT start, channel, count, min, max, sum, consumption, first, last, flags FROM agg WHERE tier = ?1 AND start >= ?2 AND start < ?3"
+        var sql = "SELECT start, channel, count, min, max, sum, consumption, first, last, flags, peak, peak_start FROM agg WHERE tier = ?1 AND start >= ?2 AND start < ?3"
         if let chs = channels {
             sql += chs.count == 1 ? " AND channel = \(chs[0])" : " AND channel IN (\(chs.sorted().map(String.init).joined(separator: ",")))"
         }
@@ -312,6 +321,8 @@ extension Store {
             let flags = st.int(9)
             g.provisional = flags & AggFlag.provisional != 0
             g.interpolated = flags & AggFlag.interpolated != 0
+            g.peak = st.optionalInt(10)
+            g.peakStart = st.optionalInt(11)
             out.append((st.int(0), st.int(1), g))
         }
         return out

@@ -81,6 +81,7 @@ public final class Store {
                     tier INTEGER NOT NULL, start INTEGER NOT NULL, channel INTEGER NOT NULL,
                     count INTEGER NOT NULL, min REAL, max REAL, sum REAL,
                     consumption INTEGER, first REAL, last REAL, flags INTEGER NOT NULL DEFAULT 0,
+                    peak INTEGER, peak_start INTEGER,
                     PRIMARY KEY(tier, start, channel)) WITHOUT ROWID;
                 CREATE TABLE IF NOT EXISTS dirty(channel INTEGER NOT NULL, from_ts INTEGER NOT NULL, to_ts INTEGER NOT NULL);
                 CREATE TABLE IF NOT EXISTS archive_file(
@@ -94,6 +95,10 @@ public final class Store {
                     device TEXT PRIMARY KEY, last_success INTEGER, last_attempt INTEGER,
                     failures INTEGER NOT NULL, last_error TEXT) WITHOUT ROWID;
                 """)
+        // Stores made before peak demand was kept: add its columns; roll-ups fill them from now on.
+        if try db.scalarInt("SELECT count(*) FROM pragma_table_info('agg') WHERE name = 'peak'") == 0 {
+            try db.exec("ALTER TABLE agg ADD COLUMN peak INTEGER; ALTER TABLE agg ADD COLUMN peak_start INTEGER")
+        }
         minute = try MinuteTier(db: db)
         try db.transaction { () throws(StoreError) in
             if let v = try meta("schema_version") {

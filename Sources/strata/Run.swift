@@ -5,6 +5,7 @@ import ServiceLifecycle
 import StrataConfig
 import StrataCore
 import StrataFTP
+import StrataReport
 import StrataSampler
 import StrataStore
 
@@ -54,6 +55,12 @@ func runServices(_ cfg: StrataConfig, archive: Bool, clock: any SamplerClock, hi
         .init(service: SamplerService(config: cfg, historian: historian, clock: clock, logger: Logger(label: "strata.sampler"))),
         .init(service: MaintenanceService(historian: historian, archivist: archivist, clock: clock, logger: Logger(label: "strata.maintenance"))),
     ]
+    if !cfg.reports.isEmpty {
+        let sleeper = clock
+        services.append(.init(service: ReportService(
+            config: cfg, archive: archive, makeStore: { try cfg.makeStore() }, now: { Int64(sleeper.now()) },
+            sleep: { try await sleeper.sleep(until: Double($0)) }, logger: Logger(label: "strata.reports"))))
+    }
     if let ftp {
         try? FileManager.default.createDirectory(atPath: ftp.root, withIntermediateDirectories: true)
         services.append(.init(service: FTPServer(config: ftp, logger: Logger(label: "strata.ftp"))))
@@ -127,6 +134,7 @@ struct Demo: AsyncParsableCommand {
             print("  history  already up to date")
         }
         print("  FTP      ftp://127.0.0.1:\(ftpPort)/  user demo, password demo (read-only: the archive folder above)")
+        print("  reports  \(cfg.outbox.path)  (daily, weekly, monthly as .eml files; add [smtp] to mail them)")
         print("  web      port \(webPort): not in this build yet")
         print("Sampling every minute. Try in another terminal:")
         print("  strata status --config \(configPath)")

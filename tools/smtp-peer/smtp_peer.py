@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""A real SMTP server for Strata's tests: aiosmtpd storing into a Maildir.
+
+  smtp_peer.py --port 2525 --maildir DIR [--tls starttls|implicit|none] [--cert C --key K]
+               [--auth USER:PASSWORD] [--only-login] [--fail-first N] [--log FILE]
+
+--tls starttls: plain port that offers STARTTLS (and, with --auth, AUTH only after it).
+--tls implicit: TLS from the first byte (port 465 style).
+--fail-first N: answer 451 to the first N DATA commands (tests retries).
+--log: one JSON line per event (auth, delivery, refusal).
+Prints "ready <port>" on stdout once it listens; stops on SIGTERM.
+"""
+import argparse, asyncio, json, mailbox, os, signal, ssl, sys, threading, time
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--maildir", required=True)
+    ap.add_argument("--tls", choices=["starttls", "implicit", "none"], default="none")
+    ap.add_argument("--cert")
+    ap.add_argument("--key")
+    ap.add_argument("--auth")
+    ap.add_argument("--fail-first", type=int, default=0)
+    ap.add_argument("--only-login", action="store_true", help="offer AUTH LOGIN only, not PLAIN")
+    ap.add_argument("--log")
+    a = ap.parse_args()
+
+    lock = threading.Lock()
+    state = {"failed": 0}
+
+    def log(**kw):
+        if not a.log:
+            return
+        kw["t"] = time.time()
+        with lock, open(a.log, "a") as f:
+            f.write(json.dumps(kw) + "\n")
+
+    box = mailbox.Maildir(a.maildir, create=True)
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            with lock:
+                if state["failed"] < a.fail_first:
+                    state["failed"] += 1
+                    n = state["failed"]
+                else:
+                    n = 0
+            if n:
+                log(event="refused", code=451, attempt=n, rcpt=envelope.rcpt_tos)
+                return "451 4.3.0 Try again later (test peer)"
+            with lock:
+                box.add(envelope.original_content)
+            log(event="delivered", mail_from=envelope.mail_from, rcpt=envelope.rcpt_tos,
+                tls=session.ssl is not None, user=getattr(session, "login_data", None) and a.auth.split(":")[0])
+            return "250 2.0.0 OK queued"
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        user, _, password = (a.auth or ":").partition(":")
+        ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user and auth_data.password.decode() == password
+        log(event="auth", mechanism=mechanism, ok=ok, tls=session.ssl is not None)
+        # handled=False: aiosmtpd then answers 535 itself (with the default it answers nothing).
+        return AuthResult(success=ok, handled=False)
+
+    kwargs = {}
+    context = None
+    if a.tls != "none":
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(a.cert, a.key)
+    if a.tls == "starttls":
+        kwargs.update(tls_context=context, require_starttls=True)
+    if a.auth:
+        kwargs.update(authenticator=authenticator, auth_required=True)
+        if a.only_login:
+            kwargs.update(auth_exclude_mechanism=["PLAIN"])
+        # aiosmtpd bug #274: with implicit TLS it does not see the connection as encrypted.
+        kwargs.update(auth_require_tls=a.tls == "starttls")
+    controller = Controller(Handler(), hostname=a.host, port=a.port,
+                            ssl_context=context if a.tls == "implicit" else None,
+                            server_hostname="localhost", ready_timeout=10, **kwargs)
+    controller.start()
+    print(f"ready {a.port}", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    while not stop.wait(0.2):
+        pass
+    controller.stop()
+
+
+if __name__ == "__main__":
+    main()
