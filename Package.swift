@@ -112,6 +112,10 @@ let package = Package(
             ],
             swiftSettings: strictness),
         .testTarget(name: "StrataMailTests", dependencies: ["StrataMail", "StrataZip", "StrataCore"], swiftSettings: strictness),
+        .testTarget(
+            name: "StrataReportTests",
+            dependencies: ["StrataReport", "StrataStore", "StrataImport", "StrataConfig", "StrataCore", "StrataMail"],
+            swiftSettings: strictness),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore"], swiftSettings: strictness),
         .testTarget(name: "StrataConfigTests", dependencies: ["StrataConfig", "StrataModbus"], swiftSettings: strictness),
         .testTarget(name: "StrataFTPTests", dependencies: ["StrataFTP", .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log")], swiftSettings: strictness),

@@ -1,0 +1,214 @@
+import Foundation
+import StrataConfig
+import StrataCore
+import StrataImport
+import StrataStore
+import Testing
+@testable import StrataReport
+
+final class TempDir {
+    let path: String
+    init() {
+        path = NSTemporaryDirectory() + "strata-report-test-" + UUID().uuidString
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+enum Fixtures {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures").path
+    static var water: String { root + "/ampds2/Water_WHW.csv.gz" }
+    static var gas: String { root + "/ampds2/NaturalGas_FRG.csv.gz" }
+
+    /// (unix_ts, value) of one column, read without Strata's importer.
+    static func column(_ path: String, _ name: String) throws -> [Int64: Double] {
+        let reader = try LineReader(path: path)
+        guard let header = try reader.next() else { return [:] }
+        let names = String(decoding: header, as: UTF8.self).split(separator: ",").map(String.init)
+        guard let idx = names.firstIndex(of: name) else { return [:] }
+        var out: [Int64: Double] = [:]
+        while let line = try reader.next() {
+            let f = String(decoding: line, as: UTF8.self).split(separator: ",", omittingEmptySubsequences: false)
+            if let t = Int64(f[0]), idx < f.count, let v = Double(f[idx]) { out[t] = v }
+        }
+        return out
+    }
+}
+
+func siteConfig(_ dir: String, zone: String, devices: String, reports: String = "", extra: String = "") throws -> StrataConfig {
+    let text = """
+        [site]
+        name = "Test site"
+        timezone = "\(zone)"
+        [storage]
+        path = "\(dir)/s.sqlite"
+        [archive]
+        path = "\(dir)/archive"
+        dialects = ["excel-eu", "iso"]
+        \(extra)
+        \(devices)
+        \(reports)
+        """
+    return try StrataConfig.parse(text, file: dir + "/strata.toml")
+}
+
+func store(_ c: StrataConfig, retention: [Tier: Span] = [:]) throws -> Store {
+    try Store(path: c.storage.path, channels: c.allChannels, calendar: c.site.calendar, retention: retention, budget: nil)
+}
+
+/// The monthly report of AMPds2 water and gas (America/Vancouver) against figures computed
+/// here from the raw files with Foundation's calendar: consumption, the previous month, the
+/// year before, peak demand, base load, coverage, and the chart's days.
+@Suite(.serialized) struct AMPds2ReportTests {
+    static let devices = """
+        [[devices]]
+        id = "water"
+        name = "Water"
+          [[devices.channels]]
+          id = "volume"
+          unit = "L"
+          kind = "counter"
+        [[devices]]
+        id = "gas"
+        name = "Gas"
+          [[devices.channels]]
+          id = "volume"
+          unit = "L"
+          kind = "counter"
+        """
+    static let reports = """
+        [[reports]]
+        name = "monthly"
+        schedule = "monthly"
+        to = ["fm@example.org"]
+        """
+
+    @Test func monthlyFiguresMatchTheRawFiles() throws {
+        let dir = TempDir()
+        let config = try siteConfig(dir.path, zone: "America/Vancouver", devices: Self.devices, reports: Self.reports)
+        let st = try store(config)
+        var raws: [String: [Int64: Double]] = [:]
+        for (device, path) in [("water", Fixtures.water), ("gas", Fixtures.gas)] {
+            let ch = try st.channel(device: device, channel: "volume")
+            let importer = Importer(store: st, options: .init(timeColumn: "unix_ts", timeFormat: .unix, mapping: [("counter", ch)]))
+            _ = try importer.run(path: path) { _, _ in }
+            raws[device] = try Fixtures.column(path, "counter")
+        }
+        try st.rollUp(now: 1_800_000_000)
+        let report = try #require(config.reports.first)
+        let builder = ReportBuilder(config: config, report: report, store: st)
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: "America/Vancouver")!
+        func local(_ y: Int, _ m: Int, _ d: Int = 1, _ h: Int = 0) -> Int64 {
+            Int64(cal.date(from: DateComponents(year: y, month: m, day: d, hour: h))!.timeIntervalSince1970)
+        }
+        func steps(_ v: Double) -> Int64 { Int64((v * 1000).rounded()) }
+
+        // March 2013 has the spring DST change (743 hours), November 2013 the autumn one (721).
+        for (y, m) in [(2013, 3), (2013, 11), (2013, 6)] {
+            let period = try #require(ReportPeriod.parse("\(y)-\(m < 10 ? "0" : "")\(m)"))
+            let content = try builder.build(period, now: 1_800_000_000)
+            let start = local(y, m), end = local(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1)
+            #expect(content.start == start && content.end == end)
+            for section in content.meters {
+                let raw = try #require(raws[section.device])
+                let f = try #require(section.counters.first)
+                func consumption(_ a: Int64, _ b: Int64) -> Int64? {
+                    guard let x = raw[a], let z = raw[b] else { return nil }
+                    return steps(z) - steps(x)
+                }
+                #expect(f.consumption == consumption(start, end), "\(section.device) \(period)")
+                let pStart = local(m == 1 ? y - 1 : y, m == 1 ? 12 : m - 1)
+                #expect(f.previous == consumption(pStart, start))
+                #expect(f.yearEarlier == consumption(local(y - 1, m), local(m == 12 ? y : y - 1, m == 12 ? 1 : m + 1)))
+                // Chart: one bar per local day, adding up to the month.
+                #expect(f.bars.count == cal.range(of: .day, in: .month, for: Date(timeIntervalSince1970: TimeInterval(start)))!.count)
+                #expect(f.bars.compactMap(\.steps).reduce(0, +) == f.consumption)
+                // Coverage: the readings present over the minutes of the month.
+                let present = raw.keys.filter { $0 >= start && $0 < end }.count
+                #expect(abs(f.coverage - Double(present) / Double((end - start) / 60) * 100) < 1e-9)
+
+                // Peak demand: the largest fully covered quarter, the earliest of equals.
+                var best: (Int64, Int64)?
+                var q = start
+                while q < end {
+                    let full = (0..<15).allSatisfy { raw[q + Int64($0) * 60] != nil } && raw[q + 900] != nil
+                    if full, let c = consumption(q, q + 900), best == nil || c > best!.0 { best = (c, q) }
+                    q += 900
+                }
+                let peak = try #require(f.peak)
+                let (bc, bs) = try #require(best)
+                #expect(peak.start == bs, "\(section.device) \(period) peak time")
+                #expect(abs(peak.value - Double(bc) / 1000 * 4) < 1e-9)
+                #expect(peak.unit == "L/h")
+
+                // Base load: the lowest fully covered hour starting 00:00–04:00 local.
+                var low: (Int64, Int64)?
+                var h = start
+                while h < end {
+                    let hour = cal.component(.hour, from: Date(timeIntervalSince1970: TimeInterval(h)))
+                    let full = (0..<60).allSatisfy { raw[h + Int64($0) * 60] != nil } && raw[h + 3600] != nil
+                    if hour < 5, full, let c = consumption(h, h + 3600), low == nil || c < low!.0 { low = (c, h) }
+                    h += 3600
+                }
+                let base = try #require(f.baseLoad)
+                let (lc, ls) = try #require(low)
+                #expect(base.start == ls)
+                #expect(abs(base.value - Double(lc) / 1000) < 1e-9)
+            }
+        }
+    }
+}
+
+/// Peak demand is kept on the hour and coarser tiers: after the quarters are pruned, a report
+/// of the old month still names the same peak.
+@Suite struct PeakRetentionTests {
+    @Test func peakSurvivesPruningOfQuarters() throws {
+        let dir = TempDir()
+        let devices = """
+            [[devices]]
+            id = "main"
+            name = "Main"
+              [[devices.channels]]
+              id = "energy_import"
+              unit = "kWh"
+              kind = "counter"
+            """
+        let config = try siteConfig(dir.path, zone: "Europe/Berlin", devices: devices, reports: """
+            [[reports]]
+            name = "m"
+            schedule = "monthly"
+            to = ["a@example.org"]
+            """)
+        let st = try store(config, retention: [.minute: Span(seconds: 86_400), .quarter: Span(seconds: 86_400)])
+        let ch = try st.channel(device: "main", channel: "energy_import")
+        // Two weeks of October 2026 at a steady 4 kW, with one quarter at 40 kW on the 7th 10:15 local,
+        // and a gap with a big (interpolated) jump on the 10th that must not count as demand.
+        let start = instant(berlin, 2026, 10, 1)
+        let spike = instant(berlin, 2026, 10, 7, 10, 15)
+        var value = 1000.0
+        var samples: [Sample] = []
+        var t = start
+        while t <= start + 14 * 86_400 {
+            let gap = t > instant(berlin, 2026, 10, 10, 3) && t < instant(berlin, 2026, 10, 10, 5)
+            if !gap { samples.append(Sample(channel: ch.id, ts: t, value: (value * 1000).rounded() / 1000)) }
+            value += (t >= spike && t < spike + 900) ? 40.0 / 60 : 4.0 / 60
+            if t == instant(berlin, 2026, 10, 10, 4) { value += 100 }  // 12.5 kWh per gap quarter: 50 kW if it counted
+            t += 60
+        }
+        try st.write(samples)
+        try st.rollUp(now: start + 20 * 86_400)
+        let report = try #require(config.reports.first)
+        let before = try ReportBuilder(config: config, report: report, store: st).build(#require(ReportPeriod.parse("2026-10")), now: start + 40 * 86_400)
+        let peak = try #require(before.meters.first?.counters.first?.peak)
+        #expect(peak.start == spike)
+        #expect(abs(peak.value - 40) < 0.01)
+        // Prune: a year later the quarters and minutes of October are gone.
+        _ = try st.enforceRetention(now: start + 400 * 86_400)
+        #expect(try st.buckets(.quarter, channels: [ch], from: start, to: start + 14 * 86_400).allSatisfy { $0.values.isEmpty })
+        let after = try ReportBuilder(config: config, report: report, store: st).build(#require(ReportPeriod.parse("2026-10")), now: start + 400 * 86_400)
+        #expect(after.meters.first?.counters.first?.peak == peak)
+        #expect(after.meters.first?.counters.first?.consumption == before.meters.first?.counters.first?.consumption)
+    }
+}
