@@ -63,6 +63,8 @@ final class ReportDesk {
     let logger: Logger
     /// The backoff of each message id, not persisted: after a restart retries start over quickly.
     var failures: [Int64: Int] = [:]
+    /// When each report period first waited for the archive.
+    var waitingSince: [String: Int64] = [:]
     let archive: Bool
     /// How long a due report waits for the archive to hold its period before it goes without.
     static let archiveWait: Int64 = 1800
@@ -102,10 +104,15 @@ final class ReportDesk {
                         for m in missed { try outbox.skip(report: r.name, period: m.label, now: now) }
                     }
                 }
-                if archive, !r.attach.isEmpty, now < s.due(latest) + Self.archiveWait {
-                    // The ZIP carries the archive's files: wait until the archive has the whole period.
+                if archive, !r.attach.isEmpty {
+                    // The ZIP carries the archive's files: wait (a while) until the archive has
+                    // the whole period; after a long stop its catch-up comes first.
+                    let key = "\(r.name) \(latest.label)"
+                    let since = waitingSince[key] ?? now
+                    waitingSince[key] = since
                     let state = try store.archiveState()
-                    if (state?.watermark ?? Int64.min) < s.bounds(latest).end { continue }
+                    if (state?.watermark ?? Int64.min) < s.bounds(latest).end, now < since + Self.archiveWait { continue }
+                    waitingSince[key] = nil
                 }
                 try generate(r, latest, now: now)
             } catch {

@@ -340,6 +340,13 @@ import Testing
             if d.isEmpty { break }
             err += String(decoding: d, as: UTF8.self)
         }
+        // The scheduled reports: no [smtp] in the demo, so they land in the outbox folder as .eml
+        // files, once the archive holds their period (the ZIP carries its files).
+        while Date() < deadline, err.components(separatedBy: "report saved").count - 1 < 4 {
+            let d = p.err.fileHandleForReading.availableData
+            if d.isEmpty { break }
+            err += String(decoding: d, as: UTF8.self)
+        }
         Thread.sleep(forTimeInterval: 3)  // a live minute or two
         // The archive as an Excel user gets it: over FTP, byte for byte what is on disk.
         let curl = Process()
@@ -371,6 +378,29 @@ import Testing
         let st = try CLI.run(["status", "--config", cfg])
         #expect(st.stdout.contains("main (simulated): ok"), "\(st.stdout)")
         #expect(st.stdout.contains("gas (simulated): ok"))
+
+        // Reports: daily, weekly and monthly (two recipients), as a mail program would read them.
+        let emls = ((try? FileManager.default.contentsOfDirectory(atPath: data + "/outbox")) ?? []).filter { $0.hasSuffix(".eml") }.sorted()
+        #expect(emls.count == 4, "\(emls)\n\(err)")
+        let parsed = try parseMessages(emls.map { data + "/outbox/" + $0 }, archive: data + "/archive", dialect: "excel-eu")
+        let daily = try #require(parsed.first { ($0["subject"] as? String)?.hasPrefix("Daily report") == true }, "\(parsed.map { $0["subject"] ?? "" })")
+        #expect((daily["plain"] as? String)?.contains("Main electricity meter (main)") == true)
+        let html = try #require(daily["html"] as? String)
+        #expect(html.contains("<table") && !html.contains("<img") && !html.contains("<script") && !html.contains("src="))
+        #expect((daily["zips"] as? [String])?.first?.hasPrefix("strata-strata-demo-office-daily-") == true)
+        // Yesterday's minute file of each of the five meters, byte for byte the archive's.
+        #expect(daily["csv_equal"] as? Int == 5, "\(daily["csv_members"] ?? "")")
+        #expect((daily["csv_differ"] as? [String])?.isEmpty == true)
+        #expect(parsed.allSatisfy { ($0["csv_differ"] as? [String])?.isEmpty == true })
+        let outbox = try CLI.run(["outbox", "--config", cfg])
+        #expect(outbox.stdout.split(separator: "\n").filter { $0.hasPrefix("saved ") }.count == 4, "\(outbox.stdout)")
+        // Restarting does not mail the same periods again.
+        let again = try CLI.start(["demo", "--data", data, "--days", "3", "--ftp-port", "\(Net.freePort())"])
+        Thread.sleep(forTimeInterval: 8)
+        again.process.terminate()
+        let r2 = again.finish()
+        #expect(!r2.stderr.contains("report queued"), "\(r2.stderr)")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: data + "/outbox")) ?? []).filter { $0.hasSuffix(".eml") }.count == 4)
     }
 
     @Test func writeConfigGivesAConfigCheckAccepts() throws {

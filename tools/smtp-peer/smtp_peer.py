@@ -85,6 +85,8 @@ def main():
     controller.start()
     print(f"ready {a.port}", flush=True)
     stop = threading.Event()
+    # A parent may have started us with signals blocked: unblock the ones we stop on.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     while not stop.wait(0.2):
