@@ -25,6 +25,8 @@ enum ArchiveReadme {
             current.csv in a folder is the file of the period in progress (today, this month,
             this year). SHA256SUMS lists the checksums of the finished files in its folder
             (check with: sha256sum -c SHA256SUMS).
+            outbox/status.csv (where e-mail reports are configured) lists every report e-mail:
+            when it was made, to whom, and whether it was sent.
 
             Times
             -----

@@ -46,6 +46,18 @@ struct Check: ParsableCommand {
                 print("note: no tls_cert/tls_key in [ftp]: logins travel unencrypted")
             }
         }
+        for r in cfg.reports {
+            let at = String(format: "%02d:%02d", r.at / 60, r.at % 60)
+            print("report \(r.name): \(r.schedule.rawValue) at \(at) (\(cfg.site.timezone)), \(r.dialect.rawValue), to \(r.to.joined(separator: ", "))")
+        }
+        if !cfg.reports.isEmpty {
+            if let m = cfg.smtp {
+                print("smtp \(m.host):\(m.port) \(m.security.rawValue)\(m.username.map { ", as \($0)" } ?? ""), from \(m.from)")
+                if m.security == .none { print("warning: [smtp] security = \"none\": reports travel unencrypted") }
+            } else {
+                print("note: no [smtp]: reports are saved as .eml files in \(cfg.outbox.path)")
+            }
+        }
         let est = StorageEstimate(channels: cfg.allChannels, retention: cfg.retention, budget: cfg.storage.budget)
         print("")
         print("tier     rows/day     bytes/day    kept")
