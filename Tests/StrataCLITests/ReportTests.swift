@@ -6,7 +6,7 @@ import Testing
 /// killed with a report in its outbox.
 @Suite(.serialized) struct ReportTests {
     static func config(_ dir: TempDir, smtpPort: Int, security: String = "starttls", password: String = "secret", ca: String,
-                       extra: String = "") -> String {
+                       extra: String = "", timeout: String = "20 s") -> String {
         """
         [site]
         name = "Werk Süd"
@@ -37,7 +37,7 @@ import Testing
         password_file = "\(dir.path)/smtp.pass"
         from = "strata@example.org"
         ca_file = "\(ca)"
-        timeout = "20 s"
+        timeout = "\(timeout)"
         retry_interval = "1 s"
         \(extra)
 
@@ -52,10 +52,11 @@ import Testing
         """
     }
 
-    func setUp(_ dir: TempDir, port: Int, security: String = "starttls", password: String = "secret") throws -> (String, (cert: String, key: String)) {
+    func setUp(_ dir: TempDir, port: Int, security: String = "starttls", password: String = "secret", extra: String = "",
+               timeout: String = "20 s") throws -> (String, (cert: String, key: String)) {
         let tls = try SMTPPeer.certificate(in: dir.path)
         try dir.write("smtp.pass", password + "\n")
-        try dir.write("strata.toml", Self.config(dir, smtpPort: port, security: security, ca: tls.cert))
+        try dir.write("strata.toml", Self.config(dir, smtpPort: port, security: security, ca: tls.cert, extra: extra, timeout: timeout))
         return (dir.file("strata.toml"), tls)
     }
 
@@ -190,5 +191,52 @@ import Testing
         #expect(!r2.stderr.contains("report queued"), "the period was not generated a second time")
         let parsed = try parseMessages(peer.messages, archive: dir.file("archive"), dialect: "excel-eu")
         #expect(Set(parsed.compactMap { $0["message_id"] as? String }).count == 1, "one message, one Message-ID")
+    }
+
+    /// A server that accepts the connection and then says nothing: the greeting times out.
+    @Test func silentServerTimesOut() throws {
+        let dir = TempDir()
+        let port = Net.freePort()
+        let (cfg, _) = try setUp(dir, port: port, timeout: "2 s")
+        let silent = try SilentServer(port: port)
+        defer { silent.stop() }
+        let started = Date()
+        let r = try CLI.run(["report", "--config", cfg, "--report", "daily", "--period", "2026-10-24", "--send"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("did not answer in time (greeting, 2 s)"), "\(r.stderr)")
+        #expect(Date().timeIntervalSince(started) < 15)
+    }
+
+    /// 550 for one recipient is final (failed, not retried); the other recipient gets the report.
+    /// A server that stays down past retry_for: the message is given up, loudly.
+    @Test func permanentRefusalAndGivingUp() throws {
+        let dir = TempDir()
+        let port = Net.freePort()
+        let (cfg, tls) = try setUp(dir, port: port)
+        let peer = try SMTPPeer(port: port, maildir: dir.file("mail"), log: dir.file("peer.jsonl"),
+                                ["--tls", "starttls", "--cert", tls.cert, "--key", tls.key, "--auth", "reports:secret",
+                                 "--reject-rcpt", "boss@example.org"])
+        let run = try CLI.start(["run", "--config", cfg, "--no-archive"])
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, peer.messages.count < 1 { Thread.sleep(forTimeInterval: 0.5) }
+        Thread.sleep(forTimeInterval: 4)
+        run.process.terminate()
+        let r = run.finish()
+        #expect(peer.messages.count == 1)
+        #expect(peer.events.filter { $0["code"] as? Int == 550 }.count == 1, "a 550 is not retried")
+        #expect(r.stderr.contains("REFUSED by the mail server"), "\(r.stderr)")
+        let listed = try CLI.run(["outbox", "--config", cfg, "--state", "failed"]).stdout
+        #expect(listed.contains("boss@example.org") && listed.contains("550 5.1.1"), "\(listed)")
+        peer.stop()
+
+        let dir2 = TempDir()
+        let (cfg2, _) = try setUp(dir2, port: Net.freePort(), extra: "retry_for = \"3 s\"")
+        let down = try CLI.start(["run", "--config", cfg2, "--no-archive"])
+        Thread.sleep(forTimeInterval: 8)
+        down.process.terminate()
+        let r2 = down.finish()
+        #expect(r2.stderr.contains("GIVEN UP"), "\(r2.stderr)")
+        let failed = try CLI.run(["outbox", "--config", cfg2, "--state", "failed"]).stdout
+        #expect(failed.split(separator: "\n").filter { $0.hasPrefix("failed ") }.count == 2, "\(failed)")
     }
 }

@@ -82,6 +82,10 @@ func store(_ c: StrataConfig, retention: [Tier: Span] = [:]) throws -> Store {
         name = "monthly"
         schedule = "monthly"
         to = ["fm@example.org"]
+        [[reports]]
+        name = "daily"
+        schedule = "daily"
+        to = ["fm@example.org"]
         """
 
     @Test func monthlyFiguresMatchTheRawFiles() throws {
@@ -91,9 +95,14 @@ func store(_ c: StrataConfig, retention: [Tier: Span] = [:]) throws -> Store {
         var raws: [String: [Int64: Double]] = [:]
         for (device, path) in [("water", Fixtures.water), ("gas", Fixtures.gas)] {
             let ch = try st.channel(device: device, channel: "volume")
-            let importer = Importer(store: st, options: .init(timeColumn: "unix_ts", timeFormat: .unix, mapping: [("counter", ch)]))
-            _ = try importer.run(path: path) { _, _ in }
-            raws[device] = try Fixtures.column(path, "counter")
+            let raw = try Fixtures.column(path, "counter")
+            raws[device] = raw
+            // The months the reports look at (and their previous and year-earlier periods).
+            let samples = raw.filter { $0.key >= 1_348_000_000 && $0.key < 1_389_000_000 }.sorted { $0.key < $1.key }
+                .map { Sample(channel: ch.id, ts: $0.key, value: $0.value) }
+            for chunk in stride(from: 0, to: samples.count, by: 100_000) {
+                try st.write(Array(samples[chunk..<min(chunk + 100_000, samples.count)]))
+            }
         }
         try st.rollUp(now: 1_800_000_000)
         let report = try #require(config.reports.first)
@@ -106,7 +115,7 @@ func store(_ c: StrataConfig, retention: [Tier: Span] = [:]) throws -> Store {
         func steps(_ v: Double) -> Int64 { Int64((v * 1000).rounded()) }
 
         // March 2013 has the spring DST change (743 hours), November 2013 the autumn one (721).
-        for (y, m) in [(2013, 3), (2013, 11), (2013, 6)] {
+        for (y, m) in [(2013, 3), (2013, 11), (2013, 12)] {
             let period = try #require(ReportPeriod.parse("\(y)-\(m < 10 ? "0" : "")\(m)"))
             let content = try builder.build(period, now: 1_800_000_000)
             let start = local(y, m), end = local(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1)
@@ -156,6 +165,23 @@ func store(_ c: StrataConfig, retention: [Tier: Span] = [:]) throws -> Store {
                 let (lc, ls) = try #require(low)
                 #expect(base.start == ls)
                 #expect(abs(base.value - Double(lc) / 1000) < 1e-9)
+            }
+        }
+
+        // A user's DST days: 23 and 25 hourly bars that add up to the day, the day to the raw file.
+        let daily = ReportBuilder(config: config, report: config.reports[1], store: st)
+        for (label, hours) in [("2013-03-10", 23), ("2013-11-03", 25)] {
+            let period = try #require(ReportPeriod.parse(label))
+            let content = try daily.build(period, now: 1_800_000_000)
+            #expect(content.end - content.start == Int64(hours) * 3600)
+            for section in content.meters {
+                let raw = try #require(raws[section.device])
+                let f = try #require(section.counters.first)
+                #expect(f.bars.count == hours)
+                #expect(f.bars.compactMap(\.steps).reduce(0, +) == f.consumption)
+                let a = try #require(raw[content.start]), b = try #require(raw[content.end])
+                #expect(f.consumption == steps(b) - steps(a), "\(section.device) \(label)")
+                if hours == 25 { #expect(f.bars.map(\.label).filter { $0 == "01" }.count == 2, "the repeated hour twice") }
             }
         }
     }

@@ -2,7 +2,7 @@
 """A real SMTP server for Strata's tests: aiosmtpd storing into a Maildir.
 
   smtp_peer.py --port 2525 --maildir DIR [--tls starttls|implicit|none] [--cert C --key K]
-               [--auth USER:PASSWORD] [--only-login] [--fail-first N] [--log FILE]
+               [--auth USER:PASSWORD] [--only-login] [--fail-first N] [--reject-rcpt ADDR] [--log FILE]
 
 --tls starttls: plain port that offers STARTTLS (and, with --auth, AUTH only after it).
 --tls implicit: TLS from the first byte (port 465 style).
@@ -27,6 +27,7 @@ def main():
     ap.add_argument("--auth")
     ap.add_argument("--fail-first", type=int, default=0)
     ap.add_argument("--only-login", action="store_true", help="offer AUTH LOGIN only, not PLAIN")
+    ap.add_argument("--reject-rcpt", action="append", default=[], help="answer 550 to RCPT TO this address")
     ap.add_argument("--log")
     a = ap.parse_args()
 
@@ -43,6 +44,13 @@ def main():
     box = mailbox.Maildir(a.maildir, create=True)
 
     class Handler:
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            if address in a.reject_rcpt:
+                log(event="refused", code=550, rcpt=[address])
+                return "550 5.1.1 No such user (test peer)"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
         async def handle_DATA(self, server, session, envelope):
             with lock:
                 if state["failed"] < a.fail_first:
