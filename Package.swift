@@ -107,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "strata-bench",
             dependencies: [
-                "StrataCore", "StrataStore", "StrataArchive", "StrataConfig", "StrataSampler", "CBenchReference",
+                "StrataCore", "StrataStore", "StrataArchive", "StrataConfig", "StrataSampler", "StrataMail", "CBenchReference",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictness),

@@ -11,4 +11,8 @@ if [ ! -x .venv-test/bin/python ] || ! .venv-test/bin/python -c "import pymodbus
 fi
 export STRATA_PYTHON="$PWD/.venv-test/bin/python"
 swift build --build-tests
-swift test --skip-build
+# The FTP tests run an in-process SwiftNIO server on the cooperative thread pool, which tests
+# waiting on child processes (the CLI, report and store suites) hold while they block: on two
+# cores the server could starve. They get a run of their own.
+swift test --skip-build --filter StrataFTPTests
+swift test --skip-build --skip StrataFTPTests

@@ -28,6 +28,9 @@ struct Bench {
         if what == "poll" {
             try await PollBench.run(dir: dir, devices: opt("--devices", 250), gateways: opt("--gateways", 5), rounds: opt("--rounds", 5))
         }
+        if what == "mail" {
+            try await MailBench.run(dir: dir, count: opt("--count", 200), sizeKB: opt("--size", 100))
+        }
         if what == "wal" || what == "all" {
             try writeAmplification(dir: dir, channels: opt("--wal-channels", 5000), minutes: opt("--minutes", 90))
         }
