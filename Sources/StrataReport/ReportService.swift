@@ -233,7 +233,7 @@ public enum OutboxStatus {
         for h in ["created", "report", "period", "recipient", "message_id", "state", "attempts", "last_attempt", "done", "last_error"] { w.field(h) }
         w.endRow()
         func t(_ v: Int64?) {
-            if let v { w.dateTime(zone.local(v), iso: true) } else { w.empty() }
+            if let v { w.dateTime(zone.local(v)) } else { w.empty() }
         }
         for e in entries {
             t(e.created)

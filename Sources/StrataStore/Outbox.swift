@@ -33,6 +33,23 @@ public final class Outbox {
         public var lastAttempt: Int64?
         public var lastError: String?
         public var done: Int64?
+
+        public init(id: Int64, report: String, period: String, recipient: String, messageID: String, sender: String, state: State,
+                    attempts: Int, created: Int64, nextAttempt: Int64, lastAttempt: Int64?, lastError: String?, done: Int64?) {
+            self.id = id
+            self.report = report
+            self.period = period
+            self.recipient = recipient
+            self.messageID = messageID
+            self.sender = sender
+            self.state = state
+            self.attempts = attempts
+            self.created = created
+            self.nextAttempt = nextAttempt
+            self.lastAttempt = lastAttempt
+            self.lastError = lastError
+            self.done = done
+        }
     }
 
     let db: Database

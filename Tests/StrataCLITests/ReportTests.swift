@@ -78,6 +78,14 @@ import Testing
         #expect((m["html"] as? String)?.contains("<h1") == true)
         #expect(m["zips"] as? [String] == ["strata-werk-s-d-daily-2026-10-25.zip"])
         #expect(m["csv_members"] as? [String] == ["summary-2026-10-25.csv"])
+
+        // The same report to files, for a manager who wants a past day again.
+        let out = try CLI.run(["report", "--config", cfg, "--report", "daily", "--period", "2026-10-25", "--out", dir.file("out")])
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.file("out/daily-2026-10-25.eml")))
+        #expect(FileManager.default.fileExists(atPath: dir.file("out/strata-werk-s-d-daily-2026-10-25.zip")))
+        let bad = try CLI.run(["report", "--config", cfg, "--report", "daily", "--period", "2026-10", "--out", dir.file("out")])
+        #expect(bad.status == 2 && bad.stderr.contains("is daily; --period 2026-10 is a month"), "\(bad.stderr)")
     }
 
     @Test func implicitTLSWithAuthLogin() throws {

@@ -63,6 +63,19 @@ func instant(_ zone: ZoneRules, _ y: Int, _ mo: Int, _ d: Int, _ h: Int = 0, _ m
         #expect(s.due(try #require(ReportPeriod.parse("2026-10-24"))) == 1_792_888_200)
     }
 
+    /// Paraguay started DST at midnight on Sunday 1 October 2023: 00:00–01:00 did not exist. A
+    /// monthly report at 00:30 for September went at 01:00, and October began at 01:00.
+    @Test func monthWhoseSendTimeIsSkipped() throws {
+        let asuncion = try #require(ZoneRules(identifier: "America/Asuncion"))
+        let s = ReportSchedule(kind: .month, at: 30, grace: 0, zone: asuncion)
+        let september = try #require(ReportPeriod.parse("2023-09"))
+        #expect(s.due(september) == 1_696_132_800)  // 04:00 UTC = 01:00 local (UTC-3)
+        #expect(s.bounds(september).end == 1_696_132_800)
+        #expect(s.bounds(september.next).start == 1_696_132_800)
+        #expect(s.latestDue(at: 1_696_132_799) == september.previous)
+        #expect(s.latestDue(at: 1_696_132_800) == september)
+    }
+
     @Test func graceHoldsAnEarlyReportBack() throws {
         let s = ReportSchedule(kind: .day, at: 5, grace: 900, zone: berlin)
         let p = try #require(ReportPeriod.parse("2026-06-10"))
