@@ -32,7 +32,7 @@ public struct ReportService: Service, CustomStringConvertible {
     public func run() async throws {
         let desk: ReportDesk
         do {
-            desk = try ReportDesk(config: config, store: makeStore(), logger: logger, archive: archive)
+            desk = try ReportDesk(config: config, makeStore: makeStore, logger: logger, archive: archive)
         } catch {
             logger.error("reports: cannot open the outbox or the store", metadata: ["error": "\(error)"])
             throw error
@@ -40,12 +40,12 @@ public struct ReportService: Service, CustomStringConvertible {
         var first = true
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let t = now()
-            desk.generateDue(now: t, startingUp: first)
+            await desk.generateDue(now: t, startingUp: first)
             first = false
             await desk.deliver(now: t)
             // Wake for the next report, the next retry, or in a minute at the latest: a clock
             // that was set meanwhile is noticed within a minute.
-            let next = min(desk.nextWake(now: t), t + 60)
+            let next = min(await desk.nextWake(now: t), t + 60)
             do {
                 try await cancelWhenGracefulShutdown { try await sleep(max(next, t + 1)) }
             } catch {
@@ -55,8 +55,11 @@ public struct ReportService: Service, CustomStringConvertible {
     }
 }
 
-/// The service's state: its own store connection and the outbox. Used from one task only.
-final class ReportDesk {
+/// The service's state: its own store connection and the outbox, on a thread of its own, so
+/// rendering a month of data never holds a thread of the cooperative pool (the FTP server's).
+actor ReportDesk {
+    private nonisolated let executor = ThreadExecutor(name: "strata.reports")
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     let config: StrataConfig
     let store: Store
     let outbox: Outbox
@@ -69,10 +72,10 @@ final class ReportDesk {
     /// How long a due report waits for the archive to hold its period before it goes without.
     static let archiveWait: Int64 = 1800
 
-    init(config: StrataConfig, store: Store, logger: Logger, archive: Bool) throws {
+    init(config: StrataConfig, makeStore: @Sendable () throws -> Store, logger: Logger, archive: Bool) throws {
         self.config = config
         self.archive = archive
-        self.store = store
+        self.store = try makeStore()
         self.outbox = try Outbox(path: (config.outbox.path as NSString).appendingPathComponent("outbox.sqlite"))
         self.logger = logger
     }

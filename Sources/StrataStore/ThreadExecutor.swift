@@ -2,17 +2,17 @@ import Foundation
 
 /// A serial executor backed by one dedicated thread, for actors whose work blocks (SQLite):
 /// their jobs never occupy a thread of the cooperative pool.
-final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
+public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
 
-    init(name: String) {
+    public init(name: String) {
         let thread = Thread { [unowned self] in self.loop() }
         thread.name = name
         thread.start()
     }
 
-    func enqueue(_ job: consuming ExecutorJob) {
+    public func enqueue(_ job: consuming ExecutorJob) {
         let j = UnownedJob(job)
         condition.lock()
         jobs.append(j)
@@ -20,7 +20,7 @@ final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
         condition.unlock()
     }
 
-    func asUnownedSerialExecutor() -> UnownedSerialExecutor { UnownedSerialExecutor(ordinary: self) }
+    public func asUnownedSerialExecutor() -> UnownedSerialExecutor { UnownedSerialExecutor(ordinary: self) }
 
     private func loop() {
         while true {
