@@ -32,26 +32,70 @@ struct FTPConnection {
         }
     }
 
+    /// What the control loop reacts to: client input, the end of a transfer, the login deadline.
+    enum Event: Sendable {
+        case input(ByteBuffer)
+        case inputEnded
+        case transferEnded(FTPSession.TransferOutcome, sent: Int64, seconds: Double)
+        case loginDeadline
+    }
+
+    /// A transfer in progress, shared with the task that streams it.
+    final class Progress: @unchecked Sendable {
+        private let lock = NSLock()
+        private var done: Int64 = 0
+        let total: Int64
+        let path: VirtualPath
+        let kind: Kind
+        enum Kind: Sendable { case list, retrieve }
+        init(total: Int64, path: VirtualPath, kind: Kind) {
+            self.total = total
+            self.path = path
+            self.kind = kind
+        }
+        var sent: Int64 { lock.withLock { done } }
+        func add(_ n: Int64) { lock.withLock { done += n } }
+    }
+
     func serve(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>, _ out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
         var homes: [String: VirtualPath] = [:]
         for u in config.users { homes[u.name] = VirtualPath.root.resolving(u.home) ?? .root }
         var session = FTPSession(fileSystem: fs, homes: homes, maxLoginAttempts: config.loginAttempts,
                                  tlsAvailable: config.tls != nil, requireTLS: config.requireTLS)
         var decoder = FTPLineDecoder()
-        var passive: NIOAsyncChannel<Channel, Never>?
+        var passive: (listener: Channel, own: AsyncStream<Channel>)?
         var active: (host: String, port: Int)?
+        var running: (data: Channel, progress: Progress)?
+        var aborting = false
+        var held: [String] = []
         func send(_ code: Int, _ text: String) async throws {
             try await out.write(ByteBuffer(string: "\(code) \(text)\r\n"))
         }
-        defer { passive?.channel.close(promise: nil) }
-        try await send(220, "Strata FTP: the archive, read-only.")
-        for try await buf in inbound {
-            itemLoop: for item in decoder.feed(buf.readableBytesView) {
-                guard case .line(let line) = item else {
-                    try await send(500, "Line too long.")
-                    return
-                }
-                var actions = session.handle(FTPCommand(line: line))
+        defer { passive?.listener.close(promise: nil) }
+        let idle = try? await client.channel.pipeline.handler(type: IdleCloser.self).get()
+        let (events, sink) = AsyncStream.makeStream(of: Event.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // Input is read all the time, also during a transfer: ABOR and STAT must get through.
+            group.addTask {
+                do {
+                    for try await buf in inbound { sink.yield(.input(buf)) }
+                } catch {}
+                sink.yield(.inputEnded)
+            }
+            let loginTimeout = config.loginTimeout
+            group.addTask {
+                try? await Task.sleep(for: .nanoseconds(loginTimeout.nanoseconds))
+                sink.yield(.loginDeadline)
+            }
+            defer {
+                running?.data.close(promise: nil)
+                sink.finish()
+                group.cancelAll()
+            }
+
+            /// Performs a session's actions; false when the connection is to end.
+            func perform(_ first: [FTPSession.Action], line: String) async throws -> Bool {
+                var actions = first
                 while !actions.isEmpty {
                     let a = actions.removeFirst()
                     switch a {
@@ -62,7 +106,7 @@ struct FTPConnection {
                             text += i == 0 ? "\(code)-\(l)\r\n" : i == lines.count - 1 ? "\(code) \(l)\r\n" : "\(l)\r\n"
                         }
                         try await out.write(ByteBuffer(string: text))
-                    case .close: return
+                    case .close: return false
                     case .startTLS:
                         guard let ctx = config.tls else { continue }
                         let ch = client.channel
@@ -76,7 +120,6 @@ struct FTPConnection {
                         session.tlsStarted()
                         // Anything sent in clear after AUTH is dropped (no command injection).
                         decoder = FTPLineDecoder()
-                        break itemLoop
                     case .verify(let user, let password):
                         var ok = false
                         if let u = config.users.first(where: { $0.name == user }) {
@@ -92,12 +135,30 @@ struct FTPConnection {
                         }
                         actions = session.loginResult(ok) + actions
                     case .openPassive(let extended):
-                        passive?.channel.close(promise: nil)
+                        passive?.listener.close(promise: nil)
                         passive = nil
                         active = nil
                         do {
                             let l = try await openPassive()
-                            passive = l
+                            // Connections are accepted as they come: the client's own first one is
+                            // held for the transfer command, any other is closed at once (425 for it).
+                            let (own, sink) = AsyncStream.makeStream(of: Channel.self)
+                            let peer = peerIP
+                            group.addTask {
+                                try? await l.executeThenClose { inbound in
+                                    var delivered = false
+                                    for try await ch in inbound {
+                                        if !delivered, ch.remoteAddress?.ipAddress == peer {
+                                            delivered = true
+                                            sink.yield(ch)
+                                        } else {
+                                            ch.close(promise: nil)
+                                        }
+                                    }
+                                }
+                                sink.finish()
+                            }
+                            passive = (l.channel, own)
                             let port = l.channel.localAddress?.port ?? 0
                             if extended {
                                 try await send(229, "Entering Extended Passive Mode (|||\(port)|)")
@@ -110,7 +171,7 @@ struct FTPConnection {
                             try await send(425, "Cannot open a passive data connection.")
                         }
                     case .openActive(let host, let port):
-                        passive?.channel.close(promise: nil)
+                        passive?.listener.close(promise: nil)
                         passive = nil
                         // Data goes only back to the client's own address, never to a privileged port.
                         if host != peerIP || port < 1024 {
@@ -122,10 +183,10 @@ struct FTPConnection {
                         }
                     case .transfer(let t):
                         let data: Channel?
-                        if let l = passive {
-                            data = try await accept(l)
+                        if let p = passive {
+                            data = await firstConnection(p.own)
                             passive = nil
-                            l.channel.close(promise: nil)
+                            p.listener.close(promise: nil)
                         } else if let a = active {
                             data = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                                 .channelOption(.autoRead, value: false)
@@ -138,13 +199,11 @@ struct FTPConnection {
                             try await send(425, "Cannot open the data connection.")
                             continue
                         }
-                        let idle = try? await client.channel.pipeline.handler(type: IdleCloser.self).get()
-                        idle?.setTransferring(true)
-                        defer { idle?.setTransferring(false) }
+                        guard let prepared = try await prepare(t, over: data, binary: session.binary, send: send) else { continue }
                         if session.protectData, let ctx = config.tls {
                             do {
                                 try await data.eventLoop.submit {
-                                    try data.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: ctx))
+                                    try data.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: ctx), position: .first)
                                 }.get()
                             } catch {
                                 data.close(promise: nil)
@@ -152,12 +211,78 @@ struct FTPConnection {
                                 continue
                             }
                         }
+                        // A client that stops taking data does not hold the transfer forever.
+                        let stall = config.dataTimeout
+                        try? await data.eventLoop.submit {
+                            try data.pipeline.syncOperations.addHandlers([IdleStateHandler(writeTimeout: stall), StallCloser()])
+                        }.get()
                         try? await data.setOption(.autoRead, value: true).get()
-                        try await transfer(t, over: data, binary: session.binary, tls: session.protectData, send: send)
-                        if idle?.closeAfterTransfer == true {
-                            try await send(421, "Server shutting down.")
-                            return
+                        session.transferStarted()
+                        idle?.setTransferring(true)
+                        aborting = false
+                        running = (data, prepared.progress)
+                        let tls = session.protectData
+                        group.addTask {
+                            let started = Date()
+                            let outcome = await self.stream(prepared, over: data, tls: tls)
+                            sink.yield(.transferEnded(outcome, sent: prepared.progress.sent, seconds: Date().timeIntervalSince(started)))
                         }
+                    case .abortTransfer:
+                        aborting = true
+                        running?.data.close(promise: nil)
+                    case .transferStatus:
+                        if let r = running {
+                            try await out.write(ByteBuffer(string: "213-Status: sending \(r.progress.path)\r\n \(r.progress.sent) of \(r.progress.total) bytes sent\r\n213 End of status\r\n"))
+                        }
+                    case .holdUntilTransferEnds:
+                        held.append(line)
+                    }
+                }
+                return true
+            }
+
+            try await send(220, "Strata FTP: the archive, read-only.")
+            eventLoop: for await event in events {
+                switch event {
+                case .input(let buf):
+                    for item in decoder.feed(buf.readableBytesView) {
+                        guard case .line(let line) = item else {
+                            try await send(500, "Line too long.")
+                            break eventLoop
+                        }
+                        let secureBefore = session.controlSecure
+                        guard try await perform(session.handle(FTPCommand(line: line)), line: line) else { break eventLoop }
+                        // After AUTH TLS the rest of this clear-text buffer is dropped.
+                        if session.controlSecure != secureBefore { break }
+                    }
+                case .inputEnded:
+                    break eventLoop
+                case .loginDeadline:
+                    if session.user == nil {
+                        try await send(421, "Login timeout: closing the connection.")
+                        break eventLoop
+                    }
+                case .transferEnded(let result, let sent, let seconds):
+                    let outcome: FTPSession.TransferOutcome = aborting ? .aborted : result
+                    if let r = running, r.progress.kind == .retrieve, outcome == .completed {
+                        config.stats.served(bytes: sent)
+                        logger.info("FTP RETR", metadata: [
+                            "user": "\(session.user ?? "?")", "peer": "\(peerIP ?? "?")", "path": "\(r.progress.path)", "bytes": "\(sent)",
+                            "seconds": "\(String(format: "%.3f", seconds))",
+                        ])
+                    }
+                    running = nil
+                    aborting = false
+                    idle?.setTransferring(false)
+                    guard try await perform(session.transferEnded(outcome), line: "") else { break eventLoop }
+                    if idle?.closeAfterTransfer == true {
+                        try await send(421, "Server shutting down.")
+                        break eventLoop
+                    }
+                    // Commands that came during the transfer, in order, until one starts the next.
+                    while !held.isEmpty && !session.transferring {
+                        let line = held.removeFirst()
+                        guard try await perform(session.handle(FTPCommand(line: line)), line: line) else { break eventLoop }
                     }
                 }
             }
@@ -183,74 +308,88 @@ struct FTPConnection {
         throw lastError ?? ChannelError.ioOnClosedChannel
     }
 
-    /// The first data connection from the client's own address; others are refused.
-    func accept(_ listener: NIOAsyncChannel<Channel, Never>) async throws -> Channel? {
-        try await withThrowingTaskGroup(of: Channel?.self) { group in
+    /// The client's data connection, waited for up to 30 seconds.
+    func firstConnection(_ own: AsyncStream<Channel>) async -> Channel? {
+        await withTaskGroup(of: Channel?.self) { group in
             group.addTask {
-                try await listener.executeThenClose { inbound in
-                    for try await ch in inbound {
-                        if ch.remoteAddress?.ipAddress == peerIP { return ch }
-                        ch.close(promise: nil)
-                    }
-                    return nil
-                }
+                var it = own.makeAsyncIterator()
+                return await it.next()
             }
             group.addTask {
-                try await Task.sleep(for: .seconds(30))
+                try? await Task.sleep(for: .seconds(30))
                 return nil
             }
-            let first = try await group.next() ?? nil
+            let first = await group.next() ?? nil
             group.cancelAll()
             return first
         }
     }
 
-    func transfer(_ t: FTPSession.Transfer, over data: Channel, binary: Bool, tls: Bool, send: (Int, String) async throws -> Void) async throws {
+    /// A transfer ready to stream: 150 has been sent.
+    struct Prepared: Sendable {
+        enum Body: Sendable {
+            case text(String)
+            case file(NIOFileHandle, offset: Int64, size: Int64)
+        }
+        let body: Body
+        let progress: Progress
+    }
+
+    /// Opens what a transfer sends and answers 150; nil (after a 5xx) when there is nothing to send.
+    func prepare(_ t: FTPSession.Transfer, over data: Channel, binary: Bool, send: (Int, String) async throws -> Void) async throws -> Prepared? {
         switch t {
         case .list(let path, let style):
             let entries = fs.entry(path).map { $0.isDirectory ? (fs.list(path) ?? []) : [$0] } ?? []
             let now = Int64(Date().timeIntervalSince1970)
-            let lines = entries.map { e -> String in
+            let text = entries.map { e -> String in
                 switch style {
                 case .long: ListingFormat.listLine(e, now: now)
                 case .names: e.name
                 case .facts: ListingFormat.mlsdFacts(e)
                 }
-            }
+            }.map { $0 + "\r\n" }.joined()
             try await send(150, "Here comes the listing.")
-            let text = lines.map { $0 + "\r\n" }.joined()
-            do {
-                try await data.writeAndFlush(ByteBuffer(string: text)).get()
-                try await data.close().get()
-            } catch {
-                try await send(426, "Data connection closed; transfer aborted.")
-                return
-            }
-            try await send(226, "Listing sent.")
+            return Prepared(body: .text(text), progress: Progress(total: Int64(text.utf8.count), path: path, kind: .list))
         case .retrieve(let path, let offset, let size):
-            let disk = fs.diskPath(path)
-            let fd = open(disk, O_RDONLY | O_CLOEXEC)
+            let fd = open(fs.diskPath(path), O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
                 data.close(promise: nil)
                 try await send(550, "Cannot open the file.")
-                return
+                return nil
             }
-            // The kernel sends the file (sendfile): no copy through user space, no buffer per client.
-            let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
-            defer { try? handle.close() }
             // The size of the file opened: the archive writer may have replaced the path since SIZE.
             var st = stat()
             let size = fstat(fd, &st) == 0 ? Int64(st.st_size) : size
             let offset = min(offset, size)
             try await send(150, "Opening \(binary ? "BINARY" : "ASCII") mode data connection for \(path.name) (\(size - offset) bytes).")
-            let started = Date()
-            let sent = size - offset
-            do {
-                if sent > 0 && !tls {
-                    try await data.writeAndFlush(FileRegion(fileHandle: handle, readerIndex: Int(offset), endIndex: Int(size))).get()
-                } else if sent > 0 {
+            return Prepared(body: .file(NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd), offset: offset, size: size),
+                            progress: Progress(total: size - offset, path: path, kind: .retrieve))
+        }
+    }
+
+    /// Streams a prepared transfer and closes the data connection: completed only once the
+    /// data is flushed and the connection closed (then 226 may go out).
+    func stream(_ p: Prepared, over data: Channel, tls: Bool) async -> FTPSession.TransferOutcome {
+        do {
+            switch p.body {
+            case .text(let text):
+                try await data.writeAndFlush(ByteBuffer(string: text)).get()
+                p.progress.add(Int64(text.utf8.count))
+            case .file(let handle, let offset, let size):
+                defer { try? handle.close() }
+                var at = offset
+                if !tls {
+                    // The kernel sends the file (sendfile), a megabyte at a time so a stalled
+                    // client is noticed and STAT can say how far it got.
+                    while at < size {
+                        let end = min(size, at + (1 << 20))
+                        try await data.writeAndFlush(FileRegion(fileHandle: handle, readerIndex: Int(at), endIndex: Int(end))).get()
+                        p.progress.add(end - at)
+                        at = end
+                    }
+                } else {
                     // TLS encrypts in user space: chunks, each written before the next is read.
-                    var at = offset
+                    let fd = try handle.withUnsafeFileDescriptor { $0 }
                     var chunk = data.allocator.buffer(capacity: 1 << 16)
                     while at < size {
                         chunk.clear()
@@ -260,19 +399,28 @@ struct FTPConnection {
                         if n == 0 { break }
                         at += Int64(n)
                         try await data.writeAndFlush(chunk).get()
+                        p.progress.add(Int64(n))
                     }
                 }
-                try await data.close().get()
-            } catch {
-                data.close(promise: nil)
-                try await send(426, "Data connection closed; transfer aborted.")
-                return
             }
-            logger.info("FTP RETR", metadata: [
-                "peer": "\(peerIP ?? "?")", "path": "\(path)", "bytes": "\(sent)",
-                "seconds": "\(String(format: "%.3f", Date().timeIntervalSince(started)))",
-            ])
-            try await send(226, "Transfer complete.")
+            try await data.close().get()
+            return .completed
+        } catch {
+            data.close(promise: nil)
+            return .failed
         }
+    }
+}
+
+/// Closes a data connection whose client took nothing for the data timeout.
+final class StallCloser: ChannelInboundHandler, Sendable {
+    typealias InboundIn = NIOAny
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let e = event as? IdleStateHandler.IdleStateEvent, e == .write {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 }

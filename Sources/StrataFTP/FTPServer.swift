@@ -22,6 +22,12 @@ public struct FTPServerConfig: Sendable {
     /// Explicit FTPS (AUTH TLS); nil: plain FTP only.
     public var tls: NIOSSLContext?
     public var requireTLS: Bool
+    /// A client that has not logged in by then gets 421 and is closed.
+    public var loginTimeout: TimeAmount = .seconds(60)
+    /// A data connection that takes nothing for this long is closed (426).
+    public var dataTimeout: TimeAmount = .seconds(60)
+    /// Counts what every connection of this server sends.
+    public let stats = FTPStats()
 
     public init(listen: String, port: Int, passivePorts: ClosedRange<Int>? = nil, publicHost: String? = nil, root: String,
                 users: [FTPUser], maxClients: Int = 200, maxPerIP: Int = 20, loginAttempts: Int = 3, idleTimeout: TimeAmount = .minutes(5),
@@ -105,6 +111,9 @@ public struct FTPServer: Service, CustomStringConvertible {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
+            // Clients send ABOR as TCP urgent data (Python's ftplib): keep that byte in the stream,
+            // or "ABOR\r\n" arrives without its "\n".
+            .childChannelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_OOBINLINE)), value: 1)
             .bind(host: config.listen, port: config.port) { [idle = config.idleTimeout] channel in
                 channel.eventLoop.makeCompletedFuture {
                     let closer = IdleCloser()
@@ -255,4 +264,23 @@ final class ConnectionRegistry: @unchecked Sendable {
         }
         for (channel, closer) in all { closer.shutDown(channel) }
     }
+}
+
+/// What a server has served since it started (for the log and STAT).
+public final class FTPStats: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bytes: Int64 = 0
+    private var files: Int64 = 0
+
+    public init() {}
+
+    func served(bytes n: Int64) {
+        lock.withLock {
+            bytes += n
+            files += 1
+        }
+    }
+
+    /// Bytes of files sent (RETR) and how many transfers sent them.
+    public var snapshot: (bytes: Int64, files: Int64) { lock.withLock { (bytes, files) } }
 }

@@ -26,6 +26,21 @@ public struct FTPSession: Sendable {
         /// Answer 234 and switch the control connection to TLS; then call `tlsStarted`.
         case startTLS
         case close
+        /// ABOR during a transfer: close the data connection; `transferEnded(.aborted)` replies.
+        case abortTransfer
+        /// STAT during a transfer: report its progress (213).
+        case transferStatus
+        /// A command that waits until the running transfer has ended (then handle it again).
+        case holdUntilTransferEnds
+    }
+
+    /// How a transfer ended, as the adapter saw it.
+    public enum TransferOutcome: Equatable, Sendable {
+        case completed
+        /// The data connection broke, or stalled past the data timeout.
+        case failed
+        /// ABOR closed it.
+        case aborted
     }
 
     enum State: Equatable, Sendable {
@@ -51,6 +66,8 @@ public struct FTPSession: Sendable {
     var restart: Int64 = 0
     var dataReady = false
     public private(set) var binary = false
+    /// Set while the adapter runs a transfer: the control connection still reads commands.
+    public private(set) var transferring = false
 
     /// `homes`: user name → home folder inside the served tree.
     public init(fileSystem: any FileSystemView, homes: [String: VirtualPath], maxLoginAttempts: Int = 3,
@@ -75,6 +92,14 @@ public struct FTPSession: Sendable {
     static let writeVerbs: Set<String> = ["STOR", "APPE", "STOU", "DELE", "RMD", "XRMD", "MKD", "XMKD", "RNFR", "RNTO", "SITE", "MFMT", "ALLO"]
 
     public mutating func handle(_ c: FTPCommand) -> [Action] {
+        if transferring {
+            // RFC 959 4.1.3: ABOR and STAT are answered during a transfer; the rest waits.
+            switch c.verb {
+            case "ABOR": return [.abortTransfer]
+            case "STAT" where c.argument.isEmpty: return [.transferStatus]
+            default: return [.holdUntilTransferEnds]
+            }
+        }
         // Commands that work in any state.
         switch c.verb {
         case "FEAT":
@@ -243,6 +268,19 @@ public struct FTPSession: Sendable {
             return [.replyLines(213, ["Status of \(p):"] + entries.map { " " + ListingFormat.listLine($0, now: $0.modified) } + ["End of status"])]
         default:
             return [.reply(502, "\(c.verb) not implemented.")]
+        }
+    }
+
+    /// The adapter's report that it sent 150 and the data now flows.
+    public mutating func transferStarted() { transferring = true }
+
+    /// The adapter's report that the data connection is closed; the replies end the transfer.
+    public mutating func transferEnded(_ outcome: TransferOutcome) -> [Action] {
+        transferring = false
+        switch outcome {
+        case .completed: return [.reply(226, "Transfer complete.")]
+        case .failed: return [.reply(426, "Data connection closed; transfer aborted.")]
+        case .aborted: return [.reply(426, "Transfer aborted."), .reply(226, "ABOR successful; data connection closed.")]
         }
     }
 

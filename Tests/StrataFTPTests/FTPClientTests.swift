@@ -30,7 +30,7 @@ import Testing
     /// A self-signed certificate for 127.0.0.1, made with the openssl tool.
     static func makeCertificate(in dir: String) throws -> (cert: String, key: String) {
         let cert = dir + "/tls.crt", key = dir + "/tls.key"
-        let r = try run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+        let r = try runBlocking("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
                                     "-keyout", key, "-out", cert])
         guard r.status == 0 else { throw CertError.failed(r.err) }
         return (cert, key)
@@ -39,12 +39,15 @@ import Testing
     enum CertError: Error { case failed(String) }
 
     static func withServer(root: String, idle: TimeAmount = .minutes(5), tls: (cert: String, key: String)? = nil, requireTLS: Bool = false,
+                           login: TimeAmount = .seconds(60), data: TimeAmount = .seconds(60), maxPerIP: Int = 20,
                            _ body: @Sendable (Int) async throws -> Void) async throws {
         let (ports, cont) = AsyncStream<Int>.makeStream()
         let users = [FTPUser(name: "demo", home: "", check: { $0 == "demo" }), FTPUser(name: "eu", home: "excel-eu", check: { $0 == "eu" })]
         var logger = Logger(label: "ftp-test")
         logger.logLevel = .error
-        var config = FTPServerConfig(listen: "127.0.0.1", port: 0, root: root, users: users, idleTimeout: idle, requireTLS: requireTLS)
+        var config = FTPServerConfig(listen: "127.0.0.1", port: 0, root: root, users: users, maxPerIP: maxPerIP, idleTimeout: idle, requireTLS: requireTLS)
+        config.loginTimeout = login
+        config.dataTimeout = data
         if let tls { config.tls = try FTPServerConfig.tlsContext(certificate: tls.cert, key: tls.key) }
         let server = FTPServer(config: config, logger: logger, onBound: { cont.yield($0) })
         let group = ServiceGroup(services: [server], logger: logger)
@@ -69,7 +72,15 @@ import Testing
         var err: String
     }
 
-    static func run(_ exe: String, _ args: [String], input: String? = nil) throws -> Run {
+    /// Runs a client to its end on a thread of its own: a test waiting for it must not hold a
+    /// thread of the cooperative pool, which the in-process server needs to answer it.
+    static func run(_ exe: String, _ args: [String], input: String? = nil) async throws -> Run {
+        try await withCheckedThrowingContinuation { cont in
+            Thread { cont.resume(with: Result { try runBlocking(exe, args, input: input) }) }.start()
+        }
+    }
+
+    static func runBlocking(_ exe: String, _ args: [String], input: String? = nil) throws -> Run {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [exe] + args
@@ -91,35 +102,35 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: root) }
         try await Self.withServer(root: root) { port in
             let base = "ftp://demo:demo@127.0.0.1:\(port)"
-            let list = try Self.run("curl", ["-s", "\(base)/iso/"])
+            let list = try await Self.run("curl", ["-s", "\(base)/iso/"])
             #expect(list.status == 0, "\(list.err)")
             #expect(list.out.split(whereSeparator: \.isNewline).contains { $0.hasPrefix("dr-xr-xr-x") && $0.hasSuffix(" main") }, "\(list.out)")
             #expect(!list.out.contains("escape") && !list.out.contains(".tmp-hidden"))
             let original = try Data(contentsOf: URL(fileURLWithPath: root + "/iso/main/big.csv"))
             for extra in [[], ["--ftp-method", "nocwd"], ["--ftp-method", "singlecwd"], ["--disable-epsv"], ["-P", "127.0.0.1"]] {
                 let out = root + "/../dl-\(port).csv"
-                let r = try Self.run("curl", ["-s", "-S", "-o", out] + extra + ["\(base)/iso/main/big.csv"])
+                let r = try await Self.run("curl", ["-s", "-S", "-o", out] + extra + ["\(base)/iso/main/big.csv"])
                 #expect(r.status == 0, "\(extra): \(r.err)")
                 #expect((try? Data(contentsOf: URL(fileURLWithPath: out))) == original, "\(extra)")
                 try? FileManager.default.removeItem(atPath: out)
             }
             // A byte range (curl ends it with ABOR) and a resumed download.
-            let range = try Self.run("curl", ["-s", "-r", "0-10", "\(base)/iso/main/big.csv"])
+            let range = try await Self.run("curl", ["-s", "-r", "0-10", "\(base)/iso/main/big.csv"])
             #expect(range.out == "start,value")
             let part = root + "/../part-\(port).csv"
             try original.prefix(1_000_000).write(to: URL(fileURLWithPath: part))
-            let resume = try Self.run("curl", ["-s", "-S", "-C", "-", "-o", part, "\(base)/iso/main/big.csv"])
+            let resume = try await Self.run("curl", ["-s", "-S", "-C", "-", "-o", part, "\(base)/iso/main/big.csv"])
             #expect(resume.status == 0, "\(resume.err)")
             #expect((try? Data(contentsOf: URL(fileURLWithPath: part))) == original)
             try? FileManager.default.removeItem(atPath: part)
             // Paths with spaces; escapes stay inside; uploads and wrong passwords are refused.
-            #expect(try Self.run("curl", ["-s", "\(base)/with%20space/a%20b.csv"]).out == "x\r\n")
-            #expect(try Self.run("curl", ["-s", "\(base)/iso/escape/passwd"]).status != 0)
-            #expect(try Self.run("curl", ["-s", "\(base)/..%2F..%2Fetc/passwd"]).status != 0)
-            let up = try Self.run("curl", ["-s", "-T", "-", "\(base)/iso/new.csv"], input: "hacked")
+            #expect(try await Self.run("curl", ["-s", "\(base)/with%20space/a%20b.csv"]).out == "x\r\n")
+            #expect(try await Self.run("curl", ["-s", "\(base)/iso/escape/passwd"]).status != 0)
+            #expect(try await Self.run("curl", ["-s", "\(base)/..%2F..%2Fetc/passwd"]).status != 0)
+            let up = try await Self.run("curl", ["-s", "-T", "-", "\(base)/iso/new.csv"], input: "hacked")
             #expect(up.status != 0)
             #expect(!FileManager.default.fileExists(atPath: root + "/iso/new.csv"))
-            #expect(try Self.run("curl", ["-s", "ftp://demo:wrong@127.0.0.1:\(port)/"]).status == 67)  // login denied
+            #expect(try await Self.run("curl", ["-s", "ftp://demo:wrong@127.0.0.1:\(port)/"]).status == 67)  // login denied
         }
     }
 
@@ -161,7 +172,7 @@ import Testing
                 print("home", g.nlst())
                 g.quit()
                 """
-            let r = try Self.run("python3", ["-c", script, root, "\(port)"])
+            let r = try await Self.run("python3", ["-c", script, root, "\(port)"])
             #expect(r.status == 0, "\(r.err)")
             let out = r.out
             #expect(out.contains("pwd /"))
@@ -197,7 +208,7 @@ import Testing
                 except Exception as e:
                     print("closed", str(e)[:3])
                 """
-            let r = try Self.run("python3", ["-c", script, "\(port)"])
+            let r = try await Self.run("python3", ["-c", script, "\(port)"])
             let size = (try? FileManager.default.attributesOfItem(atPath: root + "/iso/main/big.csv")[.size] as? Int) ?? -1
             #expect(r.out.contains("transfer \(size)"), "\(r.out)\(r.err)")
             #expect(r.out.contains("closed 421"), "\(r.out)\(r.err)")
@@ -216,13 +227,13 @@ import Testing
         try await Self.withServer(root: root, tls: tls, requireTLS: true) { port in
             let base = "ftp://demo:demo@127.0.0.1:\(port)"
             // Without TLS, a login is refused when the server requires it.
-            #expect(try Self.run("curl", ["-s", "\(base)/iso/"]).status != 0)
+            #expect(try await Self.run("curl", ["-s", "\(base)/iso/"]).status != 0)
             // curl: AUTH SSL, PBSZ, PROT P, a listing and a download over TLS.
-            let list = try Self.run("curl", ["-s", "-S", "--ssl-reqd", "-k", "\(base)/iso/main/"])
+            let list = try await Self.run("curl", ["-s", "-S", "--ssl-reqd", "-k", "\(base)/iso/main/"])
             #expect(list.status == 0, "\(list.err)")
             #expect(list.out.contains("big.csv"))
             let out = tmp + "/dl.csv"
-            let dl = try Self.run("curl", ["-s", "-S", "--ssl-reqd", "-k", "-o", out, "\(base)/iso/main/big.csv"])
+            let dl = try await Self.run("curl", ["-s", "-S", "--ssl-reqd", "-k", "-o", out, "\(base)/iso/main/big.csv"])
             #expect(dl.status == 0, "\(dl.err)")
             #expect(FileManager.default.contents(atPath: out) == FileManager.default.contents(atPath: root + "/iso/main/big.csv"))
             // Python's FTP_TLS (no TLS session resumption on data connections).
@@ -241,15 +252,15 @@ import Testing
                 print("mlsd", sorted(n for n, _ in f.mlsd("/iso")))
                 f.quit()
                 """
-            let py = try Self.run("python3", ["-c", script, "\(port)"])
+            let py = try await Self.run("python3", ["-c", script, "\(port)"])
             let size = (try? FileManager.default.attributesOfItem(atPath: root + "/iso/main/big.csv")[.size] as? Int) ?? -1
             #expect(py.out.contains("size \(size) \(size)"), "\(py.out)\(py.err)")
             #expect(py.out.contains("mlsd ['main']"), "\(py.out)")
             // lftp mirror over FTPS.
             let copy = tmp + "/mirror"
-            let m = try Self.run("lftp", ["-c", "set ftp:ssl-force true; set ftp:ssl-protect-data true; set ssl:verify-certificate no; set net:max-retries 1; open -u demo,demo -p \(port) 127.0.0.1; mirror /iso \(copy)"])
+            let m = try await Self.run("lftp", ["-c", "set ftp:ssl-force true; set ftp:ssl-protect-data true; set ssl:verify-certificate no; set net:max-retries 1; open -u demo,demo -p \(port) 127.0.0.1; mirror /iso \(copy)"])
             #expect(m.status == 0, "\(m.err)")
-            #expect(try Self.run("diff", ["-r", "-x", ".tmp-hidden", "-x", "escape", root + "/iso", copy]).status == 0)
+            #expect(try await Self.run("diff", ["-r", "-x", ".tmp-hidden", "-x", "escape", root + "/iso", copy]).status == 0)
         }
     }
 
@@ -296,10 +307,10 @@ import Testing
         try await Self.withServer(root: root) { port in
             for mlsd in ["on", "off"] {
                 try? FileManager.default.removeItem(atPath: copy)
-                let r = try Self.run("lftp", ["-c", "set ftp:use-mlsd \(mlsd); set net:max-retries 1; open -u demo,demo -p \(port) 127.0.0.1; mirror / \(copy)"])
+                let r = try await Self.run("lftp", ["-c", "set ftp:use-mlsd \(mlsd); set net:max-retries 1; open -u demo,demo -p \(port) 127.0.0.1; mirror / \(copy)"])
                 #expect(r.status == 0, "\(r.err)")
                 // What lftp fetched is the tree minus what the server hides (dot files, links out).
-                let diff = try Self.run("diff", ["-r", "-x", ".tmp-hidden", "-x", "escape", root, copy])
+                let diff = try await Self.run("diff", ["-r", "-x", ".tmp-hidden", "-x", "escape", root, copy])
                 #expect(diff.status == 0, "mlsd \(mlsd): \(diff.out)")
             }
         }
