@@ -23,6 +23,11 @@ extension StrataConfig {
         public var maxPerIP = 20
         public var loginAttempts = 3
         public var idleTimeout: Int64 = 300
+        /// A client must log in within this; a data connection that takes nothing this long is closed.
+        public var loginTimeout: Int64 = 60
+        public var dataTimeout: Int64 = 60
+        /// A second port with TLS from the first byte (implicit FTPS, usually 990); needs tls_cert/tls_key.
+        public var implicitTLSPort: Int?
         public var users: [User] = []
     }
 }
@@ -32,7 +37,7 @@ extension Reader {
         guard let t = try table(root, "ftp", path: "ftp") else { return nil }
         try checkKeys(t, allowed: [
             "listen", "port", "passive_ports", "public_host", "tls_cert", "tls_key", "require_tls", "anonymous", "max_clients",
-            "max_per_ip", "login_attempts", "idle_timeout", "users",
+            "max_per_ip", "login_attempts", "idle_timeout", "users", "login_timeout", "data_timeout", "implicit_tls_port",
         ], path: "ftp")
         var f = StrataConfig.FTP()
         func int(_ key: String, _ range: ClosedRange<Int>) throws(ConfigError) -> Int? {
@@ -72,6 +77,15 @@ extension Reader {
         if let m = try int("max_per_ip", 1...10_000) { f.maxPerIP = m }
         if let m = try int("login_attempts", 1...20) { f.loginAttempts = m }
         if let s = try span(t, "idle_timeout", path: "ftp.idle_timeout", allowForever: false), let secs = s.seconds { f.idleTimeout = secs }
+        if let s = try span(t, "login_timeout", path: "ftp.login_timeout", allowForever: false), let secs = s.seconds { f.loginTimeout = secs }
+        if let s = try span(t, "data_timeout", path: "ftp.data_timeout", allowForever: false), let secs = s.seconds { f.dataTimeout = secs }
+        if let p = try int("implicit_tls_port", 1...65535) {
+            guard f.tlsCert != nil else {
+                throw error("ftp.implicit_tls_port", t["implicit_tls_port"]?.line, "implicit FTPS needs tls_cert and tls_key")
+            }
+            guard p != f.port else { throw error("ftp.implicit_tls_port", t["implicit_tls_port"]?.line, "must differ from port (\(f.port))") }
+            f.implicitTLSPort = p
+        }
         if let un = t["users"] {
             guard case .array(let items) = un.value else { throw error("ftp.users", un.line, "expected [[ftp.users]] tables") }
             for (i, item) in items.enumerated() {

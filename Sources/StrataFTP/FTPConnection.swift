@@ -11,9 +11,12 @@ struct FTPConnection {
     let client: NIOAsyncChannel<ByteBuffer, ByteBuffer>
     let fs: ArchiveFileSystem
     let limiter: CheckLimiter
+    /// Accepted on the implicit-FTPS port: the connection is encrypted from the first byte.
+    let implicitTLS: Bool
 
-    init(config: FTPServerConfig, logger: Logger, client: NIOAsyncChannel<ByteBuffer, ByteBuffer>, limiter: CheckLimiter) {
+    init(config: FTPServerConfig, logger: Logger, client: NIOAsyncChannel<ByteBuffer, ByteBuffer>, limiter: CheckLimiter, implicitTLS: Bool = false) {
         self.limiter = limiter
+        self.implicitTLS = implicitTLS
         self.config = config
         self.logger = logger
         self.client = client
@@ -62,6 +65,7 @@ struct FTPConnection {
         for u in config.users { homes[u.name] = VirtualPath.root.resolving(u.home) ?? .root }
         var session = FTPSession(fileSystem: fs, homes: homes, maxLoginAttempts: config.loginAttempts,
                                  tlsAvailable: config.tls != nil, requireTLS: config.requireTLS)
+        if implicitTLS { session.tlsStarted() }
         var decoder = FTPLineDecoder()
         var passive: (listener: Channel, own: AsyncStream<Channel>)?
         var active: (host: String, port: Int)?

@@ -41,7 +41,8 @@ struct Check: ParsableCommand {
             print("ftp \(f.listen):\(f.port), passive \(f.passivePorts.map { "\($0.lowerBound)-\($0.upperBound)" } ?? "any"), users: \(users.isEmpty ? "none" : users.joined(separator: ", "))")
             if f.tlsCert != nil {
                 _ = try ftpConfig(f, root: cfg.archive.path)  // loads the certificate and key, or says which file is wrong
-                print("ftp TLS: explicit FTPS (AUTH TLS)\(f.requireTLS ? ", required for logins and data" : ", optional")")
+                print("ftp TLS: explicit FTPS (AUTH TLS)\(f.requireTLS ? ", required for logins and data" : ", optional")"
+                      + (f.implicitTLSPort.map { "; implicit FTPS on port \($0)" } ?? ""))
             } else {
                 print("note: no tls_cert/tls_key in [ftp]: logins travel unencrypted")
             }

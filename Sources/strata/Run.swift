@@ -216,6 +216,9 @@ func ftpConfig(_ f: StrataConfig.FTP, root: String) throws -> FTPServerConfig {
     var config = FTPServerConfig(listen: f.listen, port: f.port, passivePorts: f.passivePorts, publicHost: f.publicHost, root: root,
                                  users: users, maxClients: f.maxClients, maxPerIP: f.maxPerIP, loginAttempts: f.loginAttempts,
                                  idleTimeout: .seconds(f.idleTimeout), requireTLS: f.requireTLS)
+    config.loginTimeout = .seconds(f.loginTimeout)
+    config.dataTimeout = .seconds(f.dataTimeout)
+    config.implicitTLSPort = f.implicitTLSPort
     if let cert = f.tlsCert, let key = f.tlsKey {
         do {
             config.tls = try FTPServerConfig.tlsContext(certificate: cert, key: key)
