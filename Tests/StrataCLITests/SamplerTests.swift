@@ -360,6 +360,65 @@ import Testing
         let onDisk = FileManager.default.contents(atPath: data + "/archive/excel-eu/main/day/current.csv")
         #expect(curl.terminationStatus == 0)
         #expect(!fetched.isEmpty && fetched == onDisk)
+        // A FileZilla-style session (AUTH TLS tried first, MLSD, binary download) and a Windows
+        // Explorer-style one (lowercase OPTS, CWD with a trailing slash, TYPE A, LIST, SIZE after
+        // opening the data connection), against the demo as users meet it.
+        let sessions = """
+            import ftplib, socket, sys
+            port, archive = int(sys.argv[1]), sys.argv[2]
+            disk = open(archive + "/excel-eu/main/day/current.csv", "rb").read()
+            f = ftplib.FTP()
+            f.connect("127.0.0.1", port)
+            try:
+                f.sendcmd("AUTH TLS")
+            except ftplib.error_perm as e:
+                print("filezilla auth", str(e)[:3])
+            f.login("demo", "demo")
+            print("filezilla opts", f.sendcmd("OPTS UTF8 ON")[:3])
+            print("filezilla pwd", f.pwd())
+            f.voidcmd("TYPE I")
+            facts = dict(f.mlsd("/excel-eu/main/day"))
+            print("filezilla mlsd", facts["current.csv"]["type"], int(facts["current.csv"]["size"]) == len(disk))
+            data = bytearray()
+            f.retrbinary("RETR /excel-eu/main/day/current.csv", data.extend)
+            print("filezilla retr", bytes(data) == disk)
+            f.quit()
+            e = ftplib.FTP()
+            e.connect("127.0.0.1", port)
+            print("explorer opts", e.sendcmd("opts utf8 on")[:3])
+            e.login("demo", "demo")
+            e.cwd("/excel-eu/main/day/")
+            print("explorer pwd", e.pwd())
+            e.voidcmd("TYPE A")
+            lines = []
+            e.retrlines("LIST", lines.append)
+            print("explorer list", any(l.endswith(" current.csv") for l in lines))
+            host, p = e.makepasv()
+            s = socket.create_connection((host, p))
+            print("explorer size", int(e.sendcmd("SIZE current.csv").split()[1]) == len(disk))
+            print("explorer retr", e.sendcmd("RETR current.csv")[:3])
+            got = b""
+            while True:
+                b = s.recv(65536)
+                if not b: break
+                got += b
+            s.close()
+            print("explorer done", e.voidresp()[:3], got == disk)
+            e.quit()
+            """
+        let py = Process()
+        py.executableURL = URL(fileURLWithPath: ModbusSim.python)
+        py.arguments = ["-c", sessions, "\(ftpPort)", data + "/archive"]
+        let pyOut = Pipe()
+        py.standardOutput = pyOut
+        try py.run()
+        let said = String(decoding: pyOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        py.waitUntilExit()
+        for line in ["filezilla auth 5", "filezilla opts 200", "filezilla pwd /", "filezilla mlsd file True", "filezilla retr True",
+                     "explorer opts 200", "explorer pwd /excel-eu/main/day", "explorer list True", "explorer size True",
+                     "explorer retr 150", "explorer done 226 True"] {
+            #expect(said.contains(line), "\(line) in \(said)")
+        }
         p.process.terminate()
         let r = p.finish()
         #expect(r.status == 0, "\(err)\(r.stderr)")

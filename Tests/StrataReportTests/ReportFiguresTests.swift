@@ -238,3 +238,71 @@ func store(_ c: StrataConfig, retention: [Tier: Span] = [:]) throws -> Store {
         #expect(after.meters.first?.counters.first?.consumption == before.meters.first?.counters.first?.consumption)
     }
 }
+
+/// A smart meter's energy register that moves once an hour (HAN2X): its quarters say nothing
+/// about demand, so peak and base load come from the power readings.
+@Suite struct HourlyCounterTests {
+    @Test func peakAndBaseLoadComeFromPowerWhenEnergyStepsHourly() throws {
+        let dir = TempDir()
+        let devices = """
+            [[devices]]
+            id = "han"
+            name = "Smart meter"
+              [[devices.channels]]
+              id = "energy_import"
+              unit = "kWh"
+              kind = "counter"
+              [[devices.channels]]
+              id = "power"
+              unit = "W"
+              kind = "gauge"
+            """
+        let config = try siteConfig(dir.path, zone: "Europe/Oslo", devices: devices, reports: """
+            [[reports]]
+            name = "d"
+            schedule = "daily"
+            to = ["a@example.org"]
+            """)
+        let st = try store(config)
+        let e = try st.channel(device: "han", channel: "energy_import")
+        let p = try st.channel(device: "han", channel: "power")
+        let oslo = ZoneRules(identifier: "Europe/Oslo")!
+        let start = instant(oslo, 2026, 11, 10)
+        // 2 kW all day, 9 kW from 17:30 to 17:45, 0.5 kW from 03:00 to 04:00; energy in whole
+        // hours, stepping at each full hour.
+        func watts(_ t: Int64) -> Double {
+            if t >= instant(oslo, 2026, 11, 10, 17, 30) && t < instant(oslo, 2026, 11, 10, 17, 45) { return 9000 }
+            if t >= instant(oslo, 2026, 11, 10, 3) && t < instant(oslo, 2026, 11, 10, 4) { return 500 }
+            return 2000
+        }
+        var samples: [Sample] = []
+        var kwh = 5000.0
+        var hourKWh = 0.0
+        var t = start - 3600
+        while t <= start + 86_400 + 3600 {
+            samples.append(Sample(channel: p.id, ts: t, value: watts(t)))
+            samples.append(Sample(channel: e.id, ts: t, value: kwh))
+            hourKWh += watts(t) / 1000 / 60
+            t += 60
+            if (t - start) % 3600 == 0 {
+                kwh += (hourKWh * 1000).rounded() / 1000
+                hourKWh = 0
+            }
+        }
+        try st.write(samples)
+        try st.rollUp(now: start + 3 * 86_400)
+        let report = try #require(config.reports.first)
+        let content = try ReportBuilder(config: config, report: report, store: st).build(#require(ReportPeriod.parse("2026-11-10")), now: start + 3 * 86_400)
+        let f = try #require(content.meters.first?.counters.first)
+        let peak = try #require(f.peak)
+        #expect(peak.start == instant(oslo, 2026, 11, 10, 17, 30))
+        #expect(abs(peak.value - 9) < 1e-9)
+        #expect(peak.unit == "kW")
+        #expect(peak.source.contains("power"))
+        let base = try #require(f.baseLoad)
+        #expect(base.start == instant(oslo, 2026, 11, 10, 3))
+        #expect(abs(base.value - 0.5) < 1e-9)
+        // The hourly steps themselves would have made a "peak" of a whole hour's energy in one quarter.
+        #expect(ReportBuilder.stepsHourly(try st.buckets(.quarter, channels: [e], from: content.start, to: content.end), e))
+    }
+}
