@@ -383,13 +383,18 @@ struct FTPConnection {
                 defer { try? handle.close() }
                 var at = offset
                 if !tls {
-                    // The kernel sends the file (sendfile), a megabyte at a time so a stalled
-                    // client is noticed and STAT can say how far it got.
+                    // The kernel sends the file (sendfile) in pieces: a stalled client is noticed
+                    // (the data timeout counts from the last piece) and STAT can say how far it
+                    // got. Pieces start at 1 MB and double while they go fast, so a fast client
+                    // pays for few of them.
+                    var piece: Int64 = 1 << 20
                     while at < size {
-                        let end = min(size, at + (1 << 20))
+                        let end = min(size, at + piece)
+                        let began = ContinuousClock.now
                         try await data.writeAndFlush(FileRegion(fileHandle: handle, readerIndex: Int(at), endIndex: Int(end))).get()
                         p.progress.add(end - at)
                         at = end
+                        if ContinuousClock.now - began < .milliseconds(250) { piece = min(piece * 2, 64 << 20) }
                     }
                 } else {
                     // TLS encrypts in user space: chunks, each written before the next is read.
