@@ -1,0 +1,165 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// Data connections of a control connection: passive listeners, and streaming a listing or a
+/// file over the connection the client opened.
+extension FTPConnection {
+    /// A transfer in progress, shared with the task that streams it.
+    final class Progress: @unchecked Sendable {
+        private let lock = NSLock()
+        private var done: Int64 = 0
+        let total: Int64
+        let path: VirtualPath
+        let kind: Kind
+        enum Kind: Sendable { case list, retrieve }
+        init(total: Int64, path: VirtualPath, kind: Kind) {
+            self.total = total
+            self.path = path
+            self.kind = kind
+        }
+        var sent: Int64 { lock.withLock { done } }
+        func add(_ n: Int64) { lock.withLock { done += n } }
+    }
+
+    func openPassive() async throws -> NIOAsyncChannel<Channel, Never> {
+        let host = client.channel.localAddress?.ipAddress ?? config.listen
+        let ports: [Int] = config.passivePorts.map { Array($0).shuffled() } ?? [0]
+        var lastError: (any Error)?
+        for p in ports.prefix(64) {
+            do {
+                // Data connections read nothing until TLS (if any) sits in their pipeline: a
+                // client may send its TLS hello as soon as it connects.
+                return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .serverChannelOption(.backlog, value: 4)
+                    .childChannelOption(.autoRead, value: false)
+                    .bind(host: host, port: p) { ch in ch.eventLoop.makeSucceededFuture(ch) }
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError ?? ChannelError.ioOnClosedChannel
+    }
+
+    /// The client's data connection, waited for up to 30 seconds.
+    func firstConnection(_ own: AsyncStream<Channel>) async -> Channel? {
+        await withTaskGroup(of: Channel?.self) { group in
+            group.addTask {
+                var it = own.makeAsyncIterator()
+                return await it.next()
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(30))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
+    /// A transfer ready to stream: 150 has been sent.
+    struct Prepared: Sendable {
+        enum Body: Sendable {
+            case text(String)
+            case file(NIOFileHandle, offset: Int64, size: Int64)
+        }
+        let body: Body
+        let progress: Progress
+    }
+
+    /// Opens what a transfer sends and answers 150; nil (after a 5xx) when there is nothing to send.
+    func prepare(_ t: FTPSession.Transfer, over data: Channel, binary: Bool, send: (Int, String) async throws -> Void) async throws -> Prepared? {
+        switch t {
+        case .list(let path, let style):
+            let entries = fs.entry(path).map { $0.isDirectory ? (fs.list(path) ?? []) : [$0] } ?? []
+            let now = Int64(Date().timeIntervalSince1970)
+            let text = entries.map { e -> String in
+                switch style {
+                case .long: ListingFormat.listLine(e, now: now)
+                case .names: e.name
+                case .facts: ListingFormat.mlsdFacts(e)
+                }
+            }.map { $0 + "\r\n" }.joined()
+            try await send(150, "Here comes the listing.")
+            return Prepared(body: .text(text), progress: Progress(total: Int64(text.utf8.count), path: path, kind: .list))
+        case .retrieve(let path, let offset, let size):
+            let fd = open(fs.diskPath(path), O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                data.close(promise: nil)
+                try await send(550, "Cannot open the file.")
+                return nil
+            }
+            // The size of the file opened: the archive writer may have replaced the path since SIZE.
+            var st = stat()
+            let size = fstat(fd, &st) == 0 ? Int64(st.st_size) : size
+            let offset = min(offset, size)
+            try await send(150, "Opening \(binary ? "BINARY" : "ASCII") mode data connection for \(path.name) (\(size - offset) bytes).")
+            return Prepared(body: .file(NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd), offset: offset, size: size),
+                            progress: Progress(total: size - offset, path: path, kind: .retrieve))
+        }
+    }
+
+    /// Streams a prepared transfer and closes the data connection: completed only once the
+    /// data is flushed and the connection closed (then 226 may go out).
+    func stream(_ p: Prepared, over data: Channel, tls: Bool) async -> FTPSession.TransferOutcome {
+        do {
+            switch p.body {
+            case .text(let text):
+                try await data.writeAndFlush(ByteBuffer(string: text)).get()
+                p.progress.add(Int64(text.utf8.count))
+            case .file(let handle, let offset, let size):
+                defer { try? handle.close() }
+                var at = offset
+                if !tls {
+                    // The kernel sends the file (sendfile) in pieces: a stalled client is noticed
+                    // (the data timeout counts from the last piece) and STAT can say how far it
+                    // got. Pieces start at 1 MB and double while they go fast, so a fast client
+                    // pays for few of them.
+                    var piece: Int64 = 1 << 20
+                    while at < size {
+                        let end = min(size, at + piece)
+                        let began = ContinuousClock.now
+                        try await data.writeAndFlush(FileRegion(fileHandle: handle, readerIndex: Int(at), endIndex: Int(end))).get()
+                        p.progress.add(end - at)
+                        at = end
+                        if ContinuousClock.now - began < .milliseconds(250) { piece = min(piece * 2, 64 << 20) }
+                    }
+                } else {
+                    // TLS encrypts in user space: chunks, each written before the next is read.
+                    let fd = try handle.withUnsafeFileDescriptor { $0 }
+                    var chunk = data.allocator.buffer(capacity: 1 << 16)
+                    while at < size {
+                        chunk.clear()
+                        let n = chunk.writeWithUnsafeMutableBytes(minimumWritableBytes: 1 << 16) { buf in
+                            max(0, pread(fd, buf.baseAddress, min(buf.count, Int(size - at)), off_t(at)))
+                        }
+                        if n == 0 { break }
+                        at += Int64(n)
+                        try await data.writeAndFlush(chunk).get()
+                        p.progress.add(Int64(n))
+                    }
+                }
+            }
+            try await data.close().get()
+            return .completed
+        } catch {
+            data.close(promise: nil)
+            return .failed
+        }
+    }
+}
+
+/// Closes a data connection whose client took nothing for the data timeout.
+final class StallCloser: ChannelInboundHandler, Sendable {
+    typealias InboundIn = NIOAny
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let e = event as? IdleStateHandler.IdleStateEvent, e == .write {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+}
