@@ -34,7 +34,12 @@ extension FTPConnection {
                 return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                     .serverChannelOption(.backlog, value: 4)
                     .childChannelOption(.autoRead, value: false)
-                    .bind(host: host, port: p) { ch in ch.eventLoop.makeSucceededFuture(ch) }
+                    .bind(host: host, port: p) { [peer = peerIP] ch in
+                        // Another address's connection is closed as it is accepted, not when (or
+                        // if) the accept loop gets to it.
+                        if ch.remoteAddress?.ipAddress != peer { ch.close(promise: nil) }
+                        return ch.eventLoop.makeSucceededFuture(ch)
+                    }
             } catch {
                 lastError = error
             }
