@@ -176,12 +176,12 @@ public struct ArchiveWriter {
         // after an import) needs no work at all.
         if !plans.contains(where: { records[$0.rel] != nil }), try !store.hasData(tier, from: lo, to: to) { return }
         var blocks: [MinuteBlock] = []
-        var buckets: [BucketRow] = []
+        var buckets: BucketBlock?
         if lo < to {
             if tier == .minute {
                 try store.minutes(channels: store.channels, from: lo, to: to) { blocks.append($0) }
             } else {
-                buckets = try store.buckets(tier, channels: store.channels, from: lo, to: to).filter { $0.end <= w }
+                buckets = try store.bucketBlock(tier, channels: store.channels, from: lo, to: to)
             }
         }
         let closed = period.end <= w
@@ -197,11 +197,11 @@ public struct ArchiveWriter {
                     if table.writeRows(&out, b, from: first) { any = true }
                     until = b.ts(b.count - 1) + 60
                 }
-            } else {
-                for b in buckets where b.start >= plan.from {
-                    table.writeRow(&out, b)
-                    any = any || table.hasData(b)
-                    until = b.end
+            } else if let b = buckets {
+                let cols = table.columns.map { b.columnIndex($0.channel.id) }
+                for i in 0..<b.count where b.starts[i] >= plan.from && b.ends[i] <= w {
+                    if table.writeRow(&out, b, i, columns: cols) { any = true }
+                    until = b.ends[i]
                 }
             }
             let file = root + "/" + plan.rel

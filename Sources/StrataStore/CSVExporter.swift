@@ -80,6 +80,38 @@ public struct CSVTable: Sendable {
         w.endRow()
     }
 
+    /// The row of bucket `i` of a block; returns whether any cell had data. Same bytes as
+    /// `writeRow(_:_:)` of the equal `BucketRow`.
+    @discardableResult
+    public func writeRow(_ w: inout CSVWriter, _ block: BucketBlock, _ i: Int, columns cols: [Int?]) -> Bool {
+        let start = block.starts[i], end = block.ends[i]
+        writeLabel(&w, start)
+        let seconds = end - start
+        w.number(steps: seconds % 3600 == 0 ? seconds / 3600 : seconds * 100 / 3600, decimals: seconds % 3600 == 0 ? 0 : 2)
+        var any = false
+        for (k, c) in columns.enumerated() {
+            let r = c.channel.spec.resolution
+            let g = cols[k].flatMap { block.aggregate(column: $0, i) }
+            any = any || g?.hasData == true
+            switch c.channel.spec.kind {
+            case .counter:
+                if let g { w.number(steps: g.consumption, decimals: r.decimals) } else { w.empty() }
+                w.number(g?.last, r)
+            case .gauge:
+                w.number(g?.mean, r)
+                w.number(g?.min, r)
+                w.number(g?.max, r)
+            }
+        }
+        for (k, c) in columns.enumerated() {
+            let g = cols[k].flatMap { block.aggregate(column: $0, i) }
+            let cov = Aggregate.coverage(count: g?.count ?? 0, seconds: seconds, interval: c.channel.spec.interval)
+            w.number(cov, Resolution(decimals: 1))
+        }
+        w.endRow()
+        return any
+    }
+
     /// Rows of minutes `from...` of a block; returns whether any cell had a value.
     @discardableResult
     public func writeRows(_ w: inout CSVWriter, _ block: MinuteBlock, from first: Int = 0) -> Bool {

@@ -190,3 +190,59 @@ extension Store {
         return out.sorted { $0.1.ts < $1.1.ts }
     }
 }
+
+/// Buckets of a tier for many channels, column by column: the archive writes a month of hours
+/// for hundreds of channels, which a dictionary per bucket made the cost of.
+public struct BucketBlock: Sendable {
+    public let starts: [Int64]
+    public let ends: [Int64]
+    let column: [Int64: Int]
+    let width: Int
+    /// `[row * width + column]`.
+    var cells: [Aggregate?]
+
+    public var count: Int { starts.count }
+
+    public func columnIndex(_ channel: Int64) -> Int? { column[channel] }
+
+    @inline(__always)
+    public func aggregate(column c: Int, _ i: Int) -> Aggregate? { cells[i * width + c] }
+}
+
+extension Store {
+    /// The same buckets as `buckets(…)`, as a `BucketBlock`.
+    public func bucketBlock(_ tier: Tier, channels chs: [StoredChannel], from: Int64, to: Int64) throws(StoreError) -> BucketBlock {
+        precondition(tier != .minute, "use minutes(…) for the minute tier")
+        let list = calendar.buckets(tier, overlapping: from, to).filter { $0.start >= from && $0.start < to }
+        var column: [Int64: Int] = [:]
+        for (i, c) in chs.enumerated() { column[c.id] = i }
+        // Channel ids are small integers: a dense table avoids hashing per stored row.
+        let maxID = chs.map(\.id).max() ?? 0
+        var dense = [Int](repeating: -1, count: Int(max(0, maxID)) + 1)
+        for (i, c) in chs.enumerated() where c.id >= 0 { dense[Int(c.id)] = i }
+        let width = chs.count
+        var cells = [Aggregate?](repeating: nil, count: list.count * width)
+        let starts = list.map(\.start), ends = list.map(\.end)
+        guard let first = list.first, let last = list.last, width > 0 else {
+            return BucketBlock(starts: starts, ends: ends, column: column, width: width, cells: cells)
+        }
+        var row = 0
+        for (start, ch, g) in try storedAggregates(tier, from: first.start, to: last.end, channels: chs.map(\.id)) {
+            // Rows come in start order: walk the bucket list alongside.
+            while row < starts.count && starts[row] < start { row += 1 }
+            guard row < starts.count, starts[row] == start, ends[row] <= watermark, ch >= 0, Int(ch) < dense.count else { continue }
+            let c = dense[Int(ch)]
+            if c >= 0 { cells[row * width + c] = g }
+        }
+        if last.end > watermark {
+            var index: [Int64: Int] = [:]
+            for (i, s) in starts.enumerated() where ends[i] > watermark { index[s] = i }
+            for (start, byCh) in try computeOpen(tier, channels: chs, from: max(first.start, watermark), to: last.end) {
+                guard let i = index[start] else { continue }
+                for c in 0..<width { cells[i * width + c] = nil }
+                for (ch, g) in byCh { if let c = column[ch] { cells[i * width + c] = g } }
+            }
+        }
+        return BucketBlock(starts: starts, ends: ends, column: column, width: width, cells: cells)
+    }
+}
