@@ -174,13 +174,14 @@ struct Bench {
         // stored rows in one query (unpivoted: a line per bucket and channel, no labels).
         var t = clock()
         var rows = 0, bytes = 0
-        let all = try store.buckets(.hour, channels: store.channels, from: start, to: start + Int64(minutes) * 60)
+        let all = try store.bucketBlock(.hour, channels: store.channels, from: start, to: start + Int64(minutes) * 60)
         for d in deviceIDs {
             let table = CSVTable(tier: .hour, dialect: .iso, channels: store.channels(ofDevice: d), calendar: store.calendar)
+            let cols = table.columns.map { all.columnIndex($0.channel.id) }
             var w = CSVWriter(dialect: .iso)
             table.writeHeader(&w)
-            for b in all {
-                table.writeRow(&w, b)
+            for i in 0..<all.count {
+                table.writeRow(&w, all, i, columns: cols)
                 rows += 1
             }
             bytes += w.bytes.count
