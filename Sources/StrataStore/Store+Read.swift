@@ -227,7 +227,10 @@ extension Store {
             return BucketBlock(starts: starts, ends: ends, column: column, width: width, cells: cells)
         }
         var row = 0
-        for (start, ch, g) in try storedAggregates(tier, from: first.start, to: last.end, channels: chs.map(\.id)) {
+        // For many channels, scan the range in index order and drop the others here: an IN list
+        // of hundreds of ids makes SQLite probe per id and sort the result.
+        let filter: [Int64]? = width >= 32 ? nil : chs.map(\.id)
+        for (start, ch, g) in try storedAggregates(tier, from: first.start, to: last.end, channels: filter) {
             // Rows come in start order: walk the bucket list alongside.
             while row < starts.count && starts[row] < start { row += 1 }
             guard row < starts.count, starts[row] == start, ends[row] <= watermark, ch >= 0, Int(ch) < dense.count else { continue }

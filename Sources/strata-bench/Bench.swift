@@ -175,6 +175,7 @@ struct Bench {
         var t = clock()
         var rows = 0, bytes = 0
         let all = try store.bucketBlock(.hour, channels: store.channels, from: start, to: start + Int64(minutes) * 60)
+        let readSeconds = clock() - t
         for d in deviceIDs {
             let table = CSVTable(tier: .hour, dialect: .iso, channels: store.channels(ofDevice: d), calendar: store.calendar)
             let cols = table.columns.map { all.columnIndex($0.channel.id) }
@@ -187,6 +188,7 @@ struct Bench {
             bytes += w.bytes.count
         }
         let enc = clock() - t
+        print(String(format: "  of which reading the tier from the store: %.2f s", readSeconds))
         let sql = "SELECT datetime(start, 'unixepoch'), channel, count, min, max, sum, consumption, first, last FROM agg WHERE tier = 2 ORDER BY start, channel;\n"
         let (refOut, ref) = try sqliteShellCSV(path, sql)
         let refBytes = refOut.count
