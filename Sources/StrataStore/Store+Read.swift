@@ -230,10 +230,11 @@ extension Store {
         // For many channels, scan the range in index order and drop the others here: an IN list
         // of hundreds of ids makes SQLite probe per id and sort the result.
         let filter: [Int64]? = width >= 32 ? nil : chs.map(\.id)
-        for (start, ch, g) in try storedAggregates(tier, from: first.start, to: last.end, channels: filter) {
+        let w = watermark
+        try forEachStoredAggregate(tier, from: first.start, to: last.end, channels: filter) { start, ch, g in
             // Rows come in start order: walk the bucket list alongside.
             while row < starts.count && starts[row] < start { row += 1 }
-            guard row < starts.count, starts[row] == start, ends[row] <= watermark, ch >= 0, Int(ch) < dense.count else { continue }
+            guard row < starts.count, starts[row] == start, ends[row] <= w, ch >= 0, Int(ch) < dense.count else { return }
             let c = dense[Int(ch)]
             if c >= 0 { cells[row * width + c] = g }
         }

@@ -298,6 +298,14 @@ extension Store {
 
     /// The same for a set of channels (nil: all), filtered inside SQLite.
     func storedAggregates(_ tier: Tier, from: Int64, to: Int64, channels: [Int64]?) throws(StoreError) -> [(Int64, Int64, Aggregate)] {
+        var out: [(Int64, Int64, Aggregate)] = []
+        try forEachStoredAggregate(tier, from: from, to: to, channels: channels) { out.append(($0, $1, $2)) }
+        return out
+    }
+
+    /// Streams stored aggregates in (start, channel) order, without collecting them.
+    func forEachStoredAggregate(_ tier: Tier, from: Int64, to: Int64, channels: [Int64]?,
+                                _ body: (Int64, Int64, Aggregate) -> Void) throws(StoreError) {
         var sql = "SELECT start, channel, count, min, max, sum, consumption, first, last, flags, peak, peak_start FROM agg WHERE tier = ?1 AND start >= ?2 AND start < ?3"
         if let chs = channels {
             sql += chs.count == 1 ? " AND channel = \(chs[0])" : " AND channel IN (\(chs.sorted().map(String.init).joined(separator: ",")))"
@@ -308,7 +316,6 @@ extension Store {
         st.bind(1, Int64(tier.rawValue))
         st.bind(2, from)
         st.bind(3, to)
-        var out: [(Int64, Int64, Aggregate)] = []
         while try st.step() {
             var g = Aggregate()
             g.count = Int(st.int(2))
@@ -323,8 +330,7 @@ extension Store {
             g.interpolated = flags & AggFlag.interpolated != 0
             g.peak = st.optionalInt(10)
             g.peakStart = st.optionalInt(11)
-            out.append((st.int(0), st.int(1), g))
+            body(st.int(0), st.int(1), g)
         }
-        return out
     }
 }
