@@ -34,7 +34,7 @@ public struct ReportBuilder {
             }
             // Completeness is the meter's: measured on its first counter, or its first channel.
             if let main = counters.first ?? stored.first {
-                section.coverage = try coverage(main, start, end)
+                section.coverage = coverage(try store.buckets(.day, channels: [main], from: start, to: end), main, start, end)
                 section.gaps = try gaps(main, start, min(end, max(start, now)))
             }
             section.events = try store.events(channels: counters)
@@ -57,7 +57,7 @@ public struct ReportBuilder {
             channel: c.spec.id, name: c.spec.name, unit: c.spec.unit, decimals: c.spec.resolution.decimals,
             consumption: total, previous: sum(try store.buckets(.day, channels: [c], from: prev.start, to: prev.end), c),
             yearEarlier: sum(try store.buckets(.day, channels: [c], from: year.start, to: year.end), c),
-            coverage: try coverage(c, start, end), peak: nil, baseLoad: nil, costs: [], bars: [], provisional: now < end)
+            coverage: coverage(days, c, start, end), peak: nil, baseLoad: nil, costs: [], bars: [], provisional: now < end)
         let quarters = try store.buckets(.quarter, channels: [c], from: start, to: end)
         let stepsHourly = Self.stepsHourly(quarters, c)
         if stepsHourly, let power {
@@ -83,8 +83,8 @@ public struct ReportBuilder {
         return any ? s : nil
     }
 
-    func coverage(_ c: StoredChannel, _ start: Int64, _ end: Int64) throws(StoreError) -> Double {
-        let rows = try store.buckets(.day, channels: [c], from: start, to: end)
+    /// Readings present over readings expected, from the period's day rows.
+    func coverage(_ rows: [BucketRow], _ c: StoredChannel, _ start: Int64, _ end: Int64) -> Double {
         let count = rows.reduce(0) { $0 + ($1.values[c.id]?.count ?? 0) }
         return Aggregate.coverage(count: count, seconds: end - start, interval: c.spec.interval)
     }

@@ -164,10 +164,7 @@ actor ReportDesk {
     }
 
     func send(_ due: [(Outbox.Entry, [UInt8])], smtp: StrataConfig.SMTP, now: Int64) async {
-        let server = SMTPServer(
-            host: smtp.host, port: smtp.port, security: SMTPSecurity(rawValue: smtp.security.rawValue) ?? .starttls,
-            credentials: smtp.username.map { SMTPCredentials(username: $0, password: smtp.password ?? "") }, caFile: smtp.caFile,
-            timeout: Int(smtp.timeout), clientName: ProcessInfo.processInfo.hostName)
+        let server = smtp.server
         let envelopes = due.map { SMTPEnvelope(from: $0.0.sender, to: $0.0.recipient, message: $0.1) }
         let result = await SMTPClient.deliver(envelopes, to: server)
         if let e = result.error {
@@ -226,6 +223,16 @@ actor ReportDesk {
         } catch {
             logger.warning("outbox: cannot write status.csv", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+extension StrataConfig.SMTP {
+    /// The mail server as the SMTP client takes it: one mapping for the service and `strata report --send`.
+    public var server: SMTPServer {
+        SMTPServer(
+            host: host, port: port, security: SMTPSecurity(rawValue: security.rawValue) ?? .starttls,
+            credentials: username.map { SMTPCredentials(username: $0, password: password ?? "") }, caFile: caFile,
+            timeout: Int(timeout), clientName: ProcessInfo.processInfo.hostName)
     }
 }
 

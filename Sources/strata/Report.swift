@@ -76,10 +76,7 @@ struct ReportCommand: AsyncParsableCommand {
         }
         // A deliberate re-send is a new message: Gmail drops a second message with a Message-ID it already has.
         rendered.message.messageID = rendered.message.messageID.replacingOccurrences(of: "@", with: ".sent-\(now)@")
-        let server = SMTPServer(
-            host: smtp.host, port: smtp.port, security: SMTPSecurity(rawValue: smtp.security.rawValue) ?? .starttls,
-            credentials: smtp.username.map { SMTPCredentials(username: $0, password: smtp.password ?? "") }, caFile: smtp.caFile,
-            timeout: Int(smtp.timeout), clientName: ProcessInfo.processInfo.hostName)
+        let server = smtp.server
         let body = rendered.bytes
         let result = await SMTPClient.deliver(r.to.map { SMTPEnvelope(from: smtp.from, to: $0, message: body) }, to: server)
         var failed = false
