@@ -64,7 +64,10 @@ public struct ArchiveWriter {
     @discardableResult
     public func run(rebuild: Bool = false) throws -> Summary {
         var summary = Summary()
-        if rebuild { try store.resetArchive() }
+        if rebuild {
+            try store.resetArchive()
+            sweepTemporaries()
+        }
         var state = try store.archiveState()
         if let s = state, s.root != root {
             try store.resetArchive()
@@ -108,7 +111,9 @@ public struct ArchiveWriter {
             // The year tier's single file covers all time: from the first year with data.
             let firstYear = store.calendar.bucketStart(.year, containing: range.0)
             let list = periods.values.sorted(by: { $0.start < $1.start }).map { (start: max($0.start, firstYear), end: $0.end, full: $0.full) }
+            let t0 = Date()
             try processAll(tier, list, watermark: w, firstData: firstData, records: &records, summary: &summary)
+            logger.debug("archive tier written", metadata: ["tier": "\(tier)", "periods": "\(list.count)", "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(t0)))"])
         }
         try updateChecksums(before: before, after: records)
         try updateCurrentLinks(records: records, watermark: w, previous: state?.watermark)
@@ -137,6 +142,15 @@ public struct ArchiveWriter {
         return summary
     }
 
+    /// Removes the temporary files of a writer that was killed mid-pass. Call it once when a
+    /// process takes the archive over; temporaries of a writer still running are kept.
+    @discardableResult
+    public func sweepTemporaries() -> Int {
+        let n = ArchiveFiles.sweepTemporaries(root)
+        if n > 0 { logger.notice("removed temporary files of an interrupted archive pass", metadata: ["files": "\(n)"]) }
+        return n
+    }
+
     /// Which dialects and folders this writer keeps: a change means stale files to look for.
     var layoutKey: String {
         dialects.map(\.rawValue).joined(separator: ",") + ";" + targets.map(\.folder).joined(separator: ",") + (prune ? ";prune" : "")
@@ -152,8 +166,8 @@ public struct ArchiveWriter {
         "\(d.rawValue)/\(t.folder)/\(layout.relativePath(tier, periodStart: periodStart))"
     }
 
-    func process(_ tier: Tier, period: (start: Int64, end: Int64), forceFull: Bool, watermark w: Int64,
-                         firstData: [String: Int64], records: inout [String: ArchiveFileRecord], summary: inout Summary) throws {
+    func process(_ tier: Tier, period: (start: Int64, end: Int64), forceFull: Bool, watermark w: Int64, firstData: [String: Int64],
+                 staged: StagedFiles, records: inout [String: ArchiveFileRecord], summary: inout Summary) throws {
         let to = min(period.end, w)
         guard period.start < to else { return }
         // Where each file of this period needs rows from: the start for a new, damaged or
@@ -185,6 +199,22 @@ public struct ArchiveWriter {
             }
         }
         let closed = period.end <= w
+        // Each device's minute cells are encoded once per dialect and block, for its own file
+        // and for its place in the site's file.
+        var cells: [CSVDialect: [[String: MinuteCells]]] = [:]
+        if tier == .minute {
+            for d in dialects {
+                cells[d] = blocks.map { b in
+                    let first = plans.filter { $0.d == d }.map { max(0, Int(($0.from - b.start) / 60)) }.min() ?? 0
+                    var byFolder: [String: MinuteCells] = [:]
+                    for t in targets where !t.qualified {
+                        let table = CSVTable(tier: .minute, dialect: d, channels: t.channels, calendar: store.calendar)
+                        byFolder[t.folder] = MinuteCells(table, b, from: min(first, b.count))
+                    }
+                    return byFolder
+                }
+            }
+        }
         for plan in plans {
             let table = CSVTable(tier: tier, dialect: plan.d, channels: plan.t.channels, calendar: store.calendar, qualified: plan.t.qualified)
             var out = CSVWriter(dialect: plan.d)
@@ -192,9 +222,11 @@ public struct ArchiveWriter {
             var any = false
             if plan.full { table.writeHeader(&out) }
             if tier == .minute {
-                for b in blocks where b.ts(b.count - 1) >= plan.from {
+                for (k, b) in blocks.enumerated() where b.ts(b.count - 1) >= plan.from {
                     let first = max(0, Int((plan.from - b.start) / 60))
-                    if table.writeRows(&out, b, from: first) { any = true }
+                    let byFolder = cells[plan.d]?[k] ?? [:]
+                    let groups = plan.t.qualified ? targets.compactMap { byFolder[$0.folder] } : byFolder[plan.t.folder].map { [$0] } ?? []
+                    if table.writeRows(&out, b, cells: groups, from: first) { any = true }
                     until = b.ts(b.count - 1) + 60
                 }
             } else if let b = buckets {
@@ -213,7 +245,7 @@ public struct ArchiveWriter {
                 if existing == out.bytes {
                     summary.unchanged += 1
                 } else {
-                    try ArchiveFiles.replace(file, with: out.bytes)
+                    try staged.replace(file, with: out.bytes)
                     if existing == nil { summary.created += 1 } else {
                         summary.replaced += 1
                         if old?.closed == true {
@@ -226,7 +258,8 @@ public struct ArchiveWriter {
                 try ArchiveFiles.append(file, out.bytes)
                 summary.appended += 1
             }
-            let size = ArchiveFiles.size(file) ?? 0
+            // A staged file is not in its place yet: its size is that of its bytes.
+            let size = plan.full ? Int64(out.bytes.count) : ArchiveFiles.size(file) ?? 0
             var sha: String? = nil
             if closed {
                 sha = plan.full ? SHA256.hex(out.bytes) : ArchiveFiles.read(file).map { SHA256.hex($0) }
@@ -236,15 +269,16 @@ public struct ArchiveWriter {
         }
     }
 
-    /// Writes the files of `list`'s periods. A long run of periods (a rebuild, the catch-up
+    /// Writes the files of `list`'s periods. More than one period (a rebuild, the catch-up
     /// after a back-fill) is split with a helper thread that has its own connection to the
     /// store, so both cores encode and write; the helper is joined before this returns.
     private func processAll(_ tier: Tier, _ list: [(start: Int64, end: Int64, full: Bool)], watermark w: Int64,
                             firstData: [String: Int64], records: inout [String: ArchiveFileRecord], summary: inout Summary) throws {
-        let parallel = list.count >= 8 && ProcessInfo.processInfo.activeProcessorCount > 1
+        let parallel = list.count >= 2 && ProcessInfo.processInfo.activeProcessorCount > 1
         let mine = parallel ? Array(list.prefix(list.count / 2)) : list
         let theirs = parallel ? Array(list.dropFirst(list.count / 2)) : []
         let helper = HelperRun()
+        let initial = records
         var thread: Thread?
         if !theirs.isEmpty {
             let (path, specs, calendar, root, dialects, devices, prune, siteName, logger, start) =
@@ -257,10 +291,12 @@ public struct ArchiveWriter {
                                                siteName: siteName, logger: logger)
                     var records = start
                     var summary = Summary()
+                    let staged = StagedFiles(root: root)
                     for p in theirs {
                         try writer.process(tier, period: (p.start, p.end), forceFull: p.full, watermark: w, firstData: firstData,
-                                           records: &records, summary: &summary)
+                                           staged: staged, records: &records, summary: &summary)
                     }
+                    try staged.flush()
                     helper.finish(records: records, summary: summary, error: nil)
                 } catch {
                     helper.finish(records: [:], summary: Summary(), error: error)
@@ -272,10 +308,12 @@ public struct ArchiveWriter {
         }
         var failure: (any Error)?
         do {
+            let staged = StagedFiles(root: root)
             for p in mine {
                 try process(tier, period: (p.start, p.end), forceFull: p.full, watermark: w, firstData: firstData,
-                            records: &records, summary: &summary)
+                            staged: staged, records: &records, summary: &summary)
             }
+            try staged.flush()
         } catch {
             failure = error
         }
@@ -287,8 +325,9 @@ public struct ArchiveWriter {
         let (theirRecords, theirSummary, theirError) = helper.wait()
         if let failure { throw failure }
         if let theirError { throw theirError }
-        let before = records
-        for (k, v) in theirRecords where before[k] != v { records[k] = v }
+        // Only what the helper changed: a record it merely carried along may be one this
+        // thread has since updated (a file closed at midnight), which must not be undone.
+        for (k, v) in theirRecords where initial[k] != v { records[k] = v }
         summary.created += theirSummary.created
         summary.appended += theirSummary.appended
         summary.replaced += theirSummary.replaced

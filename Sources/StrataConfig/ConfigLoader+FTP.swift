@@ -18,6 +18,9 @@ extension StrataConfig {
         public var tlsCert: String?
         public var tlsKey: String?
         public var requireTLS = false
+        /// Data connections must resume the client's TLS session (vsftpd's require_ssl_reuse):
+        /// FileZilla, curl and lftp do; Python's ftplib does not.
+        public var requireTLSResumption = false
         public var anonymous = false
         public var maxClients = 200
         public var maxPerIP = 20
@@ -38,6 +41,7 @@ extension Reader {
         try checkKeys(t, allowed: [
             "listen", "port", "passive_ports", "public_host", "tls_cert", "tls_key", "require_tls", "anonymous", "max_clients",
             "max_per_ip", "login_attempts", "idle_timeout", "users", "login_timeout", "data_timeout", "implicit_tls_port",
+            "require_tls_resumption",
         ], path: "ftp")
         var f = StrataConfig.FTP()
         func int(_ key: String, _ range: ClosedRange<Int>) throws(ConfigError) -> Int? {
@@ -71,6 +75,12 @@ extension Reader {
         if f.requireTLS && f.tlsCert == nil {
             // Better no FTP than passwords in clear text where the admin asked for TLS.
             throw error("ftp.require_tls", t["require_tls"]?.line, "require_tls = true needs tls_cert and tls_key")
+        }
+        if let r = try bool(t, "require_tls_resumption", path: "ftp.require_tls_resumption") {
+            if r && f.tlsCert == nil {
+                throw error("ftp.require_tls_resumption", t["require_tls_resumption"]?.line, "require_tls_resumption = true needs tls_cert and tls_key")
+            }
+            f.requireTLSResumption = r
         }
         if let a = try bool(t, "anonymous", path: "ftp.anonymous") { f.anonymous = a }
         if let m = try int("max_clients", 1...10_000) { f.maxClients = m }

@@ -29,9 +29,14 @@ public struct CSVWriter: Sendable {
     public let dialect: CSVDialect
     public private(set) var bytes: [UInt8] = []
     private var fieldInRow = false
+    // Looked up once: they are needed for every cell of a rebuild.
+    private let separator: UInt8
+    private let decimalPoint: UInt8
 
     public init(dialect: CSVDialect, reserve: Int = 1 << 16) {
         self.dialect = dialect
+        separator = dialect.separator
+        decimalPoint = dialect == .excelEU ? UInt8(ascii: ",") : UInt8(ascii: ".")
         bytes.reserveCapacity(reserve)
     }
 
@@ -43,7 +48,7 @@ public struct CSVWriter: Sendable {
     public mutating func field(_ text: String) {
         separatorIfNeeded()
         var needsQuotes = false
-        for b in text.utf8 where b == dialect.separator || b == UInt8(ascii: "\"") || b == 10 || b == 13 {
+        for b in text.utf8 where b == separator || b == UInt8(ascii: "\"") || b == 10 || b == 13 {
             needsQuotes = true
             break
         }
@@ -127,20 +132,33 @@ public struct CSVWriter: Sendable {
         fieldInRow = false
     }
 
+    /// Cells encoded by another writer of the same dialect (separated among themselves),
+    /// placed as the next fields of this row.
+    public mutating func cells(_ encoded: UnsafeBufferPointer<UInt8>) {
+        separatorIfNeeded()
+        bytes.append(contentsOf: encoded)
+    }
+
+    /// Begins the next run of cells without a line end: for cells encoded once and then placed
+    /// into the rows of several files.
+    public mutating func startCells() {
+        fieldInRow = false
+    }
+
     public mutating func removeAll(keepingCapacity: Bool = true) {
         bytes.removeAll(keepingCapacity: keepingCapacity)
         fieldInRow = false
     }
 
     @inline(__always) private mutating func separatorIfNeeded() {
-        if fieldInRow { bytes.append(dialect.separator) }
+        if fieldInRow { bytes.append(separator) }
         fieldInRow = true
     }
 
     /// Digits are formed right to left in a stack buffer and appended in one go: this runs
     /// for every cell of a rebuild.
     private mutating func appendDecimal(steps: Int64, decimals: Int) {
-        let separator = dialect.decimalSeparator == "," ? UInt8(ascii: ",") : UInt8(ascii: ".")
+        let point = decimalPoint
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buf in
             var pos = buf.count
             @inline(__always) func put(_ c: UInt8) {
@@ -152,7 +170,7 @@ public struct CSVWriter: Sendable {
             let places = Swift.max(decimals, 0)
             var written = 0
             repeat {
-                if written == places && places > 0 { put(separator) }
+                if written == places && places > 0 { put(point) }
                 put(UInt8(ascii: "0") + UInt8(mag % 10))
                 mag /= 10
                 written += 1

@@ -187,11 +187,13 @@ struct FTPConnection {
                             continue
                         }
                         guard let prepared = try await prepare(t, over: data, binary: session.binary, send: send) else { continue }
+                        var resumption: TLSResumptionCheck?
                         if session.protectData, let ctx = config.tls {
                             do {
                                 try await data.eventLoop.submit {
                                     try data.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: ctx), position: .first)
                                 }.get()
+                                if config.requireTLSResumption { resumption = try await TLSResumptionCheck.install(on: data).get() }
                             } catch {
                                 data.close(promise: nil)
                                 try await send(425, "Cannot secure the data connection.")
@@ -209,9 +211,9 @@ struct FTPConnection {
                         aborting = false
                         running = (data, prepared.progress)
                         let tls = session.protectData
-                        group.addTask {
+                        group.addTask { [resumption] in
                             let started = Date()
-                            let outcome = await self.stream(prepared, over: data, tls: tls)
+                            let outcome = await self.stream(prepared, over: data, tls: tls, resumption: resumption)
                             sink.yield(.transferEnded(outcome, sent: prepared.progress.sent, seconds: Date().timeIntervalSince(started)))
                         }
                     case .abortTransfer:

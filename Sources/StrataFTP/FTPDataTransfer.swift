@@ -108,7 +108,13 @@ extension FTPConnection {
 
     /// Streams a prepared transfer and closes the data connection: completed only once the
     /// data is flushed and the connection closed (then 226 may go out).
-    func stream(_ p: Prepared, over data: Channel, tls: Bool) async -> FTPSession.TransferOutcome {
+    func stream(_ p: Prepared, over data: Channel, tls: Bool, resumption: TLSResumptionCheck? = nil) async -> FTPSession.TransferOutcome {
+        // Not a byte leaves before the handshake has shown the client resumed its session.
+        if let check = resumption, let failure = await check.failure() {
+            if case .file(let handle, _, _) = p.body { try? handle.close() }
+            data.close(promise: nil)
+            return failure
+        }
         do {
             switch p.body {
             case .text(let text):

@@ -28,6 +28,9 @@ public struct FTPServerConfig: Sendable {
     public var loginTimeout: TimeAmount = .seconds(60)
     /// A data connection that takes nothing for this long is closed (426).
     public var dataTimeout: TimeAmount = .seconds(60)
+    /// A TLS data connection must resume a session of this server (`require_tls_resumption`),
+    /// or the transfer gets 522.
+    public var requireTLSResumption = false
     /// Counts what every connection of this server sends.
     public let stats = FTPStats()
 

@@ -41,6 +41,9 @@ public struct FTPSession: Sendable {
         case failed
         /// ABOR closed it.
         case aborted
+        /// A TLS data connection started a new session where `require_tls_resumption` asks
+        /// it to resume the client's.
+        case sessionNotResumed
     }
 
     enum State: Equatable, Sendable {
@@ -281,6 +284,9 @@ public struct FTPSession: Sendable {
         case .completed: return [.reply(226, "Transfer complete.")]
         case .failed: return [.reply(426, "Data connection closed; transfer aborted.")]
         case .aborted: return [.reply(426, "Transfer aborted."), .reply(226, "ABOR successful; data connection closed.")]
+        case .sessionNotResumed:
+            // vsftpd's words, which users search for; then what to do about it.
+            return [.reply(522, "SSL connection failed: session reuse required. The data connection must resume the control connection's TLS session (FileZilla, curl and lftp do; Python's ftplib does not).")]
         }
     }
 

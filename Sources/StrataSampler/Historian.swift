@@ -79,6 +79,7 @@ public actor Archivist {
         store = try config.makeStore()
         writer = ArchiveWriter(store: store, root: config.archive.path, dialects: config.archive.dialects,
                                devices: config.devices.map(\.id), prune: config.archive.prune, siteName: config.site.name)
+        writer.sweepTemporaries()
     }
 
     public func refresh() throws -> ArchiveWriter.Summary {

@@ -15,11 +15,23 @@ public struct CSVTable: Sendable {
     public let columns: [Column]
     public let calendar: SiteCalendar
 
+    /// What encoding a cell needs of each column, without the strings: copying a column per
+    /// cell (retaining its names) cost more than encoding the number.
+    struct CellSpec: Sendable {
+        var id: Int64
+        var counter: Bool
+        var resolution: Resolution
+        var interval: Int
+    }
+
+    let cellSpecs: [CellSpec]
+
     public init(tier: Tier, dialect: CSVDialect, channels: [StoredChannel], calendar: SiteCalendar, qualified: Bool = false) {
         self.tier = tier
         self.dialect = dialect
         self.calendar = calendar
         columns = channels.map { Column(channel: $0, name: qualified ? "\($0.spec.device).\($0.spec.id)" : $0.spec.id) }
+        cellSpecs = channels.map { CellSpec(id: $0.id, counter: $0.spec.kind == .counter, resolution: $0.spec.resolution, interval: $0.spec.interval) }
     }
 
     public var headerCells: [String] {
@@ -89,23 +101,22 @@ public struct CSVTable: Sendable {
         let seconds = end - start
         w.number(steps: seconds % 3600 == 0 ? seconds / 3600 : seconds * 100 / 3600, decimals: seconds % 3600 == 0 ? 0 : 2)
         var any = false
-        for (k, c) in columns.enumerated() {
-            let r = c.channel.spec.resolution
+        for k in cellSpecs.indices {
+            let r = cellSpecs[k].resolution
             let g = cols[k].flatMap { block.aggregate(column: $0, i) }
             any = any || g?.hasData == true
-            switch c.channel.spec.kind {
-            case .counter:
+            if cellSpecs[k].counter {
                 if let g { w.number(steps: g.consumption, decimals: r.decimals) } else { w.empty() }
                 w.number(g?.last, r)
-            case .gauge:
+            } else {
                 w.number(g?.mean, r)
                 w.number(g?.min, r)
                 w.number(g?.max, r)
             }
         }
-        for (k, c) in columns.enumerated() {
-            let g = cols[k].flatMap { block.aggregate(column: $0, i) }
-            let cov = Aggregate.coverage(count: g?.count ?? 0, seconds: seconds, interval: c.channel.spec.interval)
+        for k in cellSpecs.indices {
+            let count = cols[k].flatMap { block.aggregate(column: $0, i)?.count } ?? 0
+            let cov = Aggregate.coverage(count: count, seconds: seconds, interval: cellSpecs[k].interval)
             w.number(cov, Resolution(decimals: 1))
         }
         w.endRow()
@@ -115,20 +126,20 @@ public struct CSVTable: Sendable {
     /// Rows of minutes `from...` of a block; returns whether any cell had a value.
     @discardableResult
     public func writeRows(_ w: inout CSVWriter, _ block: MinuteBlock, from first: Int = 0) -> Bool {
-        let cols = columns.map { block.columnIndex($0.channel.id) }
+        writeRows(&w, block, cells: [MinuteCells(self, block, from: first)], from: first)
+    }
+
+    /// Rows of minutes `from...` of a block whose cells are already encoded, `groups` side by
+    /// side (a site file's row is its devices' cells in a row); returns whether any had a value.
+    @discardableResult
+    public func writeRows(_ w: inout CSVWriter, _ block: MinuteBlock, cells groups: [MinuteCells], from first: Int) -> Bool {
+        precondition(groups.allSatisfy { $0.first <= first }, "cells encoded from a later minute than the rows asked for")
         var any = false
         for i in first..<block.count {
             writeLabel(&w, block.ts(i))
-            for (k, c) in columns.enumerated() {
-                let r = c.channel.spec.resolution
-                let v = cols[k].flatMap { block.value(column: $0, i) }
-                any = any || v != nil
-                switch c.channel.spec.kind {
-                case .gauge: w.number(v, r)
-                case .counter:
-                    w.number(v, r)
-                    if let s = cols[k].flatMap({ block.consumption(column: $0, i) }) { w.number(steps: s, decimals: r.decimals) } else { w.empty() }
-                }
+            for g in groups {
+                g.withRow(i) { w.cells($0) }
+                if g.hasValue(i) { any = true }
             }
             w.endRow()
         }
@@ -139,7 +150,7 @@ public struct CSVTable: Sendable {
     /// with data).
     public func hasData(_ bucket: BucketRow) -> Bool { columns.contains { bucket.values[$0.channel.id]?.hasData == true } }
 
-    private func writeLabel(_ w: inout CSVWriter, _ start: Int64) {
+    func writeLabel(_ w: inout CSVWriter, _ start: Int64) {
         let (local, offset) = calendar.label(start)
         w.dateTime(local)
         if dialect.hasUTCColumn { w.dateTime(LocalDateTime(secondsSinceEpoch: start), iso: true) }

@@ -14,10 +14,11 @@ public struct MinuteBlock: Sendable {
     public let start: Int64
     public let count: Int
     let column: [Int64: Int]
-    /// `[column][minute]`; NaN where there is no reading.
-    var values: [[Double]]
-    /// `[column][minute]`, counters only: steps consumed to the next minute; `Int64.min` for none.
-    var consumption: [[Int64]]
+    /// Column after column, `count` cells each (`values[column * count + minute]`): one flat
+    /// buffer, read without touching a reference count per cell. NaN where there is no reading.
+    var values: [Double]
+    /// Laid out as `values`, counters only: steps consumed to the next minute; `Int64.min` for none.
+    var consumption: [Int64]
 
     init(start: Int64, count: Int, channels: [Int64]) {
         self.start = start
@@ -25,8 +26,8 @@ public struct MinuteBlock: Sendable {
         var col: [Int64: Int] = [:]
         for (i, c) in channels.enumerated() { col[c] = i }
         column = col
-        values = Array(repeating: Array(repeating: .nan, count: count), count: channels.count)
-        consumption = Array(repeating: Array(repeating: Int64.min, count: count), count: channels.count)
+        values = Array(repeating: .nan, count: count * channels.count)
+        consumption = Array(repeating: Int64.min, count: count * channels.count)
     }
 
     public func ts(_ i: Int) -> Int64 { start + Int64(i) * 60 }
@@ -35,16 +36,39 @@ public struct MinuteBlock: Sendable {
     public func columnIndex(_ channel: Int64) -> Int? { column[channel] }
 
     public func value(column c: Int, _ i: Int) -> Double? {
-        let v = values[c][i]
+        let v = values[c * count + i]
         return v.isNaN ? nil : v
     }
 
     public func consumption(column c: Int, _ i: Int) -> Int64? {
-        let v = consumption[c][i]
+        let v = consumption[c * count + i]
         return v == Int64.min ? nil : v
     }
 
     public func value(_ channel: Int64, _ i: Int) -> Double? { column[channel].flatMap { value(column: $0, i) } }
+
+    /// Both buffers at once, for encoders that walk every cell.
+    func withCells<R>(_ body: (UnsafeBufferPointer<Double>, UnsafeBufferPointer<Int64>) throws -> R) rethrows -> R {
+        try values.withUnsafeBufferPointer { v in try consumption.withUnsafeBufferPointer { c in try body(v, c) } }
+    }
+}
+
+/// Channel id → column of a block, and whether it is a counter, in arrays indexed by id.
+private struct ColumnLookup {
+    var base: Int64 = 0
+    var column: [Int] = []
+    var counter: [Bool] = []
+
+    init(_ chs: [StoredChannel]) {
+        guard let lo = chs.map(\.id).min(), let hi = chs.map(\.id).max() else { return }
+        base = lo
+        column = Array(repeating: -1, count: Int(hi - lo) + 1)
+        counter = Array(repeating: false, count: Int(hi - lo) + 1)
+        for (i, c) in chs.enumerated() {
+            column[Int(c.id - lo)] = i
+            counter[Int(c.id - lo)] = c.spec.kind == .counter
+        }
+    }
 }
 
 extension Store {
@@ -133,25 +157,32 @@ extension Store {
     /// Minutes in `[from, to)`, streamed a day at a time to keep memory bounded.
     public func minutes(channels chs: [StoredChannel], from: Int64, to: Int64, _ body: (MinuteBlock) throws -> Void) throws {
         var a = from - floorMod(from, 60)
+        let lookup = ColumnLookup(chs)
         while a < to {
             let b = min(to, a + 86_400)
             let n = Int((b - a + 59) / 60)
             var block = MinuteBlock(start: a, count: n, channels: chs.map(\.id))
             let edges = Array(stride(from: a, through: a + Int64(n) * 60, by: 60))
             // One pass over the day for all channels: the minute tier is clustered by time.
-            var rowsByChannel: [Int64: [Reading]] = [:]
-            try minute.scan(from: a, to: b) { r throws(StoreError) in
-                guard let c = block.column[r.channel] else { return }
-                let i = Int((r.ts - a) / 60)
-                if i >= 0 && i < n { block.values[c][i] = r.value }
-                if byID[r.channel]?.spec.kind == .counter { rowsByChannel[r.channel, default: []].append(r.reading) }
+            // Channel ids are small and dense: arrays indexed by id, not dictionaries, find a
+            // row's column (921,600 rows a day for 640 channels).
+            var rowsByColumn: [[Reading]] = Array(repeating: [], count: chs.count)
+            try block.values.withUnsafeMutableBufferPointer { values throws(StoreError) in
+                try minute.scan(from: a, to: b) { r throws(StoreError) in
+                    let id = Int(r.channel - lookup.base)
+                    guard id >= 0 && id < lookup.column.count else { return }
+                    let c = lookup.column[id]
+                    guard c >= 0 else { return }
+                    let i = Int((r.ts - a) / 60)
+                    if i >= 0 && i < n { values[c * n + i] = r.value }
+                    if lookup.counter[id] { rowsByColumn[c].append(r.reading) }
+                }
             }
             for (c, ch) in chs.enumerated() where ch.spec.kind == .counter {
-                let rows = rowsByChannel[ch.id] ?? []
                 let before = try minute.lastAccepted(channel: ch.id, before: a)?.reading
                 let after = try minute.firstAccepted(channel: ch.id, atOrAfter: edges[edges.count - 1])?.reading
-                let aggs = BucketAggregator.counter(rows, edges: edges, before: before, after: after)
-                for (i, g) in aggs.enumerated() where g.hasData { block.consumption[c][i] = g.consumption }
+                let aggs = BucketAggregator.counter(rowsByColumn[c], edges: edges, before: before, after: after)
+                for (i, g) in aggs.enumerated() where g.hasData { block.consumption[c * n + i] = g.consumption }
             }
             try body(block)
             a = b

@@ -18,7 +18,8 @@ struct Bench {
         }
         let dir = NSTemporaryDirectory() + "strata-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // BENCH_KEEP=1 leaves the store and the tree for a look afterwards.
+        defer { if ProcessInfo.processInfo.environment["BENCH_KEEP"] == nil { try? FileManager.default.removeItem(atPath: dir) } }
         if what == "ingest" || what == "all" {
             try ingest(dir: dir, channels: opt("--channels", 1000), days: opt("--days", 30))
         }
@@ -201,9 +202,10 @@ struct Bench {
         quiet.logLevel = .warning
         let writer = ArchiveWriter(store: store, root: root, dialects: [.excelEU, .iso], devices: deviceIDs, prune: false, siteName: "bench", logger: quiet)
         t = clock()
+        let rebuildCPU0 = cpuSeconds()
         let s = try writer.run(rebuild: true)
         let rb = clock() - t
-        print(String(format: "rebuild: %d files in %.1f s (%.2f s per day of data)", s.created, rb, rb / Double(days)))
+        print(String(format: "rebuild: %d files in %.1f s (%.2f s per day of data; CPU %.1f s)", s.created, rb, rb / Double(days), cpuSeconds() - rebuildCPU0))
 
         // Steady state: a simulated day, minute by minute: write, roll up, refresh the tree.
         if ProcessInfo.processInfo.environment["BENCH_REBUILD_ONLY"] != nil { return }

@@ -42,6 +42,7 @@ struct Check: ParsableCommand {
             if f.tlsCert != nil {
                 _ = try ftpConfig(f, root: cfg.archive.path)  // loads the certificate and key, or says which file is wrong
                 print("ftp TLS: explicit FTPS (AUTH TLS)\(f.requireTLS ? ", required for logins and data" : ", optional")"
+                      + (f.requireTLSResumption ? "; data connections must resume the TLS session" : "")
                       + (f.implicitTLSPort.map { "; implicit FTPS on port \($0)" } ?? ""))
             } else {
                 print("note: no tls_cert/tls_key in [ftp]: logins travel unencrypted")

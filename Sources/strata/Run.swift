@@ -218,6 +218,7 @@ func ftpConfig(_ f: StrataConfig.FTP, root: String) throws -> FTPServerConfig {
                                  idleTimeout: .seconds(f.idleTimeout), requireTLS: f.requireTLS)
     config.loginTimeout = .seconds(f.loginTimeout)
     config.dataTimeout = .seconds(f.dataTimeout)
+    config.requireTLSResumption = f.requireTLSResumption
     config.implicitTLSPort = f.implicitTLSPort
     if let cert = f.tlsCert, let key = f.tlsKey {
         do {

@@ -72,6 +72,8 @@ import Testing
 
     @Test(arguments: [
         ("require_tls = true", "ftp.require_tls", "needs tls_cert and tls_key"),
+        ("require_tls_resumption = true", "ftp.require_tls_resumption", "needs tls_cert and tls_key"),
+        ("require_tls_resumption = \"yes\"", "ftp.require_tls_resumption", "true or false"),
         ("tls_cert = \"/nonexistent.crt\"", "ftp.tls_key", "FTPS needs both"),
         ("passive_ports = \"80-90\"", "ftp.passive_ports", "above 1023"),
         ("public_host = \"strata.example.lan\"", "ftp.public_host", "IPv4 address"),

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import StrataCore
 
@@ -73,6 +74,18 @@ import Testing
         s.update(data[3..<130])
         s.update(data[130...])
         #expect(s.finalize() == { var t = SHA256(); t.update(data); return t.finalize() }())
+    }
+
+    @Test func aCopyHashesOnIndependently() {
+        var a = SHA256()
+        a.update(Array("ab".utf8))
+        var b = a
+        b.update(Array("c".utf8))
+        a.update(Array("x".utf8))
+        #expect(SHA256.hex(Array("abc".utf8)) == b.finalize().map { String(format: "%02x", $0) }.joined())
+        #expect(a.finalize() == SHA256.digest(Array("abx".utf8)))
+        // finalize starts the value over.
+        #expect(a.finalize() == SHA256.digest([UInt8]()))
     }
 }
 

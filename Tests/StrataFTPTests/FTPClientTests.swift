@@ -38,9 +38,17 @@ import Testing
 
     enum CertError: Error { case failed(String) }
 
+    /// The test tree, and a certificate in a folder next to it (`tmp`, for downloads too).
+    static func makeTreeWithCertificate() throws -> (root: String, tmp: String, tls: (cert: String, key: String)) {
+        let root = try makeTree()
+        let tmp = root + "-tls"
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        return (root, tmp, try makeCertificate(in: tmp))
+    }
+
     static func withServer(root: String, idle: TimeAmount = .minutes(5), tls: (cert: String, key: String)? = nil, requireTLS: Bool = false,
                            login: TimeAmount = .seconds(60), data: TimeAmount = .seconds(60), maxPerIP: Int = 20,
-                           _ body: @Sendable (Int) async throws -> Void) async throws {
+                           requireResumption: Bool = false, _ body: @Sendable (Int) async throws -> Void) async throws {
         let (ports, cont) = AsyncStream<Int>.makeStream()
         let users = [FTPUser(name: "demo", home: "", check: { $0 == "demo" }), FTPUser(name: "eu", home: "excel-eu", check: { $0 == "eu" })]
         var logger = Logger(label: "ftp-test")
@@ -48,6 +56,7 @@ import Testing
         var config = FTPServerConfig(listen: "127.0.0.1", port: 0, root: root, users: users, maxPerIP: maxPerIP, idleTimeout: idle, requireTLS: requireTLS)
         config.loginTimeout = login
         config.dataTimeout = data
+        config.requireTLSResumption = requireResumption
         if let tls { config.tls = try FTPServerConfig.tlsContext(certificate: tls.cert, key: tls.key) }
         let server = FTPServer(config: config, logger: logger, onBound: { cont.yield($0) })
         let group = ServiceGroup(services: [server], logger: logger)
@@ -216,14 +225,11 @@ import Testing
     }
 
     @Test func ftpsWithCurlFtplibAndLftp() async throws {
-        let root = try Self.makeTree()
-        let tmp = root + "-tls"
-        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        let (root, tmp, tls) = try Self.makeTreeWithCertificate()
         defer {
             try? FileManager.default.removeItem(atPath: root)
             try? FileManager.default.removeItem(atPath: tmp)
         }
-        let tls = try Self.makeCertificate(in: tmp)
         try await Self.withServer(root: root, tls: tls, requireTLS: true) { port in
             let base = "ftp://demo:demo@127.0.0.1:\(port)"
             // Without TLS, a login is refused when the server requires it.
@@ -257,6 +263,74 @@ import Testing
             #expect(py.out.contains("size \(size) \(size)"), "\(py.out)\(py.err)")
             #expect(py.out.contains("mlsd ['main']"), "\(py.out)")
             // lftp mirror over FTPS.
+            let copy = tmp + "/mirror"
+            let m = try await Self.run("lftp", ["-c", "set ftp:ssl-force true; set ftp:ssl-protect-data true; set ssl:verify-certificate no; set net:max-retries 1; open -u demo,demo -p \(port) 127.0.0.1; mirror /iso \(copy)"])
+            #expect(m.status == 0, "\(m.err)")
+            #expect(try await Self.run("diff", ["-r", "-x", ".tmp-hidden", "-x", "escape", root + "/iso", copy]).status == 0)
+        }
+    }
+
+    /// `require_tls_resumption`: clients that resume the control connection's TLS session on
+    /// data connections (curl, lftp, ftplib taught to) are served, in TLS 1.2 and 1.3; plain
+    /// ftplib starts a new session and gets 522, and its control connection goes on.
+    @Test(arguments: ["1.2", "1.3"]) func dataConnectionsMustResumeTheTLSSessionWhenRequired(version: String) async throws {
+        let (root, tmp, tls) = try Self.makeTreeWithCertificate()
+        defer {
+            try? FileManager.default.removeItem(atPath: root)
+            try? FileManager.default.removeItem(atPath: tmp)
+        }
+        let original = FileManager.default.contents(atPath: root + "/iso/main/big.csv")
+        try await Self.withServer(root: root, tls: tls, requireTLS: true, requireResumption: true) { port in
+            let base = "ftp://demo:demo@127.0.0.1:\(port)"
+            let out = tmp + "/dl.csv"
+            let pin = version == "1.2" ? ["--tls-max", "1.2"] : ["--tlsv1.3"]
+            let dl = try await Self.run("curl", ["-s", "-S", "--ssl-reqd", "-k"] + pin + ["-o", out, "\(base)/iso/main/big.csv"])
+            #expect(dl.status == 0, "\(dl.err)")
+            #expect(FileManager.default.contents(atPath: out) == original)
+            let script = """
+                import ftplib, ssl, sys
+                port, reuse, version = int(sys.argv[1]), sys.argv[2] == "reuse", sys.argv[3]
+                ctx = ssl.create_default_context()
+                ctx.check_hostname = False
+                ctx.verify_mode = ssl.CERT_NONE
+                v = ssl.TLSVersion.TLSv1_2 if version == "1.2" else ssl.TLSVersion.TLSv1_3
+                ctx.minimum_version = v
+                ctx.maximum_version = v
+                class Reusing(ftplib.FTP_TLS):
+                    # The well-known recipe: wrap the data socket with the control connection's session.
+                    def ntransfercmd(self, cmd, rest=None):
+                        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+                        if self._prot_p:
+                            conn = self.context.wrap_socket(conn, server_hostname=self.host, session=self.sock.session)
+                        return conn, size
+                f = (Reusing if reuse else ftplib.FTP_TLS)(context=ctx)
+                f.connect("127.0.0.1", port)
+                f.login("demo", "demo")
+                f.prot_p()
+                for attempt in range(2):
+                    try:
+                        data = bytearray()
+                        f.retrbinary("RETR /iso/main/big.csv", data.extend)
+                        print("served", len(data), f.sock.version())
+                    except ftplib.all_errors as e:
+                        print("refused", e)
+                        if not str(e).startswith("522"):
+                            try:
+                                print("reply", f.getresp())
+                            except ftplib.all_errors as e2:
+                                print("refused", e2)
+                print("pwd", f.pwd())
+                f.quit()
+                """
+            let size = original?.count ?? -1
+            let tlsName = version == "1.2" ? "TLSv1.2" : "TLSv1.3"
+            let reusing = try await Self.run("python3", ["-c", script, "\(port)", "reuse", version])
+            #expect(reusing.out.components(separatedBy: "served \(size) \(tlsName)").count == 3, "\(reusing.out)\(reusing.err)")
+            let plain = try await Self.run("python3", ["-c", script, "\(port)", "plain", version])
+            #expect(plain.out.contains("522 SSL connection failed: session reuse required"), "\(plain.out)\(plain.err)")
+            #expect(!plain.out.contains("served"), "\(plain.out)")
+            #expect(plain.out.contains("pwd /"), "\(plain.out)\(plain.err)")
+            // lftp resumes its session too: a whole mirror over FTPS.
             let copy = tmp + "/mirror"
             let m = try await Self.run("lftp", ["-c", "set ftp:ssl-force true; set ftp:ssl-protect-data true; set ssl:verify-certificate no; set net:max-retries 1; open -u demo,demo -p \(port) 127.0.0.1; mirror /iso \(copy)"])
             #expect(m.status == 0, "\(m.err)")
