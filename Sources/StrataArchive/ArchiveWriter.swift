@@ -189,150 +189,110 @@ public struct ArchiveWriter {
         // A stretch without data where no file exists yet (a meter long gone, the years
         // after an import) needs no work at all.
         if !plans.contains(where: { records[$0.rel] != nil }), try !store.hasData(tier, from: lo, to: to) { return }
-        var blocks: [MinuteBlock] = []
-        var buckets: BucketBlock?
-        if lo < to {
-            if tier == .minute {
-                try store.minutes(channels: store.channels, from: lo, to: to) { blocks.append($0) }
-            } else {
-                buckets = try store.bucketBlock(tier, channels: store.channels, from: lo, to: to)
-            }
-        }
         let closed = period.end <= w
-        // Each device's minute cells are encoded once per dialect and block, for its own file
-        // and for its place in the site's file.
-        var cells: [CSVDialect: [[String: MinuteCells]]] = [:]
-        if tier == .minute {
-            for d in dialects {
-                cells[d] = blocks.map { b in
-                    let first = plans.filter { $0.d == d }.map { max(0, Int(($0.from - b.start) / 60)) }.min() ?? 0
-                    var byFolder: [String: MinuteCells] = [:]
-                    for t in targets where !t.qualified {
-                        let table = CSVTable(tier: .minute, dialect: d, channels: t.channels, calendar: store.calendar)
-                        byFolder[t.folder] = MinuteCells(table, b, from: min(first, b.count))
-                    }
-                    return byFolder
-                }
+        // The minute tier is read once for both dialects (its scan is the larger cost, and a
+        // day of CSV is ~40 MB); bucket tiers one dialect at a time (a month of quarters is
+        // ~75 MB of CSV per dialect, all its files encoded side by side).
+        let groups = tier == .minute ? [plans] : dialects.map { d in plans.filter { $0.d == d } }
+        for plans in groups where !plans.isEmpty {
+            // Every file of the period is encoded side by side while the store is read a slice at a
+            // time: a month of quarters for 640 channels read at once was 259 MB per thread.
+            var outputs = plans.map { plan in
+                let table = CSVTable(tier: tier, dialect: plan.d, channels: plan.t.channels, calendar: store.calendar, qualified: plan.t.qualified)
+                var out = CSVWriter(dialect: plan.d)
+                if plan.full { table.writeHeader(&out) }
+                return Output(table: table, out: out, until: plan.from)
             }
-        }
-        for plan in plans {
-            let table = CSVTable(tier: tier, dialect: plan.d, channels: plan.t.channels, calendar: store.calendar, qualified: plan.t.qualified)
-            var out = CSVWriter(dialect: plan.d)
-            var until = plan.from
-            var any = false
-            if plan.full { table.writeHeader(&out) }
-            if tier == .minute {
-                for (k, b) in blocks.enumerated() where b.ts(b.count - 1) >= plan.from {
-                    let first = max(0, Int((plan.from - b.start) / 60))
-                    let byFolder = cells[plan.d]?[k] ?? [:]
-                    let groups = plan.t.qualified ? targets.compactMap { byFolder[$0.folder] } : byFolder[plan.t.folder].map { [$0] } ?? []
-                    if table.writeRows(&out, b, cells: groups, from: first) { any = true }
-                    until = b.ts(b.count - 1) + 60
-                }
-            } else if let b = buckets {
-                let cols = table.columns.map { b.columnIndex($0.channel.id) }
-                for i in 0..<b.count where b.starts[i] >= plan.from && b.ends[i] <= w {
-                    if table.writeRow(&out, b, i, columns: cols) { any = true }
-                    until = b.ends[i]
-                }
-            }
-            let file = root + "/" + plan.rel
-            let old = records[plan.rel]
-            if plan.full {
-                // A period without any data for this target gets no file.
-                if old == nil && !any { continue }
-                let existing = ArchiveFiles.read(file)
-                if existing == out.bytes {
-                    summary.unchanged += 1
-                } else {
-                    try staged.replace(file, with: out.bytes)
-                    if existing == nil { summary.created += 1 } else {
-                        summary.replaced += 1
-                        if old?.closed == true {
-                            logger.notice("archive file rewritten: late data changed its rows", metadata: ["file": "\(plan.rel)"])
+            if lo < to {
+                if tier == .minute {
+                    try store.minutes(channels: store.channels, from: lo, to: to) { b in
+                        // Each device's minute cells are encoded once per dialect, for its own file
+                        // and for its place in the site's file.
+                        var cells: [CSVDialect: [String: MinuteCells]] = [:]
+                        for d in dialects {
+                            let first = plans.filter { $0.d == d }.map { max(0, Int(($0.from - b.start) / 60)) }.min() ?? 0
+                            for t in targets where !t.qualified {
+                                let table = CSVTable(tier: .minute, dialect: d, channels: t.channels, calendar: store.calendar)
+                                cells[d, default: [:]][t.folder] = MinuteCells(table, b, from: min(first, b.count))
+                            }
+                        }
+                        for (k, plan) in plans.enumerated() where b.ts(b.count - 1) >= plan.from {
+                            let first = max(0, Int((plan.from - b.start) / 60))
+                            let byFolder = cells[plan.d] ?? [:]
+                            let groups = plan.t.qualified ? targets.compactMap { byFolder[$0.folder] } : byFolder[plan.t.folder].map { [$0] } ?? []
+                            if outputs[k].table.writeRows(&outputs[k].out, b, cells: groups, from: first) { outputs[k].any = true }
+                            outputs[k].until = b.ts(b.count - 1) + 60
                         }
                     }
+                } else {
+                    var a = lo
+                    while a < to {
+                        let b = min(to, a + Self.sliceSeconds(tier))
+                        let block = try store.bucketBlock(tier, channels: store.channels, from: a, to: b)
+                        for (k, plan) in plans.enumerated() {
+                            let cols = outputs[k].table.columns.map { block.columnIndex($0.channel.id) }
+                            for i in 0..<block.count where block.starts[i] >= plan.from && block.ends[i] <= w {
+                                if outputs[k].table.writeRow(&outputs[k].out, block, i, columns: cols) { outputs[k].any = true }
+                                outputs[k].until = block.ends[i]
+                            }
+                        }
+                        a = b
+                    }
                 }
-            } else {
-                guard !out.bytes.isEmpty else { continue }
-                try ArchiveFiles.append(file, out.bytes)
-                summary.appended += 1
             }
-            // A staged file is not in its place yet: its size is that of its bytes.
-            let size = plan.full ? Int64(out.bytes.count) : ArchiveFiles.size(file) ?? 0
-            var sha: String? = nil
-            if closed {
-                sha = plan.full ? SHA256.hex(out.bytes) : ArchiveFiles.read(file).map { SHA256.hex($0) }
-                if old?.closed != true { summary.closed += 1 }
+            for (k, plan) in plans.enumerated() {
+                let (out, until, any) = (outputs[k].out, outputs[k].until, outputs[k].any)
+                let file = root + "/" + plan.rel
+                let old = records[plan.rel]
+                if plan.full {
+                    // A period without any data for this target gets no file.
+                    if old == nil && !any { continue }
+                    let existing = ArchiveFiles.read(file)
+                    if existing == out.bytes {
+                        summary.unchanged += 1
+                    } else {
+                        try staged.replace(file, with: out.bytes)
+                        if existing == nil { summary.created += 1 } else {
+                            summary.replaced += 1
+                            if old?.closed == true {
+                                logger.notice("archive file rewritten: late data changed its rows", metadata: ["file": "\(plan.rel)"])
+                            }
+                        }
+                    }
+                } else {
+                    guard !out.bytes.isEmpty else { continue }
+                    try ArchiveFiles.append(file, out.bytes)
+                    summary.appended += 1
+                }
+                // A staged file is not in its place yet: its size is that of its bytes.
+                let size = plan.full ? Int64(out.bytes.count) : ArchiveFiles.size(file) ?? 0
+                var sha: String? = nil
+                if closed {
+                    sha = plan.full ? SHA256.hex(out.bytes) : ArchiveFiles.read(file).map { SHA256.hex($0) }
+                    if old?.closed != true { summary.closed += 1 }
+                }
+                records[plan.rel] = ArchiveFileRecord(path: plan.rel, until: until, bytes: size, sha256: sha, closed: closed)
             }
-            records[plan.rel] = ArchiveFileRecord(path: plan.rel, until: until, bytes: size, sha256: sha, closed: closed)
         }
     }
 
-    /// Writes the files of `list`'s periods. More than one period (a rebuild, the catch-up
-    /// after a back-fill) is split with a helper thread that has its own connection to the
-    /// store, so both cores encode and write; the helper is joined before this returns.
-    private func processAll(_ tier: Tier, _ list: [(start: Int64, end: Int64, full: Bool)], watermark w: Int64,
-                            firstData: [String: Int64], records: inout [String: ArchiveFileRecord], summary: inout Summary) throws {
-        let parallel = list.count >= 2 && ProcessInfo.processInfo.activeProcessorCount > 1
-        let mine = parallel ? Array(list.prefix(list.count / 2)) : list
-        let theirs = parallel ? Array(list.dropFirst(list.count / 2)) : []
-        let helper = HelperRun()
-        let initial = records
-        var thread: Thread?
-        if !theirs.isEmpty {
-            let (path, specs, calendar, root, dialects, devices, prune, siteName, logger, start) =
-                (store.path, store.channels.map(\.spec), store.calendar, root, dialects, targets.filter { !$0.qualified }.map(\.folder),
-                 prune, siteName, logger, records)
-            let t = Thread {
-                do {
-                    let other = try Store(path: path, channels: specs, calendar: calendar, logger: logger)
-                    let writer = ArchiveWriter(store: other, root: root, dialects: dialects, devices: devices, prune: prune,
-                                               siteName: siteName, logger: logger)
-                    var records = start
-                    var summary = Summary()
-                    let staged = StagedFiles(root: root)
-                    for p in theirs {
-                        try writer.process(tier, period: (p.start, p.end), forceFull: p.full, watermark: w, firstData: firstData,
-                                           staged: staged, records: &records, summary: &summary)
-                    }
-                    try staged.flush()
-                    helper.finish(records: records, summary: summary, error: nil)
-                } catch {
-                    helper.finish(records: [:], summary: Summary(), error: error)
-                }
-            }
-            t.stackSize = 8 << 20
-            t.start()
-            thread = t
+    /// One file's rows as they are encoded.
+    struct Output {
+        var table: CSVTable
+        var out: CSVWriter
+        var until: Int64
+        var any = false
+    }
+
+    /// How much of a bucket tier is read at once: about a hundred buckets (a slice starts where
+    /// the previous one ended; a bucket belongs to the slice its start is in).
+    static func sliceSeconds(_ tier: Tier) -> Int64 {
+        switch tier {
+        case .minute, .quarter: 86_400
+        case .hour: 4 * 86_400
+        case .day: 96 * 86_400
+        case .month, .year: 400 * 366 * 86_400
         }
-        var failure: (any Error)?
-        do {
-            let staged = StagedFiles(root: root)
-            for p in mine {
-                try process(tier, period: (p.start, p.end), forceFull: p.full, watermark: w, firstData: firstData,
-                            staged: staged, records: &records, summary: &summary)
-            }
-            try staged.flush()
-        } catch {
-            failure = error
-        }
-        guard thread != nil else {
-            if let failure { throw failure }
-            return
-        }
-        // Always join the helper, even when this half failed: it must not outlive the run.
-        let (theirRecords, theirSummary, theirError) = helper.wait()
-        if let failure { throw failure }
-        if let theirError { throw theirError }
-        // Only what the helper changed: a record it merely carried along may be one this
-        // thread has since updated (a file closed at midnight), which must not be undone.
-        for (k, v) in theirRecords where initial[k] != v { records[k] = v }
-        summary.created += theirSummary.created
-        summary.appended += theirSummary.appended
-        summary.replaced += theirSummary.replaced
-        summary.unchanged += theirSummary.unchanged
-        summary.closed += theirSummary.closed
     }
 
     /// One `SHA256SUMS` per folder, covering its closed files (`sha256sum -c` format).
@@ -375,22 +335,5 @@ public struct ArchiveWriter {
     private func writeIfChanged(_ path: String, _ bytes: [UInt8]) throws {
         if ArchiveFiles.read(path) == bytes { return }
         try ArchiveFiles.replace(path, with: bytes)
-    }
-}
-
-/// The result of the helper thread of `processAll`, handed over under a lock.
-private final class HelperRun: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
-    private var result: ([String: ArchiveFileRecord], ArchiveWriter.Summary, (any Error)?) = ([:], ArchiveWriter.Summary(), nil)
-
-    func finish(records: [String: ArchiveFileRecord], summary: ArchiveWriter.Summary, error: (any Error)?) {
-        lock.withLock { result = (records, summary, error) }
-        done.signal()
-    }
-
-    func wait() -> ([String: ArchiveFileRecord], ArchiveWriter.Summary, (any Error)?) {
-        done.wait()
-        return lock.withLock { result }
     }
 }

@@ -203,6 +203,7 @@ struct Bench {
         let writer = ArchiveWriter(store: store, root: root, dialects: [.excelEU, .iso], devices: deviceIDs, prune: false, siteName: "bench", logger: quiet)
         // The peak RSS of the rebuild alone: Linux resets VmHWM when 5 is written to clear_refs.
         try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+        print(String(format: "  peak RSS before the rebuild (after a reset): %.0f MB", Double(PollBench.procStats(getpid()).1) / 1e6))
         t = clock()
         let rebuildCPU0 = cpuSeconds()
         let s = try writer.run(rebuild: true)
