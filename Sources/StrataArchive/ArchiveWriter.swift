@@ -172,7 +172,7 @@ public struct ArchiveWriter {
         guard period.start < to else { return }
         // Where each file of this period needs rows from: the start for a new, damaged or
         // changed file; where it stopped for one that only grows.
-        var plans: [(d: CSVDialect, t: Target, rel: String, from: Int64, full: Bool)] = []
+        var plans: [Plan] = []
         for d in dialects {
             for t in targets {
                 let rel = path(d, t, tier, period.start)
@@ -195,51 +195,7 @@ public struct ArchiveWriter {
         // ~75 MB of CSV per dialect, all its files encoded side by side).
         let groups = tier == .minute ? [plans] : dialects.map { d in plans.filter { $0.d == d } }
         for plans in groups where !plans.isEmpty {
-            // Every file of the period is encoded side by side while the store is read a slice at a
-            // time: a month of quarters for 640 channels read at once was 259 MB per thread.
-            var outputs = plans.map { plan in
-                let table = CSVTable(tier: tier, dialect: plan.d, channels: plan.t.channels, calendar: store.calendar, qualified: plan.t.qualified)
-                var out = CSVWriter(dialect: plan.d)
-                if plan.full { table.writeHeader(&out) }
-                return Output(table: table, out: out, until: plan.from)
-            }
-            if lo < to {
-                if tier == .minute {
-                    try store.minutes(channels: store.channels, from: lo, to: to) { b in
-                        // Each device's minute cells are encoded once per dialect, for its own file
-                        // and for its place in the site's file.
-                        var cells: [CSVDialect: [String: MinuteCells]] = [:]
-                        for d in dialects {
-                            let first = plans.filter { $0.d == d }.map { max(0, Int(($0.from - b.start) / 60)) }.min() ?? 0
-                            for t in targets where !t.qualified {
-                                let table = CSVTable(tier: .minute, dialect: d, channels: t.channels, calendar: store.calendar)
-                                cells[d, default: [:]][t.folder] = MinuteCells(table, b, from: min(first, b.count))
-                            }
-                        }
-                        for (k, plan) in plans.enumerated() where b.ts(b.count - 1) >= plan.from {
-                            let first = max(0, Int((plan.from - b.start) / 60))
-                            let byFolder = cells[plan.d] ?? [:]
-                            let groups = plan.t.qualified ? targets.compactMap { byFolder[$0.folder] } : byFolder[plan.t.folder].map { [$0] } ?? []
-                            if outputs[k].table.writeRows(&outputs[k].out, b, cells: groups, from: first) { outputs[k].any = true }
-                            outputs[k].until = b.ts(b.count - 1) + 60
-                        }
-                    }
-                } else {
-                    var a = lo
-                    while a < to {
-                        let b = min(to, a + Self.sliceSeconds(tier))
-                        let block = try store.bucketBlock(tier, channels: store.channels, from: a, to: b)
-                        for (k, plan) in plans.enumerated() {
-                            let cols = outputs[k].table.columns.map { block.columnIndex($0.channel.id) }
-                            for i in 0..<block.count where block.starts[i] >= plan.from && block.ends[i] <= w {
-                                if outputs[k].table.writeRow(&outputs[k].out, block, i, columns: cols) { outputs[k].any = true }
-                                outputs[k].until = block.ends[i]
-                            }
-                        }
-                        a = b
-                    }
-                }
-            }
+            let outputs = try encode(tier, plans, from: lo, to: to, watermark: w)
             for (k, plan) in plans.enumerated() {
                 let (out, until, any) = (outputs[k].out, outputs[k].until, outputs[k].any)
                 let file = root + "/" + plan.rel
@@ -274,6 +230,59 @@ public struct ArchiveWriter {
                 records[plan.rel] = ArchiveFileRecord(path: plan.rel, until: until, bytes: size, sha256: sha, closed: closed)
             }
         }
+    }
+
+    /// A file of a period to write: from where, and whether whole (new, damaged or changed).
+    typealias Plan = (d: CSVDialect, t: Target, rel: String, from: Int64, full: Bool)
+
+    /// The rows each plan's file gains from `[lo, to)`. Every file of the period is encoded side
+    /// by side while the store is read a slice at a time (a day of minutes, about a hundred
+    /// buckets): a month of quarters for 640 channels read at once was 259 MB per thread.
+    private func encode(_ tier: Tier, _ plans: [Plan], from lo: Int64, to: Int64, watermark w: Int64) throws -> [Output] {
+        var outputs = plans.map { plan in
+            let table = CSVTable(tier: tier, dialect: plan.d, channels: plan.t.channels, calendar: store.calendar, qualified: plan.t.qualified)
+            var out = CSVWriter(dialect: plan.d)
+            if plan.full { table.writeHeader(&out) }
+            return Output(table: table, out: out, until: plan.from)
+        }
+        if lo < to {
+            if tier == .minute {
+                try store.minutes(channels: store.channels, from: lo, to: to) { b in
+                    // Each device's minute cells are encoded once per dialect, for its own file
+                    // and for its place in the site's file.
+                    var cells: [CSVDialect: [String: MinuteCells]] = [:]
+                    for d in dialects {
+                        let first = plans.filter { $0.d == d }.map { max(0, Int(($0.from - b.start) / 60)) }.min() ?? 0
+                        for t in targets where !t.qualified {
+                            let table = CSVTable(tier: .minute, dialect: d, channels: t.channels, calendar: store.calendar)
+                            cells[d, default: [:]][t.folder] = MinuteCells(table, b, from: min(first, b.count))
+                        }
+                    }
+                    for (k, plan) in plans.enumerated() where b.ts(b.count - 1) >= plan.from {
+                        let first = max(0, Int((plan.from - b.start) / 60))
+                        let byFolder = cells[plan.d] ?? [:]
+                        let groups = plan.t.qualified ? targets.compactMap { byFolder[$0.folder] } : byFolder[plan.t.folder].map { [$0] } ?? []
+                        if outputs[k].table.writeRows(&outputs[k].out, b, cells: groups, from: first) { outputs[k].any = true }
+                        outputs[k].until = b.ts(b.count - 1) + 60
+                    }
+                }
+            } else {
+                var a = lo
+                while a < to {
+                    let b = min(to, a + Self.sliceSeconds(tier))
+                    let block = try store.bucketBlock(tier, channels: store.channels, from: a, to: b)
+                    for (k, plan) in plans.enumerated() {
+                        let cols = outputs[k].table.columns.map { block.columnIndex($0.channel.id) }
+                        for i in 0..<block.count where block.starts[i] >= plan.from && block.ends[i] <= w {
+                            if outputs[k].table.writeRow(&outputs[k].out, block, i, columns: cols) { outputs[k].any = true }
+                            outputs[k].until = block.ends[i]
+                        }
+                    }
+                    a = b
+                }
+            }
+        }
+        return outputs
     }
 
     /// One file's rows as they are encoded.
