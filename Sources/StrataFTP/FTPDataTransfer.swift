@@ -33,6 +33,7 @@ extension FTPConnection {
                 // client may send its TLS hello as soon as it connects.
                 return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                     .serverChannelOption(.backlog, value: 4)
+                    .serverChannelOption(.tcpOption(.tcp_nodelay), value: 0)
                     .childChannelOption(.autoRead, value: false)
                     .bind(host: host, port: p) { [peer = peerIP] ch in
                         // Another address's connection is closed as it is accepted, not when (or
