@@ -177,6 +177,7 @@ struct FTPConnection {
                         } else if let a = active {
                             data = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                                 .channelOption(.autoRead, value: false)
+                                .channelOption(.tcpOption(.tcp_nodelay), value: 0)
                                 .connectTimeout(.seconds(10)).connect(host: a.host, port: a.port).get()
                             active = nil
                         } else {

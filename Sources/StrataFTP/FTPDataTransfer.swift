@@ -33,6 +33,9 @@ extension FTPConnection {
                 // client may send its TLS hello as soon as it connects.
                 return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                     .serverChannelOption(.backlog, value: 4)
+                    // Data is bulk: Nagle on (NIO turns it off by default, and accepted sockets
+                    // inherit that), so a sendfile's tail does not go out as a short segment.
+                    // It cost 13 % of a 1 GB download against vsftpd; a listing's close flushes it.
                     .serverChannelOption(.tcpOption(.tcp_nodelay), value: 0)
                     .childChannelOption(.autoRead, value: false)
                     .bind(host: host, port: p) { [peer = peerIP] ch in
