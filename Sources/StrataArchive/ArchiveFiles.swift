@@ -23,17 +23,7 @@ enum ArchiveFiles {
         let folder = (path as NSString).deletingLastPathComponent
         try ensureFolder(folder)
         let tmp = temporary(for: path)
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw Failure(path: tmp, what: "create") }
-        do {
-            try writeAll(fd, bytes, path: tmp)
-            guard fsync(fd) == 0 else { throw Failure(path: tmp, what: "flush") }
-            close(fd)
-        } catch {
-            close(fd)
-            unlink(tmp)
-            throw error
-        }
+        try create(tmp, bytes, flush: true)
         guard rename(tmp, path) == 0 else {
             unlink(tmp)
             throw Failure(path: path, what: "rename onto")
@@ -46,15 +36,19 @@ enum ArchiveFiles {
         (path as NSString).deletingLastPathComponent + "/.strata-tmp-\(getpid())-" + (path as NSString).lastPathComponent
     }
 
-    /// Creates `tmp` with `bytes`, not yet flushed: its pages start on their way to the disk,
-    /// and a flush later waits for them.
-    static func create(_ tmp: String, _ bytes: [UInt8]) throws {
+    /// Creates `tmp` with `bytes`; flushed now, or (`flush: false`) with its pages only started
+    /// on their way to the disk, for a later `syncfs` to wait for. Removed again on failure.
+    static func create(_ tmp: String, _ bytes: [UInt8], flush: Bool) throws {
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw Failure(path: tmp, what: "create") }
         defer { close(fd) }
         do {
             try writeAll(fd, bytes, path: tmp)
-            _ = strata_start_writeback(fd)
+            if flush {
+                guard fsync(fd) == 0 else { throw Failure(path: tmp, what: "flush") }
+            } else {
+                _ = strata_start_writeback(fd)
+            }
         } catch {
             unlink(tmp)
             throw error
@@ -172,7 +166,7 @@ final class StagedFiles {
     func replace(_ path: String, with bytes: [UInt8]) throws {
         try ArchiveFiles.ensureFolder((path as NSString).deletingLastPathComponent)
         let tmp = ArchiveFiles.temporary(for: path)
-        try ArchiveFiles.create(tmp, bytes)
+        try ArchiveFiles.create(tmp, bytes, flush: false)
         pending.append((tmp, path))
         pendingBytes += bytes.count
         if pending.count >= Self.maxFiles || pendingBytes >= Self.maxBytes { try flush() }

@@ -36,7 +36,7 @@ public struct CSVWriter: Sendable {
     public init(dialect: CSVDialect, reserve: Int = 1 << 16) {
         self.dialect = dialect
         separator = dialect.separator
-        decimalPoint = dialect == .excelEU ? UInt8(ascii: ",") : UInt8(ascii: ".")
+        decimalPoint = dialect.decimalSeparator.asciiValue ?? UInt8(ascii: ".")
         bytes.reserveCapacity(reserve)
     }
 

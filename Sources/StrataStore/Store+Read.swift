@@ -53,11 +53,19 @@ public struct MinuteBlock: Sendable {
     }
 }
 
-/// Channel id → column of a block, and whether it is a counter, in arrays indexed by id.
+/// Channel id → column of a block, and whether it is a counter, in arrays indexed by id:
+/// ids are small and dense, and a dictionary lookup per stored row was a rebuild's cost.
 private struct ColumnLookup {
     var base: Int64 = 0
     var column: [Int] = []
     var counter: [Bool] = []
+
+    /// The index into `column`/`counter` of a channel id, or nil for one not asked for.
+    @inline(__always)
+    func slot(_ id: Int64) -> Int? {
+        let i = Int(id - base)
+        return i >= 0 && i < column.count && column[i] >= 0 ? i : nil
+    }
 
     init(_ chs: [StoredChannel]) {
         guard let lo = chs.map(\.id).min(), let hi = chs.map(\.id).max() else { return }
@@ -164,15 +172,11 @@ extension Store {
             var block = MinuteBlock(start: a, count: n, channels: chs.map(\.id))
             let edges = Array(stride(from: a, through: a + Int64(n) * 60, by: 60))
             // One pass over the day for all channels: the minute tier is clustered by time.
-            // Channel ids are small and dense: arrays indexed by id, not dictionaries, find a
-            // row's column (921,600 rows a day for 640 channels).
             var rowsByColumn: [[Reading]] = Array(repeating: [], count: chs.count)
             try block.values.withUnsafeMutableBufferPointer { values throws(StoreError) in
                 try minute.scan(from: a, to: b) { r throws(StoreError) in
-                    let id = Int(r.channel - lookup.base)
-                    guard id >= 0 && id < lookup.column.count else { return }
+                    guard let id = lookup.slot(r.channel) else { return }
                     let c = lookup.column[id]
-                    guard c >= 0 else { return }
                     let i = Int((r.ts - a) / 60)
                     if i >= 0 && i < n { values[c * n + i] = r.value }
                     if lookup.counter[id] { rowsByColumn[c].append(r.reading) }
@@ -247,10 +251,7 @@ extension Store {
         let list = calendar.buckets(tier, overlapping: from, to).filter { $0.start >= from && $0.start < to }
         var column: [Int64: Int] = [:]
         for (i, c) in chs.enumerated() { column[c.id] = i }
-        // Channel ids are small integers: a dense table avoids hashing per stored row.
-        let maxID = chs.map(\.id).max() ?? 0
-        var dense = [Int](repeating: -1, count: Int(max(0, maxID)) + 1)
-        for (i, c) in chs.enumerated() where c.id >= 0 { dense[Int(c.id)] = i }
+        let lookup = ColumnLookup(chs)
         let width = chs.count
         var cells = [Aggregate?](repeating: nil, count: list.count * width)
         let starts = list.map(\.start), ends = list.map(\.end)
@@ -265,9 +266,8 @@ extension Store {
         try forEachStoredAggregate(tier, from: first.start, to: last.end, channels: filter) { start, ch, g in
             // Rows come in start order: walk the bucket list alongside.
             while row < starts.count && starts[row] < start { row += 1 }
-            guard row < starts.count, starts[row] == start, ends[row] <= w, ch >= 0, Int(ch) < dense.count else { return }
-            let c = dense[Int(ch)]
-            if c >= 0 { cells[row * width + c] = g }
+            guard row < starts.count, starts[row] == start, ends[row] <= w, let id = lookup.slot(ch) else { return }
+            cells[row * width + lookup.column[id]] = g
         }
         if last.end > watermark {
             var index: [Int64: Int] = [:]

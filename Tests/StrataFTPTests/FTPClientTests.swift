@@ -48,7 +48,7 @@ import Testing
 
     static func withServer(root: String, idle: TimeAmount = .minutes(5), tls: (cert: String, key: String)? = nil, requireTLS: Bool = false,
                            login: TimeAmount = .seconds(60), data: TimeAmount = .seconds(60), maxPerIP: Int = 20,
-                           requireResumption: Bool = false, _ body: @Sendable (Int) async throws -> Void) async throws {
+                           requireResumption: Bool = false, implicitTLS: Bool = false, _ body: @Sendable (Int) async throws -> Void) async throws {
         let (ports, cont) = AsyncStream<Int>.makeStream()
         let users = [FTPUser(name: "demo", home: "", check: { $0 == "demo" }), FTPUser(name: "eu", home: "excel-eu", check: { $0 == "eu" })]
         var logger = Logger(label: "ftp-test")
@@ -58,7 +58,11 @@ import Testing
         config.dataTimeout = data
         config.requireTLSResumption = requireResumption
         if let tls { config.tls = try FTPServerConfig.tlsContext(certificate: tls.cert, key: tls.key) }
-        let server = FTPServer(config: config, logger: logger, onBound: { cont.yield($0) })
+        // With implicitTLS, `body` gets the port that speaks TLS from the first byte.
+        if implicitTLS { config.implicitTLSPort = 0 }
+        let server = implicitTLS
+            ? FTPServer(config: config, logger: logger, onBoundImplicit: { cont.yield($0) })
+            : FTPServer(config: config, logger: logger, onBound: { cont.yield($0) })
         let group = ServiceGroup(services: [server], logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }

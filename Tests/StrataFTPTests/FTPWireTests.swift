@@ -226,32 +226,18 @@ import Testing
 
     /// Implicit FTPS on a second port: curl's ftps:// scheme speaks TLS from the first byte.
     @Test func implicitFTPSOnASecondPort() async throws {
-        let root = try Self.makeTree()
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        let certDir = NSTemporaryDirectory() + "strata-cert-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: certDir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: certDir) }
-        let tls = try FTPClientTests.makeCertificate(in: certDir)
-        let (ports, cont) = AsyncStream<Int>.makeStream()
-        var logger = Logger(label: "ftp-test")
-        logger.logLevel = .error
-        var config = FTPServerConfig(listen: "127.0.0.1", port: 0, root: root, users: [FTPUser(name: "demo", home: "", check: { $0 == "demo" })])
-        config.tls = try FTPServerConfig.tlsContext(certificate: tls.cert, key: tls.key)
-        config.implicitTLSPort = 0
-        let server = FTPServer(config: config, logger: logger, onBoundImplicit: { cont.yield($0) })
-        let group = ServiceGroup(services: [server], logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var it = ports.makeAsyncIterator()
-            guard let port = await it.next() else { return }
+        let (root, tmp, tls) = try FTPClientTests.makeTreeWithCertificate()
+        defer {
+            try? FileManager.default.removeItem(atPath: root)
+            try? FileManager.default.removeItem(atPath: tmp)
+        }
+        try await FTPClientTests.withServer(root: root, tls: tls, implicitTLS: true) { port in
             let list = try await FTPClientTests.run("curl", ["-s", "-S", "-k", "ftps://demo:demo@127.0.0.1:\(port)/iso/main/"])
             #expect(list.status == 0, "\(list.err)")
             #expect(list.out.contains("big.csv"), "\(list.out)")
             let got = try await FTPClientTests.run("curl", ["-s", "-S", "-k", "ftps://demo:demo@127.0.0.1:\(port)/iso/main/big.csv"])
             #expect(got.status == 0)
             #expect(got.out == (try? String(contentsOfFile: root + "/iso/main/big.csv", encoding: .utf8)))
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
         }
     }
 }
