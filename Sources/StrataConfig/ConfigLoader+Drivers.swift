@@ -25,7 +25,7 @@ extension Reader {
                 }
                 load = l
             }
-            let size = try number(t, "size", path: "\(p).size") ?? 1
+            let size = try number(t, "size", path: "\(p).size", 0...1e6, "a size") ?? 1
             guard size > 0 else { throw error("\(p).size", t["size"]?.line, "must be greater than zero") }
             dev.simulation = StrataConfig.Simulation(load: load, size: size)
         default:
@@ -57,11 +57,7 @@ extension Reader {
 
     func modbus(_ t: TOMLTable, path p: String, driver: String) throws(ConfigError) -> StrataConfig.ModbusSettings {
         func int(_ key: String, _ range: ClosedRange<Int>, _ what: String) throws(ConfigError) -> Int? {
-            guard let v = try number(t, key, path: "\(p).\(key)") else { return nil }
-            guard v == v.rounded(), range.contains(Int(v)) else {
-                throw error("\(p).\(key)", t[key]?.line, "expected \(what) from \(range.lowerBound) to \(range.upperBound), found \(v)")
-            }
-            return Int(v)
+            try whole(t, key, path: "\(p).\(key)", range, what)
         }
         let transport: StrataConfig.Transport
         if driver == "modbus-tcp" {
@@ -117,18 +113,15 @@ extension Reader {
     /// A channel's register: the profile's, with the keys written in the channel entry changed.
     func register(_ t: TOMLTable, path p: String, base: ProfileRegister?, spec: ChannelSpec) throws(ConfigError) -> ProfileRegister {
         var r = base ?? ProfileRegister(channel: spec.id, address: 0, function: .holding, type: .u16, wordOrder: .highFirst, unit: spec.unit, kind: spec.kind)
-        if let a = try number(t, "address", path: "\(p).address") {
-            guard a >= 0, a <= 65535, a == a.rounded() else { throw error("\(p).address", t["address"]?.line, "expected a register address from 0 to 65535, found \(a)") }
-            r.address = Int(a)
-        }
+        if let a = try whole(t, "address", path: "\(p).address", 0...65535, "a register address") { r.address = a }
         if let f = try ProfileLoader.function(self, t, "function", path: "\(p).function") { r.function = f }
         if let ty = try ProfileLoader.registerType(self, t, "type", path: "\(p).type") { r.type = ty }
         if let o = try ProfileLoader.wordOrder(self, t, "word_order", path: "\(p).word_order") { r.wordOrder = o }
-        if let s = try number(t, "scale", path: "\(p).scale") {
+        if let s = try number(t, "scale", path: "\(p).scale", -1e12...1e12, "a scale") {
             guard s != 0 else { throw error("\(p).scale", t["scale"]?.line, "must not be zero") }
             r.scale = s
         }
-        if let o = try number(t, "offset", path: "\(p).offset") { r.offset = o }
+        if let o = try number(t, "offset", path: "\(p).offset", -1e15...1e15, "an offset") { r.offset = o }
         r.unit = spec.unit
         r.kind = spec.kind
         r.resolution = spec.resolution

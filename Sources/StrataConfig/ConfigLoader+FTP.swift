@@ -45,11 +45,7 @@ extension Reader {
         ], path: "ftp")
         var f = StrataConfig.FTP()
         func int(_ key: String, _ range: ClosedRange<Int>) throws(ConfigError) -> Int? {
-            guard let v = try number(t, key, path: "ftp.\(key)") else { return nil }
-            guard v == v.rounded(), range.contains(Int(v)) else {
-                throw error("ftp.\(key)", t[key]?.line, "expected a whole number from \(range.lowerBound) to \(range.upperBound), found \(v)")
-            }
-            return Int(v)
+            try whole(t, key, path: "ftp.\(key)", range)
         }
         if let l = try string(t, "listen", path: "ftp.listen") { f.listen = l }
         if let p = try int("port", 1...65535) { f.port = p }
@@ -86,9 +82,9 @@ extension Reader {
         if let m = try int("max_clients", 1...10_000) { f.maxClients = m }
         if let m = try int("max_per_ip", 1...10_000) { f.maxPerIP = m }
         if let m = try int("login_attempts", 1...20) { f.loginAttempts = m }
-        if let s = try span(t, "idle_timeout", path: "ftp.idle_timeout", allowForever: false), let secs = s.seconds { f.idleTimeout = secs }
-        if let s = try span(t, "login_timeout", path: "ftp.login_timeout", allowForever: false), let secs = s.seconds { f.loginTimeout = secs }
-        if let s = try span(t, "data_timeout", path: "ftp.data_timeout", allowForever: false), let secs = s.seconds { f.dataTimeout = secs }
+        if let s = try span(t, "idle_timeout", path: "ftp.idle_timeout", allowForever: false, most: 7 * 86_400), let secs = s.seconds { f.idleTimeout = secs }
+        if let s = try span(t, "login_timeout", path: "ftp.login_timeout", allowForever: false, most: 7 * 86_400), let secs = s.seconds { f.loginTimeout = secs }
+        if let s = try span(t, "data_timeout", path: "ftp.data_timeout", allowForever: false, most: 7 * 86_400), let secs = s.seconds { f.dataTimeout = secs }
         if let p = try int("implicit_tls_port", 1...65535) {
             guard f.tlsCert != nil else {
                 throw error("ftp.implicit_tls_port", t["implicit_tls_port"]?.line, "implicit FTPS needs tls_cert and tls_key")

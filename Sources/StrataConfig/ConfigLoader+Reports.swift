@@ -97,10 +97,7 @@ extension Reader {
             security = v
         }
         var port = security == .tls ? 465 : (security == .starttls ? 587 : 25)
-        if let p = try number(t, "port", path: "smtp.port") {
-            guard p == p.rounded(), p >= 1, p <= 65535 else { throw error("smtp.port", t["port"]?.line, "expected a port number, found \(p)") }
-            port = Int(p)
-        }
+        if let p = try whole(t, "port", path: "smtp.port", 1...65535, "a port number") { port = p }
         let from = try string(t, "from", path: "smtp.from", required: true) ?? ""
         guard Self.isAddress(from) else { throw error("smtp.from", t["from"]?.line, "expected an e-mail address like strata@example.org, found \"\(from)\"") }
         var s = StrataConfig.SMTP(host: host, port: port, security: security, from: from)
@@ -129,9 +126,9 @@ extension Reader {
             guard FileManager.default.isReadableFile(atPath: abs) else { throw error("smtp.ca_file", t["ca_file"]?.line, "cannot read \(abs)") }
             s.caFile = abs
         }
-        if let v = try span(t, "timeout", path: "smtp.timeout", allowForever: false)?.seconds { s.timeout = v }
-        if let v = try span(t, "retry_for", path: "smtp.retry_for", allowForever: false)?.seconds { s.retryFor = v }
-        if let v = try span(t, "retry_interval", path: "smtp.retry_interval", allowForever: false)?.seconds { s.retryInterval = v }
+        if let v = try span(t, "timeout", path: "smtp.timeout", allowForever: false, most: 3600)?.seconds { s.timeout = v }
+        if let v = try span(t, "retry_for", path: "smtp.retry_for", allowForever: false, most: 366 * 86_400)?.seconds { s.retryFor = v }
+        if let v = try span(t, "retry_interval", path: "smtp.retry_interval", allowForever: false, most: 86_400)?.seconds { s.retryInterval = v }
         return s
     }
 
@@ -153,8 +150,7 @@ extension Reader {
             guard case .table(let t) = item.value else { throw error(p, item.line, "expected a table") }
             try checkKeys(t, allowed: ["name", "price", "currency", "hours", "days", "unit"], path: p)
             let name = try string(t, "name", path: "\(p).name", required: true, tableLine: t.line) ?? ""
-            guard let price = try number(t, "price", path: "\(p).price") else { throw error("\(p).price", t.line, "missing; expected the price per unit, like 0.23") }
-            guard price >= 0, price.isFinite else { throw error("\(p).price", t["price"]?.line, "expected a price of zero or more") }
+            guard let price = try number(t, "price", path: "\(p).price", 0...1e9, "a price per unit") else { throw error("\(p).price", t.line, "missing; expected the price per unit, like 0.23") }
             let currency = try string(t, "currency", path: "\(p).currency") ?? "EUR"
             var tariff = StrataConfig.Tariff(name: name, price: price, currency: currency, hours: nil, days: nil,
                                              unit: try string(t, "unit", path: "\(p).unit") ?? "kWh")
@@ -222,7 +218,7 @@ extension Reader {
             }
             var report = StrataConfig.Report(name: name, schedule: schedule, at: at, to: toList, dialect: dialect,
                                              attach: Self.defaultAttach(schedule))
-            if let g = try span(t, "grace", path: "\(p).grace", allowForever: false)?.seconds { report.grace = g }
+            if let g = try span(t, "grace", path: "\(p).grace", allowForever: false, most: 31 * 86_400)?.seconds { report.grace = g }
             if let ds = try strings(t, "devices", path: "\(p).devices") {
                 for d in ds where !devices.contains(where: { $0.id == d }) {
                     throw error("\(p).devices", t["devices"]?.line, "no device \"\(d)\"; configured: \(devices.map(\.id).joined(separator: ", "))")
@@ -256,8 +252,9 @@ extension Reader {
                 report.attachSummary = summary
             }
             if let m = try string(t, "max_attachment", path: "\(p).max_attachment") {
-                guard let b = ByteSize(parsing: m), b.bytes >= 10_000 else {
-                    throw error("\(p).max_attachment", t["max_attachment"]?.line, "expected a size like \"10 MB\", found \"\(m)\"")
+                // At most 1 GB: mail servers refuse far less, and the ZIP stays clear of 4 GiB.
+                guard let b = ByteSize(parsing: m), b.bytes >= 10_000, b.bytes <= 1_000_000_000 else {
+                    throw error("\(p).max_attachment", t["max_attachment"]?.line, "expected a size from \"10 kB\" to \"1 GB\" like \"10 MB\", found \"\(m)\"")
                 }
                 report.maxAttachment = b.bytes
             }

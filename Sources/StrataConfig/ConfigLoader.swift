@@ -73,19 +73,48 @@ struct Reader {
         }
     }
 
+    /// A whole number inside `range`; anything else (3.5, 1e20, -1 for a port) is an error
+    /// naming the key and line. The range is checked on the double first: converting 1e20
+    /// to Int would trap.
+    func whole(_ t: TOMLTable, _ key: String, path: String, _ range: ClosedRange<Int>, _ what: String = "a whole number") throws(ConfigError) -> Int? {
+        guard let v = try number(t, key, path: path) else { return nil }
+        guard v.isFinite, v == v.rounded(), v >= Double(range.lowerBound), v <= Double(range.upperBound) else {
+            throw error(path, t[key]?.line, "expected \(what) from \(range.lowerBound) to \(range.upperBound), found \(Self.show(v))")
+        }
+        return Int(v)
+    }
+
+    /// A number inside `range` (both ends included), e.g. a scale or a price.
+    func number(_ t: TOMLTable, _ key: String, path: String, _ range: ClosedRange<Double>, _ what: String) throws(ConfigError) -> Double? {
+        guard let v = try number(t, key, path: path) else { return nil }
+        guard v.isFinite, range.contains(v) else {
+            throw error(path, t[key]?.line, "expected \(what) from \(Self.show(range.lowerBound)) to \(Self.show(range.upperBound)), found \(Self.show(v))")
+        }
+        return v
+    }
+
+    /// A number as the user would write it back: 65535, 0.5, 1e+20.
+    static func show(_ v: Double) -> String {
+        v == v.rounded() && v.magnitude < 1e15 ? String(Int64(v)) : "\(v)"
+    }
+
     func bool(_ t: TOMLTable, _ key: String, path: String) throws(ConfigError) -> Bool? {
         guard let n = t[key] else { return nil }
         guard case .bool(let b) = n.value else { throw error(path, n.line, "expected true or false, found \(n.typeName)") }
         return b
     }
 
-    func span(_ t: TOMLTable, _ key: String, path: String, allowForever: Bool) throws(ConfigError) -> Span? {
+    /// A duration; `most` (seconds) bounds timeouts and intervals that become timer values.
+    func span(_ t: TOMLTable, _ key: String, path: String, allowForever: Bool, most: Int64? = nil) throws(ConfigError) -> Span? {
         guard let s = try string(t, key, path: path) else { return nil }
         let line = t[key]?.line
         do {
             let span = try Span(parsing: s)
             if span.seconds == nil && !allowForever { throw error(path, line, "expected a duration like \"1 min\", found \"forever\"") }
             if span.seconds == 0 { throw error(path, line, "must be longer than zero") }
+            if let most, let secs = span.seconds, secs > most {
+                throw error(path, line, "expected at most \(Span(seconds: most)), found \"\(s)\"")
+            }
             return span
         } catch let e as ConfigError {
             throw e
@@ -299,8 +328,10 @@ struct Reader {
             }
             interval = Int(secs)
         }
-        let rollover = try number(t, "rollover", path: "\(p).rollover") ?? base?.rollover
-        let maxRate = try number(t, "max_rate", path: "\(p).max_rate") ?? base?.maxRate
+        // Bounded so that their steps at the channel's resolution fit what the store keeps.
+        let most = Double(Resolution.maxSteps) * (resolution ?? Resolution.defaultFor(unit: unit)).step
+        let rollover = try number(t, "rollover", path: "\(p).rollover", -most...most, "a register wrap value") ?? base?.rollover
+        let maxRate = try number(t, "max_rate", path: "\(p).max_rate", -most...most, "a consumption per hour") ?? base?.maxRate
         if kind == .gauge {
             for k in ["rollover", "max_rate"] where t[k] != nil {
                 throw error("\(p).\(k)", t[k]?.line, "only counters have \(k); this channel is a gauge")

@@ -69,17 +69,8 @@ public enum ProfileLoader {
         let defaultOrder = try wordOrder(r, root, "word_order", path: "word_order") ?? .highFirst
         let defaultType = try registerType(r, root, "type", path: "type")
         var maxBlock = ReadPlan.protocolMaximum
-        if let m = try r.number(root, "max_block", path: "max_block") {
-            guard m >= 1, m <= 125, m == m.rounded() else {
-                throw r.error("max_block", root["max_block"]?.line, "expected a whole number of registers from 1 to 125 (the Modbus limit), found \(m)")
-            }
-            maxBlock = Int(m)
-        }
-        var maxGap: Int?
-        if let g = try r.number(root, "max_gap", path: "max_gap") {
-            guard g >= 0, g == g.rounded() else { throw r.error("max_gap", root["max_gap"]?.line, "expected a whole number of registers, 0 or more") }
-            maxGap = Int(g)
-        }
+        if let m = try r.whole(root, "max_block", path: "max_block", 1...125, "a whole number of registers (the Modbus limit is 125)") { maxBlock = m }
+        let maxGap = try r.whole(root, "max_gap", path: "max_gap", 0...125, "a whole number of registers")
         var discovery = DeviceProfile.Discovery.none
         if let d = try r.string(root, "discovery", path: "discovery") {
             guard let dd = DeviceProfile.Discovery(rawValue: d) else {
@@ -98,8 +89,7 @@ public enum ProfileLoader {
             try r.checkKeys(t, allowed: registerKeys, path: p)
             let channel = try r.string(t, "channel", path: "\(p).channel", required: true, tableLine: t.line) ?? ""
             try r.checkIdentifier(channel, key: "\(p).channel", line: t["channel"]?.line)
-            guard let a = try r.number(t, "address", path: "\(p).address") else { throw r.error("\(p).address", t.line, "missing; expected a register address (0-based, e.g. 0x0048)") }
-            guard a >= 0, a <= 65535, a == a.rounded() else { throw r.error("\(p).address", t["address"]?.line, "expected a register address from 0 to 65535, found \(a)") }
+            guard let a = try r.whole(t, "address", path: "\(p).address", 0...65535, "a register address") else { throw r.error("\(p).address", t.line, "missing; expected a register address (0-based, e.g. 0x0048)") }
             guard let type = try registerType(r, t, "type", path: "\(p).type") ?? defaultType else {
                 throw r.error("\(p).type", t.line, "missing; expected one of \(RegisterType.allCases.map(\.rawValue).joined(separator: ", "))")
             }
@@ -111,19 +101,19 @@ public enum ProfileLoader {
                 guard let res = Resolution(v) else { throw r.error("\(p).resolution", t["resolution"]?.line, "expected a power of ten like 0.001 or 0.1, found \(v)") }
                 resolution = res
             }
-            let rollover = try r.number(t, "rollover", path: "\(p).rollover")
+            let rollover = try r.number(t, "rollover", path: "\(p).rollover", 0...1e15, "a register wrap value")
             if rollover != nil && kind == .gauge { throw r.error("\(p).rollover", t["rollover"]?.line, "only counters have rollover; this register is a gauge") }
-            let scale = try r.number(t, "scale", path: "\(p).scale") ?? 1
+            let scale = try r.number(t, "scale", path: "\(p).scale", -1e12...1e12, "a scale") ?? 1
             if scale == 0 { throw r.error("\(p).scale", t["scale"]?.line, "must not be zero") }
-            let sf = try r.number(t, "scale_factor", path: "\(p).scale_factor").map(Int.init)
+            let sf = try r.whole(t, "scale_factor", path: "\(p).scale_factor", 0...65535, "a register address")
             let reg = ProfileRegister(
-                channel: channel, name: try r.string(t, "name", path: "\(p).name"), address: Int(a),
+                channel: channel, name: try r.string(t, "name", path: "\(p).name"), address: a,
                 function: try function(r, t, "function", path: "\(p).function") ?? defaultFunction, type: type,
                 wordOrder: try wordOrder(r, t, "word_order", path: "\(p).word_order") ?? defaultOrder,
-                scale: scale, offset: try r.number(t, "offset", path: "\(p).offset") ?? 0, scaleFactorAddress: sf,
+                scale: scale, offset: try r.number(t, "offset", path: "\(p).offset", -1e15...1e15, "an offset") ?? 0, scaleFactorAddress: sf,
                 unit: unit, kind: kind, resolution: resolution, rollover: rollover,
                 missing: try r.number(t, "missing", path: "\(p).missing"))
-            if reg.range.upperBound > 65536 { throw r.error("\(p).address", t["address"]?.line, "a \(type.rawValue) at \(Int(a)) runs past register 65535") }
+            if reg.range.upperBound > 65536 { throw r.error("\(p).address", t["address"]?.line, "a \(type.rawValue) at \(a) runs past register 65535") }
             if let k = regs.firstIndex(where: { $0.channel == channel }) {
                 throw r.error("\(p).channel", t["channel"]?.line, "channel \"\(channel)\" is also defined on line \(lines[k])")
             }

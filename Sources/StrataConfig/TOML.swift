@@ -53,6 +53,10 @@ public struct TOMLParser {
     private let bytes: [UInt8]
     private var i = 0
     private var line = 1
+    /// Arrays and inline tables nest by recursion: bounded, so a file of 100,000 '[' is a
+    /// clear error, not a stack overflow.
+    private var depth = 0
+    public static let maxDepth = 32
 
     public static func parse(_ text: String) throws(TOMLSyntaxError) -> TOMLTable {
         var p = TOMLParser(bytes: Array(text.utf8))
@@ -225,6 +229,7 @@ public struct TOMLParser {
                 parts.append(String(decoding: bytes[start..<i], as: UTF8.self))
             }
             skipSpaces()
+            guard parts.count <= Self.maxDepth else { throw fail("a key with more than \(Self.maxDepth) dotted parts") }
             if peek == UInt8(ascii: ".") { i += 1 } else { return parts }
         }
     }
@@ -236,6 +241,11 @@ public struct TOMLParser {
     private mutating func value() throws(TOMLSyntaxError) -> TOMLNode {
         let at = line
         guard let c = peek else { throw fail("expected a value") }
+        if c == UInt8(ascii: "[") || c == UInt8(ascii: "{") {
+            guard depth < Self.maxDepth else { throw fail("arrays and inline tables nested more than \(Self.maxDepth) deep") }
+            depth += 1
+        }
+        defer { if c == UInt8(ascii: "[") || c == UInt8(ascii: "{") { depth -= 1 } }
         switch c {
         case UInt8(ascii: "\""): return TOMLNode(value: .string(try basicString()), line: at)
         case UInt8(ascii: "'"): return TOMLNode(value: .string(try literalString()), line: at)

@@ -58,10 +58,26 @@ public struct Resolution: Sendable, Equatable, CustomStringConvertible {
 
     public var step: Double { pow10(-decimals) }
 
-    /// Steps nearest to `value`.
+    /// The largest magnitude a value may have, in steps: 10^15 (a trillion kWh at 0.001).
+    /// Far above any meter, far below where Int64 sums of steps or the exactness of a double
+    /// (2^53) are at risk, so bucket sums of accepted readings can never overflow.
+    public static let maxSteps: Int64 = 1_000_000_000_000_000
+
+    /// Whether a reading can be stored at this resolution: finite and at most `maxSteps`
+    /// steps from zero. Readings that are not (a float32 of 3.4e38 from a broken register, a
+    /// counter of 1e300 in a CSV) are rejected at the edge as bad readings.
+    @inline(__always)
+    public func accepts(_ value: Double) -> Bool {
+        value.isFinite && (value * pow10(decimals)).magnitude <= Double(Self.maxSteps)
+    }
+
+    /// Steps nearest to `value`. Values past `maxSteps` (which `accepts` keeps out) are
+    /// clamped rather than trapping: a bad number is never a crash of the historian.
     @inline(__always)
     public func steps(_ value: Double) -> Int64 {
-        Int64((value * pow10(decimals)).rounded())
+        let limit = Double(Self.maxSteps)
+        // NaN compares false everywhere and ends at `limit` here: clamped too, never a trap.
+        return Int64(Swift.max(-limit, Swift.min(limit, (value * pow10(decimals)).rounded())))
     }
 
     public func value(ofSteps s: Int64) -> Double { Double(s) * pow10(-decimals) }

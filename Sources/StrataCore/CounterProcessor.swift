@@ -95,7 +95,8 @@ public struct CounterProcessor: Sendable {
 
     func maxSteps(seconds: Int64) -> Int64? {
         guard let m = config.maxRate else { return nil }
-        return Int64((m * Double(Swift.max(seconds, 1)) / 3600 / r.step).rounded(.up))
+        // Clamped: a max_rate beyond any meter must not trap the conversion.
+        return Int64(Swift.min(Double(Resolution.maxSteps), (m * Double(Swift.max(seconds, 1)) / 3600 / r.step).rounded(.up)))
     }
 
     /// The common case without allocation: a reading at or above the high-water mark within

@@ -37,8 +37,15 @@ public struct Span: Equatable, Sendable, CustomStringConvertible {
         case "y", "year", "years": mult = 31_556_952  // mean Gregorian year
         default: throw .invalid(text)
         }
-        seconds = Int64((n * mult).rounded())
+        // Up to 10,000 years: "forever" is the word for longer; beyond it a number is a typo
+        // ("99999999999999999999 years"), and would not fit in Int64 seconds anyway.
+        let total = (n * mult).rounded()
+        guard total.isFinite, total <= Self.longest else { throw .invalid(text) }
+        seconds = Int64(total)
     }
+
+    /// 10,000 mean Gregorian years, in seconds.
+    public static let longest: Double = 315_569_520_000
 
     public var description: String {
         guard let s = seconds else { return "forever" }
@@ -78,7 +85,10 @@ public struct ByteSize: Equatable, Sendable, CustomStringConvertible {
         case "tib": mult = 1_099_511_627_776
         default: return nil
         }
-        bytes = Int64((n * mult).rounded())
+        // Up to an exabyte (1e18, inside Int64): more is a typo, never a storage budget.
+        let total = (n * mult).rounded()
+        guard total.isFinite, total <= 1e18 else { return nil }
+        bytes = Int64(total)
     }
 
     public var description: String {

@@ -25,6 +25,9 @@ struct FTPConnection {
 
     var peerIP: String? { client.channel.remoteAddress?.ipAddress }
 
+    /// Commands kept while a transfer runs; more than this closes the connection.
+    static let maxHeldCommands = 32
+
     func run() async {
         do {
             try await client.executeThenClose { inbound, outbound in
@@ -225,6 +228,12 @@ struct FTPConnection {
                             try await out.write(ByteBuffer(string: "213-Status: sending \(r.progress.path)\r\n \(r.progress.sent) of \(r.progress.total) bytes sent\r\n213 End of status\r\n"))
                         }
                     case .holdUntilTransferEnds:
+                        // A client may queue a few commands behind a transfer (lftp pipelines);
+                        // one that floods them is cut off, as for an over-long line.
+                        guard held.count < Self.maxHeldCommands else {
+                            try await send(421, "Too many commands sent during a transfer; closing the connection.")
+                            return false
+                        }
                         held.append(line)
                     }
                 }

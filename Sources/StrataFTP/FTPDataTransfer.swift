@@ -94,7 +94,7 @@ extension FTPConnection {
             try await send(150, "Here comes the listing.")
             return Prepared(body: .text(text), progress: Progress(total: Int64(text.utf8.count), path: path, kind: .list))
         case .retrieve(let path, let offset, let size):
-            let fd = open(fs.diskPath(path), O_RDONLY | O_CLOEXEC)
+            let fd = fs.openFile(path)
             guard fd >= 0 else {
                 data.close(promise: nil)
                 try await send(550, "Cannot open the file.")

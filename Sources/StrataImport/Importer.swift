@@ -122,6 +122,11 @@ public struct Importer {
                     continue
                 }
             }
+            guard PlausibleTime.contains(ts) else {
+                summary.badRows += 1
+                badRow(lineNo, "time \"\(tText)\" is not \(PlausibleTime.describe)")
+                continue
+            }
             var rowSamples: [Sample] = []
             var bad: String? = nil
             for (i, ch) in cols {
@@ -130,6 +135,10 @@ public struct Importer {
                 if f.isEmpty { continue }
                 guard let v = CSVLine.number(f, decimalComma: decimalComma), v.isFinite else {
                     bad = "column \"\(names[i])\": \"\(String(decoding: f, as: UTF8.self))\" is not a number"
+                    break
+                }
+                guard ch.spec.resolution.accepts(v) else {
+                    bad = "column \"\(names[i])\": \(String(decoding: f, as: UTF8.self)) is not a plausible reading (more than \(Resolution.maxSteps) steps of \(ch.spec.resolution) \(ch.spec.unit))"
                     break
                 }
                 rowSamples.append(Sample(channel: ch.id, ts: ts, value: v))

@@ -27,7 +27,7 @@ public enum TimeFormat: Sendable, Equatable {
         switch self {
         case .unix:
             if let v = Int64(s) { return .instant(v) }
-            if let d = Double(s), d.isFinite { return .instant(Int64(d.rounded(.down))) }
+            if let d = Double(s), let t = PlausibleTime.seconds(d) { return .instant(t) }
             return nil
         case .unixMillis:
             guard let v = Int64(s) else { return nil }

@@ -56,12 +56,14 @@ public enum RegisterDecoder {
     /// The inverse, for simulators and tests.
     public static func encode(_ value: Double, type: RegisterType, order: WordOrder) -> [UInt16] {
         let bits: UInt64
+        // Clamped to the register's range first: an out-of-range value never traps.
+        let whole = value.isNaN ? 0 : Int64(max(-9.2e18, min(9.2e18, value.rounded())))
         switch type {
-        case .u16: bits = UInt64(UInt16(clamping: Int64(value.rounded())))
-        case .s16: bits = UInt64(UInt16(bitPattern: Int16(clamping: Int64(value.rounded()))))
-        case .u32: bits = UInt64(UInt32(clamping: Int64(value.rounded())))
-        case .s32: bits = UInt64(UInt32(bitPattern: Int32(clamping: Int64(value.rounded()))))
-        case .u64: bits = value <= 0 ? 0 : UInt64(value.rounded())
+        case .u16: bits = UInt64(UInt16(clamping: whole))
+        case .s16: bits = UInt64(UInt16(bitPattern: Int16(clamping: whole)))
+        case .u32: bits = UInt64(UInt32(clamping: whole))
+        case .s32: bits = UInt64(UInt32(bitPattern: Int32(clamping: whole)))
+        case .u64: bits = value.isNaN || value <= 0 ? 0 : value >= 1.8e19 ? UInt64.max : UInt64(value.rounded())
         case .float32: bits = UInt64(Float(value).bitPattern)
         case .float64: bits = value.bitPattern
         }

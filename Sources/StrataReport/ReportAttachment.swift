@@ -32,6 +32,11 @@ public struct ReportAttachment: Sendable {
                 for p in layout.periods(tier, overlapping: content.start, content.end) {
                     let rel = "\(report.dialect.rawValue)/\(device)/\(layout.relativePath(tier, periodStart: p.start))"
                     let path = (config.archive.path as NSString).appendingPathComponent(rel)
+                    // A file that alone exceeds the cap is left out unread (never loaded into memory).
+                    if let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int, Int64(size) > report.maxAttachment {
+                        a.leftOut.append(rel)
+                        continue
+                    }
                     guard let data = FileManager.default.contents(atPath: path) else {
                         a.missing.append(rel)
                         continue
@@ -39,7 +44,12 @@ public struct ReportAttachment: Sendable {
                     var trial = zip
                     let modified = ((try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate]) as? Date)
                         .map { config.site.zone.local(Int64($0.timeIntervalSince1970)) } ?? stamp
-                    try trial.add(name: "\(device)/\(layout.relativePath(tier, periodStart: p.start))", data: Array(data), modified: modified)
+                    // Past what a ZIP without ZIP64 holds, the file is left out like one over the cap.
+                    let fits = try Self.add(&trial, name: "\(device)/\(layout.relativePath(tier, periodStart: p.start))", data: Array(data), modified: modified)
+                    if !fits {
+                        a.leftOut.append(rel)
+                        continue
+                    }
                     if Int64(trial.size) > report.maxAttachment {
                         a.leftOut.append(rel)
                     } else {
@@ -51,6 +61,19 @@ public struct ReportAttachment: Sendable {
         }
         a.zip = zip.names.isEmpty ? [] : zip.finish()
         return a
+    }
+
+    /// Adds a file; false when the archive is full (4 GiB or 65,535 entries).
+    static func add(_ zip: inout ZipArchive, name: String, data: [UInt8], modified: LocalDateTime) throws(ZipArchive.ZipError) -> Bool {
+        do {
+            try zip.add(name: name, data: data, modified: modified)
+            return true
+        } catch {
+            switch error {
+            case .tooLarge, .tooManyEntries: return false
+            case .nonASCIIName, .deflate: throw error
+            }
+        }
     }
 
     /// `strata-<site>-<report>-<period>.zip`, ASCII only (phones and Outlook show other names

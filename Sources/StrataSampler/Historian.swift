@@ -91,8 +91,8 @@ public actor Archivist {
 extension StrataConfig {
     /// The store this config names, with its channels, calendar, retention and budget: every
     /// owner (the CLI, the sampler's historian, the archivist's own connection) opens it so.
-    public func makeStore() throws(StoreError) -> Store {
+    public func makeStore(timezoneChange: TimezoneChange = .refuse) throws(StoreError) -> Store {
         try Store(path: storage.path, channels: allChannels, calendar: site.calendar, retention: retention,
-                  budget: storage.budget, logger: Logger(label: "strata.store"))
+                  budget: storage.budget, logger: Logger(label: "strata.store"), timezoneChange: timezoneChange)
     }
 }

@@ -69,6 +69,7 @@ public final class Sampler {
                 h.lastAttempt = s.lastAttempt
                 h.consecutiveFailures = s.consecutiveFailures
                 h.lastError = s.lastError
+                h.badReadings = s.badReadings
             }
             health[d.id] = h
             if d.poll < 60 { accumulators[d.id] = MinuteAccumulator(isCounter: d.channels.prefix(d.readCount).map { $0.kind == .counter }) }
@@ -146,8 +147,17 @@ public final class Sampler {
         var samples = pending
         var statuses: [DeviceStatus] = []
         let minute = tick - ((tick % 60) + 60) % 60
-        for r in results {
+        for var r in results {
             guard let d = polledByID[r.device], let chIDs = ids[r.device] else { continue }
+            // A value no resolution can hold (a float32 of 3.4e38 from a broken register) is a
+            // bad reading: a gap for that channel, counted in the device's status, never stored.
+            var bad: [String] = []
+            for (i, v) in r.values.enumerated() {
+                if let v, i < d.channels.count, !d.channels[i].resolution.accepts(v) {
+                    r.values[i] = nil
+                    bad.append("\(d.channels[i].id) = \(v)")
+                }
+            }
             let ok = r.values.contains { $0 != nil }
             let message = r.error.map(\.description) ?? (ok ? nil : "no values")
             if var h = health[r.device] {
@@ -158,9 +168,13 @@ public final class Sampler {
                     logger.notice("device answers again", metadata: ["device": "\(r.device)", "failed_polls": "\(n)"])
                 case nil: break
                 }
+                if !bad.isEmpty, h.recordBadReadings(bad.count, at: tick) {
+                    logger.warning("implausible readings dropped; those channels are gaps", metadata: ["device": "\(r.device)", "values": "\(bad.joined(separator: ", "))"])
+                }
                 health[r.device] = h
                 statuses.append(DeviceStatus(device: r.device, lastSuccess: h.lastSuccess, lastAttempt: h.lastAttempt,
-                                             consecutiveFailures: h.consecutiveFailures, lastError: h.lastError))
+                                             consecutiveFailures: h.consecutiveFailures, lastError: h.lastError,
+                                             badReadings: h.badReadings))
             }
             if d.poll >= 60 {
                 for (i, v) in r.values.enumerated() where i < chIDs.count {

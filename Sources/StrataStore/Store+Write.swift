@@ -20,6 +20,11 @@ public struct WriteResult: Sendable, Equatable {
     /// Samples older than what the minute tier still keeps: refused, since the aggregates
     /// they would change are final.
     public var tooOld = 0
+    /// Samples refused as bad readings: a value its channel's resolution cannot hold
+    /// (`Resolution.accepts`) or a time outside `PlausibleTime`. The edges (sampler, import)
+    /// refuse them first and say where; this is the last line, so no caller can crash the
+    /// roll-up or skew an aggregate with one.
+    public var implausible = 0
 }
 
 extension Store {
@@ -40,6 +45,10 @@ extension Store {
                 throw .unknownChannel(device: "?", channel: "#\(s.channel)")
             }
             let slot = Int(slotOfID[Int(s.channel)])
+            guard PlausibleTime.contains(s.ts), channels[slot].spec.resolution.accepts(s.value) else {
+                result.implausible += 1
+                continue
+            }
             let ts = s.ts - floorMod(s.ts, 60)
             if ts < (channels[slot].spec.kind == .gauge ? gaugeHorizon : counterHorizon) {
                 result.tooOld += 1

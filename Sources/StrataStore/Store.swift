@@ -47,7 +47,8 @@ public final class Store {
     /// Opens (or creates) the store and registers the channels of the config.
     public init(
         path: String, channels specs: [ChannelSpec], calendar: SiteCalendar,
-        retention: [Tier: Span] = [:], budget: ByteSize? = nil, logger: Logger = Logger(label: "strata.store")
+        retention: [Tier: Span] = [:], budget: ByteSize? = nil, logger: Logger = Logger(label: "strata.store"),
+        timezoneChange: TimezoneChange = .refuse
     ) throws(StoreError) {
         self.path = path
         self.calendar = calendar
@@ -93,25 +94,25 @@ public final class Store {
                     PRIMARY KEY(channel, ts)) WITHOUT ROWID;
                 CREATE TABLE IF NOT EXISTS device_status(
                     device TEXT PRIMARY KEY, last_success INTEGER, last_attempt INTEGER,
-                    failures INTEGER NOT NULL, last_error TEXT) WITHOUT ROWID;
+                    failures INTEGER NOT NULL, last_error TEXT, bad_readings INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
                 """)
         // Stores made before peak demand was kept: add its columns; roll-ups fill them from now on.
         if try db.scalarInt("SELECT count(*) FROM pragma_table_info('agg') WHERE name = 'peak'") == 0 {
             try db.exec("ALTER TABLE agg ADD COLUMN peak INTEGER; ALTER TABLE agg ADD COLUMN peak_start INTEGER")
         }
+        if try db.scalarInt("SELECT count(*) FROM pragma_table_info('device_status') WHERE name = 'bad_readings'") == 0 {
+            try db.exec("ALTER TABLE device_status ADD COLUMN bad_readings INTEGER NOT NULL DEFAULT 0")
+        }
         minute = try MinuteTier(db: db)
+        if let tz = try meta("timezone"), tz != calendar.zone.identifier {
+            try changeTimezone(from: tz, how: timezoneChange)
+        }
         try db.transaction { () throws(StoreError) in
             if let v = try meta("schema_version") {
                 guard let n = Int(v) else { throw .notAStrataStore(path: path) }
                 if n > Store.schemaVersion { throw .newerSchema(path: path, version: n) }
             } else {
                 try setMeta("schema_version", String(Store.schemaVersion))
-            }
-            if let tz = try meta("timezone"), tz != calendar.zone.identifier {
-                // Every stored bucket edge follows the old zone; recompute what can be.
-                logger.warning("site time zone changed; re-aggregating", metadata: ["from": "\(tz)", "to": "\(calendar.zone.identifier)"])
-                try db.exec("DELETE FROM agg")
-                try setMeta("watermark", "0")
             }
             try setMeta("timezone", calendar.zone.identifier)
             watermark = Int64(try meta("watermark") ?? "0") ?? 0

@@ -12,6 +12,7 @@ public enum StoreError: Error, CustomStringConvertible, Sendable, Equatable {
     case notAStrataStore(path: String)
     case newerSchema(path: String, version: Int)
     case backupFailed(path: String, reason: String)
+    case timezoneChanged(path: String, from: String, to: String, cost: String)
 
     public var description: String {
         switch self {
@@ -27,6 +28,11 @@ public enum StoreError: Error, CustomStringConvertible, Sendable, Equatable {
         case .notAStrataStore(let p): "\(p) is not a Strata store"
         case .newerSchema(let p, let v): "\(p) was written by a newer Strata (schema \(v)); upgrade strata"
         case .backupFailed(let p, let r): "backup to \(p) failed: \(r)"
+        case .timezoneChanged(let p, let old, let new, let cost):
+            "the store \(p) was aggregated in time zone \(old), but site.timezone is now \(new). Days, months and years follow "
+                + "the site's midnights, so every aggregate would have to be recomputed; \(cost). If the old zone was right, "
+                + "set site.timezone = \"\(old)\" again. To change it on purpose, run `strata rollup --rebuild --timezone-change` "
+                + "(it copies the store to a backup first), then `strata archive --rebuild`"
         }
     }
 }

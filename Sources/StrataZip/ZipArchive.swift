@@ -4,15 +4,21 @@ import StrataCore
 /// A ZIP archive built in memory (PKWARE APPNOTE 6.3, no ZIP64): deflated entries, the central
 /// directory, CRC-32 from zlib. Windows Explorer, Excel users' "Extract all", macOS and Python's
 /// zipfile open it.
+///
+/// Without ZIP64 an archive holds at most 65,535 entries and 4 GiB: past either, `add` throws
+/// (`tooManyEntries`, `tooLarge`) before any field would overflow. Reports never get there:
+/// `max_attachment` is at most 1 GB and files that alone exceed it are left out unread.
 public struct ZipArchive: Sendable {
     public enum ZipError: Error, Equatable, CustomStringConvertible {
         case nonASCIIName(String)
         case tooLarge
+        case tooManyEntries
         case deflate(Int32)
         public var description: String {
             switch self {
             case .nonASCIIName(let n): "ZIP entry name \"\(n)\" is not ASCII; Windows shows such names garbled"
             case .tooLarge: "ZIP archive would exceed 4 GB; ZIP64 is not written"
+            case .tooManyEntries: "ZIP archive would hold more than \(ZipArchive.maxEntries) files; ZIP64 is not written"
             case .deflate(let rc): "deflate failed (zlib error \(rc))"
             }
         }
@@ -24,18 +30,24 @@ public struct ZipArchive: Sendable {
 
     public init() {}
 
+    public static let maxEntries = Int(UInt16.max)
+    /// Limit of any one size or offset field: 4 GiB less a margin for headers.
+    static let maxBytes = Int(UInt32.max) - (1 << 20)
+
     /// Bytes of the archive so far, without the central directory.
     public var size: Int { bytes.count + central.count + 22 }
 
     /// Adds a file; `modified` is the local wall-clock time shown by unzip tools.
     public mutating func add(name: String, data: [UInt8], modified: LocalDateTime) throws(ZipError) {
-        guard name.utf8.allSatisfy({ $0 >= 32 && $0 < 127 }) else { throw .nonASCIIName(name) }
+        guard name.utf8.allSatisfy({ $0 >= 32 && $0 < 127 }), name.utf8.count <= 1024 else { throw .nonASCIIName(name) }
+        guard names.count < Self.maxEntries else { throw .tooManyEntries }
+        guard data.count < Self.maxBytes else { throw .tooLarge }
         let packed = try Self.deflate(data)
         // Stored is smaller for data that does not compress (already compressed, tiny).
         let method: UInt16 = packed.count < data.count ? 8 : 0
         let body = method == 8 ? packed : data
         let crc = data.withUnsafeBufferPointer { p in UInt32(crc32(0, p.baseAddress, uInt(p.count))) }
-        guard bytes.count + body.count + 200 < Int(UInt32.max) else { throw .tooLarge }
+        guard bytes.count + body.count + central.count + 2 * nameBytesCount(name) + 200 < Self.maxBytes else { throw .tooLarge }
         let offset = UInt32(bytes.count)
         let (time, date) = Self.dosTime(modified)
         let nameBytes = Array(name.utf8)
@@ -78,6 +90,8 @@ public struct ZipArchive: Sendable {
         central += nameBytes
         names.append(name)
     }
+
+    private func nameBytesCount(_ name: String) -> Int { name.utf8.count }
 
     /// The finished archive.
     public func finish() -> [UInt8] {

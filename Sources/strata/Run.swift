@@ -193,6 +193,7 @@ struct Status: AsyncParsableCommand {
                 print("  last success  \(local(s.lastSuccess))")
                 print("  last attempt  \(local(s.lastAttempt))")
                 if let e = s.lastError, s.consecutiveFailures > 0 { print("  last error    \(e)") }
+                if s.badReadings > 0 { print("  bad readings  \(s.badReadings) dropped as implausible (see the log)") }
             }
             for c in store.channels(ofDevice: d.id).prefix(d.readCount == 0 ? d.channels.count : d.readCount) {
                 if let r = try storeCall({ try store.lastReading(channel: c.id) }) {

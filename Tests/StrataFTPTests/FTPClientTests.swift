@@ -47,13 +47,13 @@ import Testing
     }
 
     static func withServer(root: String, idle: TimeAmount = .minutes(5), tls: (cert: String, key: String)? = nil, requireTLS: Bool = false,
-                           login: TimeAmount = .seconds(60), data: TimeAmount = .seconds(60), maxPerIP: Int = 20,
+                           login: TimeAmount = .seconds(60), data: TimeAmount = .seconds(60), maxPerIP: Int = 20, maxClients: Int = 200,
                            requireResumption: Bool = false, implicitTLS: Bool = false, _ body: @Sendable (Int) async throws -> Void) async throws {
         let (ports, cont) = AsyncStream<Int>.makeStream()
         let users = [FTPUser(name: "demo", home: "", check: { $0 == "demo" }), FTPUser(name: "eu", home: "excel-eu", check: { $0 == "eu" })]
         var logger = Logger(label: "ftp-test")
         logger.logLevel = .error
-        var config = FTPServerConfig(listen: "127.0.0.1", port: 0, root: root, users: users, maxPerIP: maxPerIP, idleTimeout: idle, requireTLS: requireTLS)
+        var config = FTPServerConfig(listen: "127.0.0.1", port: 0, root: root, users: users, maxClients: maxClients, maxPerIP: maxPerIP, idleTimeout: idle, requireTLS: requireTLS)
         config.loginTimeout = login
         config.dataTimeout = data
         config.requireTLSResumption = requireResumption
