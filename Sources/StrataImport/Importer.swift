@@ -109,6 +109,7 @@ public struct Importer {
             let ts: Int64
             switch parsed {
             case .instant(let t): ts = t
+            case .outOfRange: ts = Int64.min
             case .local(let l):
                 switch zone.resolve(l) {
                 case .unique(let t): ts = t

@@ -21,13 +21,15 @@ public enum TimeFormat: Sendable, Equatable {
     public enum Parsed: Equatable, Sendable {
         case instant(Int64)
         case local(LocalDateTime)
+        /// A well-formed number outside `PlausibleTime` (1e300, or past Int64).
+        case outOfRange
     }
 
     public func parse(_ s: Substring) -> Parsed? {
         switch self {
         case .unix:
             if let v = Int64(s) { return .instant(v) }
-            if let d = Double(s), let t = PlausibleTime.seconds(d) { return .instant(t) }
+            if let d = Double(s) { return PlausibleTime.seconds(d).map(Parsed.instant) ?? .outOfRange }
             return nil
         case .unixMillis:
             guard let v = Int64(s) else { return nil }

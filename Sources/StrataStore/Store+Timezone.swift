@@ -13,26 +13,23 @@ public enum TimezoneChange: Sendable, Equatable {
     case recompute(backup: String)
 }
 
-/// What a time-zone change costs: aggregates older than the oldest stored minute cannot be
-/// recomputed (their minutes were pruned by retention).
+/// What a time-zone change costs: aggregates of periods whose minutes retention pruned
+/// cannot be recomputed.
 public struct TimezoneChangeCost: Sendable, Equatable, CustomStringConvertible {
-    /// Start of the oldest aggregate, and the oldest minute still stored (UTC seconds).
+    /// Minutes before this (UTC seconds) were pruned, for gauges or counters; nil: none were.
+    public var prunedBefore: Int64?
+    /// Start of the oldest stored aggregate.
     public var oldestAggregate: Int64?
-    public var oldestMinute: Int64?
 
     /// The UTC span whose aggregates would be lost, if any.
     public var lost: Range<Int64>? {
-        guard let a = oldestAggregate else { return nil }
-        guard let m = oldestMinute else { return a..<Int64.max }
-        return a < m ? a..<m : nil
+        guard let p = prunedBefore, let a = oldestAggregate, a < p else { return nil }
+        return a..<p
     }
 
     public var description: String {
         guard let l = lost else { return "every aggregate can be recomputed from the minutes still stored" }
         let from = LocalDateTime(secondsSinceEpoch: l.lowerBound).description
-        guard l.upperBound != Int64.max else {
-            return "no minutes are stored: every aggregate (from \(from) UTC on) would be lost"
-        }
         let to = LocalDateTime(secondsSinceEpoch: l.upperBound).description
         return "aggregates from \(from) to \(to) UTC were made from minutes since pruned (retention.minute) and cannot be recomputed: they would be lost"
     }
@@ -41,8 +38,8 @@ public struct TimezoneChangeCost: Sendable, Equatable, CustomStringConvertible {
 extension Store {
     /// What changing the zone would lose; read-only.
     public func timezoneChangeCost() throws(StoreError) -> TimezoneChangeCost {
-        TimezoneChangeCost(oldestAggregate: try db.scalarInt("SELECT min(start) FROM agg"),
-                           oldestMinute: try db.scalarInt("SELECT min(ts) FROM minute"))
+        TimezoneChangeCost(prunedBefore: minuteHorizon.values.max(),
+                           oldestAggregate: try db.scalarInt("SELECT min(start) FROM agg"))
     }
 
     func changeTimezone(from old: String, how: TimezoneChange) throws(StoreError) {

@@ -104,6 +104,9 @@ public final class Store {
             try db.exec("ALTER TABLE device_status ADD COLUMN bad_readings INTEGER NOT NULL DEFAULT 0")
         }
         minute = try MinuteTier(db: db)
+        for k in [ChannelKind.gauge, .counter] {
+            if let v = try meta("pruned_before.minute.\(k.rawValue)"), let n = Int64(v) { minuteHorizon[k] = n }
+        }
         if let tz = try meta("timezone"), tz != calendar.zone.identifier {
             try changeTimezone(from: tz, how: timezoneChange)
         }
@@ -118,9 +121,6 @@ public final class Store {
             watermark = Int64(try meta("watermark") ?? "0") ?? 0
             for t in Tier.allCases {
                 if let v = try meta("pruned_before.\(t.name)"), let n = Int64(v) { prunedBefore[t] = n }
-            }
-            for k in [ChannelKind.gauge, .counter] {
-                if let v = try meta("pruned_before.minute.\(k.rawValue)"), let n = Int64(v) { minuteHorizon[k] = n }
             }
             try register(specs)
         }
