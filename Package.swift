@@ -106,6 +106,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictness),
+        // The parsers that meet outside bytes as one-input functions, for libFuzzer and replay.
+        .target(
+            name: "StrataFuzzTargets", dependencies: ["StrataCore", "StrataConfig", "StrataFTP", "StrataImport", "StrataMail", "StrataModbus"],
+            swiftSettings: strictness),
+        // libFuzzer entry (tools/fuzz/run.sh builds it with -sanitize=fuzzer); a replay tool otherwise.
+        .executableTarget(name: "strata-fuzz", dependencies: ["StrataFuzzTargets"], swiftSettings: strictness),
         // The plain-C reference the ingest benchmark is measured against.
         .target(name: "CBenchReference", dependencies: ["CSQLite"]),
         .executableTarget(
@@ -130,6 +136,7 @@ let package = Package(
             name: "StrataStoreTests",
             dependencies: ["StrataStore", "StrataImport", "StrataCore", "StrataArchive"],
             swiftSettings: strictness),
+        .testTarget(name: "StrataFuzzTests", dependencies: ["StrataFuzzTargets"], resources: [.copy("Corpus")], swiftSettings: strictness),
         .testTarget(
             name: "StrataCLITests",
             dependencies: ["StrataCore", "strata"],

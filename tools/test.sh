@@ -4,6 +4,9 @@
 # simulator over TCP and over a socat serial pair, Samba, curl/lftp/ftplib, an aiosmtpd mail server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# What a developer's shell may hold must not change what the tests check: golden files are
+# compared, not rewritten; the strata under test is the one built here; the peers' Python is ours.
+unset STRATA_UPDATE_GOLDEN STRATA_BIN STRATA_PYTHON STRATA_QUICKSTART_BIN
 # The test peers' Python packages, pinned, in a venv of their own.
 if [ ! -x .venv-test/bin/python ] || ! .venv-test/bin/python -c "import pymodbus, aiosmtpd" 2>/dev/null; then
     python3 -m venv .venv-test
@@ -11,8 +14,23 @@ if [ ! -x .venv-test/bin/python ] || ! .venv-test/bin/python -c "import pymodbus
 fi
 export STRATA_PYTHON="$PWD/.venv-test/bin/python"
 swift build --build-tests
+
+# Runs one `swift test` and fails when it ran no test at all (a filter that matches nothing
+# passes otherwise): "Test run with N tests" must name more than zero.
+run_tests() {
+    local log
+    log="$(mktemp)"
+    swift test --skip-build "$@" 2>&1 | tee "$log"
+    local n
+    n="$(grep -oE "Test run with [0-9]+ tests?" "$log" | tail -1 | grep -oE "[0-9]+" || echo 0)"
+    rm -f "$log"
+    if [ "${n:-0}" -eq 0 ]; then
+        echo "tools/test.sh: 'swift test $*' ran no test" >&2
+        exit 1
+    fi
+}
 # The FTP tests run an in-process SwiftNIO server on the cooperative thread pool, which tests
 # waiting on child processes (the CLI, report and store suites) hold while they block: on two
 # cores the server could starve. They get a run of their own.
-swift test --skip-build --filter StrataFTPTests
-swift test --skip-build --skip StrataFTPTests
+run_tests --filter StrataFTPTests
+run_tests --skip StrataFTPTests

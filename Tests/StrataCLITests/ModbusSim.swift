@@ -35,7 +35,7 @@ final class ModbusSim {
         throw SimError.notReady(seen)
     }
 
-    enum SimError: Error { case notReady(String) }
+    enum SimError: Error { case notReady(String), badLog(String, line: Int, String), sqlite(String) }
 
     /// Kills the simulator, as a power cut would.
     func stop() {
@@ -47,14 +47,30 @@ final class ModbusSim {
 
     deinit { stop() }
 
-    /// What the simulator served, per unit: one dictionary of channel values per read.
-    static func served(_ log: String) -> [Int: [[String: Double]]] {
-        guard let text = try? String(contentsOfFile: log, encoding: .utf8) else { return [:] }
+    /// What the simulator served, per unit: one dictionary of channel values per read. A log
+    /// that cannot be read or holds a line that is not a served read fails the test (it
+    /// throws): an empty answer must mean "nothing was served", never "the log was broken".
+    static func served(_ log: String) throws -> [Int: [[String: Double]]] {
+        guard FileManager.default.fileExists(atPath: log) else { return [:] }
+        let text = try String(contentsOfFile: log, encoding: .utf8)
         var out: [Int: [[String: Double]]] = [:]
-        for line in text.split(separator: "\n") {
-            guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let unit = obj["unit"] as? Int, let values = obj["values"] as? [String: Double] else { continue }
+        for (i, line) in text.split(separator: "\n").enumerated() {
+            guard let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let unit = obj["unit"] as? Int, let values = obj["values"] as? [String: Double] else {
+                throw SimError.badLog(log, line: i + 1, String(line.prefix(200)))
+            }
             out[unit, default: []].append(values)
+        }
+        return out
+    }
+
+    /// Channels the simulator served as a broken register (`absurd=`), per unit and read.
+    static func absurd(_ log: String) throws -> [Int: Int] {
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        var out: [Int: Int] = [:]
+        for line in text.split(separator: "\n") {
+            guard let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let unit = obj["unit"] as? Int else { continue }
+            out[unit, default: 0] += (obj["absurd"] as? [String])?.count ?? 0
         }
         return out
     }
@@ -77,19 +93,22 @@ enum Net {
 }
 
 /// Values of the store read with the sqlite3 shell: what is on disk, not what the code thinks.
-func storedValues(_ db: String, device: String, channel: String) -> [(ts: Int64, value: Double)] {
+/// A store the shell cannot read fails the test (throws); no rows means no rows.
+func storedValues(_ db: String, device: String, channel: String) throws -> [(ts: Int64, value: Double)] {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
     p.arguments = [db, "SELECT m.ts, m.value FROM minute m JOIN channel c ON c.id = m.channel WHERE c.device = '\(device)' AND c.channel = '\(channel)' ORDER BY m.ts"]
-    let out = Pipe()
+    let out = Pipe(), err = Pipe()
     p.standardOutput = out
-    p.standardError = FileHandle.nullDevice
-    do { try p.run() } catch { return [] }
+    p.standardError = err
+    try p.run()
     let d = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
-    return String(decoding: d, as: UTF8.self).split(separator: "\n").compactMap { line in
+    guard p.terminationStatus == 0 else { throw ModbusSim.SimError.sqlite("sqlite3 \(db): \(String(decoding: e, as: UTF8.self))") }
+    return try String(decoding: d, as: UTF8.self).split(separator: "\n").map { line in
         let f = line.split(separator: "|")
-        guard f.count == 2, let t = Int64(f[0]), let v = Double(f[1]) else { return nil }
+        guard f.count == 2, let t = Int64(f[0]), let v = Double(f[1]) else { throw ModbusSim.SimError.sqlite("unexpected row \(line)") }
         return (t, v)
     }
 }

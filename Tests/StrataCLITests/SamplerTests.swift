@@ -42,7 +42,7 @@ import Testing
         if let during { try during() }
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
-            let served = ModbusSim.served(log)
+            let served = try ModbusSim.served(log)
             if units.allSatisfy({ (served[$0]?.count ?? 0) >= reads }) { break }
             Thread.sleep(forTimeInterval: 0.2)
         }
@@ -75,7 +75,7 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("sampler stopped"))
         #expect(r.stderr.contains("SunSpec meter found"), "\(r.stderr)")
-        let served = ModbusSim.served(dir.file("served.jsonl"))
+        let served = try ModbusSim.served(dir.file("served.jsonl"))
         let db = dir.file("store.sqlite")
         // Float32 high-word-first (SDM630), int32 low-word-first ÷10 (EM340), SunSpec int16 × 10^SF and acc32.
         for (unit, device, channels) in [
@@ -86,7 +86,7 @@ import Testing
             let reads = served[unit] ?? []
             #expect(reads.count >= 3, "unit \(unit) served \(reads.count) reads; \(r.stderr)")
             for ch in channels {
-                expectSame(storedValues(db, device: device, channel: ch), reads.compactMap { $0[ch] }, "\(device).\(ch)")
+                expectSame(try storedValues(db, device: device, channel: ch), reads.compactMap { $0[ch] }, "\(device).\(ch)")
             }
         }
         let st = try CLI.run(["status", "--config", dir.file("strata.toml")])
@@ -119,16 +119,16 @@ import Testing
         let db = dir.file("store.sqlite")
 
         // The healthy meter shares its gateway with a refusing and a hung meter: not one minute lost.
-        let healthy = storedValues(db, device: "healthy", channel: "energy_import")
-        let servedA = ModbusSim.served(dir.file("a.jsonl"))
+        let healthy = try storedValues(db, device: "healthy", channel: "energy_import")
+        let servedA = try ModbusSim.served(dir.file("a.jsonl"))
         expectSame(healthy, (servedA[1] ?? []).compactMap { $0["energy_import"] }, "healthy.energy_import")
         #expect(healthy.count >= 7)
-        #expect(storedValues(db, device: "refuses", channel: "energy_import").isEmpty)
-        #expect(storedValues(db, device: "hung", channel: "power").isEmpty)
+        #expect(try storedValues(db, device: "refuses", channel: "energy_import").isEmpty)
+        #expect(try storedValues(db, device: "hung", channel: "power").isEmpty)
 
         // The restarted one: values before and after, a gap in between, everything it served stored.
-        let restarted = storedValues(db, device: "restarted", channel: "energy_import")
-        let servedB = (ModbusSim.served(dir.file("b.jsonl"))[2] ?? []).compactMap { $0["energy_import"] }
+        let restarted = try storedValues(db, device: "restarted", channel: "energy_import")
+        let servedB = (try ModbusSim.served(dir.file("b.jsonl"))[2] ?? []).compactMap { $0["energy_import"] }
         #expect(restarted.map(\.value) == servedB, "\(restarted) vs \(servedB)")
         let gaps = zip(restarted, restarted.dropFirst()).filter { $1.ts - $0.ts > 60 }
         #expect(gaps.count == 1, "\(restarted.map(\.ts))")
@@ -182,12 +182,12 @@ import Testing
         try dir.write("strata.toml", config(dir, devices: rtu("sub1", 7, "eastron-sdm120") + rtu("sub2", 8, "carlo-gavazzi-em340")))
         let r = try run(dir.file("strata.toml"), log: dir.file("served.jsonl"), units: [7, 8])
         #expect(r.status == 0, "\(r.stderr)")
-        let served = ModbusSim.served(dir.file("served.jsonl"))
+        let served = try ModbusSim.served(dir.file("served.jsonl"))
         for (unit, device) in [(7, "sub1"), (8, "sub2")] {
             let reads = served[unit] ?? []
             #expect(reads.count >= 3, "unit \(unit): \(reads.count) reads; \(r.stderr)")
             for ch in ["energy_import", "voltage_l1", "power"] {
-                expectSame(storedValues(dir.file("store.sqlite"), device: device, channel: ch), reads.compactMap { $0[ch] }, "\(device).\(ch)")
+                expectSame(try storedValues(dir.file("store.sqlite"), device: device, channel: ch), reads.compactMap { $0[ch] }, "\(device).\(ch)")
             }
         }
     }
@@ -206,12 +206,12 @@ import Testing
         try dir.write("strata.toml", helper.config(dir, devices: dev))
         let r = try helper.run(dir.file("strata.toml"), log: dir.file("served.jsonl"), units: [1], reads: 20)
         #expect(r.status == 0, "\(r.stderr)")
-        let reads = ModbusSim.served(dir.file("served.jsonl"))[1] ?? []
+        let reads = try ModbusSim.served(dir.file("served.jsonl"))[1] ?? []
         let db = dir.file("store.sqlite")
-        let mean = storedValues(db, device: "fast", channel: "power")
-        let lo = storedValues(db, device: "fast", channel: "power_min")
-        let hi = storedValues(db, device: "fast", channel: "power_max")
-        let energy = storedValues(db, device: "fast", channel: "energy_import")
+        let mean = try storedValues(db, device: "fast", channel: "power")
+        let lo = try storedValues(db, device: "fast", channel: "power_min")
+        let hi = try storedValues(db, device: "fast", channel: "power_max")
+        let energy = try storedValues(db, device: "fast", channel: "energy_import")
         #expect(mean.count >= 3 && lo.count == mean.count && hi.count == mean.count && energy.count == mean.count)
         let power = reads.compactMap { $0["power"] }
         let served = reads.compactMap { $0["energy_import"] }
@@ -249,8 +249,8 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("system clock is not plausible"), "\(r.stderr)")
         #expect(r.stderr.components(separatedBy: "not plausible").count == 2, "said once")
-        #expect(ModbusSim.served(dir.file("served.jsonl")).isEmpty)
-        #expect(storedValues(dir.file("store.sqlite"), device: "m", channel: "power").isEmpty)
+        #expect(try ModbusSim.served(dir.file("served.jsonl")).isEmpty)
+        #expect(try storedValues(dir.file("store.sqlite"), device: "m", channel: "power").isEmpty)
     }
 
     @Test func aClockSteppedBackNeverRewritesAMinute() throws {
@@ -265,7 +265,7 @@ import Testing
         Thread.sleep(forTimeInterval: 5)
         ahead.process.terminate()
         #expect(ahead.finish().status == 0)
-        let before = storedValues(dir.file("store.sqlite"), device: "m", channel: "energy_import")
+        let before = try storedValues(dir.file("store.sqlite"), device: "m", channel: "energy_import")
         #expect(before.count >= 2)
         // Then NTP sets it right: the minutes already written are not sampled again.
         let right = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "30", "--no-archive"])
@@ -274,7 +274,7 @@ import Testing
         let r = right.finish()
         #expect(r.status == 0)
         #expect(r.stderr.contains("system clock is at or before the newest stored minute"), "\(r.stderr)")
-        let after = storedValues(dir.file("store.sqlite"), device: "m", channel: "energy_import")
+        let after = try storedValues(dir.file("store.sqlite"), device: "m", channel: "energy_import")
         #expect(after.map(\.ts) == before.map(\.ts))
         #expect(after.map(\.value) == before.map(\.value))
     }

@@ -43,7 +43,10 @@ import Testing
                disable spoolss = yes
 
             \(share.stdout)
+
+            \(share.stdout.replacingOccurrences(of: "[archive]", with: "[archive-rw]").replacingOccurrences(of: "read only = yes", with: "read only = no"))
             """)
+        #expect(share.stdout.contains("[archive]"))
         // The guest account must be able to walk down to the archive.
         chmod(dir.path, 0o755)
         let smbd = Process()
@@ -78,16 +81,29 @@ import Testing
             let b = FileManager.default.contents(atPath: local)
             #expect(a != nil && a == b, "\(rel) differs over SMB")
         }
-        // Writing through the share is refused and leaves no file behind.
-        let put = smbclient(port, "put \(dir.file("in.csv")) intruder.csv")
-        #expect(put.contains("NT_STATUS_ACCESS_DENIED") || put.contains("NT_STATUS_MEDIA_WRITE_PROTECTED"), "\(put)")
+        // File permissions that would let the guest write: only `read only = yes` stands in the way.
+        for folder in ["archive", "archive/iso", "archive/iso/water", "archive/iso/water/day"] { chmod(dir.file(folder), 0o777) }
+        chmod(dir.file("archive/iso/water/day/2013.csv"), 0o666)
+        let before = FileManager.default.contents(atPath: dir.file("archive/iso/water/day/2013.csv"))
+        // Writing, overwriting, deleting, renaming and making folders through the share are refused.
+        for cmd in ["put \(dir.file("in.csv")) intruder.csv", "put \(dir.file("in.csv")) iso\\water\\day\\2013.csv",
+                    "del iso\\water\\day\\2013.csv", "rename iso\\water\\day\\2013.csv x.csv", "mkdir iso\\new"] {
+            let out = smbclient(port, cmd)
+            #expect(out.contains("NT_STATUS_ACCESS_DENIED") || out.contains("NT_STATUS_MEDIA_WRITE_PROTECTED"), "\(cmd): \(out)")
+        }
         #expect(!FileManager.default.fileExists(atPath: dir.file("archive/intruder.csv")))
+        #expect(!FileManager.default.fileExists(atPath: dir.file("archive/iso/new")))
+        #expect(FileManager.default.contents(atPath: dir.file("archive/iso/water/day/2013.csv")) == before)
+        // The control: the same folder shared with `read only = no` does take the write, so the
+        // refusals above come from the share's setting, not from file permissions.
+        let rw = smbclient(port, "put \(dir.file("in.csv")) intruder.csv", share: "archive-rw")
+        #expect(FileManager.default.fileExists(atPath: dir.file("archive/intruder.csv")), "\(rw)")
     }
 
-    func smbclient(_ port: Int, _ commands: String) -> String {
+    func smbclient(_ port: Int, _ commands: String, share: String = "archive") -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/smbclient")
-        p.arguments = ["//127.0.0.1/archive", "-p", String(port), "-N", "-t", "10", "-c", commands]
+        p.arguments = ["//127.0.0.1/\(share)", "-p", String(port), "-N", "-t", "10", "-c", commands]
         let out = Pipe()
         p.standardOutput = out
         p.standardError = out

@@ -93,6 +93,13 @@ import Testing
         #expect(throws: SMTPReplyDecoder.DecodeError.self) { _ = try d.feed(Array("hello\r\n".utf8)) }
     }
 
+    /// Found by the fuzzer: codes outside 2yz-5yz are not SMTP replies (RFC 5321 4.2).
+    @Test(arguments: ["635 2.7.0 ok", "199 hi", "000 x", "999-x"])
+    func replyCodesOutsideTwoToFiveAreRefused(line: String) {
+        var d = SMTPReplyDecoder()
+        #expect(throws: SMTPReplyDecoder.DecodeError.self) { _ = try d.feed(Array((line + "\r\n").utf8)) }
+    }
+
     static func envelope(_ to: String) -> SMTPEnvelope {
         SMTPEnvelope(from: "strata@example.org", to: to, message: Array("Subject: x\r\n\r\nbody\r\n".utf8))
     }

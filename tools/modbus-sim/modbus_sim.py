@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """A Modbus TCP/RTU meter simulator for Strata's tests and benchmarks (pymodbus 3.16).
 
-Serves the register layout of Strata's own profile files (Sources/StrataConfig/Profiles),
-with values that change on every read, and logs what each read served as JSON lines so a
-test can compare the store with it.
+Serves meters by the register maps their makers publish, written here from those maps (see
+METERS), NOT from Strata's profile files: a wrong address, function, type, word order or
+scale in a shipped profile makes Strata store something other than what was served, and the
+tests that compare the two fail. Values change on every read; each read is logged as a JSON
+line (the engineering values a correct reader decodes) so a test can compare the store.
 
   modbus_sim.py --port 5020 --device 1:eastron-sdm630 --device 2:carlo-gavazzi-em340
   modbus_sim.py --serial /dev/pts/5 --device 3:eastron-sdm120
   --device 4:eastron-sdm630:exception=0x48   reads covering register 0x48 answer exception 2
+  --device 6:eastron-sdm630:absurd=power     power reads as float32 3.4e38 (a broken register)
   --device 5:silent                          unit 5 never answers (a hung meter)
   --device 1-50:eastron-sdm630               fifty meters behind one gateway
 """
@@ -19,36 +22,85 @@ import os
 import signal
 import struct
 import sys
-import tomllib
 
 from pymodbus.constants import ExcCodes
 from pymodbus.server import ModbusSerialServer, ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-PROFILES = os.path.join(HERE, "..", "..", "Sources", "StrataConfig", "Profiles")
-WORDS = {"u16": 1, "s16": 1, "u32": 2, "s32": 2, "u64": 4, "float32": 2, "float64": 4}
+WORDS = {"u16": 1, "s16": 1, "u32": 2, "s32": 2, "u64": 4, "float32": 2, "float64": 4, "acc32": 2}
 SUNSPEC_BASE = 40000
-# Scale factors the simulated SunSpec meter declares, by scale-factor offset.
+# Scale factors the simulated SunSpec meter declares, by point offset in model 203.
 SUNSPEC_SF = {4: -2, 13: -1, 15: -2, 20: 0, 35: 0, 52: 0}
 
 
-def load_profile(name):
-    with open(os.path.join(PROFILES, name + ".toml"), "rb") as f:
-        p = tomllib.load(f)
+def reg(address, unit, kind="gauge", scale=1.0, type=None, sf=None):
+    """One published point: raw value x scale (x 10^SF for SunSpec) is the value in `unit`."""
+    return {"address": address, "unit": unit, "kind": kind, "scale": scale, "type": type, "sf": sf}
+
+
+# The makers' published maps (0-based PDU addresses), in the channel names Strata uses.
+# Eastron SDM630 / SDM120 Modbus protocol: input registers (FC04), IEEE 754 float32 with the
+# high word first; 30001 = 0x0000 volts L1, 30007 amps L1, 30053 total W, 30063 total PF,
+# 30071 Hz, 30073 import kWh, 30075 export kWh.
+SDM = {"fc": 4, "type": "float32", "order": "high"}
+METERS = {
+    "eastron-sdm630": dict(SDM, points={
+        "voltage_l1": reg(0x00, "V"), "voltage_l2": reg(0x02, "V"), "voltage_l3": reg(0x04, "V"),
+        "current_l1": reg(0x06, "A"), "current_l2": reg(0x08, "A"), "current_l3": reg(0x0A, "A"),
+        "power": reg(0x34, "W"), "power_factor": reg(0x3E, ""), "frequency": reg(0x46, "Hz"),
+        "energy_import": reg(0x48, "kWh", "counter"), "energy_export": reg(0x4A, "kWh", "counter"),
+    }),
+    "eastron-sdm120": dict(SDM, points={
+        "voltage_l1": reg(0x00, "V"), "current_l1": reg(0x06, "A"), "power": reg(0x0C, "W"),
+        "power_factor": reg(0x1E, ""), "frequency": reg(0x46, "Hz"),
+        "energy_import": reg(0x48, "kWh", "counter"), "energy_export": reg(0x4A, "kWh", "counter"),
+    }),
+    # Carlo Gavazzi EM340 communication protocol: input registers (FC04), INT32 with the LEAST
+    # significant word first; V x10, A x1000, W x10, kWh x10.
+    "carlo-gavazzi-em340": {"fc": 4, "type": "s32", "order": "low", "points": {
+        "voltage_l1": reg(0x00, "V", scale=0.1), "voltage_l2": reg(0x02, "V", scale=0.1), "voltage_l3": reg(0x04, "V", scale=0.1),
+        "current_l1": reg(0x0C, "A", scale=0.001), "current_l2": reg(0x0E, "A", scale=0.001), "current_l3": reg(0x10, "A", scale=0.001),
+        "power": reg(0x28, "W", scale=0.1),
+        "energy_import": reg(0x34, "kWh", "counter", scale=0.1), "energy_export": reg(0x4E, "kWh", "counter", scale=0.1),
+    }},
+    # Janitza UMG 96RM-E Modbus address list: holding registers (FC03), float big-endian;
+    # 808.. volts, 860.. amps, 874 total W, 19068 / 19076 real energy consumed / delivered in Wh.
+    "janitza-umg96rme": {"fc": 3, "type": "float32", "order": "high", "points": {
+        "voltage_l1": reg(808, "V"), "voltage_l2": reg(810, "V"), "voltage_l3": reg(812, "V"),
+        "current_l1": reg(860, "A"), "current_l2": reg(862, "A"), "current_l3": reg(864, "A"),
+        "power": reg(874, "W"),
+        "energy_import": reg(19068, "kWh", "counter", scale=0.001), "energy_export": reg(19076, "kWh", "counter", scale=0.001),
+    }},
+    # Varibits HAN2X register list: holding registers (FC03), u32 most significant word first;
+    # 0 W import, 8.. s32 currents in mA, 14.. volts x10, 20 / 22 energy import / export in Wh.
+    "varibits-han2x": {"fc": 3, "type": "u32", "order": "high", "points": {
+        "power": reg(0, "W"),
+        "current_l1": reg(8, "A", scale=0.001, type="s32"), "current_l2": reg(10, "A", scale=0.001, type="s32"),
+        "current_l3": reg(12, "A", scale=0.001, type="s32"),
+        "voltage_l1": reg(14, "V", scale=0.1), "voltage_l2": reg(16, "V", scale=0.1), "voltage_l3": reg(18, "V", scale=0.1),
+        "energy_import": reg(20, "kWh", "counter", scale=0.001), "energy_export": reg(22, "kWh", "counter", scale=0.001),
+    }},
+    # SunSpec model 203 (wye meter), offsets from the model's first point; int16 x 10^SF,
+    # acc32 energies in Wh; PF in percent.
+    "sunspec-meter": {"fc": 3, "type": "s16", "order": "high", "sunspec": True, "points": {
+        "current_l1": reg(1, "A", sf=4), "current_l2": reg(2, "A", sf=4), "current_l3": reg(3, "A", sf=4),
+        "voltage_l1": reg(6, "V", sf=13), "voltage_l2": reg(7, "V", sf=13), "voltage_l3": reg(8, "V", sf=13),
+        "frequency": reg(14, "Hz", sf=15), "power": reg(16, "W", sf=20), "power_factor": reg(31, "", scale=0.01, sf=35),
+        "energy_export": reg(36, "kWh", "counter", scale=0.001, type="acc32", sf=52),
+        "energy_import": reg(44, "kWh", "counter", scale=0.001, type="acc32", sf=52),
+    }},
+}
+
+
+def load_meter(name):
+    """(is SunSpec, function code, the points with their type and order filled in)."""
+    if name not in METERS:
+        sys.exit(f"modbus_sim: no published map for meter {name!r}; known: {', '.join(sorted(METERS))}")
+    m = METERS[name]
     regs = []
-    for r in p["registers"]:
-        regs.append({
-            "channel": r["channel"],
-            "address": r["address"],
-            "type": r.get("type", p.get("type")),
-            "order": r.get("word_order", p.get("word_order", "high-first")),
-            "scale": r.get("scale", 1.0),
-            "sf": r.get("scale_factor"),
-            "kind": r["kind"],
-            "unit": r["unit"],
-        })
-    return p.get("discovery", "none"), regs
+    for channel, p in m["points"].items():
+        regs.append(dict(p, channel=channel, type=p["type"] or m["type"], order=m["order"]))
+    return m.get("sunspec", False), m["fc"], regs
 
 
 def encode(value, typ, order):
@@ -61,36 +113,37 @@ def encode(value, typ, order):
         decoded = value
     else:
         n = int(round(value))
-        fmt = {"u16": ">H", "s16": ">h", "u32": ">I", "s32": ">i", "u64": ">Q"}[typ]
+        fmt = {"u16": ">H", "s16": ">h", "u32": ">I", "s32": ">i", "u64": ">Q", "acc32": ">I"}[typ]
         raw = struct.pack(fmt, n)
         decoded = n
     words = [int.from_bytes(raw[i:i + 2], "big") for i in range(0, len(raw), 2)]
-    if order in ("low-first", "lsw-first", "little", "word-swapped", "cdab"):
+    if order == "low":
         words.reverse()
     return words, decoded
 
 
 class Meter:
-    def __init__(self, unit, profile, exception_at=None):
+    def __init__(self, unit, name, exception_at=None, absurd=None):
         self.unit = unit
-        self.profile = profile
-        self.discovery, self.regs = load_profile(profile)
+        self.name = name
+        self.sunspec, self.fc, self.regs = load_meter(name)
         self.exception_at = exception_at
+        self.absurd = absurd
         self.reads = 0
         self.offset = 0
-        if self.discovery == "sunspec":
+        if self.sunspec:
             # "SunS", common model 1 (66 words), meter model 203 (105 words), end marker.
             self.offset = SUNSPEC_BASE + 2 + 2 + 66 + 2
         top = max(self.offset + r["address"] + WORDS[r["type"]] for r in self.regs) + 4
-        if self.discovery == "sunspec":
+        if self.sunspec:
             top = max(top, self.offset + 105 + 2)
-        self.base = SUNSPEC_BASE if self.discovery == "sunspec" else 0
+        self.base = SUNSPEC_BASE if self.sunspec else 0
         self.size = top - self.base + 2
         self.registers = None
 
     def simdata(self):
         init = [0] * self.size
-        if self.discovery == "sunspec":
+        if self.sunspec:
             b = SUNSPEC_BASE
             init[0:2] = [0x5375, 0x6E53]
             init[2:4] = [1, 66]
@@ -120,9 +173,13 @@ class Meter:
     def serve(self, fc, start, address, count, registers, log):
         if self.exception_at is not None and address <= self.exception_at < address + count:
             return ExcCodes.ILLEGAL_ADDRESS
+        # A read with the other function code than the maker's map is refused, as meters do.
+        if fc != self.fc:
+            return ExcCodes.ILLEGAL_FUNCTION
         k = self.reads
         self.reads += 1
         served = {}
+        absurd = []
         for r in self.regs:
             a = self.offset + r["address"]
             n = WORDS[r["type"]]
@@ -130,13 +187,19 @@ class Meter:
                 continue
             v = self.value(r, k)
             sf = SUNSPEC_SF.get(r["sf"], 0) if r["sf"] is not None else 0
+            if r["channel"] == self.absurd and r["type"] == "float32":
+                # A broken register: finite, far beyond any meter. Strata must store a gap.
+                words, _ = encode(3.4e38, "float32", r["order"])
+                registers[a - start:a - start + n] = words
+                absurd.append(r["channel"])
+                continue
             raw_value = v / r["scale"] / (10 ** sf)
             words, decoded = encode(raw_value, r["type"], r["order"])
             registers[a - start:a - start + n] = words
             served[r["channel"]] = decoded * r["scale"] * (10 ** sf)
         if served and log:
             log.write(json.dumps({"unit": self.unit, "read": k, "fc": fc, "address": address, "count": count,
-                                  "values": served}) + "\n")
+                                  "values": served, "absurd": absurd}) + "\n")
             log.flush()
         return None
 
@@ -148,7 +211,7 @@ def main():
     ap.add_argument("--serial", help="serve Modbus RTU on this serial device instead of TCP")
     ap.add_argument("--baud", type=int, default=9600)
     ap.add_argument("--parity", default="N")
-    ap.add_argument("--device", action="append", required=True, help="UNIT:PROFILE[:exception=ADDR] or UNIT:silent")
+    ap.add_argument("--device", action="append", required=True, help="UNIT:METER[:exception=ADDR][:absurd=CHANNEL] or UNIT:silent")
     ap.add_argument("--log", help="append one JSON line per served read")
     args = ap.parse_args()
 
@@ -173,10 +236,13 @@ def main():
             devices.append(SimDevice(id=unit, simdata=[SimData(0, values=[0] * 128, datatype=DataType.REGISTERS)], action=hang))
             continue
         exc = None
+        absurd = None
         for extra in parts[2:]:
             if extra.startswith("exception="):
                 exc = int(extra.split("=", 1)[1], 0)
-        meter = Meter(unit, parts[1], exc)
+            elif extra.startswith("absurd="):
+                absurd = extra.split("=", 1)[1]
+        meter = Meter(unit, parts[1], exc, absurd)
 
         async def action(fc, start, address, count, registers, set_values, meter=meter):
             if set_values is not None:
