@@ -23,6 +23,10 @@ public actor Historian {
         self.config = config
         self.logger = logger
         store = try config.makeStore()
+        // Damage found now is refused now: serving numbers from a broken file would be worse.
+        let h = try store.health(thorough: false)
+        for w in h.warnings { logger.warning("store: \(w)") }
+        if h.isDamaged { throw .corrupt(path: config.storage.path, reason: h.damage.prefix(3).joined(separator: "; ")) }
     }
 
     /// Channel ids by device and channel.

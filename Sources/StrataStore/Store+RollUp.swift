@@ -150,6 +150,8 @@ extension Store {
             }
             watermark = ce
             result.windows += 1
+            // A progress marker: a killed roll-up resumes from the last one of these.
+            logger.debug("roll-up window committed", metadata: ["watermark": "\(ce)", "target": "\(target)"])
         }
         completed = true
     }

@@ -60,6 +60,10 @@ extension Store {
         let firstTsBefore = firstTs
         do {
             try writeGroups(groups, statuses, &result)
+            // A progress marker: every minute up to `through` is durable from here on.
+            if logger.logLevel <= .debug, let through = groups.lazy.flatMap({ $0 }).map(\.ts).max() {
+                logger.debug("minutes committed", metadata: ["through": "\(through)", "rows": "\(result.rows)"])
+            }
         } catch {
             // Rolled back (full disk, I/O error): the cached counter states and bounds may be
             // ahead of the store; drop them so the next write starts from what is committed.

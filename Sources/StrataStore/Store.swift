@@ -43,6 +43,8 @@ public final class Store {
     /// Last accepted reading before the watermark, per counter (see `rollUpAppended`).
     var anchors: [Int64: Reading] = [:]
     var anchorsLoaded = false
+    /// What `walWarning` found before the store was opened.
+    var walWarningAtOpen: String?
 
     /// Opens (or creates) the store and registers the channels of the config.
     public init(
@@ -63,6 +65,7 @@ public final class Store {
                 throw .cannotOpen(path: path, reason: "cannot create folder \(folder): \(error.localizedDescription)")
             }
         }
+        walWarningAtOpen = Self.walWarning(path)
         db = try Database(path: path)
         // Incremental auto-vacuum must be chosen before the first table exists.
         try db.exec("PRAGMA auto_vacuum = INCREMENTAL")

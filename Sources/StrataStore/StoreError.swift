@@ -20,7 +20,7 @@ public enum StoreError: Error, CustomStringConvertible, Sendable, Equatable {
         case .cannotWrite(let p, let r): "cannot write to the store \(p): \(r)"
         case .diskFull(let p): "the disk holding \(p) is full: nothing of this batch was stored; free space or lower storage.budget, then retry"
         case .busy(let p): "the store \(p) stayed locked by another process for 10 s; is another strata writing to it?"
-        case .corrupt(let p, let r): "the store \(p) is damaged (\(r)); restore it from a backup (see README, 'Backup and restore')"
+        case .corrupt(let p, let r): "the store \(p) is damaged (\(r)); \(StoreHealth.recovery(p))"
         case .sqlite(let c, let m, let s): "SQLite error \(c): \(m) (in: \(s.prefix(80)))"
         case .unknownChannel(let d, let c): "device \"\(d)\" has no channel \"\(c)\" in the config"
         case .unknownDevice(let d): "no device \"\(d)\" in the config"

@@ -3,6 +3,7 @@ import Foundation
 import StrataConfig
 import StrataCore
 import StrataModbus
+import StrataStore
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,6 +37,7 @@ struct Check: ParsableCommand {
             }
         }
         for w in BusBudget.warnings(cfg.devices) { print("warning: \(w)") }
+        try checkStoreFile(cfg)
         if let f = cfg.ftp {
             let users = f.users.map { "\($0.name) (\($0.home.isEmpty ? "all" : $0.home))" } + (f.anonymous ? ["anonymous (all, read-only)"] : [])
             print("ftp \(f.listen):\(f.port), passive \(f.passivePorts.map { "\($0.lowerBound)-\($0.upperBound)" } ?? "any"), users: \(users.isEmpty ? "none" : users.joined(separator: ", "))")
@@ -162,4 +164,22 @@ struct StorageEstimate {
 extension String {
     func padding(_ n: Int) -> String { count >= n ? self : self + String(repeating: " ", count: n - count) }
     func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
+}
+
+/// The store file, if there is one yet: SQLite's full integrity check, and a cut write-ahead
+/// log. Damage exits 1 with the commands that recover.
+func checkStoreFile(_ cfg: StrataConfig) throws {
+    guard FileManager.default.fileExists(atPath: cfg.storage.path) else {
+        print("store: not created yet (strata run or strata import make it)")
+        return
+    }
+    let store = try cfg.openStore()
+    let h = try storeCall { try store.health(thorough: true) }
+    for w in h.warnings { print("warning: store: \(w)") }
+    if h.isDamaged {
+        printError("error: the store \(cfg.storage.path) is damaged: \(h.damage.prefix(5).joined(separator: "; "))")
+        printError("to recover: \(StoreHealth.recovery(cfg.storage.path))")
+        throw ExitCode(1)
+    }
+    print("store \(cfg.storage.path): integrity OK")
 }

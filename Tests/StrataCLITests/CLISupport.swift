@@ -35,19 +35,35 @@ enum CLI {
             self.err = err
         }
 
+        /// Reads the child's stderr as it comes until `marker` shows (true), the child exits or
+        /// `seconds` pass (false); what was read is kept for `finish`.
+        func waitForStderr(_ marker: String, seconds: Double) -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if early.contains(marker) { return true }
+                let d = err.fileHandleForReading.availableData
+                if d.isEmpty { return early.contains(marker) }
+                early += String(decoding: d, as: UTF8.self)
+            }
+            return early.contains(marker)
+        }
+
+        var early = ""
+
         func finish() -> Result {
             // Read before waiting so a full pipe never blocks the child.
             let o = out.fileHandleForReading.readDataToEndOfFile()
             let e = err.fileHandleForReading.readDataToEndOfFile()
             process.waitUntilExit()
-            return Result(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+            return Result(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: early + String(decoding: e, as: UTF8.self))
         }
     }
 
-    static func start(_ args: [String], cwd: String? = nil, input: String? = nil) throws -> Running {
+    static func start(_ args: [String], cwd: String? = nil, input: String? = nil, environment: [String: String] = [:]) throws -> Running {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         if let c = cwd { p.currentDirectoryURL = URL(fileURLWithPath: c) }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out

@@ -101,17 +101,18 @@ import Testing
             #expect(r.status == 0, "\(r.stderr)")
         }
         #expect(try CLI.run(["rollup", "--config", ref.file("strata.toml")]).status == 0)
-        var killedMidway = false
-        for delay in [0.4, 0.8, 1.5, 3.0] where !killedMidway {
-            let p = try CLI.start(["rollup", "--config", dir.file("strata.toml")])
-            Thread.sleep(forTimeInterval: delay)
-            if p.process.isRunning {
-                kill(p.process.processIdentifier, SIGKILL)
-                killedMidway = true
-            }
-            _ = p.finish()
-        }
-        #expect(killedMidway, "roll-up finished before it could be killed")
+        // Killed after its first committed window (the store's own progress marker, logged at
+        // debug level): the kill lands inside the roll-up, not after it.
+        let p = try CLI.start(["rollup", "--config", dir.file("strata.toml")], environment: ["STRATA_LOG_LEVEL": "debug"])
+        let sawWindow = p.waitForStderr("roll-up window committed", seconds: 60)
+        kill(p.process.processIdentifier, SIGKILL)
+        let killed = p.finish()
+        #expect(sawWindow, "\(killed.stderr.suffix(500))")
+        #expect(p.process.terminationReason == .uncaughtSignal && !killed.stdout.contains("rolled up"), "roll-up finished before it was killed")
+        // The watermark stands between where the roll-up started and where it would end.
+        let mark = Int64(sqliteShell(dir.file("data/strata.sqlite"), "SELECT value FROM meta WHERE key = 'watermark'")) ?? -1
+        let end = Int64(sqliteShell(ref.file("data/strata.sqlite"), "SELECT value FROM meta WHERE key = 'watermark'")) ?? -1
+        #expect(mark > 0 && mark < end, "watermark \(mark) after the kill, \(end) when complete")
         #expect(try CLI.run(["rollup", "--config", dir.file("strata.toml")]).status == 0)
         for tier in ["quarter", "hour", "day", "month", "year"] {
             let args = ["export", "--device", "gas", "--tier", tier, "--from", "2012-04-01", "--to", "2014-04-01"]
@@ -154,4 +155,18 @@ import Testing
         p.waitUntilExit()
         return String(decoding: data, as: UTF8.self)
     }
+}
+
+/// One value from a store with the sqlite3 shell (what is on disk).
+func sqliteShell(_ db: String, _ query: String) -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+    p.arguments = [db, query]
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = out
+    do { try p.run() } catch { return "sqlite3 did not start: \(error)" }
+    let d = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return String(decoding: d, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }
