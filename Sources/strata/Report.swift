@@ -24,6 +24,8 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(help: "Write <report>-<period>.eml and the ZIP into this folder.") var out: String?
     @Flag(help: "Send it now through [smtp].") var send = false
     @Option(help: "Send to this address instead of the report's recipients (repeatable).") var to: [String] = []
+    @Option(help: "With --send: how long temporary refusals (4xx, a 421 greeting, no connection) are retried.")
+    var retryFor: String = "1 min"
 
     func run() async throws {
         bootstrapLogging(defaultLevel: .warning)
@@ -76,17 +78,42 @@ struct ReportCommand: AsyncParsableCommand {
         }
         // A deliberate re-send is a new message: Gmail drops a second message with a Message-ID it already has.
         rendered.message.messageID = rendered.message.messageID.replacingOccurrences(of: "@", with: ".sent-\(now)@")
+        guard let window = try? Span(parsing: retryFor), let windowSeconds = window.seconds, windowSeconds <= 86_400 else {
+            printError("error: --retry-for \"\(retryFor)\": expected a duration up to a day, like \"1 min\" or \"30 s\"")
+            throw ExitCode(2)
+        }
         let server = smtp.server
         let body = rendered.bytes
-        let result = await SMTPClient.deliver(r.to.map { SMTPEnvelope(from: smtp.from, to: $0, message: body) }, to: server)
+        // RFC 5321 4.2.1: a 4xx is transient; it is tried again, with a doubling pause, until
+        // --retry-for has passed. A 5xx is final at once.
+        var policy = SendRetry(window: Double(windowSeconds))
+        var pending = r.to
         var failed = false
-        for (rcpt, o) in zip(r.to, result.outcomes) {
-            switch o {
-            case .accepted(let reply): print("sent to \(rcpt): \(reply)")
-            case .temporary(let why), .permanent(let why):
-                failed = true
-                printError("NOT sent to \(rcpt): \(why)")
+        let started = Date()
+        while !pending.isEmpty {
+            let result = await SMTPClient.deliver(pending.map { SMTPEnvelope(from: smtp.from, to: $0, message: body) }, to: server)
+            var again: [(String, String)] = []
+            for (rcpt, o) in zip(pending, result.outcomes) {
+                switch o {
+                case .accepted(let reply): print("sent to \(rcpt): \(reply)")
+                case .permanent(let why):
+                    failed = true
+                    printError("NOT sent to \(rcpt): \(why) (a permanent refusal: not retried)")
+                case .temporary(let why): again.append((rcpt, why))
+                }
             }
+            guard !again.isEmpty else { break }
+            guard let pause = policy.next(elapsed: Date().timeIntervalSince(started)) else {
+                failed = true
+                for (rcpt, why) in again {
+                    printError("NOT sent to \(rcpt) after \(policy.attempts) attempts in \(Int(Date().timeIntervalSince(started))) s: \(why) "
+                               + "(temporary; `strata run` keeps trying for smtp.retry_for, this command for --retry-for)")
+                }
+                break
+            }
+            printError("temporary refusal: \(again[0].1); retrying \(again.count) recipient\(again.count == 1 ? "" : "s") in \(Int(pause)) s")
+            try? await Task.sleep(for: .seconds(pause))
+            pending = again.map(\.0)
         }
         if failed { throw ExitCode(1) }
     }
@@ -128,5 +155,25 @@ struct OutboxCommand: AsyncParsableCommand {
                 + (e.done.map { ", done \(local($0))" } ?? (e.state == .pending ? ", next \(local(e.nextAttempt))" : "")))
             if let err = e.lastError, e.state != .sent && e.state != .saved { print("         last error: \(err)") }
         }
+    }
+}
+
+/// When `strata report --send` tries a temporary refusal again: after 1, 2, 4, 8 … s, while
+/// the next attempt still starts inside the window.
+struct SendRetry {
+    let window: Double
+    private(set) var attempts = 1
+    private var pause = 1.0
+
+    init(window: Double) { self.window = window }
+
+    /// The pause before the next attempt, or nil when the window is used up.
+    mutating func next(elapsed: Double) -> Double? {
+        guard elapsed + pause <= window else { return nil }
+        defer {
+            attempts += 1
+            pause = min(pause * 2, 60)
+        }
+        return pause
     }
 }
