@@ -47,7 +47,7 @@ import Testing
     }
 
     static func withServer(root: String, idle: TimeAmount = .minutes(5), tls: (cert: String, key: String)? = nil, requireTLS: Bool = false,
-                           login: TimeAmount = .seconds(60), data: TimeAmount = .seconds(60), maxPerIP: Int = 20, maxClients: Int = 200,
+                           login: TimeAmount = .seconds(60), data: TimeAmount = .seconds(60), maxPerIP: Int = 20, maxClients: Int = 200, passivePorts: ClosedRange<Int>? = nil,
                            requireResumption: Bool = false, implicitTLS: Bool = false, _ body: @Sendable (Int) async throws -> Void) async throws {
         let (ports, cont) = AsyncStream<Int>.makeStream()
         let users = [FTPUser(name: "demo", home: "", check: { $0 == "demo" }), FTPUser(name: "eu", home: "excel-eu", check: { $0 == "eu" })]
@@ -55,6 +55,7 @@ import Testing
         logger.logLevel = .error
         var config = FTPServerConfig(listen: "127.0.0.1", port: 0, root: root, users: users, maxClients: maxClients, maxPerIP: maxPerIP, idleTimeout: idle, requireTLS: requireTLS)
         config.loginTimeout = login
+        config.passivePorts = passivePorts
         config.dataTimeout = data
         config.requireTLSResumption = requireResumption
         if let tls { config.tls = try FTPServerConfig.tlsContext(certificate: tls.cert, key: tls.key) }

@@ -215,4 +215,41 @@ import Testing
             #expect(r.out.contains("after b''"), "closed after the third: \(r.out)")
         }
     }
+
+    /// A small passive range serves transfer after transfer: the ports of closed data
+    /// connections wait in TIME_WAIT, and the listener must still bind them (SO_REUSEADDR),
+    /// or the range runs dry and clients get 425.
+    @Test func aSmallPassiveRangeServesManyTransfersInARow() async throws {
+        let root = try FTPClientTests.makeTree()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let base = 46_000 + Int.random(in: 0..<3000)
+        try await FTPClientTests.withServer(root: root, passivePorts: base...(base + 3)) { port in
+            let script = """
+                import ftplib, sys
+                f = ftplib.FTP()
+                f.connect("127.0.0.1", int(sys.argv[1]))
+                f.login("demo", "demo")
+                codes = []
+                for i in range(24):
+                    try:
+                        codes.append(len(f.nlst("/iso/main")))
+                    except ftplib.all_errors as e:
+                        codes.append(str(e)[:3])
+                print("results", codes)
+                """
+            let r = try await FTPClientTests.run("python3", ["-c", script, "\(port)"])
+            #expect(r.status == 0, "\(r.err)")
+            #expect(r.out.contains("results [" + Array(repeating: "2", count: 24).joined(separator: ", ") + "]"), "\(r.out)")
+        }
+    }
+
+    @Test func passiveCandidatesStayInTheRangeWithoutRepeats() {
+        for _ in 0..<100 {
+            let c = FTPConnection.passiveCandidates(40_000...40_009)
+            #expect(c.count == 10 && Set(c).count == 10 && c.allSatisfy { (40_000...40_009).contains($0) })
+            let wide = FTPConnection.passiveCandidates(40_000...44_999)
+            #expect(wide.count == 64 && Set(wide).count == 64 && wide.allSatisfy { (40_000...44_999).contains($0) })
+        }
+        #expect(FTPConnection.passiveCandidates(nil) == [0])
+    }
 }

@@ -78,6 +78,51 @@ def retr_rounds(ports, rounds):
     return speeds
 
 
+CLIENT_TIMEOUT = 120
+
+
+def crowd(port, clients):
+    """`clients` at once, each connect + login + LIST + RETR of the 10 MB file: seconds until
+    the last is done, and how many got the whole file."""
+    ok = [0]
+    lock = threading.Lock()
+    start = threading.Barrier(clients)
+
+    def client():
+        try:
+            start.wait()
+            f = ftplib.FTP()
+            f.connect("127.0.0.1", port, timeout=CLIENT_TIMEOUT)
+            f.login("anonymous", "x")
+            f.nlst("/")
+            n = [0]
+            f.retrbinary("RETR /ten.bin", lambda b: n.__setitem__(0, n[0] + len(b)), blocksize=262144)
+            f.quit()
+            if n[0] == 10 * 1024 * 1024:
+                with lock:
+                    ok[0] += 1
+        except Exception:
+            pass
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    t = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return time.perf_counter() - t, ok[0]
+
+
+def crowd_rounds(ports, clients, rounds):
+    """The crowd against each server in turn, `rounds` times, as retr_rounds does."""
+    times = {name: [] for name in ports}
+    for i in range(rounds):
+        order = list(ports.items()) if i % 2 == 0 else list(reversed(ports.items()))
+        for name, port in order:
+            times[name].append(crowd(port, clients))
+    return times
+
+
 def measure(name, port, pid):
     r = {"server": name}
 
@@ -147,7 +192,12 @@ def main():
     ap.add_argument("--strata", required=True, help="path of the strata binary (a release build)")
     ap.add_argument("--rounds", type=int, default=9, help="1 GB downloads per server, alternating")
     ap.add_argument("--retr-only", action="store_true", help="only the alternating 1 GB downloads")
+    ap.add_argument("--crowd", type=int, default=0, metavar="N",
+                    help="only N clients at once (LIST + RETR 10 MB each), alternating servers for --rounds rounds")
+    ap.add_argument("--client-timeout", type=float, default=120, help="seconds a crowd client waits before it counts as failed")
     args = ap.parse_args()
+    global CLIENT_TIMEOUT
+    CLIENT_TIMEOUT = args.client_timeout
     work = tempfile.mkdtemp(prefix="ftp-bench-")
     root = os.path.join(work, "root")
     os.makedirs(root)
@@ -207,7 +257,13 @@ use_sendfile=YES
             wait_port(sp)
             wait_port(vp)
             download_speed(sp)  # the file into the page cache for both
-            speeds = retr_rounds({"strata": sp, "vsftpd": vp}, args.rounds)
+            if args.crowd:
+                crowd(sp, 10)  # warm both
+                crowd(vp, 10)
+                times = crowd_rounds({"strata": sp, "vsftpd": vp}, args.crowd, args.rounds)
+                speeds = None
+            else:
+                speeds = retr_rounds({"strata": sp, "vsftpd": vp}, args.rounds)
             if not args.retr_only:
                 results.append(measure("strata", sp, p.pid))
                 results.append(measure("vsftpd", vp, v.pid))
@@ -225,6 +281,16 @@ use_sendfile=YES
         os.chmod(root, 0o755)
         shutil.rmtree(work, ignore_errors=True)
 
+    if args.crowd:
+        print(f"{args.crowd} clients at once, LIST + RETR 10 MB each, {args.rounds} alternating rounds (seconds until the last is done / clients served):")
+        for name, rs in times.items():
+            xs = [t for t, _ in rs]
+            print(f"  {name}: median {statistics.median(xs):.2f} s, min {min(xs):.2f}, max {max(xs):.2f}  "
+                  f"({', '.join(f'{t:.2f} s/{ok}' for t, ok in rs)})")
+        ms = statistics.median(t for t, _ in times["strata"])
+        mv = statistics.median(t for t, _ in times["vsftpd"])
+        print(f"  strata / vsftpd time, medians: {ms / mv:.2f}x")
+        return
     print(f"1 GB RETR, {args.rounds} alternating rounds (MB/s):")
     for name, xs in speeds.items():
         print(f"  {name}: median {statistics.median(xs):.0f}, min {min(xs):.0f}, max {max(xs):.0f}  ({', '.join(f'{x:.0f}' for x in xs)})")
