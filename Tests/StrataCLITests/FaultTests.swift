@@ -14,6 +14,18 @@ import Testing
 
     static func integrity(_ db: String) -> String { sqliteShell(db, "PRAGMA integrity_check") }
 
+    /// Reads a running strata's stderr until it has logged `n` commits (or 60 s passed, or it
+    /// exited); the number seen.
+    static func waitForCommits(_ p: CLI.Running, _ n: Int) -> Int {
+        var seen = 0
+        let deadline = Date().addingTimeInterval(60)
+        while seen < n, Date() < deadline, p.process.isRunning {
+            _ = p.waitForStderr("\u{0}never", seconds: 0.2)
+            seen = p.early.components(separatedBy: "minutes committed").count - 1
+        }
+        return seen
+    }
+
     @Test func importKilledMidwayLosesNoCommittedMinuteAndReimportDoublesNone() throws {
         let ref = TempDir(), dir = TempDir()
         let args = ["--device", "water", "--time-column", "unix_ts", "--time-format", "unix", "--map", "counter=volume", "--no-rollup", Fixtures.water]
@@ -22,11 +34,7 @@ import Testing
         #expect(try CLI.run(["import", "--config", ref.file("strata.toml")] + args).status == 0)
         let p = try CLI.start(["import", "--config", dir.file("strata.toml")] + args, environment: ["STRATA_LOG_LEVEL": "debug"])
         // Killed once a few batches are durable: well inside the import.
-        var seen = 0
-        while seen < 3, p.waitForStderr(String(repeating: "minutes committed", count: 1), seconds: 60) {
-            seen = p.early.components(separatedBy: "minutes committed").count - 1
-            if seen < 3 { _ = p.waitForStderr("\u{0}never", seconds: 0.05) }
-        }
+        _ = Self.waitForCommits(p, 3)
         kill(p.process.processIdentifier, SIGKILL)
         let killed = p.finish()
         #expect(p.process.terminationReason == .uncaughtSignal, "the import ended before the kill")
@@ -75,12 +83,7 @@ import Testing
         try dir.write("strata.toml", Self.simulatedSite(dir))
         let p = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "30", "--no-archive"],
                               environment: ["STRATA_LOG_LEVEL": "debug"])
-        var commits = 0
-        let deadline = Date().addingTimeInterval(60)
-        while commits < 4, Date() < deadline, p.process.isRunning {
-            _ = p.waitForStderr("\u{0}never", seconds: 0.2)
-            commits = p.early.components(separatedBy: "minutes committed").count - 1
-        }
+        let commits = Self.waitForCommits(p, 4)
         kill(p.process.processIdentifier, SIGKILL)
         let killed = p.finish()
         #expect(commits >= 4, "\(killed.stderr.suffix(600))")
@@ -96,12 +99,7 @@ import Testing
         let before = sqliteShell(db, "SELECT group_concat(ts || ':' || channel || ':' || value) FROM minute WHERE ts <= \(through)")
         let again = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "30", "--no-archive"],
                                   environment: ["STRATA_LOG_LEVEL": "debug"])
-        var more = 0
-        let d2 = Date().addingTimeInterval(60)
-        while more < 2, Date() < d2, again.process.isRunning {
-            _ = again.waitForStderr("\u{0}never", seconds: 0.2)
-            more = again.early.components(separatedBy: "minutes committed").count - 1
-        }
+        _ = Self.waitForCommits(again, 2)
         again.process.terminate()
         let second = again.finish()
         #expect(second.status == 0, "\(second.stderr.suffix(400))")

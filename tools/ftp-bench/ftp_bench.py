@@ -138,34 +138,7 @@ def measure(name, port, pid):
     r["login_p50_ms"] = statistics.median(lat) * 1000
     r["login_p99_ms"] = lat[int(len(lat) * 0.99) - 1] * 1000
 
-    ok = [0]
-    lock = threading.Lock()
-    start = threading.Barrier(500)
-
-    def client():
-        try:
-            start.wait()
-            f = ftplib.FTP()
-            f.connect("127.0.0.1", port, timeout=120)
-            f.login("anonymous", "x")
-            f.nlst("/")
-            n = [0]
-            f.retrbinary("RETR /ten.bin", lambda b: n.__setitem__(0, n[0] + len(b)), blocksize=262144)
-            f.quit()
-            if n[0] == 10 * 1024 * 1024:
-                with lock:
-                    ok[0] += 1
-        except Exception:
-            pass
-
-    threads = [threading.Thread(target=client) for _ in range(500)]
-    t = time.perf_counter()
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    r["500_clients_s"] = time.perf_counter() - t
-    r["500_clients_ok"] = ok[0]
+    r["500_clients_s"], r["500_clients_ok"] = crowd(port, 500)
 
     held = []
     for _ in range(500):
