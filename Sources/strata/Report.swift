@@ -106,7 +106,7 @@ struct ReportCommand: AsyncParsableCommand {
             guard let pause = policy.next(elapsed: Date().timeIntervalSince(started)) else {
                 failed = true
                 for (rcpt, why) in again {
-                    printError("NOT sent to \(rcpt) after \(policy.attempts) attempts in \(Int(Date().timeIntervalSince(started))) s: \(why) "
+                    printError("NOT sent to \(rcpt) after \(policy.attempts) attempt\(policy.attempts == 1 ? "" : "s") in \(Int(Date().timeIntervalSince(started))) s: \(why) "
                                + "(temporary; `strata run` keeps trying for smtp.retry_for, this command for --retry-for)")
                 }
                 break
