@@ -241,11 +241,12 @@ public struct TOMLParser {
     private mutating func value() throws(TOMLSyntaxError) -> TOMLNode {
         let at = line
         guard let c = peek else { throw fail("expected a value") }
-        if c == UInt8(ascii: "[") || c == UInt8(ascii: "{") {
+        let nests = c == UInt8(ascii: "[") || c == UInt8(ascii: "{")
+        if nests {
             guard depth < Self.maxDepth else { throw fail("arrays and inline tables nested more than \(Self.maxDepth) deep") }
             depth += 1
         }
-        defer { if c == UInt8(ascii: "[") || c == UInt8(ascii: "{") { depth -= 1 } }
+        defer { if nests { depth -= 1 } }
         switch c {
         case UInt8(ascii: "\""): return TOMLNode(value: .string(try basicString()), line: at)
         case UInt8(ascii: "'"): return TOMLNode(value: .string(try literalString()), line: at)

@@ -32,8 +32,9 @@ public struct ReportAttachment: Sendable {
                 for p in layout.periods(tier, overlapping: content.start, content.end) {
                     let rel = "\(report.dialect.rawValue)/\(device)/\(layout.relativePath(tier, periodStart: p.start))"
                     let path = (config.archive.path as NSString).appendingPathComponent(rel)
+                    let attributes = try? FileManager.default.attributesOfItem(atPath: path)
                     // A file that alone exceeds the cap is left out unread (never loaded into memory).
-                    if let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int, Int64(size) > report.maxAttachment {
+                    if let size = attributes?[.size] as? Int, Int64(size) > report.maxAttachment {
                         a.leftOut.append(rel)
                         continue
                     }
@@ -42,7 +43,7 @@ public struct ReportAttachment: Sendable {
                         continue
                     }
                     var trial = zip
-                    let modified = ((try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate]) as? Date)
+                    let modified = (attributes?[.modificationDate] as? Date)
                         .map { config.site.zone.local(Int64($0.timeIntervalSince1970)) } ?? stamp
                     // Past what a ZIP without ZIP64 holds, the file is left out like one over the cap.
                     let fits = try Self.add(&trial, name: "\(device)/\(layout.relativePath(tier, periodStart: p.start))", data: Array(data), modified: modified)

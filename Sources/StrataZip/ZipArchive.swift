@@ -47,10 +47,11 @@ public struct ZipArchive: Sendable {
         let method: UInt16 = packed.count < data.count ? 8 : 0
         let body = method == 8 ? packed : data
         let crc = data.withUnsafeBufferPointer { p in UInt32(crc32(0, p.baseAddress, uInt(p.count))) }
-        guard bytes.count + body.count + central.count + 2 * nameBytesCount(name) + 200 < Self.maxBytes else { throw .tooLarge }
+        let nameBytes = Array(name.utf8)
+        // The name goes in twice (local header and central directory).
+        guard bytes.count + body.count + central.count + 2 * nameBytes.count + 200 < Self.maxBytes else { throw .tooLarge }
         let offset = UInt32(bytes.count)
         let (time, date) = Self.dosTime(modified)
-        let nameBytes = Array(name.utf8)
         // Local file header.
         var h: [UInt8] = []
         h.le32(0x0403_4b50)
@@ -90,8 +91,6 @@ public struct ZipArchive: Sendable {
         central += nameBytes
         names.append(name)
     }
-
-    private func nameBytesCount(_ name: String) -> Int { name.utf8.count }
 
     /// The finished archive.
     public func finish() -> [UInt8] {
