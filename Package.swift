@@ -33,20 +33,33 @@ let package = Package(
         .target(
             name: "StrataConfig", dependencies: ["StrataCore", "StrataModbus"],
             resources: [.copy("Profiles")], swiftSettings: strictness),
-        // Acquisition: Modbus links (libmodbus on dedicated threads), simulated meters, the
-        // minute scheduler and the services `strata run` starts.
+        // Acquisition: Modbus links (libmodbus on dedicated threads), simulated meters and the
+        // minute scheduler, writing through the `SampleStore` it is given.
         .target(
             name: "StrataSampler",
             dependencies: [
-                "StrataCore", "StrataModbus", "StrataConfig", "StrataStore", "StrataArchive", "CModbus",
+                "StrataCore", "StrataModbus", "StrataConfig", "StrataStore", "CModbus",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictness),
+        // The wiring: opens the store from a config, owns the store actor and the archivist,
+        // and runs the sampler, maintenance, report and FTP services until a signal.
+        .target(
+            name: "StrataRuntime",
+            dependencies: [
+                "StrataCore", "StrataConfig", "StrataDatabase", "StrataStore", "StrataSampler", "StrataArchive",
+                "StrataFTP", "StrataReport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictness),
-        // The tiered SQLite store: minute tier, roll-ups, retention, export, backup.
+        // One SQLite connection with typed errors, and the thread blocking calls run on.
+        .target(name: "StrataDatabase", dependencies: ["CSQLite"], swiftSettings: strictness),
+        // The tiered SQLite store: minute tier, roll-ups, retention, columnar reads, backup,
+        // device status and the archive's ledger.
         .target(
             name: "StrataStore",
-            dependencies: ["StrataCore", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["StrataCore", "StrataDatabase", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictness),
         // CSV / gzip import: streaming reader, time parsing, row mapping.
         .target(
@@ -93,7 +106,7 @@ let package = Package(
         .target(
             name: "StrataReport",
             dependencies: [
-                "StrataCore", "StrataConfig", "StrataStore", "StrataArchive", "StrataMail", "StrataZip",
+                "StrataCore", "StrataConfig", "StrataDatabase", "StrataStore", "StrataArchive", "StrataMail", "StrataZip",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -102,7 +115,7 @@ let package = Package(
             name: "strata",
             dependencies: [
                 "StrataCore", "StrataConfig", "StrataStore", "StrataImport", "StrataArchive", "StrataModbus", "StrataSampler", "StrataFTP",
-                "StrataReport", "StrataMail",
+                "StrataReport", "StrataMail", "StrataRuntime",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -119,7 +132,7 @@ let package = Package(
         .executableTarget(
             name: "strata-bench",
             dependencies: [
-                "StrataCore", "StrataStore", "StrataArchive", "StrataConfig", "StrataSampler", "StrataMail", "CBenchReference",
+                "StrataCore", "StrataStore", "StrataArchive", "StrataConfig", "StrataSampler", "StrataRuntime", "StrataMail", "CBenchReference",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictness),

@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import StrataArchive
 import StrataConfig
+import StrataDatabase
 import StrataCore
 import StrataMail
 import StrataStore
@@ -76,7 +77,7 @@ actor ReportDesk {
         self.config = config
         self.archive = archive
         self.store = try makeStore()
-        self.outbox = try Outbox(path: (config.outbox.path as NSString).appendingPathComponent("outbox.sqlite"))
+        self.outbox = try Outbox(path: Outbox.file(in: config.outbox.path))
         self.logger = logger
     }
 

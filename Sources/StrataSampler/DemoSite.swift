@@ -130,16 +130,16 @@ public enum DemoSite {
 
     /// Fills the store with simulated history from `from` to `to` (UTC minutes), continuing
     /// each counter from its stored reading; one transaction per simulated day.
-    public static func backfill(config: StrataConfig, historian: Historian, from: Int64, to: Int64,
+    public static func backfill(config: StrataConfig, store: any SampleStore, from: Int64, to: Int64,
                                 progress: (Int64) -> Void = { _ in }) async throws -> Int {
         let devices = config.devices.filter { $0.driver == "simulated" }
-        let all = await historian.channelIDs()
+        let all = await store.channelIDs()
         var meters: [SimulatedMeter] = []
         var ids: [[Int64?]] = []
         for d in devices {
             var m = SimulatedMeter(device: d, zone: config.site.zone)
             let chIDs = d.channels.prefix(d.readCount).map { all[d.id]?[$0.id] }
-            let last = try await historian.lastReadings(chIDs.map { $0 ?? -1 })
+            let last = try await store.lastReadings(chIDs.map { $0 ?? -1 })
             m.resume(from: last.map { $0?.value }, at: last.compactMap { $0?.ts }.max().map(Double.init))
             meters.append(m)
             ids.append(chIDs)
@@ -160,7 +160,7 @@ public enum DemoSite {
                 }
                 m += 60
             }
-            try await historian.write(samples, statuses: [])
+            try await store.write(samples, statuses: [])
             written += samples.count
             progress(end)
             t = end + 60

@@ -12,7 +12,7 @@ public final class Sampler {
     public static let plausibleAfter: Int64 = 1_767_225_600  // 2026-01-01: no reading is older than Strata
 
     let config: StrataConfig
-    let historian: Historian
+    let store: any SampleStore
     let clock: any SamplerClock
     let logger: Logger
     let schedule: PollSchedule
@@ -34,9 +34,9 @@ public final class Sampler {
     let polled: [StrataConfig.Device]
     let polledByID: [String: StrataConfig.Device]
 
-    public init(config: StrataConfig, historian: Historian, clock: any SamplerClock, logger: Logger) async throws {
+    public init(config: StrataConfig, store: any SampleStore, clock: any SamplerClock, logger: Logger) async throws {
         self.config = config
-        self.historian = historian
+        self.store = store
         self.clock = clock
         self.logger = logger
         polled = config.devices.filter { $0.driver != "none" }
@@ -56,8 +56,8 @@ public final class Sampler {
         var bo: [String: Bus] = [:]
         for b in buses { for d in b.devices { bo[d.id] = b } }
         busOf = bo
-        let all = await historian.channelIDs()
-        let saved = try await historian.statuses()
+        let all = await store.channelIDs()
+        let saved = try await store.statuses()
         for d in polled {
             let chans = all[d.id] ?? [:]
             ids[d.id] = d.channels.map { chans[$0.id] }
@@ -75,12 +75,12 @@ public final class Sampler {
             if d.poll < 60 { accumulators[d.id] = MinuteAccumulator(isCounter: d.channels.prefix(d.readCount).map { $0.kind == .counter }) }
             if d.driver == "simulated" {
                 var m = SimulatedMeter(device: d, zone: config.site.zone)
-                let last = try await historian.lastReadings(ids[d.id]?.map { $0 ?? -1 } ?? [])
+                let last = try await store.lastReadings(ids[d.id]?.map { $0 ?? -1 } ?? [])
                 m.resume(from: last.map { $0?.value }, at: last.compactMap { $0?.ts }.max().map(Double.init))
                 meters[d.id] = m
             }
         }
-        guardian = ClockGuard(plausibleAfter: Self.plausibleAfter, lastWritten: try await historian.newestMinute())
+        guardian = ClockGuard(plausibleAfter: Self.plausibleAfter, lastWritten: try await store.newestMinute())
     }
 
     /// Runs until the task is cancelled; the round in progress is always finished and written.
@@ -213,7 +213,7 @@ public final class Sampler {
 
     func commit(_ samples: [Sample], _ statuses: [DeviceStatus]) async {
         do {
-            try await historian.write(samples, statuses: statuses)
+            try await store.write(samples, statuses: statuses)
             if !pending.isEmpty { logger.notice("store writable again; held readings written", metadata: ["samples": "\(pending.count)"]) }
             pending = []
         } catch {

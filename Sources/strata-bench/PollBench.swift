@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import StrataConfig
+import StrataRuntime
 import StrataSampler
 
 /// Polling N simulated Modbus TCP meters behind G gateways (simulator processes): Strata's
@@ -69,8 +70,8 @@ enum PollBench {
         let cfg = try StrataConfig.load(path: cfgPath)
         var logger = Logger(label: "bench")
         logger.logLevel = .error
-        let historian = try Historian(config: cfg, logger: logger)
-        let sampler = try await Sampler(config: cfg, historian: historian, clock: SystemClock(), logger: logger)
+        let store = try StoreActor(config: cfg, logger: logger)
+        let sampler = try await Sampler(config: cfg, store: store, clock: SystemClock(), logger: logger)
         var walls: [Double] = []
         var cpus: [Double] = []
         let base = Int64(Date().timeIntervalSince1970) / 60 * 60

@@ -4,6 +4,7 @@ import Logging
 import StrataArchive
 import StrataConfig
 import StrataCore
+import StrataRuntime
 import StrataStore
 
 struct ArchiveCommand: ParsableCommand {

@@ -3,6 +3,7 @@ import Foundation
 import StrataConfig
 import StrataCore
 import StrataModbus
+import StrataRuntime
 import StrataStore
 
 struct Check: ParsableCommand {

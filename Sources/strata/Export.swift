@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import StrataConfig
 import StrataCore
+import StrataRuntime
 import StrataStore
 
 struct Export: ParsableCommand {

@@ -3,6 +3,7 @@ import Foundation
 import StrataConfig
 import StrataCore
 import StrataImport
+import StrataRuntime
 import StrataStore
 
 struct Import: ParsableCommand {

@@ -6,6 +6,7 @@ import StrataCore
 import StrataMail
 import StrataReport
 import StrataSampler
+import StrataRuntime
 import StrataStore
 
 struct ReportCommand: AsyncParsableCommand {
@@ -129,7 +130,7 @@ struct OutboxCommand: AsyncParsableCommand {
 
     func run() async throws {
         let cfg = try options.load()
-        let path = (cfg.outbox.path as NSString).appendingPathComponent("outbox.sqlite")
+        let path = Outbox.file(in: cfg.outbox.path)
         guard FileManager.default.fileExists(atPath: path) else {
             print("the outbox \(path) is empty: no report was generated yet")
             return

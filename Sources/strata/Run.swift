@@ -6,7 +6,9 @@ import StrataConfig
 import StrataCore
 import StrataFTP
 import StrataReport
+import StrataRuntime
 import StrataSampler
+import StrataRuntime
 import StrataStore
 
 struct Run: AsyncParsableCommand {
@@ -27,49 +29,12 @@ struct Run: AsyncParsableCommand {
     }
 }
 
-/// Opens the store and runs sampler and maintenance in one service group until a signal.
-func runServices(_ cfg: StrataConfig, archive: Bool, clock: any SamplerClock, historian given: Historian? = nil,
+/// Opens the store and runs every service until a signal; a store that does not open is
+/// an error message and exit status 1.
+func runServices(_ cfg: StrataConfig, archive: Bool, clock: any SamplerClock, runtime given: Runtime? = nil,
                  ftp: FTPServerConfig? = nil) async throws {
-    let logger = Logger(label: "strata")
-    let historian: Historian
-    if let given {
-        historian = given
-    } else {
-        do {
-            historian = try Historian(config: cfg, logger: logger)
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(1)
-        }
-    }
-    var archivist: Archivist?
-    if archive {
-        do {
-            archivist = try Archivist(config: cfg)
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(1)
-        }
-    }
-    var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-        .init(service: SamplerService(config: cfg, historian: historian, clock: clock, logger: Logger(label: "strata.sampler"))),
-        .init(service: MaintenanceService(historian: historian, archivist: archivist, clock: clock, logger: Logger(label: "strata.maintenance"))),
-    ]
-    if !cfg.reports.isEmpty {
-        let sleeper = clock
-        services.append(.init(service: ReportService(
-            config: cfg, archive: archive, makeStore: { try cfg.makeStore() }, now: { Int64(sleeper.now()) },
-            sleep: { try await sleeper.sleep(until: Double($0)) }, logger: Logger(label: "strata.reports"))))
-    }
-    if let ftp {
-        try? FileManager.default.createDirectory(atPath: ftp.root, withIntermediateDirectories: true)
-        services.append(.init(service: FTPServer(config: ftp, logger: Logger(label: "strata.ftp"))))
-    }
-    let group = ServiceGroup(configuration: .init(
-        services: services,
-        gracefulShutdownSignals: [.sigterm, .sigint],
-        logger: logger))
-    try await group.run()
+    let runtime = try given ?? storeCall { try Runtime(config: cfg, archive: archive) }
+    try await runtime.run(clock: clock, ftp: ftp)
 }
 
 struct Demo: AsyncParsableCommand {
@@ -103,31 +68,23 @@ struct Demo: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let clock: any SamplerClock = timeScale.map { ScaledClock(rate: $0) } ?? SystemClock()
-        let logger = Logger(label: "strata")
-        let historian: Historian
-        do { historian = try Historian(config: cfg, logger: logger) } catch {
-            printError("error: \(error)")
-            throw ExitCode(1)
-        }
-        let now = Int64(clock.now())
-        let lastMinute = now - floorMod(now, 60) - 60
-        let newest = try await historian.newestMinute()
-        let from = max(lastMinute - Int64(days) * 86_400, (newest ?? Int64.min) + 60)
+        let runtime = try storeCall { try Runtime(config: cfg, archive: true) }
+        let history = try await DemoHistory(store: runtime.store, days: days, now: Int64(clock.now()))
         print("Strata demo: \(cfg.site.name) (\(cfg.devices.count) simulated meters, time zone \(tz))")
         print("  config   \(configPath)")
         print("  store    \(cfg.storage.path)")
         print("  archive  \(cfg.archive.path)")
-        if from <= lastMinute {
+        if !history.isEmpty {
             let started = Date()
-            let span = lastMinute - from + 60
+            let span = history.span
             print("  back-filling \(span >= 86_400 ? "\(span / 86_400) days" : "\(span / 60) minutes") of history …", terminator: "")
             fflush(nil)
-            let n = try await DemoSite.backfill(config: cfg, historian: historian, from: from, to: lastMinute)
+            let n = try await history.fill(runtime)
             let filled = Date()
             print(" \(n) readings in \(String(format: "%.1f", filled.timeIntervalSince(started))) s")
             print("  rolling up to quarter-hours, hours, days, months, years …", terminator: "")
             fflush(nil)
-            try await historian.rollUp(now: Int64(clock.now()))
+            try await history.rollUp(runtime, now: Int64(clock.now()))
             print(" \(String(format: "%.1f", Date().timeIntervalSince(filled))) s")
             print("  the archive's CSV files are written in the background (the log says when they are complete)")
         } else {
@@ -144,7 +101,7 @@ struct Demo: AsyncParsableCommand {
         fflush(nil)
         let ftp = FTPServerConfig(listen: "127.0.0.1", port: ftpPort, root: cfg.archive.path,
                                   users: [FTPUser(name: "demo", home: "", check: { $0 == "demo" })])
-        try await runServices(cfg, archive: true, clock: clock, historian: historian, ftp: ftp)
+        try await runServices(cfg, archive: true, clock: clock, runtime: runtime, ftp: ftp)
     }
 
     func absolute(_ p: String, _ cwd: String) -> String {
@@ -207,27 +164,10 @@ struct Status: AsyncParsableCommand {
 /// The FTP server's settings from the config's `[ftp]` section; a certificate that does not
 /// load is a config error (exit 2).
 func ftpConfig(_ f: StrataConfig.FTP, root: String) throws -> FTPServerConfig {
-    var users = f.users.map { u in
-        let hash = u.passwordHash
-        return FTPUser(name: u.name, home: u.home, check: { PasswordHash.verify($0, against: hash) })
+    do {
+        return try FTPServerConfig(f, root: root)
+    } catch {
+        printError("config error: \(error)")
+        throw ExitCode(2)
     }
-    if f.anonymous {
-        for name in ["anonymous", "ftp"] { users.append(FTPUser(name: name, home: "", check: { _ in true })) }
-    }
-    var config = FTPServerConfig(listen: f.listen, port: f.port, passivePorts: f.passivePorts, publicHost: f.publicHost, root: root,
-                                 users: users, maxClients: f.maxClients, maxPerIP: f.maxPerIP, loginAttempts: f.loginAttempts,
-                                 idleTimeout: .seconds(f.idleTimeout), requireTLS: f.requireTLS)
-    config.loginTimeout = .seconds(f.loginTimeout)
-    config.dataTimeout = .seconds(f.dataTimeout)
-    config.requireTLSResumption = f.requireTLSResumption
-    config.implicitTLSPort = f.implicitTLSPort
-    if let cert = f.tlsCert, let key = f.tlsKey {
-        do {
-            config.tls = try FTPServerConfig.tlsContext(certificate: cert, key: key)
-        } catch {
-            printError("config error: ftp.tls_cert / ftp.tls_key: \(error)")
-            throw ExitCode(2)
-        }
-    }
-    return config
 }

@@ -5,6 +5,7 @@ import StrataConfig
 import StrataImport
 import StrataCore
 import StrataSampler
+import StrataRuntime
 import StrataStore
 
 @main

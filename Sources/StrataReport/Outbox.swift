@@ -1,4 +1,5 @@
-import CSQLite
+import StrataDatabase
+import StrataStore
 import Foundation
 
 /// The durable queue of rendered reports, one row per recipient, in its own SQLite file (so
@@ -52,8 +53,13 @@ public final class Outbox {
         }
     }
 
-    let db: Database
+    let db: Database<StoreError>
     public let path: String
+
+    /// The outbox file in the `[outbox]` folder.
+    public static func file(in folder: String) -> String {
+        (folder as NSString).appendingPathComponent("outbox.sqlite")
+    }
 
     public init(path: String) throws(StoreError) {
         self.path = path
@@ -159,7 +165,7 @@ public final class Outbox {
 
     static let columns = "id, report, period, recipient, message_id, sender, state, attempts, created, next_attempt, last_attempt, last_error, done"
 
-    static func entry(_ st: Statement) -> Entry {
+    static func entry(_ st: Statement<StoreError>) -> Entry {
         Entry(id: st.int(0), report: st.text(1), period: st.text(2), recipient: st.text(3), messageID: st.text(4), sender: st.text(5),
               state: State(rawValue: st.text(6)) ?? .pending, attempts: Int(st.int(7)), created: st.int(8), nextAttempt: st.int(9),
               lastAttempt: st.optionalInt(10), lastError: st.isNull(11) ? nil : st.text(11), done: st.optionalInt(12))

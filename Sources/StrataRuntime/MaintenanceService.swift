@@ -1,46 +1,20 @@
 import Foundation
 import Logging
 import ServiceLifecycle
-import StrataConfig
-import StrataStore
-
-/// The sampler as a service: polls until a graceful shutdown, then finishes the round in
-/// progress and writes it.
-public struct SamplerService: Service, CustomStringConvertible {
-    public var description: String { "SamplerService(\(config.devices.count) devices)" }
-    let config: StrataConfig
-    let historian: Historian
-    let clock: any SamplerClock
-    let logger: Logger
-
-    public init(config: StrataConfig, historian: Historian, clock: any SamplerClock, logger: Logger) {
-        self.config = config
-        self.historian = historian
-        self.clock = clock
-        self.logger = logger
-    }
-
-    public func run() async throws {
-        let (config, historian, clock, logger) = (self.config, self.historian, self.clock, self.logger)
-        try await cancelWhenGracefulShutdown {
-            let sampler = try await Sampler(config: config, historian: historian, clock: clock, logger: logger)
-            await sampler.run()
-        }
-    }
-}
+import StrataSampler
 
 /// Roll-up, retention and the archive, a little after each minute's round.
 public struct MaintenanceService: Service, CustomStringConvertible {
     public var description: String { "MaintenanceService(archive: \(archivist != nil))" }
-    let historian: Historian
+    let store: StoreActor
     let archivist: Archivist?
     let clock: any SamplerClock
     let logger: Logger
     /// Seconds after the minute: the sampler's round is written by then.
     let delay: Double
 
-    public init(historian: Historian, archivist: Archivist?, clock: any SamplerClock, logger: Logger, delay: Double = 10) {
-        self.historian = historian
+    public init(store: StoreActor, archivist: Archivist?, clock: any SamplerClock, logger: Logger, delay: Double = 10) {
+        self.store = store
         self.archivist = archivist
         self.clock = clock
         self.logger = logger
@@ -48,7 +22,7 @@ public struct MaintenanceService: Service, CustomStringConvertible {
     }
 
     public func run() async throws {
-        let (historian, archivist, clock, logger, delay) = (self.historian, self.archivist, self.clock, self.logger, self.delay)
+        let (store, archivist, clock, logger, delay) = (self.store, self.archivist, self.clock, self.logger, self.delay)
         var failing = false
         var first = true
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -65,7 +39,7 @@ public struct MaintenanceService: Service, CustomStringConvertible {
             }
             do {
                 let started = ContinuousClock.now
-                let r = try await historian.maintain(now: Int64(clock.now()))
+                let r = try await store.maintain(now: Int64(clock.now()))
                 let a = try await archivist?.refresh()
                 if first, let a {
                     logger.notice("archive up to date", metadata: [
@@ -85,6 +59,6 @@ public struct MaintenanceService: Service, CustomStringConvertible {
             }
         }
         // A last checkpoint keeps the WAL small for whoever opens the store next.
-        try? await historian.checkpoint()
+        try? await store.checkpoint()
     }
 }

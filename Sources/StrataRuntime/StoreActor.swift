@@ -1,15 +1,15 @@
-import Dispatch
 import Foundation
 import Logging
-import StrataArchive
 import StrataConfig
 import StrataCore
+import StrataDatabase
+import StrataSampler
 import StrataStore
 
-/// The one owner of the store while Strata runs: the sampler's writes, roll-up, retention
-/// and the archive all go through it, one at a time, on a dedicated thread (SQLite calls
-/// block, so they stay off the cooperative pool).
-public actor Historian {
+/// The one owner of the store while Strata runs: the sampler's writes, roll-up and retention
+/// all go through it, one at a time, on a dedicated thread (SQLite calls block, so they stay
+/// off the cooperative pool).
+public actor StoreActor: SampleStore {
     private nonisolated let executor: ThreadExecutor
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -68,35 +68,4 @@ public actor Historian {
     }
 
     public func checkpoint() throws(StoreError) { try store.checkpoint() }
-}
-
-/// Keeps the CSV archive tree up to date on its own thread and its own connection to the
-/// store: a long catch-up (after a back-fill or a long stop) never holds up the sampler's writes.
-public actor Archivist {
-    private nonisolated let executor: ThreadExecutor
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
-    let store: Store
-    let writer: ArchiveWriter
-
-    public init(config: StrataConfig) throws(StoreError) {
-        executor = ThreadExecutor(name: "strata.archive")
-        store = try config.makeStore()
-        writer = ArchiveWriter(store: store, root: config.archive.path, dialects: config.archive.dialects,
-                               devices: config.devices.map(\.id), prune: config.archive.prune, siteName: config.site.name)
-        writer.sweepTemporaries()
-    }
-
-    public func refresh() throws -> ArchiveWriter.Summary {
-        try store.reloadWatermark()
-        return try writer.run()
-    }
-}
-
-extension StrataConfig {
-    /// The store this config names, with its channels, calendar, retention and budget: every
-    /// owner (the CLI, the sampler's historian, the archivist's own connection) opens it so.
-    public func makeStore(timezoneChange: TimezoneChange = .refuse) throws(StoreError) -> Store {
-        try Store(path: storage.path, channels: allChannels, calendar: site.calendar, retention: retention,
-                  budget: storage.budget, logger: Logger(label: "strata.store"), timezoneChange: timezoneChange)
-    }
 }

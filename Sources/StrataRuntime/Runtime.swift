@@ -1,0 +1,53 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import StrataArchive
+import StrataConfig
+import StrataFTP
+import StrataReport
+import StrataSampler
+import StrataStore
+
+/// Strata as a running process: the store actor, the archivist and the services of `strata
+/// run` and `strata demo`, wired from one config. The CLI parses arguments and calls this;
+/// nothing below it opens a store or starts a service on its own.
+public struct Runtime: Sendable {
+    public let config: StrataConfig
+    /// The one writer of the store while the services run.
+    public let store: StoreActor
+    /// The archive's own connection and thread; nil with `--no-archive`.
+    public let archivist: Archivist?
+
+    /// Opens the store (refusing a damaged one) and, when the archive is written, the
+    /// archivist's connection.
+    public init(config: StrataConfig, archive: Bool, logger: Logger = Logger(label: "strata")) throws(StoreError) {
+        self.config = config
+        store = try StoreActor(config: config, logger: logger)
+        archivist = archive ? try Archivist(config: config) : nil
+    }
+
+    /// Runs sampler, maintenance, reports and (given settings) the FTP server in one service
+    /// group until SIGTERM or SIGINT, then shuts them down in reverse order.
+    public func run(clock: any SamplerClock, ftp: FTPServerConfig? = nil) async throws {
+        let cfg = config
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: SamplerService(config: cfg, store: store, clock: clock, logger: Logger(label: "strata.sampler"))),
+            .init(service: MaintenanceService(store: store, archivist: archivist, clock: clock, logger: Logger(label: "strata.maintenance"))),
+        ]
+        if !cfg.reports.isEmpty {
+            let sleeper = clock
+            services.append(.init(service: ReportService(
+                config: cfg, archive: archivist != nil, makeStore: { try cfg.makeStore() }, now: { Int64(sleeper.now()) },
+                sleep: { try await sleeper.sleep(until: Double($0)) }, logger: Logger(label: "strata.reports"))))
+        }
+        if let ftp {
+            try? FileManager.default.createDirectory(atPath: ftp.root, withIntermediateDirectories: true)
+            services.append(.init(service: FTPServer(config: ftp, logger: Logger(label: "strata.ftp"))))
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: services,
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: Logger(label: "strata")))
+        try await group.run()
+    }
+}
