@@ -33,7 +33,7 @@ enum ArchiveFiles {
 
     /// The temporary file `replace` and `StagedFiles` write next to `path`.
     static func temporary(for path: String) -> String {
-        (path as NSString).deletingLastPathComponent + "/.strata-tmp-\(getpid())-" + (path as NSString).lastPathComponent
+        (path as NSString).deletingLastPathComponent + "/\(ArchiveLayout.temporaryPrefix)\(getpid())-" + (path as NSString).lastPathComponent
     }
 
     /// Creates `tmp` with `bytes`; flushed now, or (`flush: false`) with its pages only started
@@ -62,8 +62,8 @@ enum ArchiveFiles {
         var removed = 0
         while let rel = walker.nextObject() as? String {
             let name = (rel as NSString).lastPathComponent
-            guard name.hasPrefix(".strata-tmp-") else { continue }
-            let pid = name.dropFirst(".strata-tmp-".count).prefix { $0 != "-" }
+            guard name.hasPrefix(ArchiveLayout.temporaryPrefix) else { continue }
+            let pid = name.dropFirst(ArchiveLayout.temporaryPrefix.count).prefix { $0 != "-" }
             guard let p = Int32(pid), p != getpid(), kill(p, 0) != 0, errno == ESRCH else { continue }
             if unlink(root + "/" + rel) == 0 { removed += 1 }
         }
@@ -120,7 +120,7 @@ enum ArchiveFiles {
     /// Points `link` at `target` (a hard link, so Excel and SMB see a plain file), atomically.
     static func hardLink(_ link: String, to target: String) throws {
         if let a = inode(link), let b = inode(target), a == b { return }
-        let tmp = (link as NSString).deletingLastPathComponent + "/.strata-tmp-\(getpid())-current"
+        let tmp = temporary(for: (link as NSString).deletingLastPathComponent + "/current")
         unlink(tmp)
         guard Glibc.link(target, tmp) == 0 else { throw Failure(path: target, what: "link") }
         guard rename(tmp, link) == 0 else {

@@ -163,7 +163,7 @@ public struct ArchiveWriter {
     }
 
     private func path(_ d: CSVDialect, _ t: Target, _ tier: Tier, _ periodStart: Int64) -> String {
-        "\(d.rawValue)/\(t.folder)/\(layout.relativePath(tier, periodStart: periodStart))"
+        layout.path(d, t.folder, tier, periodStart: periodStart)
     }
 
     func process(_ tier: Tier, period: (start: Int64, end: Int64), forceFull: Bool, watermark w: Int64, firstData: [String: Int64],

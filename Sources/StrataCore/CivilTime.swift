@@ -108,10 +108,13 @@ public struct LocalDateTime: Hashable, Comparable, Sendable, CustomStringConvert
     return r < 0 ? r + b : r
 }
 
-@inline(__always) func pad(_ v: Int, _ width: Int) -> String {
+/// `v` with leading zeros to `width` digits (file names, dates).
+@inlinable public func zeroPadded(_ v: Int, _ width: Int) -> String {
     let s = String(v)
     return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
 }
+
+@inline(__always) func pad(_ v: Int, _ width: Int) -> String { zeroPadded(v, width) }
 
 /// `+01:00`, `-08:00`, `+05:30`.
 public func formatOffset(_ seconds: Int) -> String {

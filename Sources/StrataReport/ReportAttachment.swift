@@ -1,4 +1,5 @@
 import Foundation
+import StrataArchive
 import StrataConfig
 import StrataCore
 import StrataZip
@@ -30,7 +31,7 @@ public struct ReportAttachment: Sendable {
         for tier in tiers {
             for device in content.meters.map(\.device) {
                 for p in layout.periods(tier, overlapping: content.start, content.end) {
-                    let rel = "\(report.dialect.rawValue)/\(device)/\(layout.relativePath(tier, periodStart: p.start))"
+                    let rel = layout.path(report.dialect, device, tier, periodStart: p.start)
                     let path = (config.archive.path as NSString).appendingPathComponent(rel)
                     let attributes = try? FileManager.default.attributesOfItem(atPath: path)
                     // A file that alone exceeds the cap is left out unread (never loaded into memory).

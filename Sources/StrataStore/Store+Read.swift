@@ -16,9 +16,9 @@ public struct MinuteBlock: Sendable {
     let column: [Int64: Int]
     /// Column after column, `count` cells each (`values[column * count + minute]`): one flat
     /// buffer, read without touching a reference count per cell. NaN where there is no reading.
-    var values: [Double]
+    @usableFromInline var values: [Double]
     /// Laid out as `values`, counters only: steps consumed to the next minute; `Int64.min` for none.
-    var consumption: [Int64]
+    @usableFromInline var consumption: [Int64]
 
     init(start: Int64, count: Int, channels: [Int64]) {
         self.start = start
@@ -47,8 +47,9 @@ public struct MinuteBlock: Sendable {
 
     public func value(_ channel: Int64, _ i: Int) -> Double? { column[channel].flatMap { value(column: $0, i) } }
 
-    /// Both buffers at once, for encoders that walk every cell.
-    func withCells<R>(_ body: (UnsafeBufferPointer<Double>, UnsafeBufferPointer<Int64>) throws -> R) rethrows -> R {
+    /// Both buffers at once, for encoders that walk every cell (the archive's CSV cells).
+    @inlinable
+    public func withCells<R>(_ body: (UnsafeBufferPointer<Double>, UnsafeBufferPointer<Int64>) throws -> R) rethrows -> R {
         try values.withUnsafeBufferPointer { v in try consumption.withUnsafeBufferPointer { c in try body(v, c) } }
     }
 }

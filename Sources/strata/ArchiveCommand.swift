@@ -67,7 +67,7 @@ enum SharePrinter {
             "   read only = yes",
             "   browseable = yes",
             // Half-written temporaries are never shown; readers see whole files only.
-            "   veto files = /.strata-tmp-*/",
+            "   veto files = /\(ArchiveLayout.temporaryPrefix)*/",
             "   delete veto files = no",
             "   follow symlinks = no",
             "   wide links = no",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StrataArchive
 import StrataConfig
 import StrataCore
 import StrataRuntime

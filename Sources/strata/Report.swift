@@ -57,7 +57,7 @@ struct ReportCommand: AsyncParsableCommand {
             p = schedule.latestDue(at: now)
         }
         let store = try cfg.openStore()
-        var rendered = try storeCall { try ReportMailer.render(config: cfg, report: r, store: store, period: p, now: now) }
+        var rendered = try storeCall { try ReportComposer.render(config: cfg, report: r, store: store, period: p, now: now) }
         if let out {
             let dir = (out as NSString).expandingTildeInPath
             let eml = (dir as NSString).appendingPathComponent("\(ReportAttachment.slug(r.name))-\(p.label).eml")
@@ -156,25 +156,5 @@ struct OutboxCommand: AsyncParsableCommand {
                 + (e.done.map { ", done \(local($0))" } ?? (e.state == .pending ? ", next \(local(e.nextAttempt))" : "")))
             if let err = e.lastError, e.state != .sent && e.state != .saved { print("         last error: \(err)") }
         }
-    }
-}
-
-/// When `strata report --send` tries a temporary refusal again: after 1, 2, 4, 8 … s, while
-/// the next attempt still starts inside the window.
-struct SendRetry {
-    let window: Double
-    private(set) var attempts = 1
-    private var pause = 1.0
-
-    init(window: Double) { self.window = window }
-
-    /// The pause before the next attempt, or nil when the window is used up.
-    mutating func next(elapsed: Double) -> Double? {
-        guard elapsed + pause <= window else { return nil }
-        defer {
-            attempts += 1
-            pause = min(pause * 2, 60)
-        }
-        return pause
     }
 }

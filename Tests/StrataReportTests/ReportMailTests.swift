@@ -43,7 +43,7 @@ import Testing
             try Data((0..<40_000).map { _ in UInt8.random(in: 0...255, using: &random) }).write(to: URL(fileURLWithPath: path))
         }
         let period = try #require(ReportPeriod.parse("2026-10-21"))
-        let r = try ReportMailer.render(config: config, report: config.reports[0], store: st, period: period, now: 1_800_000_000)
+        let r = try ReportComposer.render(config: config, report: config.reports[0], store: st, period: period, now: 1_800_000_000)
         let a = try #require(r.attachment)
         #expect(a.included == ["excel-eu/main/minute/2026/10/2026-10-21.csv"])
         #expect(a.leftOut == ["excel-eu/hvac/minute/2026/10/2026-10-21.csv"])
@@ -55,7 +55,7 @@ import Testing
         #expect(r.message.html?.contains("Main &lt;meter&gt; &amp; co") == true)
         let lines = String(decoding: r.bytes, as: UTF8.self).components(separatedBy: "\r\n")
         #expect(lines.allSatisfy { $0.utf8.count <= 998 })
-        #expect(r.message.messageID == ReportMailer.messageID(site: "Test site", report: "daily", period: period, domain: "localhost"))
+        #expect(r.message.messageID == ReportComposer.messageID(site: "Test site", report: "daily", period: period, domain: "localhost"))
     }
 
     @Test(arguments: [("Werk Süd", "werk-s-d"), ("Strata demo office", "strata-demo-office"), ("ÄÖÜ", "site"), ("A--B", "a-b")])

@@ -1,4 +1,5 @@
 import StrataCore
+import StrataStore
 
 /// The data cells of a block's minutes for one table's columns, encoded once in one dialect.
 ///

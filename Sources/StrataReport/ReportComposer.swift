@@ -13,8 +13,8 @@ public struct RenderedReport: Sendable {
     public var bytes: [UInt8] { message.render() }
 }
 
-/// Builds, renders and wraps one report period into an e-mail.
-public enum ReportMailer {
+/// Builds, renders and wraps one report period into an e-mail (the outbox and the dispatcher mail it).
+public enum ReportComposer {
     public static func render(config: StrataConfig, report: StrataConfig.Report, store: Store, period: ReportPeriod, now: Int64) throws -> RenderedReport {
         var content = try ReportBuilder(config: config, report: report, store: store).build(period, now: now)
         let pre = ReportRenderer(content: content, zone: config.site.zone, dialect: report.dialect)

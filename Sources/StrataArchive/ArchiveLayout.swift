@@ -1,3 +1,5 @@
+import StrataCore
+
 /// Where each tier's files live in the archive tree, and which period each file covers.
 ///
 /// The layout is a contract (FTP homes, report links and Power Query links depend on it):
@@ -5,6 +7,9 @@
 /// `…/hour/YYYY/YYYY-MM.csv`, `…/day/YYYY.csv`, `…/month/YYYY.csv`, `…/year.csv`.
 public struct ArchiveLayout: Sendable {
     public static let siteFolder = "_site"
+    /// The name prefix of files being written (`.strata-tmp-<pid>-<name>`): hidden from FTP
+    /// (a dot file), vetoed by the Samba share, swept on start.
+    public static let temporaryPrefix = ".strata-tmp-"
 
     public let calendar: SiteCalendar
 
@@ -30,7 +35,7 @@ public struct ArchiveLayout: Sendable {
     /// Path of a file below `<dialect>/<device>/`, e.g. `minute/2026/11/2026-11-21.csv`.
     public func relativePath(_ tier: Tier, periodStart: Int64) -> String {
         let d = calendar.zone.local(periodStart).date
-        let y = pad(d.year, 4), m = pad(d.month, 2), dd = pad(d.day, 2)
+        let y = zeroPadded(d.year, 4), m = zeroPadded(d.month, 2), dd = zeroPadded(d.day, 2)
         switch tier {
         case .minute: return "minute/\(y)/\(m)/\(y)-\(m)-\(dd).csv"
         case .quarter: return "quarter/\(y)/\(y)-\(m).csv"
@@ -39,6 +44,12 @@ public struct ArchiveLayout: Sendable {
         case .month: return "month/\(y).csv"
         case .year: return "year.csv"
         }
+    }
+
+    /// Path of a file from the archive root: `<dialect>/<folder>/<relativePath>`, where the
+    /// folder is a device id or `_site`.
+    public func path(_ dialect: CSVDialect, _ folder: String, _ tier: Tier, periodStart: Int64) -> String {
+        "\(dialect.rawValue)/\(folder)/\(relativePath(tier, periodStart: periodStart))"
     }
 
     /// The periods of a tier overlapping `[from, to)`.
