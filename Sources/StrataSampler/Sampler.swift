@@ -19,7 +19,7 @@ public final class Sampler {
     let buses: [Bus]
     let busOf: [String: Bus]
     var meters: [String: SimulatedMeter] = [:]
-    var health: [String: DeviceHealth] = [:]
+    var health: [String: DeviceStatus] = [:]
     var accumulators: [String: MinuteAccumulator] = [:]
     /// Per device: store ids of its channels, and of the min/max channels of fast-polled gauges.
     var ids: [String: [Int64?]] = [:]
@@ -63,15 +63,7 @@ public final class Sampler {
             ids[d.id] = d.channels.map { chans[$0.id] }
             minIDs[d.id] = d.channels.map { chans[$0.id + "_min"] }
             maxIDs[d.id] = d.channels.map { chans[$0.id + "_max"] }
-            var h = DeviceHealth()
-            if let s = saved[d.id] {
-                h.lastSuccess = s.lastSuccess
-                h.lastAttempt = s.lastAttempt
-                h.consecutiveFailures = s.consecutiveFailures
-                h.lastError = s.lastError
-                h.badReadings = s.badReadings
-            }
-            health[d.id] = h
+            health[d.id] = saved[d.id] ?? DeviceStatus(device: d.id)
             if d.poll < 60 { accumulators[d.id] = MinuteAccumulator(isCounter: d.channels.prefix(d.readCount).map { $0.kind == .counter }) }
             if d.driver == "simulated" {
                 var m = SimulatedMeter(device: d, zone: config.site.zone)
@@ -172,9 +164,7 @@ public final class Sampler {
                     logger.warning("implausible readings dropped; those channels are gaps", metadata: ["device": "\(r.device)", "values": "\(bad.joined(separator: ", "))"])
                 }
                 health[r.device] = h
-                statuses.append(DeviceStatus(device: r.device, lastSuccess: h.lastSuccess, lastAttempt: h.lastAttempt,
-                                             consecutiveFailures: h.consecutiveFailures, lastError: h.lastError,
-                                             badReadings: h.badReadings))
+                statuses.append(h)
             }
             if d.poll >= 60 {
                 for (i, v) in r.values.enumerated() where i < chIDs.count {
@@ -224,5 +214,5 @@ public final class Sampler {
     }
 
     /// Current state per device, for logs and tests.
-    public func healthOf(_ device: String) -> DeviceHealth? { health[device] }
+    public func healthOf(_ device: String) -> DeviceStatus? { health[device] }
 }

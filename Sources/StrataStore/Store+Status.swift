@@ -1,6 +1,7 @@
 import StrataCore
 
-/// A device's acquisition state as `strata status` shows it.
+/// A device's acquisition state: kept by the sampler as it polls, saved with each round,
+/// shown by `strata status`.
 public struct DeviceStatus: Sendable, Equatable {
     public var device: String
     public var lastSuccess: Int64?
@@ -9,8 +10,11 @@ public struct DeviceStatus: Sendable, Equatable {
     public var lastError: String?
     /// Readings dropped as implausible (`Resolution.accepts`), in all.
     public var badReadings: Int
+    /// When the last bad reading came (not saved: after a restart the first one logs again).
+    public var lastBadReading: Int64?
 
-    public init(device: String, lastSuccess: Int64?, lastAttempt: Int64?, consecutiveFailures: Int, lastError: String?, badReadings: Int = 0) {
+    public init(device: String, lastSuccess: Int64? = nil, lastAttempt: Int64? = nil, consecutiveFailures: Int = 0, lastError: String? = nil,
+                badReadings: Int = 0) {
         self.badReadings = badReadings
         self.device = device
         self.lastSuccess = lastSuccess

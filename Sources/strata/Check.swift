@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import StrataConfig
 import StrataCore
+import StrataSampler
 import StrataModbus
 import StrataRuntime
 import StrataStore
@@ -99,66 +100,6 @@ extension Check {
             print("read plan: " + plan.blocks.map { "\($0.function == .holding ? "FC03" : "FC04") \($0.start)+\($0.count)" }.joined(separator: ", "))
         }
         print("use it: copy it to the folder named by profiles_dir in strata.toml and set profile = \"\(id)\" on a device")
-    }
-}
-
-/// Whether each bus's worst round (every device timing out on every attempt) still fits
-/// inside its poll interval: devices on one bus are polled one after another.
-enum BusBudget {
-    static func warnings(_ devices: [StrataConfig.Device]) -> [String] {
-        var byBus: [String: [StrataConfig.Device]] = [:]
-        for d in devices { if let m = d.modbus { byBus[m.transport.busKey, default: []].append(d) } }
-        var out: [String] = []
-        for (bus, ds) in byBus.sorted(by: { $0.key < $1.key }) {
-            let worst = ds.reduce(0.0) { acc, d in acc + (d.modbus.map { $0.timeout * Double($0.retries + 1) } ?? 0) }
-            let interval = Double(ds.map(\.poll).min() ?? 60)
-            if worst > interval * 0.8 {
-                out.append("bus \(bus): \(ds.count) devices × timeout × attempts = \(Int(worst.rounded())) s in the worst case, more than the \(Int(interval)) s poll; lower timeout or retries, or split the bus")
-            }
-        }
-        return out
-    }
-}
-
-/// Rough bytes per stored row, measured on the store's real layout (docs/PERFORMANCE.md).
-struct StorageEstimate {
-    static let minuteRowBytes = 30
-    static let aggRowBytes = 45
-
-    struct Line {
-        var tier: Tier
-        var rowsPerDay: Double
-        var bytesPerDay: Int64
-        var kept: String
-    }
-
-    let lines: [Line]
-
-    init(channels: [ChannelSpec], retention: [Tier: Span], budget: ByteSize?) {
-        var out: [Line] = []
-        let perDay: [Tier: Double] = [.minute: 0, .quarter: 96, .hour: 24, .day: 1, .month: 1.0 / 30.44, .year: 1.0 / 365.25]
-        for t in Tier.allCases {
-            let rows: Double = t == .minute
-                ? channels.reduce(0) { $0 + 86_400 / Double($1.interval) }
-                : Double(channels.count) * (perDay[t] ?? 0)
-            let bytes = Int64(rows * Double(t == .minute ? Self.minuteRowBytes : Self.aggRowBytes))
-            let span = retention[t] ?? .forever
-            let kept: String
-            if let s = span.seconds {
-                let days = s / 86_400
-                kept = "\(days) days, about \(ByteSize(bytes: bytes * days))"
-            } else {
-                kept = "forever, about \(ByteSize(bytes: Int64(Double(bytes) * 365.25))) a year"
-            }
-            out.append(Line(tier: t, rowsPerDay: rows, bytesPerDay: bytes, kept: kept))
-        }
-        lines = out
-    }
-
-    func minuteDaysWithinBudget(_ b: ByteSize) -> Double? {
-        guard let m = lines.first, m.bytesPerDay > 0 else { return nil }
-        let others = lines.dropFirst().reduce(Int64(0)) { $0 + $1.bytesPerDay } * 3650
-        return Double(max(0, b.bytes - others)) / Double(m.bytesPerDay)
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import StrataConfig
 import StrataCore
+import StrataStore
 @testable import StrataSampler
 
 @Suite struct SamplerLogicTests {
@@ -28,7 +29,7 @@ import StrataCore
     }
 
     @Test func healthLogsOnlyStateChanges() {
-        var h = DeviceHealth()
+        var h = DeviceStatus(device: "meter")
         #expect(h.record(at: 60, error: nil) == nil)
         #expect(h.record(at: 120, error: "timeout") == .failing("timeout"))
         #expect(h.record(at: 180, error: "timeout") == nil)

@@ -1,17 +1,9 @@
-/// What the sampler knows about one device's recent polls, and when that is worth a log line.
-public struct DeviceHealth: Sendable, Equatable {
-    public var lastSuccess: Int64?
-    public var lastAttempt: Int64?
-    public var consecutiveFailures = 0
-    public var lastError: String?
-    /// Readings dropped as implausible since the store was made (values no channel can hold).
-    public var badReadings = 0
-    /// When the last bad reading came: a log line is worth it again only after a clean hour.
-    public var lastBadReading: Int64?
+import StrataStore
 
-    public init() {}
-
-    /// Counts bad readings; true when this is worth a log line (the first in an hour).
+/// How each poll changes a device's status, and when that is worth a log line.
+extension DeviceStatus {
+    /// Counts bad readings (values no channel can hold); true when this is worth a log line:
+    /// the first one, or the first after a clean hour.
     public mutating func recordBadReadings(_ n: Int, at ts: Int64) -> Bool {
         badReadings += n
         defer { lastBadReading = ts }
