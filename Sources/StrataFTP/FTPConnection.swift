@@ -25,9 +25,6 @@ struct FTPConnection {
 
     var peerIP: String? { client.channel.remoteAddress?.ipAddress }
 
-    /// Commands kept while a transfer runs; more than this closes the connection.
-    static let maxHeldCommands = 32
-
     func run() async {
         do {
             try await client.executeThenClose { inbound, outbound in
@@ -50,18 +47,18 @@ struct FTPConnection {
         var homes: [String: VirtualPath] = [:]
         for u in config.users { homes[u.name] = VirtualPath.root.resolving(u.home) ?? .root }
         var session = FTPSession(fileSystem: fs, homes: homes, maxLoginAttempts: config.loginAttempts,
-                                 tlsAvailable: config.tls != nil, requireTLS: config.requireTLS)
+                                 tlsAvailable: config.tls != nil, requireTLS: config.requireTLS, peerAddress: peerIP,
+                                 passiveHost: config.publicHost ?? client.channel.localAddress?.ipAddress ?? "127.0.0.1")
         if implicitTLS { session.tlsStarted() }
         var decoder = FTPLineDecoder()
+        // The I/O of the data connections; what they mean is the session's.
         var passive: (listener: Channel, own: AsyncStream<Channel>)?
-        var active: (host: String, port: Int)?
         var running: (data: Channel, progress: Progress)?
-        var aborting = false
-        var held: [String] = []
-        func send(_ code: Int, _ text: String) async throws {
-            try await out.write(ByteBuffer(string: "\(code) \(text)\r\n"))
+        func closePassive() {
+            passive?.listener.close(promise: nil)
+            passive = nil
         }
-        defer { passive?.listener.close(promise: nil) }
+        defer { closePassive() }
         let idle = try? await client.channel.pipeline.handler(type: IdleCloser.self).get()
         let (events, sink) = AsyncStream.makeStream(of: Event.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -83,13 +80,14 @@ struct FTPConnection {
                 group.cancelAll()
             }
 
-            /// Performs a session's actions; false when the connection is to end.
-            func perform(_ first: [FTPSession.Action], line: String) async throws -> Bool {
+            /// Performs a session's actions, and the session's answers to them; false when the
+            /// connection is to end.
+            func perform(_ first: [FTPSession.Action]) async throws -> Bool {
                 var actions = first
                 while !actions.isEmpty {
-                    let a = actions.removeFirst()
-                    switch a {
-                    case .reply(let code, let text): try await send(code, text)
+                    switch actions.removeFirst() {
+                    case .reply(let code, let text):
+                        try await out.write(ByteBuffer(string: "\(code) \(text)\r\n"))
                     case .replyLines(let code, let lines):
                         var text = ""
                         for (i, l) in lines.enumerated() {
@@ -124,12 +122,10 @@ struct FTPConnection {
                             logger.notice("FTP login failed", metadata: ["user": "\(user)", "peer": "\(peerIP ?? "?")"])
                         }
                         actions = session.loginResult(ok) + actions
-                    case .openPassive(let extended):
-                        passive?.listener.close(promise: nil)
-                        passive = nil
-                        active = nil
-                        do {
-                            let l = try await openPassive()
+                    case .openPassive:
+                        closePassive()
+                        var port: Int?
+                        if let l = try? await openPassive() {
                             // Connections are accepted as they come: the client's own first one is
                             // held for the transfer command, any other is closed at once (425 for it).
                             let (own, sink) = AsyncStream.makeStream(of: Channel.self)
@@ -149,48 +145,24 @@ struct FTPConnection {
                                 sink.finish()
                             }
                             passive = (l.channel, own)
-                            let port = l.channel.localAddress?.port ?? 0
-                            if extended {
-                                try await send(229, "Entering Extended Passive Mode (|||\(port)|)")
-                            } else {
-                                let host = config.publicHost ?? client.channel.localAddress?.ipAddress ?? "127.0.0.1"
-                                let h = host.split(separator: ".").joined(separator: ",")
-                                try await send(227, "Entering Passive Mode (\(h),\(port >> 8),\(port & 255)).")
-                            }
-                        } catch {
-                            try await send(425, "Cannot open a passive data connection.")
+                            port = l.channel.localAddress?.port ?? 0
                         }
-                    case .openActive(let host, let port):
-                        passive?.listener.close(promise: nil)
-                        passive = nil
-                        // Data goes only back to the client's own address, never to a privileged port.
-                        if host != peerIP || port < 1024 {
-                            active = nil
-                            try await send(504, "PORT/EPRT only to your own address and a port above 1023.")
-                        } else {
-                            active = (host, port)
-                            try await send(200, "PORT command successful.")
-                        }
-                    case .transfer(let t):
-                        let data: Channel?
-                        if let p = passive {
-                            data = await firstConnection(p.own)
-                            passive = nil
-                            p.listener.close(promise: nil)
-                        } else if let a = active {
-                            data = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                                .channelOption(.autoRead, value: false)
-                                .channelOption(.tcpOption(.tcp_nodelay), value: 0)
-                                .connectTimeout(.seconds(10)).connect(host: a.host, port: a.port).get()
-                            active = nil
-                        } else {
-                            data = nil
-                        }
+                        actions = session.passiveOpened(port: port) + actions
+                    case .closePassive:
+                        closePassive()
+                    case .transfer(let t, let channel):
+                        let data = await connect(channel, passive: passive)
+                        closePassive()
                         guard let data else {
-                            try await send(425, "Cannot open the data connection.")
+                            actions = session.dataFailed(.noConnection) + actions
                             continue
                         }
-                        guard let prepared = try await prepare(t, over: data, binary: session.binary, send: send) else { continue }
+                        guard let prepared = open(t) else {
+                            data.close(promise: nil)
+                            actions = session.dataFailed(.cannotOpenFile) + actions
+                            continue
+                        }
+                        guard try await perform(session.transferOpened(t, bytes: prepared.progress.total)) else { return false }
                         var resumption: TLSResumptionCheck?
                         if session.protectData, let ctx = config.tls {
                             do {
@@ -200,7 +172,8 @@ struct FTPConnection {
                                 if config.requireTLSResumption { resumption = try await TLSResumptionCheck.install(on: data).get() }
                             } catch {
                                 data.close(promise: nil)
-                                try await send(425, "Cannot secure the data connection.")
+                                if case .file(let handle, _, _) = prepared.body { try? handle.close() }
+                                actions = session.dataFailed(.notSecured) + actions
                                 continue
                             }
                         }
@@ -212,7 +185,6 @@ struct FTPConnection {
                         try? await data.setOption(.autoRead, value: true).get()
                         session.transferStarted()
                         idle?.setTransferring(true)
-                        aborting = false
                         running = (data, prepared.progress)
                         let tls = session.protectData
                         group.addTask { [resumption] in
@@ -221,49 +193,36 @@ struct FTPConnection {
                             sink.yield(.transferEnded(outcome, sent: prepared.progress.sent, seconds: Date().timeIntervalSince(started)))
                         }
                     case .abortTransfer:
-                        aborting = true
                         running?.data.close(promise: nil)
                     case .transferStatus:
                         if let r = running {
                             try await out.write(ByteBuffer(string: "213-Status: sending \(r.progress.path)\r\n \(r.progress.sent) of \(r.progress.total) bytes sent\r\n213 End of status\r\n"))
                         }
-                    case .holdUntilTransferEnds:
-                        // A client may queue a few commands behind a transfer (lftp pipelines);
-                        // one that floods them is cut off, as for an over-long line.
-                        guard held.count < Self.maxHeldCommands else {
-                            try await send(421, "Too many commands sent during a transfer; closing the connection.")
-                            return false
-                        }
-                        held.append(line)
                     }
                 }
                 return true
             }
 
-            try await send(220, "Strata FTP: the archive, read-only.")
+            guard try await perform(session.greeting()) else { return }
             eventLoop: for await event in events {
                 switch event {
                 case .input(let buf):
                     for item in decoder.feed(buf.readableBytesView) {
                         guard case .line(let line) = item else {
-                            try await send(500, "Line too long.")
+                            _ = try await perform(session.lineTooLong())
                             break eventLoop
                         }
                         let secureBefore = session.controlSecure
-                        guard try await perform(session.handle(FTPCommand(line: line)), line: line) else { break eventLoop }
+                        guard try await perform(session.handle(FTPCommand(line: line))) else { break eventLoop }
                         // After AUTH TLS the rest of this clear-text buffer is dropped.
                         if session.controlSecure != secureBefore { break }
                     }
                 case .inputEnded:
                     break eventLoop
                 case .loginDeadline:
-                    if session.user == nil {
-                        try await send(421, "Login timeout: closing the connection.")
-                        break eventLoop
-                    }
+                    guard try await perform(session.loginDeadlinePassed()) else { break eventLoop }
                 case .transferEnded(let result, let sent, let seconds):
-                    let outcome: FTPSession.TransferOutcome = aborting ? .aborted : result
-                    if let r = running, r.progress.kind == .retrieve, outcome == .completed {
+                    if let r = running, r.progress.kind == .retrieve, result == .completed, !session.aborting {
                         config.stats.served(bytes: sent)
                         logger.info("FTP RETR", metadata: [
                             "user": "\(session.user ?? "?")", "peer": "\(peerIP ?? "?")", "path": "\(r.progress.path)", "bytes": "\(sent)",
@@ -271,17 +230,15 @@ struct FTPConnection {
                         ])
                     }
                     running = nil
-                    aborting = false
                     idle?.setTransferring(false)
-                    guard try await perform(session.transferEnded(outcome), line: "") else { break eventLoop }
+                    guard try await perform(session.transferEnded(result)) else { break eventLoop }
                     if idle?.closeAfterTransfer == true {
-                        try await send(421, "Server shutting down.")
+                        _ = try await perform(session.shuttingDown())
                         break eventLoop
                     }
                     // Commands that came during the transfer, in order, until one starts the next.
-                    while !held.isEmpty && !session.transferring {
-                        let line = held.removeFirst()
-                        guard try await perform(session.handle(FTPCommand(line: line)), line: line) else { break eventLoop }
+                    while let actions = session.nextHeld() {
+                        guard try await perform(actions) else { break eventLoop }
                     }
                 }
             }

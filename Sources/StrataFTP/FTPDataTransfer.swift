@@ -90,8 +90,8 @@ extension FTPConnection {
         let progress: Progress
     }
 
-    /// Opens what a transfer sends and answers 150; nil (after a 5xx) when there is nothing to send.
-    func prepare(_ t: FTPSession.Transfer, over data: Channel, binary: Bool, send: (Int, String) async throws -> Void) async throws -> Prepared? {
+    /// Opens what a transfer sends; nil when the file cannot be opened.
+    func open(_ t: FTPSession.Transfer) -> Prepared? {
         switch t {
         case .list(let path, let style):
             let entries = fs.entry(path).map { $0.isDirectory ? (fs.list(path) ?? []) : [$0] } ?? []
@@ -103,22 +103,31 @@ extension FTPConnection {
                 case .facts: ListingFormat.mlsdFacts(e)
                 }
             }.map { $0 + "\r\n" }.joined()
-            try await send(150, "Here comes the listing.")
             return Prepared(body: .text(text), progress: Progress(total: Int64(text.utf8.count), path: path, kind: .list))
         case .retrieve(let path, let offset, let size):
             let fd = fs.openFile(path)
-            guard fd >= 0 else {
-                data.close(promise: nil)
-                try await send(550, "Cannot open the file.")
-                return nil
-            }
+            guard fd >= 0 else { return nil }
             // The size of the file opened: the archive writer may have replaced the path since SIZE.
             var st = stat()
             let size = fstat(fd, &st) == 0 ? Int64(st.st_size) : size
             let offset = min(offset, size)
-            try await send(150, "Opening \(binary ? "BINARY" : "ASCII") mode data connection for \(path.name) (\(size - offset) bytes).")
             return Prepared(body: .file(NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd), offset: offset, size: size),
                             progress: Progress(total: size - offset, path: path, kind: .retrieve))
+        }
+    }
+
+    /// The data connection of a transfer: the client's first connection to the passive
+    /// listener, or ours to its address.
+    func connect(_ channel: FTPSession.DataChannel, passive: (listener: Channel, own: AsyncStream<Channel>)?) async -> Channel? {
+        switch channel {
+        case .passive:
+            guard let p = passive else { return nil }
+            return await firstConnection(p.own)
+        case .active(let host, let port):
+            return try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelOption(.autoRead, value: false)
+                .channelOption(.tcpOption(.tcp_nodelay), value: 0)
+                .connectTimeout(.seconds(10)).connect(host: host, port: port).get()
         }
     }
 

@@ -3,6 +3,10 @@ import Foundation
 /// One FTP control connection as a state machine: a command in, actions out. It knows
 /// nothing of sockets, files or clocks: the NIO adapter performs the actions (data
 /// connections, password checks, transfers) and reports back; tests assert the actions.
+///
+/// Every protocol decision is made here, including those about data connections (which
+/// one a transfer uses, 227/229 texts, PORT to a foreign address, commands held during a
+/// transfer and replayed after it, ABOR): the adapter only opens, connects, streams and closes.
 public struct FTPSession: Sendable {
     public enum Transfer: Equatable, Sendable {
         case list(VirtualPath, Style)
@@ -17,12 +21,13 @@ public struct FTPSession: Sendable {
         case replyLines(Int, [String])
         /// Check a password (slow by design): answer with `loginResult`.
         case verify(user: String, password: String)
-        /// Open a passive listener and announce it (227, or 229 when `extended`).
+        /// Open a passive listener in place of any earlier one; answer with `passiveOpened`.
         case openPassive(extended: Bool)
-        /// Connect to the client's address for the next transfer (PORT/EPRT).
-        case openActive(host: String, port: Int)
-        /// Send over the prepared data connection: 150 first, 226 once flushed and closed.
-        case transfer(Transfer)
+        /// Close the passive listener, if any (PORT/EPRT chose an active connection instead).
+        case closePassive
+        /// Get the data connection and open what the transfer sends: answer with
+        /// `transferOpened` (or `dataFailed`), then `transferStarted`, then `transferEnded`.
+        case transfer(Transfer, over: DataChannel)
         /// Answer 234 and switch the control connection to TLS; then call `tlsStarted`.
         case startTLS
         case close
@@ -30,9 +35,38 @@ public struct FTPSession: Sendable {
         case abortTransfer
         /// STAT during a transfer: report its progress (213).
         case transferStatus
-        /// A command that waits until the running transfer has ended (then handle it again).
-        case holdUntilTransferEnds
     }
+
+    /// Where a transfer's data goes.
+    public enum DataChannel: Equatable, Sendable {
+        /// The first connection from the client's address to the passive listener.
+        case passive
+        /// A connection to the client's own address (PORT/EPRT).
+        case active(host: String, port: Int)
+    }
+
+    /// Why the adapter could not start a transfer.
+    public enum DataFailure: Equatable, Sendable {
+        /// No connection came to the listener in time, or the client refused ours.
+        case noConnection
+        /// TLS could not be put on the data connection.
+        case notSecured
+        /// The file could not be opened (gone since SIZE, or no longer readable).
+        case cannotOpenFile
+    }
+
+    /// The data connection prepared by PASV/EPSV/PORT/EPRT for the next transfer.
+    enum DataState: Equatable, Sendable {
+        case none
+        /// Asked for, but the listener did not open or the address was refused.
+        case unavailable
+        case opening(extended: Bool)
+        case passive
+        case active(host: String, port: Int)
+    }
+
+    /// Commands kept while a transfer runs (lftp pipelines a few); more closes the connection.
+    public static let maxHeldCommands = 32
 
     /// How a transfer ended, as the adapter saw it.
     public enum TransferOutcome: Equatable, Sendable {
@@ -59,6 +93,10 @@ public struct FTPSession: Sendable {
     /// Whether a certificate is configured (AUTH TLS offered), and whether logins need it.
     public let tlsAvailable: Bool
     public let requireTLS: Bool
+    /// The client's address: active data connections go only there.
+    public let peerAddress: String?
+    /// The address 227 announces (the configured public host, or the control connection's).
+    public let passiveHost: String
     public private(set) var controlSecure = false
     /// PROT P: data connections use TLS too.
     public private(set) var protectData = false
@@ -67,15 +105,21 @@ public struct FTPSession: Sendable {
     public private(set) var cwd = VirtualPath.root
     var home = VirtualPath.root
     var restart: Int64 = 0
-    var dataReady = false
+    var data = DataState.none
     public private(set) var binary = false
     /// Set while the adapter runs a transfer: the control connection still reads commands.
-    public private(set) var transferring = false
+    public internal(set) var transferring = false
+    /// ABOR came during the running transfer: its end is reported as aborted.
+    public internal(set) var aborting = false
+    /// Commands that came during a transfer, replayed in order after it (`nextHeld`).
+    var held: [FTPCommand] = []
 
     /// `homes`: user name → home folder inside the served tree.
     public init(fileSystem: any FileSystemView, homes: [String: VirtualPath], maxLoginAttempts: Int = 3,
-                tlsAvailable: Bool = false, requireTLS: Bool = false) {
+                tlsAvailable: Bool = false, requireTLS: Bool = false, peerAddress: String? = nil, passiveHost: String = "127.0.0.1") {
         self.fileSystem = fileSystem
+        self.peerAddress = peerAddress
+        self.passiveHost = passiveHost
         self.homes = homes
         self.maxLoginAttempts = maxLoginAttempts
         self.tlsAvailable = tlsAvailable
@@ -98,9 +142,17 @@ public struct FTPSession: Sendable {
         if transferring {
             // RFC 959 4.1.3: ABOR and STAT are answered during a transfer; the rest waits.
             switch c.verb {
-            case "ABOR": return [.abortTransfer]
+            case "ABOR":
+                aborting = true
+                return [.abortTransfer]
             case "STAT" where c.argument.isEmpty: return [.transferStatus]
-            default: return [.holdUntilTransferEnds]
+            default:
+                // A client that floods commands behind a transfer is cut off, as for an over-long line.
+                guard held.count < Self.maxHeldCommands else {
+                    return [.reply(421, "Too many commands sent during a transfer; closing the connection."), .close]
+                }
+                held.append(c)
+                return []
             }
         }
         // Commands that work in any state.
@@ -208,18 +260,17 @@ public struct FTPSession: Sendable {
         case "MODE": return c.argument.uppercased() == "S" ? [.reply(200, "Mode S.")] : [.reply(504, "Only stream mode.")]
         case "STRU": return c.argument.uppercased() == "F" ? [.reply(200, "Structure F.")] : [.reply(504, "Only file structure.")]
         case "PASV":
-            dataReady = true
+            data = .opening(extended: false)
             return [.openPassive(extended: false)]
         case "EPSV":
             if c.argument.uppercased() == "ALL" { return [.reply(200, "EPSV ALL ok.")] }
             if !c.argument.isEmpty && c.argument != "1" && c.argument != "2" { return [.reply(522, "Network protocol not supported, use (1,2).")] }
-            dataReady = true
+            data = .opening(extended: true)
             return [.openPassive(extended: true)]
         case "PORT":
             let n = c.argument.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard n.count == 6, n.allSatisfy({ (0...255).contains($0) }) else { return [.reply(501, "PORT h1,h2,h3,h4,p1,p2.")] }
-            dataReady = true
-            return [.openActive(host: n[0..<4].map(String.init).joined(separator: "."), port: n[4] * 256 + n[5])]
+            return active(host: n[0..<4].map(String.init).joined(separator: "."), port: n[4] * 256 + n[5])
         case "EPRT":
             // |af|address|port|, any delimiter.
             guard let d = c.argument.first else { return [.reply(501, "EPRT |1|host|port|.")] }
@@ -227,8 +278,7 @@ public struct FTPSession: Sendable {
             guard f.count >= 4, let port = Int(f[3]), (1...65535).contains(port), f[1] == "1" || f[1] == "2" else {
                 return [.reply(522, "Network protocol not supported, use (1,2).")]
             }
-            dataReady = true
-            return [.openActive(host: f[2], port: port)]
+            return active(host: f[2], port: port)
         case "REST":
             guard let n = Int64(c.argument), n >= 0 else { return [.reply(501, "REST needs a byte offset.")] }
             restart = n
@@ -272,29 +322,5 @@ public struct FTPSession: Sendable {
         default:
             return [.reply(502, "\(c.verb) not implemented.")]
         }
-    }
-
-    /// The adapter's report that it sent 150 and the data now flows.
-    public mutating func transferStarted() { transferring = true }
-
-    /// The adapter's report that the data connection is closed; the replies end the transfer.
-    public mutating func transferEnded(_ outcome: TransferOutcome) -> [Action] {
-        transferring = false
-        switch outcome {
-        case .completed: return [.reply(226, "Transfer complete.")]
-        case .failed: return [.reply(426, "Data connection closed; transfer aborted.")]
-        case .aborted: return [.reply(426, "Transfer aborted."), .reply(226, "ABOR successful; data connection closed.")]
-        case .sessionNotResumed:
-            // vsftpd's words, which users search for; then what to do about it.
-            return [.reply(522, "SSL connection failed: session reuse required. The data connection must resume the control connection's TLS session (FileZilla, curl and lftp do; Python's ftplib does not).")]
-        }
-    }
-
-    mutating func transfer(_ t: Transfer) -> [Action] {
-        // A 5xx before 150 leaves the data connection alone: only prepared ones are used.
-        guard dataReady else { return [.reply(425, "Use PASV or EPSV first.")] }
-        if requireTLS && !protectData { return [.reply(521, "This server requires PROT P for data connections.")] }
-        dataReady = false
-        return [.transfer(t)]
     }
 }

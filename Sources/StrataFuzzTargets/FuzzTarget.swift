@@ -49,10 +49,15 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                         switch a {
                         case .verify(let user, let password): next += session.loginResult(user == password)
                         case .startTLS: session.tlsStarted()
-                        case .transfer(let t):
+                        case .openPassive: next += session.passiveOpened(port: line.count % 3 == 0 ? nil : 50_000 + line.count)
+                        case .transfer(let t, _):
                             if case .retrieve(let p, _, _) = t { precondition(!p.components.contains(".."), "a path left the root") }
+                            next += session.transferOpened(t, bytes: Int64(line.count))
                             session.transferStarted()
+                            // A command during the transfer is held, then replayed after it.
+                            next += session.handle(FTPCommand(line: line))
                             next += session.transferEnded(line.count % 2 == 0 ? .completed : .aborted)
+                            while let held = session.nextHeld() { next += held }
                         default: break
                         }
                     }

@@ -110,13 +110,118 @@ struct FakeFS: FileSystemView {
         var s = loggedIn()
         #expect(s.handle(FTPCommand(line: "RETR /iso/main/year.csv")) == [.reply(425, "Use PASV or EPSV first.")])
         #expect(s.handle(FTPCommand(line: "EPSV")) == [.openPassive(extended: true)])
+        _ = s.passiveOpened(port: 50_000)
         #expect(s.handle(FTPCommand(line: "REST 100")) == [.reply(350, "Restarting at 100. Send RETR.")])
         let path = VirtualPath.root.resolving("/iso/main/year.csv")!
-        #expect(s.handle(FTPCommand(line: "RETR /iso/main/year.csv")) == [.transfer(.retrieve(path, offset: 100, size: 1234))])
+        #expect(s.handle(FTPCommand(line: "RETR /iso/main/year.csv")) == [.transfer(.retrieve(path, offset: 100, size: 1234), over: .passive)])
         // 5xx before 150: the data connection is not used up.
         #expect(s.handle(FTPCommand(line: "PASV")) == [.openPassive(extended: false)])
+        _ = s.passiveOpened(port: 50_001)
         #expect(s.handle(FTPCommand(line: "RETR nothing.csv")) == [.reply(550, "No such file.")])
-        #expect(s.handle(FTPCommand(line: "LIST -la /iso/main")) == [.transfer(.list(VirtualPath.root.resolving("/iso/main")!, .long))])
+        #expect(s.handle(FTPCommand(line: "LIST -la /iso/main")) == [.transfer(.list(VirtualPath.root.resolving("/iso/main")!, .long), over: .passive)])
+    }
+
+    func loggedIn(peer: String) -> FTPSession {
+        var s = FTPSession(fileSystem: fs, homes: ["demo": .root], peerAddress: peer, passiveHost: "192.0.2.7")
+        _ = s.handle(FTPCommand(line: "USER demo"))
+        _ = s.handle(FTPCommand(line: "PASS demo"))
+        _ = s.loginResult(true)
+        return s
+    }
+
+    @Test func passiveRepliesNameTheListenersPortOrSayItDidNotOpen() {
+        var s = loggedIn(peer: "192.0.2.1")
+        #expect(s.handle(FTPCommand(line: "PASV")) == [.openPassive(extended: false)])
+        #expect(s.passiveOpened(port: 50_021) == [.reply(227, "Entering Passive Mode (192,0,2,7,195,101).")])
+        #expect(s.handle(FTPCommand(line: "EPSV")) == [.openPassive(extended: true)])
+        #expect(s.passiveOpened(port: 50_022) == [.reply(229, "Entering Extended Passive Mode (|||50022|)")])
+        #expect(s.handle(FTPCommand(line: "EPSV")) == [.openPassive(extended: true)])
+        #expect(s.passiveOpened(port: nil) == [.reply(425, "Cannot open a passive data connection.")])
+        // Asked for but not there: the transfer is refused without touching a connection.
+        #expect(s.handle(FTPCommand(line: "NLST /iso")) == [.reply(425, "Cannot open the data connection.")])
+        #expect(s.handle(FTPCommand(line: "NLST /iso")) == [.reply(425, "Use PASV or EPSV first.")])
+    }
+
+    @Test(arguments: [
+        ("PORT 192,0,2,1,200,10", true), ("EPRT |1|192.0.2.1|51210|", true),
+        ("PORT 10,0,0,9,200,10", false), ("EPRT |1|192.0.2.1|21|", false), ("PORT 192,0,2,1,0,80", false),
+    ])
+    func activeDataGoesOnlyToTheClientsOwnAddressAboveThePrivilegedPorts(line: String, allowed: Bool) {
+        var s = loggedIn(peer: "192.0.2.1")
+        if allowed {
+            #expect(s.handle(FTPCommand(line: line)) == [.closePassive, .reply(200, "PORT command successful.")])
+            guard case .transfer(_, .active(let host, let port))? = s.handle(FTPCommand(line: "LIST")).first else {
+                Issue.record("expected an active transfer")
+                return
+            }
+            #expect(host == "192.0.2.1" && port >= 1024)
+        } else {
+            #expect(s.handle(FTPCommand(line: line)) == [.closePassive, .reply(504, "PORT/EPRT only to your own address and a port above 1023.")])
+            #expect(s.handle(FTPCommand(line: "LIST")) == [.reply(425, "Cannot open the data connection.")])
+        }
+    }
+
+    @Test func commandsDuringATransferAreHeldAndReplayedInOrderUntilTheNextTransfer() {
+        var s = loggedIn(peer: "192.0.2.1")
+        _ = s.handle(FTPCommand(line: "EPSV"))
+        _ = s.passiveOpened(port: 50_000)
+        let list = s.handle(FTPCommand(line: "LIST /iso"))
+        #expect(list.count == 1)
+        guard case .transfer(let t, .passive)? = list.first else { Issue.record("no transfer"); return }
+        #expect(s.transferOpened(t, bytes: 10) == [.reply(150, "Here comes the listing.")])
+        s.transferStarted()
+        // lftp pipelines the next transfer behind this one.
+        #expect(s.handle(FTPCommand(line: "PWD")) == [])
+        #expect(s.handle(FTPCommand(line: "EPSV")) == [])
+        #expect(s.handle(FTPCommand(line: "RETR /iso/main/year.csv")) == [])
+        #expect(s.handle(FTPCommand(line: "SYST")) == [])
+        #expect(s.handle(FTPCommand(line: "STAT")) == [.transferStatus])
+        #expect(s.nextHeld() == nil)  // not while the transfer runs
+        #expect(s.transferEnded(.completed) == [.reply(226, "Transfer complete.")])
+        #expect(s.nextHeld() == [.reply(257, "\"/\" is the current directory.")])
+        #expect(s.nextHeld() == [.openPassive(extended: true)])
+        _ = s.passiveOpened(port: 50_001)
+        let path = VirtualPath.root.resolving("/iso/main/year.csv")!
+        #expect(s.nextHeld() == [.transfer(.retrieve(path, offset: 0, size: 1234), over: .passive)])
+        #expect(s.transferOpened(.retrieve(path, offset: 0, size: 1234), bytes: 1234)
+            == [.reply(150, "Opening ASCII mode data connection for year.csv (1234 bytes).")])
+        s.transferStarted()
+        // SYST waits for the second transfer.
+        #expect(s.nextHeld() == nil)
+        #expect(s.transferEnded(.failed) == [.reply(426, "Data connection closed; transfer aborted.")])
+        #expect(s.nextHeld() == [.reply(215, "UNIX Type: L8")])
+        #expect(s.nextHeld() == nil)
+    }
+
+    @Test func aborDuringATransferEndsItAsAbortedWhateverTheStreamReported() {
+        var s = loggedIn(peer: "192.0.2.1")
+        _ = s.handle(FTPCommand(line: "PASV"))
+        _ = s.passiveOpened(port: 50_000)
+        _ = s.handle(FTPCommand(line: "RETR /iso/main/year.csv"))
+        s.transferStarted()
+        #expect(s.handle(FTPCommand(line: "ABOR")) == [.abortTransfer])
+        #expect(s.aborting)
+        #expect(s.transferEnded(.completed) == [.reply(426, "Transfer aborted."), .reply(226, "ABOR successful; data connection closed.")])
+        #expect(!s.aborting)
+        #expect(s.handle(FTPCommand(line: "ABOR")) == [.reply(225, "No transfer to abort.")])
+    }
+
+    @Test func aFloodOfCommandsDuringATransferClosesTheConnection() {
+        var s = loggedIn(peer: "192.0.2.1")
+        _ = s.handle(FTPCommand(line: "PASV"))
+        _ = s.passiveOpened(port: 50_000)
+        _ = s.handle(FTPCommand(line: "LIST"))
+        s.transferStarted()
+        for _ in 0..<FTPSession.maxHeldCommands { #expect(s.handle(FTPCommand(line: "NOOP")) == []) }
+        #expect(s.handle(FTPCommand(line: "NOOP")) == [.reply(421, "Too many commands sent during a transfer; closing the connection."), .close])
+    }
+
+    @Test func theLoginDeadlineClosesOnlyConnectionsThatHaveNotLoggedIn() {
+        let fresh = FTPSession(fileSystem: fs, homes: ["demo": .root])
+        #expect(fresh.loginDeadlinePassed() == [.reply(421, "Login timeout: closing the connection."), .close])
+        #expect(loggedIn().loginDeadlinePassed() == [])
+        #expect(fresh.dataFailed(.cannotOpenFile) == [.reply(550, "Cannot open the file.")])
+        #expect(fresh.dataFailed(.notSecured) == [.reply(425, "Cannot secure the data connection.")])
     }
 
     @Test func homesConfineAUser() {
