@@ -136,25 +136,34 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictness),
-        .testTarget(name: "StrataMailTests", dependencies: ["StrataMail", "StrataZip", "StrataCore"], swiftSettings: strictness),
+        // What tests share: temporary folders, the datasets, TOML builders, the Python peers
+        // (Modbus simulator, mail server) and the `strata` launcher.
+        .target(name: "StrataTestSupport", dependencies: ["StrataCore", "StrataStore", "StrataImport"], path: "Tests/StrataTestSupport", swiftSettings: strictness),
+        .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore"], swiftSettings: strictness),
+        .testTarget(name: "StrataModbusTests", dependencies: ["StrataModbus", "StrataCore"], swiftSettings: strictness),
+        .testTarget(name: "StrataConfigTests", dependencies: ["StrataConfig", "StrataModbus", "StrataTestSupport"], swiftSettings: strictness),
+        .testTarget(
+            name: "StrataStoreTests", dependencies: ["StrataStore", "StrataCore", "StrataTestSupport"], swiftSettings: strictness),
+        .testTarget(
+            name: "StrataImportTests", dependencies: ["StrataImport", "StrataStore", "StrataCore", "StrataTestSupport"],
+            swiftSettings: strictness),
+        .testTarget(
+            name: "StrataArchiveTests", dependencies: ["StrataArchive", "StrataStore", "StrataImport", "StrataCore", "StrataTestSupport"],
+            swiftSettings: strictness),
+        .testTarget(name: "StrataZipTests", dependencies: ["StrataZip", "StrataCore", "StrataTestSupport"], swiftSettings: strictness),
+        .testTarget(name: "StrataMailTests", dependencies: ["StrataMail", "StrataCore"], swiftSettings: strictness),
         .testTarget(
             name: "StrataReportTests",
-            dependencies: ["StrataReport", "StrataStore", "StrataImport", "StrataConfig", "StrataCore", "StrataMail"],
+            dependencies: ["StrataReport", "StrataStore", "StrataImport", "StrataConfig", "StrataCore", "StrataMail", "StrataTestSupport"],
             swiftSettings: strictness),
-        .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore"], swiftSettings: strictness),
-        .testTarget(name: "StrataConfigTests", dependencies: ["StrataConfig", "StrataModbus"], swiftSettings: strictness),
         .testTarget(name: "StrataFTPTests", dependencies: ["StrataFTP", .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log")], swiftSettings: strictness),
         .testTarget(
-            name: "StrataSamplerTests", dependencies: ["StrataSampler", "StrataModbus", "StrataConfig", "StrataStore", "StrataCore"],
-            swiftSettings: strictness),
-        .testTarget(
-            name: "StrataStoreTests",
-            dependencies: ["StrataStore", "StrataImport", "StrataCore", "StrataArchive"],
+            name: "StrataSamplerTests", dependencies: ["StrataSampler", "StrataModbus", "StrataConfig", "StrataStore", "StrataCore", "StrataTestSupport"],
             swiftSettings: strictness),
         .testTarget(name: "StrataFuzzTests", dependencies: ["StrataFuzzTargets"], resources: [.copy("Corpus")], swiftSettings: strictness),
         .testTarget(
             name: "StrataCLITests",
-            dependencies: ["StrataCore", "strata"],
+            dependencies: ["StrataCore", "strata", "StrataTestSupport"],
             swiftSettings: strictness),
     ]
 )

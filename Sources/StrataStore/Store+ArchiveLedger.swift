@@ -94,9 +94,16 @@ extension Store {
 }
 
 extension Store {
-    /// Re-reads the roll-up watermark another connection to the same file may have moved
-    /// (the archive runs on its own connection so that it never holds up the sampler).
+    /// Re-reads what another connection to the same file may have moved: the roll-up
+    /// watermark and each channel's first reading (the archive runs on its own connection so
+    /// that it never holds up the sampler, and a connection opened on an empty store would
+    /// otherwise never see where the data begins).
     public func reloadWatermark() throws(StoreError) {
         watermark = Int64(try meta("watermark") ?? "0") ?? 0
+        let st = try db.prepare("SELECT id, first_ts FROM channel WHERE first_ts IS NOT NULL")
+        while try st.step() {
+            let id = st.int(0)
+            if byID[id] != nil { firstTs[id] = st.int(1) }
+        }
     }
 }

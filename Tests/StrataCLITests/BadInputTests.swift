@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 
 /// Absurd but well-formed input, through the `strata` binary: a clear error naming where,

@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 
 @Suite(.serialized) struct CLITests {
@@ -155,18 +156,4 @@ import Testing
         p.waitUntilExit()
         return String(decoding: data, as: UTF8.self)
     }
-}
-
-/// One value from a store with the sqlite3 shell (what is on disk).
-func sqliteShell(_ db: String, _ query: String) -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-    p.arguments = [db, query]
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = out
-    do { try p.run() } catch { return "sqlite3 did not start: \(error)" }
-    let d = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return String(decoding: d, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 
 /// `[ftp]` in strata.toml, `strata passwd`, and `strata run` serving the archive to curl.

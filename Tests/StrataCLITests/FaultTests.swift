@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 
 /// Faults through the `strata` binary: a SIGKILL at the worst moment, a damaged store file.

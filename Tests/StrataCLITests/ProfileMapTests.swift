@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 
 /// Each shipped profile against a simulator that serves the meter by the maker's published

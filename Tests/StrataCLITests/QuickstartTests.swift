@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 
 /// `tools/quickstart.sh` and `tools/sample/strata.toml` as the README tells a new user to run

@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 
 /// Reports delivered to a real SMTP server (aiosmtpd): STARTTLS with AUTH PLAIN, implicit TLS

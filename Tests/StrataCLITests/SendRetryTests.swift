@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 
 /// `strata report --send` against aiosmtpd answering with temporary refusals where RFC 5321

@@ -3,49 +3,12 @@ import StrataConfig
 import StrataCore
 import StrataImport
 import StrataStore
+import StrataTestSupport
 import Testing
 @testable import StrataReport
 
-final class TempDir {
-    let path: String
-    init() {
-        path = NSTemporaryDirectory() + "strata-report-test-" + UUID().uuidString
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
-
-enum Fixtures {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures").path
-    static var water: String { root + "/ampds2/Water_WHW.csv.gz" }
-    static var gas: String { root + "/ampds2/NaturalGas_FRG.csv.gz" }
-
-    /// (unix_ts, value) of one column, read without Strata's importer.
-    static func column(_ path: String, _ name: String) throws -> [Int64: Double] {
-        let reader = try LineReader(path: path)
-        guard let header = try reader.next() else { return [:] }
-        let names = String(decoding: header, as: UTF8.self).split(separator: ",").map(String.init)
-        guard let idx = names.firstIndex(of: name) else { return [:] }
-        var out: [Int64: Double] = [:]
-        while let line = try reader.next() {
-            let f = String(decoding: line, as: UTF8.self).split(separator: ",", omittingEmptySubsequences: false)
-            if let t = Int64(f[0]), idx < f.count, let v = Double(f[idx]) { out[t] = v }
-        }
-        return out
-    }
-}
-
 func siteConfig(_ dir: String, zone: String, devices: String, reports: String = "", extra: String = "") throws -> StrataConfig {
-    let text = """
-        [site]
-        name = "Test site"
-        timezone = "\(zone)"
-        [storage]
-        path = "\(dir)/s.sqlite"
-        [archive]
-        path = "\(dir)/archive"
-        dialects = ["excel-eu", "iso"]
+    let text = SiteTOML.header(timezone: zone, store: "\(dir)/s.sqlite", archive: "\(dir)/archive", dialects: ["excel-eu", "iso"]) + """
         \(extra)
         \(devices)
         \(reports)
@@ -95,7 +58,7 @@ func store(_ c: StrataConfig, retention: [Tier: Span] = [:]) throws -> Store {
         var raws: [String: [Int64: Double]] = [:]
         for (device, path) in [("water", Fixtures.water), ("gas", Fixtures.gas)] {
             let ch = try st.channel(device: device, channel: "volume")
-            let raw = try Fixtures.column(path, "counter")
+            let raw = try Fixtures.columnByTime(path, "counter")
             raws[device] = raw
             // The months the reports look at (and their previous and year-earlier periods).
             let samples = raw.filter { $0.key >= 1_348_000_000 && $0.key < 1_389_000_000 }.sorted { $0.key < $1.key }

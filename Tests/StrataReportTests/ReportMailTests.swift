@@ -3,6 +3,7 @@ import StrataConfig
 import StrataCore
 import StrataMail
 import StrataStore
+import StrataTestSupport
 import Testing
 @testable import StrataReport
 

@@ -1,5 +1,6 @@
 import StrataCore
 import StrataStore
+import StrataTestSupport
 import Testing
 
 /// `strata check`'s estimate of what the store costs per tier, and how many days of minutes a

@@ -1,4 +1,5 @@
 import Foundation
+import StrataTestSupport
 import Testing
 
 /// The golden archive files checked against numbers computed here from the raw readings that

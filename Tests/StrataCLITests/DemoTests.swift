@@ -1,0 +1,151 @@
+import Foundation
+import StrataTestSupport
+import Testing
+
+/// `strata demo`, the first thing a new user types.
+@Suite(.serialized) struct DemoTests {
+    @Test func demoBackfillsSamplesAndFillsTheArchive() throws {
+        let dir = TempDir()
+        let data = dir.file("demo")
+        let ftpPort = Net.freePort()
+        let p = try CLI.start(["demo", "--data", data, "--days", "3", "--time-scale", "30", "--ftp-port", "\(ftpPort)"])
+        // Read the log as it comes, until the archive has caught up with the back-filled history.
+        var err = ""
+        let deadline = Date().addingTimeInterval(180)
+        while Date() < deadline, !err.contains("archive up to date") {
+            let d = p.err.fileHandleForReading.availableData
+            if d.isEmpty { break }
+            err += String(decoding: d, as: UTF8.self)
+        }
+        // The scheduled reports: no [smtp] in the demo, so they land in the outbox folder as .eml
+        // files, once the archive holds their period (the ZIP carries its files).
+        while Date() < deadline, err.components(separatedBy: "report saved").count - 1 < 4 {
+            let d = p.err.fileHandleForReading.availableData
+            if d.isEmpty { break }
+            err += String(decoding: d, as: UTF8.self)
+        }
+        Thread.sleep(forTimeInterval: 3)  // a live minute or two
+        // The archive as an Excel user gets it: over FTP, byte for byte what is on disk.
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = ["-s", "-S", "ftp://demo:demo@127.0.0.1:\(ftpPort)/excel-eu/main/day/current.csv"]
+        let got = Pipe()
+        curl.standardOutput = got
+        try curl.run()
+        let fetched = got.fileHandleForReading.readDataToEndOfFile()
+        curl.waitUntilExit()
+        let onDisk = FileManager.default.contents(atPath: data + "/archive/excel-eu/main/day/current.csv")
+        #expect(curl.terminationStatus == 0)
+        #expect(!fetched.isEmpty && fetched == onDisk)
+        // A FileZilla-style session (AUTH TLS tried first, MLSD, binary download) and a Windows
+        // Explorer-style one (lowercase OPTS, CWD with a trailing slash, TYPE A, LIST, SIZE after
+        // opening the data connection), against the demo as users meet it.
+        let sessions = """
+            import ftplib, socket, sys
+            port, archive = int(sys.argv[1]), sys.argv[2]
+            disk = open(archive + "/excel-eu/main/day/current.csv", "rb").read()
+            f = ftplib.FTP()
+            f.connect("127.0.0.1", port)
+            try:
+                f.sendcmd("AUTH TLS")
+            except ftplib.error_perm as e:
+                print("filezilla auth", str(e)[:3])
+            f.login("demo", "demo")
+            print("filezilla opts", f.sendcmd("OPTS UTF8 ON")[:3])
+            print("filezilla pwd", f.pwd())
+            f.voidcmd("TYPE I")
+            facts = dict(f.mlsd("/excel-eu/main/day"))
+            print("filezilla mlsd", facts["current.csv"]["type"], int(facts["current.csv"]["size"]) == len(disk))
+            data = bytearray()
+            f.retrbinary("RETR /excel-eu/main/day/current.csv", data.extend)
+            print("filezilla retr", bytes(data) == disk)
+            f.quit()
+            e = ftplib.FTP()
+            e.connect("127.0.0.1", port)
+            print("explorer opts", e.sendcmd("opts utf8 on")[:3])
+            e.login("demo", "demo")
+            e.cwd("/excel-eu/main/day/")
+            print("explorer pwd", e.pwd())
+            e.voidcmd("TYPE A")
+            lines = []
+            e.retrlines("LIST", lines.append)
+            print("explorer list", any(l.endswith(" current.csv") for l in lines))
+            host, p = e.makepasv()
+            s = socket.create_connection((host, p))
+            print("explorer size", int(e.sendcmd("SIZE current.csv").split()[1]) == len(disk))
+            print("explorer retr", e.sendcmd("RETR current.csv")[:3])
+            got = b""
+            while True:
+                b = s.recv(65536)
+                if not b: break
+                got += b
+            s.close()
+            print("explorer done", e.voidresp()[:3], got == disk)
+            e.quit()
+            """
+        let py = Process()
+        py.executableURL = URL(fileURLWithPath: ModbusSim.python)
+        py.arguments = ["-c", sessions, "\(ftpPort)", data + "/archive"]
+        let pyOut = Pipe()
+        py.standardOutput = pyOut
+        try py.run()
+        let said = String(decoding: pyOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        py.waitUntilExit()
+        for line in ["filezilla auth 5", "filezilla opts 200", "filezilla pwd /", "filezilla mlsd file True", "filezilla retr True",
+                     "explorer opts 200", "explorer pwd /excel-eu/main/day", "explorer list True", "explorer size True",
+                     "explorer retr 150", "explorer done 226 True"] {
+            #expect(said.contains(line), "\(line) in \(said)")
+        }
+        p.process.terminate()
+        let r = p.finish()
+        #expect(r.status == 0, "\(err)\(r.stderr)")
+        #expect(r.stdout.contains("back-filling 3 days of history"), "\(r.stdout)")
+        #expect(r.stdout.contains("archive  \(data)/archive"))
+        #expect(err.contains("archive up to date"), "\(err)")
+        let cfg = data + "/strata.toml"
+        let day = try CLI.run(["export", "--config", cfg, "--device", "main", "--tier", "day"])
+        #expect(day.status == 0, "\(day.stderr)")
+        let rows = day.stdout.split(separator: "\r\n")
+        #expect(rows.count >= 4, "\(day.stdout)")  // header and at least 3 days
+        #expect(rows.first?.contains("energy_import consumption [kWh]") == true)
+        let files = FileManager.default.enumerator(atPath: data + "/archive")?.compactMap { $0 as? String } ?? []
+        #expect(files.contains { $0.hasPrefix("excel-eu/main/day/") && $0.hasSuffix(".csv") }, "\(files.prefix(20))")
+        #expect(files.contains { $0.hasPrefix("iso/water/minute/") })
+        let st = try CLI.run(["status", "--config", cfg])
+        #expect(st.stdout.contains("main (simulated): ok"), "\(st.stdout)")
+        #expect(st.stdout.contains("gas (simulated): ok"))
+
+        // Reports: daily, weekly and monthly (two recipients), as a mail program would read them.
+        let emls = ((try? FileManager.default.contentsOfDirectory(atPath: data + "/outbox")) ?? []).filter { $0.hasSuffix(".eml") }.sorted()
+        #expect(emls.count == 4, "\(emls)\n\(err)")
+        let parsed = try parseMessages(emls.map { data + "/outbox/" + $0 }, archive: data + "/archive", dialect: "excel-eu")
+        let daily = try #require(parsed.first { ($0["subject"] as? String)?.hasPrefix("Daily report") == true }, "\(parsed.map { $0["subject"] ?? "" })")
+        #expect((daily["plain"] as? String)?.contains("Main electricity meter (main)") == true)
+        let html = try #require(daily["html"] as? String)
+        #expect(html.contains("<table") && !html.contains("<img") && !html.contains("<script") && !html.contains("src="))
+        #expect((daily["zips"] as? [String])?.first?.hasPrefix("strata-strata-demo-office-daily-") == true)
+        // Yesterday's minute file of each of the five meters, byte for byte the archive's.
+        #expect(daily["csv_equal"] as? Int == 5, "\(daily["csv_members"] ?? "")")
+        #expect((daily["csv_differ"] as? [String])?.isEmpty == true)
+        #expect(parsed.allSatisfy { ($0["csv_differ"] as? [String])?.isEmpty == true })
+        let outbox = try CLI.run(["outbox", "--config", cfg])
+        #expect(outbox.stdout.split(separator: "\n").filter { $0.hasPrefix("saved ") }.count == 4, "\(outbox.stdout)")
+        // Restarting does not mail the same periods again.
+        let again = try CLI.start(["demo", "--data", data, "--days", "3", "--ftp-port", "\(Net.freePort())"])
+        Thread.sleep(forTimeInterval: 8)
+        again.process.terminate()
+        let r2 = again.finish()
+        #expect(!r2.stderr.contains("report queued"), "\(r2.stderr)")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: data + "/outbox")) ?? []).filter { $0.hasSuffix(".eml") }.count == 4)
+    }
+
+    @Test func writeConfigGivesAConfigCheckAccepts() throws {
+        let dir = TempDir()
+        let r = try CLI.run(["demo", "--write-config", dir.file("site.toml")], cwd: dir.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        let c = try CLI.run(["check", "--config", dir.file("site.toml")])
+        #expect(c.status == 0, "\(c.stderr)")
+        #expect(c.stdout.contains("device main \"Main electricity meter\" (driver simulated)"))
+        #expect(!FileManager.default.fileExists(atPath: dir.file("demo-data/strata.sqlite")))
+    }
+}
