@@ -116,7 +116,6 @@ let package = Package(
             dependencies: [
                 "StrataCore", "StrataConfig", "StrataStore", "StrataImport", "StrataArchive", "StrataModbus", "StrataSampler", "StrataFTP",
                 "StrataReport", "StrataMail", "StrataRuntime",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -141,7 +140,7 @@ let package = Package(
         .target(name: "StrataTestSupport", dependencies: ["StrataCore", "StrataStore", "StrataImport"], path: "Tests/StrataTestSupport", swiftSettings: strictness),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore"], swiftSettings: strictness),
         .testTarget(name: "StrataModbusTests", dependencies: ["StrataModbus", "StrataCore"], swiftSettings: strictness),
-        .testTarget(name: "StrataConfigTests", dependencies: ["StrataConfig", "StrataModbus", "StrataTestSupport"], swiftSettings: strictness),
+        .testTarget(name: "StrataConfigTests", dependencies: ["StrataConfig", "StrataModbus", "StrataCore", "StrataTestSupport"], swiftSettings: strictness),
         .testTarget(
             name: "StrataStoreTests", dependencies: ["StrataStore", "StrataCore", "StrataTestSupport"], swiftSettings: strictness),
         .testTarget(

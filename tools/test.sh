@@ -13,6 +13,9 @@ if [ ! -x .venv-test/bin/python ] || ! .venv-test/bin/python -c "import pymodbus
     .venv-test/bin/pip install -q -r tools/modbus-sim/requirements.txt -r tools/smtp-peer/requirements.txt
 fi
 export STRATA_PYTHON="$PWD/.venv-test/bin/python"
+# The target graph: docs/ARCHITECTURE.md is what Package.swift says, every import is a declared
+# dependency, and no forbidden arrow exists (seconds; it fails before the long build does).
+python3 tools/architecture/check.py
 swift build --build-tests
 
 # Runs one `swift test` and fails when it ran no test at all (a filter that matches nothing

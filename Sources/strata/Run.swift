@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Logging
-import ServiceLifecycle
 import StrataConfig
 import StrataCore
 import StrataFTP
