@@ -53,6 +53,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictness),
+        // A channel's readings over a span as one compact, lossless block (scaled integers
+        // bit-packed, Gorilla XOR for other doubles, a CRC). Pure: no I/O, no dependencies.
+        .target(name: "StrataCodec", swiftSettings: strictness),
         // One SQLite connection with typed errors, and the thread blocking calls run on.
         .target(name: "StrataDatabase", dependencies: ["CSQLite"], swiftSettings: strictness),
         // The tiered SQLite store: minute tier, roll-ups, retention, columnar reads, backup,
@@ -122,7 +125,7 @@ let package = Package(
             swiftSettings: strictness),
         // The parsers that meet outside bytes as one-input functions, for libFuzzer and replay.
         .target(
-            name: "StrataFuzzTargets", dependencies: ["StrataCore", "StrataConfig", "StrataFTP", "StrataImport", "StrataMail", "StrataModbus"],
+            name: "StrataFuzzTargets", dependencies: ["StrataCodec", "StrataCore", "StrataConfig", "StrataFTP", "StrataImport", "StrataMail", "StrataModbus"],
             swiftSettings: strictness),
         // libFuzzer entry (tools/fuzz/run.sh builds it with -sanitize=fuzzer); a replay tool otherwise.
         .executableTarget(name: "strata-fuzz", dependencies: ["StrataFuzzTargets"], swiftSettings: strictness),
@@ -139,6 +142,7 @@ let package = Package(
         // (Modbus simulator, mail server) and the `strata` launcher.
         .target(name: "StrataTestSupport", dependencies: ["StrataCore", "StrataStore", "StrataImport"], path: "Tests/StrataTestSupport", swiftSettings: strictness),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore"], swiftSettings: strictness),
+        .testTarget(name: "StrataCodecTests", dependencies: ["StrataCodec", "StrataTestSupport"], swiftSettings: strictness),
         .testTarget(name: "StrataModbusTests", dependencies: ["StrataModbus", "StrataCore"], swiftSettings: strictness),
         .testTarget(name: "StrataConfigTests", dependencies: ["StrataConfig", "StrataModbus", "StrataCore", "StrataTestSupport"], swiftSettings: strictness),
         .testTarget(

@@ -1,3 +1,4 @@
+import StrataCodec
 import StrataConfig
 import StrataCore
 import StrataFTP
@@ -20,6 +21,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case smtp
     /// Modbus answers: word decoding of every shipped profile's read plan and the SunSpec walk.
     case modbus
+    /// Stored series blocks: bytes decoded past the checksum (a damaged file), and a series
+    /// built from the bytes that must round-trip bit for bit.
+    case block
 
     public func run(_ data: [UInt8]) {
         switch self {
@@ -28,6 +32,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .csv: Self.csv(data)
         case .smtp: Self.smtp(data)
         case .modbus: Self.modbus(data)
+        case .block: Self.block(data)
         }
     }
 
@@ -66,6 +71,45 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 }
                 precondition(!session.cwd.components.contains(".."), "the current folder left the root")
             }
+        }
+    }
+
+    static func block(_ data: [UInt8]) {
+        if let b = try? SeriesBlock(decoding: data, verifyChecksum: false) {
+            precondition(b.points.count <= b.slots, "more points than slots")
+            precondition(zip(b.points, b.points.dropFirst()).allSatisfy { $0.slot < $1.slot }, "slots out of order")
+        }
+        // The bytes as a series: a resolution, then per point a slot step and a value that is a
+        // small step from the last, a raw double, or a repeat.
+        guard let first = data.first else { return }
+        let decimals = Int(first % 9) - 2
+        var points: [SeriesPoint] = []
+        var slot = 0, value = 0.0
+        var i = 1
+        while i < data.count, slot < 1440 {
+            let op = data[i]
+            i += 1
+            slot += Int(op >> 6)
+            switch op & 3 {
+            case 0: value += Double(Int(op >> 2) - 8) / 10
+            case 1:
+                var bits: UInt64 = 0
+                for k in 0..<8 where i + k < data.count { bits |= UInt64(data[i + k]) << UInt64(k * 8) }
+                i += 8
+                value = Double(bitPattern: bits)
+            default: break
+            }
+            guard slot < 1440 else { break }
+            let cum: Int64? = op & 4 != 0 ? Int64(value.isFinite && abs(value) < 1e15 ? value : 0) : nil
+            points.append(SeriesPoint(slot: slot, value: value, cum: cum, hwm: op & 8 != 0 ? Int64(op) << 40 : nil))
+            slot += 1
+        }
+        let block = SeriesBlock(slots: 1440, decimals: decimals, points: points)
+        guard let back = try? SeriesBlock(decoding: block.encoded()) else { preconditionFailure("a block did not decode") }
+        precondition(back.points.count == points.count, "points lost")
+        for (a, b) in zip(points, back.points) {
+            precondition(a.slot == b.slot && a.value.bitPattern == b.value.bitPattern && a.cum == b.cum && a.hwm == b.hwm,
+                         "a point changed in a round trip")
         }
     }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes Strata's parsers with libFuzzer (see Sources/StrataFuzzTargets/FuzzTarget.swift).
 #
-#   tools/fuzz/run.sh [SECONDS] [TARGET...]     default: 120 s each for ftp config csv smtp modbus
+#   tools/fuzz/run.sh [SECONDS] [TARGET...]     default: 120 s each for ftp config csv smtp modbus block
 #   FUZZ_MERGE=0 tools/fuzz/run.sh 20           CI's smoke run: find crashes, keep nothing
 #
 # Builds strata-fuzz with AddressSanitizer and libFuzzer's coverage into .build-fuzz, runs each target for
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../.."
 secs="${1:-120}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(ftp config csv smtp modbus)
+[ ${#targets[@]} -gt 0 ] || targets=(ftp config csv smtp modbus block)
 # -sanitize=fuzzer would also link libFuzzer's own main, which clashes with the entry SwiftPM
 # gives every executable: instrument for libFuzzer by hand and link its main-less runtime;
 # FuzzEntry.swift then calls LLVMFuzzerRunDriver itself.
