@@ -134,7 +134,7 @@ let package = Package(
         .executableTarget(
             name: "strata-bench",
             dependencies: [
-                "StrataCore", "StrataStore", "StrataArchive", "StrataConfig", "StrataSampler", "StrataRuntime", "StrataMail", "CBenchReference",
+                "StrataCodec", "StrataCore", "StrataDatabase", "StrataStore", "StrataArchive", "StrataConfig", "StrataSampler", "StrataRuntime", "StrataMail", "CBenchReference",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictness),

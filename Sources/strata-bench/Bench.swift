@@ -29,6 +29,9 @@ struct Bench {
         if what == "poll" {
             try await PollBench.run(dir: dir, devices: opt("--devices", 250), gateways: opt("--gateways", 5), rounds: opt("--rounds", 5))
         }
+        if what == "blocks" {
+            try BlockBench.run(dir: dir)
+        }
         if what == "mail" {
             try await MailBench.run(dir: dir, count: opt("--count", 200), sizeKB: opt("--size", 100))
         }

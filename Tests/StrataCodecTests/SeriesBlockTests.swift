@@ -20,7 +20,7 @@ enum Series {
         var g = SplitMix64(state: seed)
         let decimals = Int.random(in: -2...6, using: &g)
         let scale = (0..<abs(decimals)).reduce(1.0) { a, _ in a * 10 }
-        let shape = Int.random(in: 0..<6, using: &g)
+        let shape = Int.random(in: 0..<7, using: &g)
         var points: [SeriesPoint] = []
         var steps = Int64.random(in: 0...9_000_000_000, using: &g)
         var offset = Int64.random(in: -1_000...1_000, using: &g)
@@ -44,6 +44,8 @@ enum Series {
                 value = Double(bitPattern: g.next() & 0x7FEF_FFFF_FFFF_FFFF) * (Bool.random(using: &g) ? 1 : -1)
             case 4:  // a constant, then a few mantissa bits moving
                 value = 230.0 + Double(Int.random(in: 0...3, using: &g)) * 0.1 + 1e-9 * Double(Int.random(in: 0...1, using: &g))
+            case 5:  // a Modbus float32 register: 230.4567 V as the meter's float, widened
+                value = Double(Float(229.5 + Double(Int.random(in: 0...20_000, using: &g)) / 10_000))
             default:  // odd ones: zeros of both signs, tiny, huge
                 value = [0.0, -0.0, Double.leastNonzeroMagnitude, 1.7e308, -1e-300, 42].randomElement(using: &g) ?? 0
             }
