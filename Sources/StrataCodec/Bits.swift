@@ -54,23 +54,23 @@ struct BitReader {
         endBit = end * 8
     }
 
-    /// Reads `count` bits (0...64).
+    /// Reads `count` bits (0...64): one unaligned 8-byte load (and a ninth byte when the bits
+    /// straddle it) instead of a byte at a time; decoding a channel-day is mostly this call.
     @inline(__always)
     mutating func read(_ count: Int) throws(SeriesBlockError) -> UInt64 {
         guard count > 0 else { return 0 }
         guard bitPos + count <= endBit else { throw .truncated }
-        var out: UInt64 = 0
-        var got = 0
-        while got < count {
-            let byte = UInt64(bytes[bitPos >> 3])
-            let offset = bitPos & 7
-            let take = min(8 - offset, count - got)
-            let bits = (byte >> UInt64(offset)) & ((1 << UInt64(take)) - 1)
-            out |= bits << UInt64(got)
-            got += take
-            bitPos += take
+        let at = bitPos >> 3, shift = bitPos & 7
+        let n = bytes.count
+        var out: UInt64 = bytes.withUnsafeBytes { raw in
+            if at + 8 <= n { return UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)) >> UInt64(shift) }
+            var w: UInt64 = 0
+            for k in 0..<(n - at) { w |= UInt64(raw[at + k]) << UInt64(8 * k) }
+            return w >> UInt64(shift)
         }
-        return out
+        if shift + count > 64 { out |= UInt64(bytes[at + 8]) << UInt64(64 - shift) }
+        bitPos += count
+        return count == 64 ? out : out & ((1 << UInt64(count)) - 1)
     }
 
     @inline(__always)

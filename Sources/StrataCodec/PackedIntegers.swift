@@ -17,7 +17,8 @@ enum PackedIntegers {
         }
     }
 
-    static func decode(count: Int, from r: inout BitReader, into out: inout [UInt64]) throws(SeriesBlockError) {
+    /// Decodes `count` zig-zagged integers, appending them signed to `out`.
+    static func decodeSigned(count: Int, from r: inout BitReader, into out: inout [Int64]) throws(SeriesBlockError) {
         out.reserveCapacity(out.count + count)
         var left = count
         while left > 0 {
@@ -27,7 +28,7 @@ enum PackedIntegers {
             if width == 0 {
                 for _ in 0..<n { out.append(0) }
             } else {
-                for _ in 0..<n { out.append(try r.read(width)) }
+                for _ in 0..<n { out.append(Varint.unzigzag(try r.read(width))) }
             }
             left -= n
         }

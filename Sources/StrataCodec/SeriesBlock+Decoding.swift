@@ -41,9 +41,7 @@ extension SeriesBlock {
             let len = Int(try Varint.read(bytes, &i, end: end))
             guard len <= end - i else { throw .truncated }
             var r = BitReader(bytes, from: i, to: i + len)
-            var packed: [UInt64] = []
-            try PackedIntegers.decode(count: n - head, from: &r, into: &packed)
-            for u in packed { d.append(Varint.unzigzag(u)) }
+            try PackedIntegers.decodeSigned(count: n - head, from: &r, into: &d)
             i += len
             Self.integrate(&d, order: order)
             steps = d
@@ -89,9 +87,7 @@ extension SeriesBlock {
         let len = Int(try Varint.read(bytes, &i, end: end))
         guard len <= end - i else { throw .truncated }
         var r = BitReader(bytes, from: i, to: i + len)
-        var packed: [UInt64] = []
-        try PackedIntegers.decode(count: which.count - 1, from: &r, into: &packed)
-        for u in packed { d.append(Varint.unzigzag(u)) }
+        try PackedIntegers.decodeSigned(count: which.count - 1, from: &r, into: &d)
         i += len
         integrate(&d, order: 1)
         for (k, p) in which.enumerated() { out[p] = d[k] &+ steps[p] }
