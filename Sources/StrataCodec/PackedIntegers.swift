@@ -97,17 +97,41 @@ enum XORFloats {
 }
 
 /// CRC-32 (IEEE), so a damaged block is reported instead of decoded into wrong numbers.
+/// Slice-by-8: eight table lookups per 8 bytes instead of one per byte (a byte-wise CRC was a
+/// quarter of a block's decoding time).
 enum CRC32 {
-    static let table: [UInt32] = (0..<256).map { n -> UInt32 in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = c & 1 == 1 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
-    }
+    static let tables: [UInt32] = {
+        var t = [UInt32](repeating: 0, count: 8 * 256)
+        for n in 0..<256 {
+            var c = UInt32(n)
+            for _ in 0..<8 { c = c & 1 == 1 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+            t[n] = c
+        }
+        for n in 0..<256 {
+            for k in 1..<8 { t[k * 256 + n] = (t[(k - 1) * 256 + n] >> 8) ^ t[Int(t[(k - 1) * 256 + n] & 0xFF)] }
+        }
+        return t
+    }()
 
     static func of(_ bytes: [UInt8], count: Int) -> UInt32 {
         var c: UInt32 = 0xFFFF_FFFF
-        table.withUnsafeBufferPointer { t in
-            for i in 0..<count { c = t[Int((c ^ UInt32(bytes[i])) & 0xFF)] ^ (c >> 8) }
+        tables.withUnsafeBufferPointer { t in
+            bytes.withUnsafeBytes { raw in
+                var i = 0
+                while i + 8 <= count {
+                    let lo = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt32.self)) ^ c
+                    let hi = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self))
+                    c = t[7 * 256 + Int(lo & 0xFF)] ^ t[6 * 256 + Int((lo >> 8) & 0xFF)]
+                        ^ t[5 * 256 + Int((lo >> 16) & 0xFF)] ^ t[4 * 256 + Int(lo >> 24)]
+                        ^ t[3 * 256 + Int(hi & 0xFF)] ^ t[2 * 256 + Int((hi >> 8) & 0xFF)]
+                        ^ t[1 * 256 + Int((hi >> 16) & 0xFF)] ^ t[Int(hi >> 24)]
+                    i += 8
+                }
+                while i < count {
+                    c = t[Int((c ^ UInt32(raw[i])) & 0xFF)] ^ (c >> 8)
+                    i += 1
+                }
+            }
         }
         return c ^ 0xFFFF_FFFF
     }

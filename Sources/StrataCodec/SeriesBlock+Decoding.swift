@@ -1,7 +1,31 @@
+/// A decoded block column by column, for readers that fill their own buffers (the store's
+/// minute scan): no per-point struct with optional fields to build.
+public struct SeriesColumns: Sendable {
+    public var slots: Int
+    public var decimals: Int
+    /// Slot of each reading, ascending.
+    public var slot: [Int32]
+    public var value: [Double]
+    /// Counters' cumulative steps and high-water marks; empty when no reading has one.
+    public var cum: [Int64?]
+    public var hwm: [Int64?]
+}
+
 extension SeriesBlock {
     /// Decodes a block; a damaged or truncated one is an error, never wrong numbers.
     /// (`verifyChecksum: false` is for the fuzzer, which must reach the parser behind the CRC.)
     public init(decoding bytes: [UInt8], verifyChecksum: Bool = true) throws(SeriesBlockError) {
+        let c = try Self.columns(bytes, verifyChecksum: verifyChecksum)
+        var points: [SeriesPoint] = []
+        points.reserveCapacity(c.slot.count)
+        for k in c.slot.indices {
+            points.append(SeriesPoint(slot: Int(c.slot[k]), value: c.value[k], cum: c.cum.isEmpty ? nil : c.cum[k], hwm: c.hwm.isEmpty ? nil : c.hwm[k]))
+        }
+        self.init(slots: c.slots, decimals: c.decimals, points: points)
+    }
+
+    /// Decodes a block into columns.
+    public static func columns(_ bytes: [UInt8], verifyChecksum: Bool = true) throws(SeriesBlockError) -> SeriesColumns {
         guard bytes.count >= 6 else { throw .truncated }
         let end = bytes.count - 4
         var stored: UInt32 = 0
@@ -17,7 +41,7 @@ extension SeriesBlock {
         guard slots <= 1 << 24, count <= slots else { throw .corrupt("\(count) points in \(slots) slots") }
         let n = Int(count)
 
-        var slotOf: [Int] = []
+        var slotOf: [Int32] = []
         slotOf.reserveCapacity(n)
         let runCount = try Varint.read(bytes, &i, end: end)
         guard runCount <= 2 * slots + 2 else { throw .corrupt("\(runCount) presence runs") }
@@ -25,7 +49,7 @@ extension SeriesBlock {
         for r in 0..<Int(runCount) {
             let len = try Varint.read(bytes, &i, end: end)
             guard len <= slots, at + Int(len) <= Int(slots) else { throw .corrupt("presence runs past the span") }
-            if r % 2 == 1 { for s in at..<(at + Int(len)) { slotOf.append(s) } }
+            if r % 2 == 1 { for s in at..<(at + Int(len)) { slotOf.append(Int32(s)) } }
             at += Int(len)
         }
         guard slotOf.count == n else { throw .corrupt("presence runs for \(slotOf.count) points, header says \(n)") }
@@ -58,16 +82,13 @@ extension SeriesBlock {
         let cums = try Self.readOffsets(Presence(rawValue: (flags >> Flag.cumShift) & 3), steps, bytes, &i, end: end)
         let hwms = try Self.readOffsets(Presence(rawValue: (flags >> Flag.hwmShift) & 3), steps, bytes, &i, end: end)
         guard i == end else { throw .corrupt("\(end - i) bytes left over") }
-        var points: [SeriesPoint] = []
-        points.reserveCapacity(n)
-        for k in 0..<n { points.append(SeriesPoint(slot: slotOf[k], value: values[k], cum: cums[k], hwm: hwms[k])) }
-        self.init(slots: Int(slots), decimals: Int(decimals), points: points)
+        return SeriesColumns(slots: Int(slots), decimals: Int(decimals), slot: slotOf, value: values, cum: cums, hwm: hwms)
     }
 
     static func readOffsets(_ presence: Presence?, _ steps: [Int64], _ bytes: [UInt8], _ i: inout Int, end: Int) throws(SeriesBlockError) -> [Int64?] {
-        var out = [Int64?](repeating: nil, count: steps.count)
         guard let presence else { throw .corrupt("an unknown presence flag") }
-        if presence == .none { return out }
+        if presence == .none { return [] }
+        var out = [Int64?](repeating: nil, count: steps.count)
         var which: [Int] = []
         if presence == .all {
             which = Array(steps.indices)

@@ -1,4 +1,4 @@
-import StrataCodec
+@testable import StrataCodec
 import StrataTestSupport
 import Testing
 
@@ -70,6 +70,12 @@ enum Series {
             #expect(a.slot == b.slot && a.value.bitPattern == b.value.bitPattern && a.cum == b.cum && a.hwm == b.hwm,
                     "seed \(seed) slot \(a.slot): \(a) became \(b)")
         }
+    }
+
+    @Test(arguments: [("123456789", 0xCBF4_3926 as UInt32), ("", 0), ("a", 0xE8B7_BE43), ("The quick brown fox jumps over the lazy dog", 0x414F_A339)])
+    func crc32IsTheStandardOne(text: String, crc: UInt32) {
+        let b = Array(text.utf8)
+        #expect(CRC32.of(b, count: b.count) == crc)
     }
 
     @Test func anEmptyAndAOnePointBlockRoundTrip() throws {
