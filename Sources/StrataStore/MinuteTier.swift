@@ -13,7 +13,8 @@ struct MinuteRow {
     var reading: Reading { Reading(ts: ts, value: value, cum: cum) }
 }
 
-/// The minute tier's on-disk format, behind one type so it can change without touching callers.
+/// The minute tier's on-disk format, behind one type so it can change without touching callers:
+/// no other code of the store names the `minute` table.
 ///
 /// Rows are clustered by time, then channel: a minute of 5,000 channels lands on a few
 /// adjacent pages, which keeps the bytes written per committed minute small (SD cards).
@@ -36,6 +37,7 @@ final class MinuteTier {
     private let tailFrom: Statement
     private let firstAcceptedFrom: Statement
     private let channelRange: Statement
+    private let lastOfChannel: Statement
 
     init(db: Database) throws(StoreError) {
         self.db = db
@@ -49,6 +51,7 @@ final class MinuteTier {
             "SELECT ts, value, cum, hwm FROM minute WHERE ts >= ?2 AND channel = ?1 AND cum IS NOT NULL ORDER BY ts LIMIT 1")
         channelRange = try db.prepare(
             "SELECT ts, value, cum, hwm FROM minute WHERE ts >= ?2 AND ts < ?3 AND channel = ?1 ORDER BY ts")
+        lastOfChannel = try db.prepare("SELECT ts, value FROM minute WHERE channel = ?1 ORDER BY ts DESC LIMIT 1")
     }
 
     /// Rows of the current write, inserted in key order by `flush()`: a minute of many channels
@@ -148,6 +151,26 @@ final class MinuteTier {
         while try channelRange.step() { out.append(row(channelRange, channel: channel)) }
         return out
     }
+
+    /// The newest reading of a channel, if any.
+    func last(channel: Int64) throws(StoreError) -> (ts: Int64, value: Double)? {
+        lastOfChannel.reset()
+        lastOfChannel.bind(1, channel)
+        defer { lastOfChannel.reset() }
+        return try lastOfChannel.step() ? (lastOfChannel.int(0), lastOfChannel.double(1)) : nil
+    }
+
+    /// The oldest minute stored for any of these channels.
+    func oldest(channels ids: [Int64]) throws(StoreError) -> Int64? {
+        guard !ids.isEmpty else { return nil }
+        return try db.scalarInt("SELECT min(ts) FROM minute WHERE channel IN (\(ids.map(String.init).joined(separator: ",")))")
+    }
+
+    /// The newest minute stored for any channel.
+    func newest() throws(StoreError) -> Int64? { try db.scalarInt("SELECT max(ts) FROM minute") }
+
+    /// Number of stored minute points.
+    func count() throws(StoreError) -> Int64 { try db.scalarInt("SELECT count(*) FROM minute") ?? 0 }
 
     func bounds() throws(StoreError) -> (Int64, Int64)? {
         guard let lo = try db.scalarInt("SELECT min(ts) FROM minute"),

@@ -198,13 +198,10 @@ extension Store {
     public func dataRange(channels chs: [StoredChannel]) throws(StoreError) -> (Int64, Int64)? {
         var lo: Int64?
         var hi: Int64?
-        let last = try db.prepare("SELECT ts FROM minute WHERE channel = ?1 ORDER BY ts DESC LIMIT 1")
         for c in chs {
             guard let f = firstTs[c.id] else { continue }
             lo = min(lo ?? f, f)
-            try last.bind([.int(c.id)])
-            if try last.step() { hi = max(hi ?? last.int(0), last.int(0)) }
-            last.reset()
+            if let l = try minute.last(channel: c.id) { hi = max(hi ?? l.ts, l.ts) }
         }
         // Minutes may have been pruned: aggregates still reach back to the first write.
         guard let l = lo, let h = hi else { return nil }

@@ -69,9 +69,7 @@ extension Store {
 
     private func oldest(_ tier: Tier, kind: ChannelKind?) throws(StoreError) -> Int64? {
         if tier == .minute, let k = kind {
-            let ids = channels.filter { $0.spec.kind == k }.map { String($0.id) }.joined(separator: ",")
-            guard !ids.isEmpty else { return nil }
-            return try db.scalarInt("SELECT min(ts) FROM minute WHERE channel IN (\(ids))")
+            return try minute.oldest(channels: channels.filter { $0.spec.kind == k }.map(\.id))
         }
         return try db.scalarInt("SELECT min(start) FROM agg WHERE tier = \(tier.rawValue)")
     }

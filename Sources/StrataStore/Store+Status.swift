@@ -52,15 +52,11 @@ extension Store {
 
     /// The newest stored reading of a channel (the newest accepted one for counters).
     public func lastReading(channel id: Int64) throws(StoreError) -> Reading? {
-        let st = try cachedStatement("SELECT ts, value FROM minute WHERE channel = ?1 ORDER BY ts DESC LIMIT 1")
-        try st.bind([.int(id)])
-        defer { st.reset() }
-        guard try st.step() else { return nil }
-        return Reading(ts: st.int(0), value: st.double(1))
+        try minute.last(channel: id).map { Reading(ts: $0.ts, value: $0.value) }
     }
 
     /// The newest minute stored for any channel.
     public func newestMinute() throws(StoreError) -> Int64? {
-        try db.scalarInt("SELECT max(ts) FROM minute")
+        try minute.newest()
     }
 }

@@ -201,7 +201,7 @@ public final class Store {
     }
 
     /// Number of stored minute points.
-    public func minuteCount() throws(StoreError) -> Int64 { try db.scalarInt("SELECT count(*) FROM minute") ?? 0 }
+    public func minuteCount() throws(StoreError) -> Int64 { try minute.count() }
 
     /// Number of stored aggregate rows of a tier.
     public func aggregateCount(_ tier: Tier) throws(StoreError) -> Int64 {
