@@ -1,5 +1,4 @@
 import StrataDatabase
-import StrataStore
 import Foundation
 
 /// The durable queue of rendered reports, one row per recipient, in its own SQLite file (so
@@ -53,7 +52,7 @@ public final class Outbox {
         }
     }
 
-    let db: Database<StoreError>
+    let db: Database<OutboxError>
     public let path: String
 
     /// The outbox file in the `[outbox]` folder.
@@ -61,7 +60,7 @@ public final class Outbox {
         (folder as NSString).appendingPathComponent("outbox.sqlite")
     }
 
-    public init(path: String) throws(StoreError) {
+    public init(path: String) throws(OutboxError) {
         self.path = path
         let folder = (path as NSString).deletingLastPathComponent
         if !FileManager.default.fileExists(atPath: folder) {
@@ -88,19 +87,19 @@ public final class Outbox {
     }
 
     /// Whether a report's period was generated (queued, or deliberately skipped).
-    public func generated(report: String, period: String) throws(StoreError) -> Bool {
+    public func generated(report: String, period: String) throws(OutboxError) -> Bool {
         try db.scalarInt("SELECT count(*) FROM generated WHERE report = ?1 AND period = ?2", [.text(report), .text(period)]) ?? 0 > 0
     }
 
     /// Whether any period of a report was ever generated (a fresh install has none to miss).
-    public func generatedAny(report: String) throws(StoreError) -> Bool {
+    public func generatedAny(report: String) throws(OutboxError) -> Bool {
         try db.scalarInt("SELECT count(*) FROM generated WHERE report = ?1", [.text(report)]) ?? 0 > 0
     }
 
     /// Queues a rendered message for each recipient, and records the period as generated.
     public func enqueue(report: String, period: String, messageID: String, sender: String, recipients: [String], body: [UInt8],
-                        now: Int64) throws(StoreError) {
-        try db.transaction { () throws(StoreError) in
+                        now: Int64) throws(OutboxError) {
+        try db.transaction { () throws(OutboxError) in
             let st = try db.prepare("""
                 INSERT OR IGNORE INTO message(report, period, recipient, message_id, sender, body, state, created, next_attempt)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7)
@@ -121,18 +120,18 @@ public final class Outbox {
     }
 
     /// Records a period as handled without mailing it (an old missed period, listed in the log).
-    public func skip(report: String, period: String, now: Int64) throws(StoreError) {
+    public func skip(report: String, period: String, now: Int64) throws(OutboxError) {
         try markGenerated(report: report, period: period, mailed: false, now: now)
     }
 
-    func markGenerated(report: String, period: String, mailed: Bool, now: Int64) throws(StoreError) {
+    func markGenerated(report: String, period: String, mailed: Bool, now: Int64) throws(OutboxError) {
         let st = try db.prepare("INSERT OR IGNORE INTO generated(report, period, created, mailed) VALUES (?1, ?2, ?3, ?4)")
         try st.bind([.text(report), .text(period), .int(now), .int(mailed ? 1 : 0)])
         try st.run()
     }
 
     /// Messages whose next attempt is due, with their bodies, oldest first.
-    public func due(now: Int64, limit: Int = 50) throws(StoreError) -> [(Entry, [UInt8])] {
+    public func due(now: Int64, limit: Int = 50) throws(OutboxError) -> [(Entry, [UInt8])] {
         let st = try db.prepare("SELECT \(Self.columns), body FROM message WHERE state = 'pending' AND next_attempt <= ?1 ORDER BY id LIMIT ?2")
         try st.bind([.int(now), .int(Int64(limit))])
         var out: [(Entry, [UInt8])] = []
@@ -141,11 +140,11 @@ public final class Outbox {
     }
 
     /// When the earliest pending message is due; nil when nothing is pending.
-    public func nextAttempt() throws(StoreError) -> Int64? {
+    public func nextAttempt() throws(OutboxError) -> Int64? {
         try db.scalarInt("SELECT min(next_attempt) FROM message WHERE state = 'pending'")
     }
 
-    public func entries() throws(StoreError) -> [Entry] {
+    public func entries() throws(OutboxError) -> [Entry] {
         let st = try db.prepare("SELECT \(Self.columns) FROM message ORDER BY id")
         st.reset()
         var out: [Entry] = []
@@ -154,7 +153,7 @@ public final class Outbox {
     }
 
     /// Records the result of an attempt.
-    public func record(id: Int64, state: State, now: Int64, nextAttempt: Int64? = nil, error: String? = nil) throws(StoreError) {
+    public func record(id: Int64, state: State, now: Int64, nextAttempt: Int64? = nil, error: String? = nil) throws(OutboxError) {
         let st = try db.prepare("""
             UPDATE message SET state = ?2, attempts = attempts + 1, last_attempt = ?3, next_attempt = coalesce(?4, next_attempt),
                 last_error = coalesce(?5, last_error), done = CASE WHEN ?2 = 'pending' THEN NULL ELSE ?3 END WHERE id = ?1
@@ -165,7 +164,7 @@ public final class Outbox {
 
     static let columns = "id, report, period, recipient, message_id, sender, state, attempts, created, next_attempt, last_attempt, last_error, done"
 
-    static func entry(_ st: Statement<StoreError>) -> Entry {
+    static func entry(_ st: Statement<OutboxError>) -> Entry {
         Entry(id: st.int(0), report: st.text(1), period: st.text(2), recipient: st.text(3), messageID: st.text(4), sender: st.text(5),
               state: State(rawValue: st.text(6)) ?? .pending, attempts: Int(st.int(7)), created: st.int(8), nextAttempt: st.int(9),
               lastAttempt: st.optionalInt(10), lastError: st.isNull(11) ? nil : st.text(11), done: st.optionalInt(12))
