@@ -8,27 +8,9 @@ import Testing
 @Suite(.serialized) struct ReportTests {
     static func config(_ dir: TempDir, smtpPort: Int, security: String = "starttls", password: String = "secret", ca: String,
                        extra: String = "", timeout: String = "20 s") -> String {
-        """
-        [site]
-        name = "Werk Süd"
-        timezone = "Europe/Berlin"
-
-        [storage]
-        path = "\(dir.path)/data/strata.sqlite"
-
-        [archive]
-        path = "\(dir.path)/archive"
-        dialects = ["excel-eu", "iso"]
-
-        [[devices]]
-        id = "main"
-        name = "Hauptzähler"
-        driver = "none"
-
-          [[devices.channels]]
-          id = "energy_import"
-          unit = "kWh"
-          kind = "counter"
+        SiteTOML.header(name: "Werk Süd", timezone: "Europe/Berlin", store: "\(dir.path)/data/strata.sqlite", archive: "\(dir.path)/archive",
+                        dialects: ["excel-eu", "iso"])
+            + SiteTOML.device("main", name: "Hauptzähler", channels: [("energy_import", "kWh", "counter")]) + """
 
         [smtp]
         host = "localhost"

@@ -2,22 +2,10 @@
 import StrataTestSupport
 import Testing
 
-/// A seeded generator, so a failing series can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Random series of the shapes meters produce, and of the shapes they should not.
 enum Series {
     static func random(seed: UInt64) -> SeriesBlock {
-        var g = SplitMix64(state: seed)
+        var g = SplitMix(seed: seed)
         let decimals = Int.random(in: -2...6, using: &g)
         let scale = (0..<abs(decimals)).reduce(1.0) { a, _ in a * 10 }
         let shape = Int.random(in: 0..<7, using: &g)

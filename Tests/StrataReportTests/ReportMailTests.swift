@@ -8,22 +8,8 @@ import Testing
 @testable import StrataReport
 
 @Suite struct ReportMailTests {
-    static let devices = """
-        [[devices]]
-        id = "main"
-        name = "Main <meter> & co"
-          [[devices.channels]]
-          id = "energy_import"
-          unit = "kWh"
-          kind = "counter"
-        [[devices]]
-        id = "hvac"
-        name = "HVAC"
-          [[devices.channels]]
-          id = "energy_import"
-          unit = "kWh"
-          kind = "counter"
-        """
+    static let devices = SiteTOML.device("main", name: "Main <meter> & co", channels: [("energy_import", "kWh", "counter")])
+        + SiteTOML.device("hvac", name: "HVAC", channels: [("energy_import", "kWh", "counter")])
 
     /// Files past `max_attachment` are left out, and the body says so and where they are.
     @Test func sizeCapLeavesFilesOutAndSaysWhere() throws {

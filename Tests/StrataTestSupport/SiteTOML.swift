@@ -52,53 +52,17 @@ public enum SiteTOML {
 
 /// The AMPds2 house as a config: water and gas counters, the bedroom sub-meter.
 public func houseConfig(retentionForever: Bool = true) -> String {
-    """
-    [site]
-    name = "AMPds2 house"
-    timezone = "America/Vancouver"
+    SiteTOML.header(name: "AMPds2 house", timezone: "America/Vancouver", store: "data/strata.sqlite")
+        + """
+        budget = "2 GB"
 
-    [storage]
-    path = "data/strata.sqlite"
-    budget = "2 GB"
+        [retention]
+        minute = "\(retentionForever ? "forever" : "400 days")"
+        quarter = "forever"
+        hour = "forever"
 
-    [retention]
-    minute = "\(retentionForever ? "forever" : "400 days")"
-    quarter = "forever"
-    hour = "forever"
-
-    [[devices]]
-    id = "water"
-    name = "Whole-house water"
-    driver = "none"
-
-    [[devices.channels]]
-    id = "volume"
-    unit = "L"
-    kind = "counter"
-
-    [[devices]]
-    id = "gas"
-    name = "Furnace gas"
-    driver = "none"
-
-    [[devices.channels]]
-    id = "volume"
-    unit = "L"
-    kind = "counter"
-
-    [[devices]]
-    id = "bedroom"
-    name = "Bedroom sub-meter"
-    driver = "none"
-
-    [[devices.channels]]
-    id = "energy"
-    unit = "Wh"
-    kind = "counter"
-
-    [[devices.channels]]
-    id = "power"
-    unit = "W"
-    kind = "gauge"
-    """
+        """
+        + SiteTOML.device("water", name: "Whole-house water", channels: [("volume", "L", "counter")])
+        + SiteTOML.device("gas", name: "Furnace gas", channels: [("volume", "L", "counter")])
+        + SiteTOML.device("bedroom", name: "Bedroom sub-meter", channels: [("energy", "Wh", "counter"), ("power", "W", "gauge")])
 }
