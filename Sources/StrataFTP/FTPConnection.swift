@@ -124,30 +124,8 @@ struct FTPConnection {
                         actions = session.loginResult(ok) + actions
                     case .openPassive:
                         closePassive()
-                        var port: Int?
-                        if let l = try? await openPassive() {
-                            // Connections are accepted as they come: the client's own first one is
-                            // held for the transfer command, any other is closed at once (425 for it).
-                            let (own, sink) = AsyncStream.makeStream(of: Channel.self)
-                            let peer = peerIP
-                            group.addTask {
-                                try? await l.executeThenClose { inbound in
-                                    var delivered = false
-                                    for try await ch in inbound {
-                                        if !delivered, ch.remoteAddress?.ipAddress == peer {
-                                            delivered = true
-                                            sink.yield(ch)
-                                        } else {
-                                            ch.close(promise: nil)
-                                        }
-                                    }
-                                }
-                                sink.finish()
-                            }
-                            passive = (l.channel, own)
-                            port = l.channel.localAddress?.port ?? 0
-                        }
-                        actions = session.passiveOpened(port: port) + actions
+                        passive = await listenPassive(group: &group)
+                        actions = session.passiveOpened(port: passive.map { $0.listener.localAddress?.port ?? 0 }) + actions
                     case .closePassive:
                         closePassive()
                     case .transfer(let t, let channel):
@@ -163,26 +141,15 @@ struct FTPConnection {
                             continue
                         }
                         guard try await perform(session.transferOpened(t, bytes: prepared.progress.total)) else { return false }
-                        var resumption: TLSResumptionCheck?
-                        if session.protectData, let ctx = config.tls {
-                            do {
-                                try await data.eventLoop.submit {
-                                    try data.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: ctx), position: .first)
-                                }.get()
-                                if config.requireTLSResumption { resumption = try await TLSResumptionCheck.install(on: data).get() }
-                            } catch {
-                                data.close(promise: nil)
-                                if case .file(let handle, _, _) = prepared.body { try? handle.close() }
-                                actions = session.dataFailed(.notSecured) + actions
-                                continue
-                            }
+                        let resumption: TLSResumptionCheck?
+                        do {
+                            resumption = try await prepareData(data, tls: session.protectData)
+                        } catch {
+                            data.close(promise: nil)
+                            if case .file(let handle, _, _) = prepared.body { try? handle.close() }
+                            actions = session.dataFailed(.notSecured) + actions
+                            continue
                         }
-                        // A client that stops taking data does not hold the transfer forever.
-                        let stall = config.dataTimeout
-                        try? await data.eventLoop.submit {
-                            try data.pipeline.syncOperations.addHandlers([IdleStateHandler(writeTimeout: stall), StallCloser()])
-                        }.get()
-                        try? await data.setOption(.autoRead, value: true).get()
                         session.transferStarted()
                         idle?.setTransferring(true)
                         running = (data, prepared.progress)

@@ -63,6 +63,49 @@ extension FTPConnection {
         return (0..<min(64, n)).map { r.lowerBound + (start + $0) % n }
     }
 
+    /// A passive listener whose accepted connections are taken as they come: the client's own
+    /// first one is kept for the transfer command, any other is closed at once (425 for it).
+    /// Nil when no port of the range could be bound.
+    func listenPassive(group: inout ThrowingTaskGroup<Void, any Error>) async -> (listener: Channel, own: AsyncStream<Channel>)? {
+        guard let l = try? await openPassive() else { return nil }
+        let (own, sink) = AsyncStream.makeStream(of: Channel.self)
+        let peer = peerIP
+        group.addTask {
+            try? await l.executeThenClose { inbound in
+                var delivered = false
+                for try await ch in inbound {
+                    if !delivered, ch.remoteAddress?.ipAddress == peer {
+                        delivered = true
+                        sink.yield(ch)
+                    } else {
+                        ch.close(promise: nil)
+                    }
+                }
+            }
+            sink.finish()
+        }
+        return (l.channel, own)
+    }
+
+    /// Puts TLS (when the session protects data) and the stall timeout on a data connection,
+    /// then lets it read; returns the resumption check when `require_tls_resumption` is on.
+    func prepareData(_ data: Channel, tls: Bool) async throws -> TLSResumptionCheck? {
+        var resumption: TLSResumptionCheck?
+        if tls, let ctx = config.tls {
+            try await data.eventLoop.submit {
+                try data.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: ctx), position: .first)
+            }.get()
+            if config.requireTLSResumption { resumption = try await TLSResumptionCheck.install(on: data).get() }
+        }
+        // A client that stops taking data does not hold the transfer forever.
+        let stall = config.dataTimeout
+        try? await data.eventLoop.submit {
+            try data.pipeline.syncOperations.addHandlers([IdleStateHandler(writeTimeout: stall), StallCloser()])
+        }.get()
+        try? await data.setOption(.autoRead, value: true).get()
+        return resumption
+    }
+
     /// The client's data connection, waited for up to 30 seconds.
     func firstConnection(_ own: AsyncStream<Channel>) async -> Channel? {
         await withTaskGroup(of: Channel?.self) { group in
