@@ -39,10 +39,10 @@ public enum SiteTOML {
             """
         for c in channels {
             t += """
-                  [[devices.channels]]
-                  id = "\(c.id)"
-                  unit = "\(c.unit)"
-                  kind = "\(c.kind)"
+                [[devices.channels]]
+                id = "\(c.id)"
+                unit = "\(c.unit)"
+                kind = "\(c.kind)"
 
                 """
         }
