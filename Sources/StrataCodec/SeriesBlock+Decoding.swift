@@ -35,23 +35,15 @@ extension SeriesBlock {
         let flags = bytes[1]
         var i = 2
         let decimals = Varint.unzigzag(try Varint.read(bytes, &i, end: end))
-        guard abs(decimals) <= 22 else { throw .corrupt("decimals \(decimals)") }
+        // Any decimals round-trip (XOR blocks do not use them); scaled ones are at most 22.
+        guard decimals >= Int64(Int32.min), decimals <= Int64(Int32.max) else { throw .corrupt("decimals \(decimals)") }
         let slots = try Varint.read(bytes, &i, end: end)
         let count = try Varint.read(bytes, &i, end: end)
         guard slots <= 1 << 24, count <= slots else { throw .corrupt("\(count) points in \(slots) slots") }
         let n = Int(count)
-
         var slotOf: [Int32] = []
         slotOf.reserveCapacity(n)
-        let runCount = try Varint.read(bytes, &i, end: end)
-        guard runCount <= 2 * slots + 2 else { throw .corrupt("\(runCount) presence runs") }
-        var at = 0
-        for r in 0..<Int(runCount) {
-            let len = try Varint.read(bytes, &i, end: end)
-            guard len <= slots, at + Int(len) <= Int(slots) else { throw .corrupt("presence runs past the span") }
-            if r % 2 == 1 { for s in at..<(at + Int(len)) { slotOf.append(Int32(s)) } }
-            at += Int(len)
-        }
+        try readRuns(bytes, &i, end: end, span: Int(slots), what: "presence") { slotOf.append(Int32($0)) }
         guard slotOf.count == n else { throw .corrupt("presence runs for \(slotOf.count) points, header says \(n)") }
 
         var values: [Double]
@@ -61,22 +53,17 @@ extension SeriesBlock {
             let head = min(n, order)
             var d: [Int64] = []
             d.reserveCapacity(n)
+            guard abs(decimals) <= 22 else { throw .corrupt("scaled values with decimals \(decimals)") }
             for _ in 0..<head { d.append(Varint.unzigzag(try Varint.read(bytes, &i, end: end))) }
-            let len = Int(try Varint.read(bytes, &i, end: end))
-            guard len <= end - i else { throw .truncated }
-            var r = BitReader(bytes, from: i, to: i + len)
+            var r = try readBits(bytes, &i, end: end)
             try PackedIntegers.decodeSigned(count: n - head, from: &r, into: &d)
-            i += len
             Self.integrate(&d, order: order)
             steps = d
             let scale = Self.powers[Int(abs(decimals))]
             values = d.map { Self.unscale($0, decimals: Int(decimals), scale: scale) }
         } else {
-            let len = Int(try Varint.read(bytes, &i, end: end))
-            guard len <= end - i else { throw .truncated }
-            var r = BitReader(bytes, from: i, to: i + len)
+            var r = try readBits(bytes, &i, end: end)
             values = try XORFloats.decode(count: n, from: &r)
-            i += len
             steps = Array(repeating: 0, count: n)
         }
         let cums = try Self.readOffsets(Presence(rawValue: (flags >> Flag.cumShift) & 3), steps, bytes, &i, end: end)
@@ -93,25 +80,36 @@ extension SeriesBlock {
         if presence == .all {
             which = Array(steps.indices)
         } else {
-            let runCount = try Varint.read(bytes, &i, end: end)
-            guard runCount <= 2 * UInt64(steps.count) + 2 else { throw .corrupt("\(runCount) runs of counter offsets") }
-            var at = 0
-            for r in 0..<Int(runCount) {
-                let len = try Varint.read(bytes, &i, end: end)
-                guard at + Int(clamping: len) <= steps.count else { throw .corrupt("counter offsets past the points") }
-                if r % 2 == 1 { which += at..<(at + Int(len)) }
-                at += Int(len)
-            }
+            try readRuns(bytes, &i, end: end, span: steps.count, what: "counter offset") { which.append($0) }
         }
         guard !which.isEmpty else { throw .corrupt("an empty offset column marked present") }
         var d: [Int64] = [Varint.unzigzag(try Varint.read(bytes, &i, end: end))]
-        let len = Int(try Varint.read(bytes, &i, end: end))
-        guard len <= end - i else { throw .truncated }
-        var r = BitReader(bytes, from: i, to: i + len)
+        var r = try readBits(bytes, &i, end: end)
         try PackedIntegers.decodeSigned(count: which.count - 1, from: &r, into: &d)
-        i += len
         integrate(&d, order: 1)
         for (k, p) in which.enumerated() { out[p] = d[k] &+ steps[p] }
         return out
+    }
+
+    /// Reads what `appendRuns` wrote: each present position, ascending, within `0..<span`.
+    static func readRuns(_ bytes: [UInt8], _ i: inout Int, end: Int, span: Int, what: String,
+                         _ present: (Int) -> Void) throws(SeriesBlockError) {
+        let runCount = try Varint.read(bytes, &i, end: end)
+        guard runCount <= 2 * UInt64(span) + 2 else { throw .corrupt("\(runCount) \(what) runs") }
+        var at = 0
+        for r in 0..<Int(runCount) {
+            let len = try Varint.read(bytes, &i, end: end)
+            guard len <= UInt64(span - at) else { throw .corrupt("\(what) runs past their span") }
+            if r % 2 == 1 { for p in at..<(at + Int(len)) { present(p) } }
+            at += Int(len)
+        }
+    }
+
+    /// Opens a length-prefixed bit stream written by `appendBits` and moves `i` past it.
+    static func readBits(_ bytes: [UInt8], _ i: inout Int, end: Int) throws(SeriesBlockError) -> BitReader {
+        let len = try Varint.read(bytes, &i, end: end)
+        guard len <= UInt64(end - i) else { throw .truncated }
+        defer { i += Int(len) }
+        return BitReader(bytes, from: i, to: i + Int(len))
     }
 }

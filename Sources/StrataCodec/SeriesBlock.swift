@@ -94,19 +94,7 @@ public struct SeriesBlock: Equatable, Sendable {
         Varint.append(Varint.zigzag(Int64(decimals)), to: &out)
         Varint.append(UInt64(slots), to: &out)
         Varint.append(UInt64(points.count), to: &out)
-        // Presence: runs of absent, present, absent, … slots.
-        var runs: [UInt64] = []
-        var next = 0, i = 0
-        while i < points.count {
-            var j = i
-            while j + 1 < points.count, points[j + 1].slot == points[j].slot + 1 { j += 1 }
-            runs.append(UInt64(points[i].slot - next))
-            runs.append(UInt64(j - i + 1))
-            next = points[j].slot + 1
-            i = j + 1
-        }
-        Varint.append(UInt64(runs.count), to: &out)
-        for r in runs { Varint.append(r, to: &out) }
+        Self.appendRuns(points.map(\.slot), to: &out)
 
         var flags: UInt8 = 0
         let values = points.map(\.value)
@@ -121,18 +109,10 @@ public struct SeriesBlock: Equatable, Sendable {
             // The first one or two terms are large (the reading itself): varints, outside the groups.
             let head = min(d.count, useSecond ? 2 : 1)
             for k in 0..<head { Varint.append(Varint.zigzag(d[k]), to: &out) }
-            var body = BitWriter(reserving: d.count)
-            PackedIntegers.encode(d.dropFirst(head).map(Varint.zigzag), into: &body)
-            let b = body.finish()
-            Varint.append(UInt64(b.count), to: &out)
-            out += b
+            Self.appendBits(to: &out, reserving: d.count) { PackedIntegers.encode(d.dropFirst(head).map(Varint.zigzag), into: &$0) }
         } else {
             steps = Array(repeating: 0, count: values.count)
-            var x = BitWriter(reserving: values.count * 4)
-            XORFloats.encode(values, into: &x)
-            let b = x.finish()
-            Varint.append(UInt64(b.count), to: &out)
-            out += b
+            Self.appendBits(to: &out, reserving: values.count * 4) { XORFloats.encode(values, into: &$0) }
         }
         flags |= Self.appendOffsets(points.map(\.cum), steps, &out) << Flag.cumShift
         flags |= Self.appendOffsets(points.map(\.hwm), steps, &out) << Flag.hwmShift
@@ -184,29 +164,38 @@ public struct SeriesBlock: Equatable, Sendable {
         let present = column.indices.filter { column[$0] != nil }
         if present.isEmpty { return Presence.none.rawValue }
         let all = present.count == column.count
-        if !all {
-            // Which points have one: runs over the points, as for slots.
-            var runs: [UInt64] = []
-            var next = 0, i = 0
-            while i < present.count {
-                var j = i
-                while j + 1 < present.count, present[j + 1] == present[j] + 1 { j += 1 }
-                runs.append(UInt64(present[i] - next))
-                runs.append(UInt64(j - i + 1))
-                next = present[j] + 1
-                i = j + 1
-            }
-            Varint.append(UInt64(runs.count), to: &out)
-            for r in runs { Varint.append(r, to: &out) }
-        }
+        // Which points have one: runs over the points, as for slots.
+        if !all { appendRuns(present, to: &out) }
         let offsets = present.map { (column[$0] ?? 0) &- steps[$0] }
         let d = differences(offsets, order: 1)
         Varint.append(Varint.zigzag(d[0]), to: &out)
-        var w = BitWriter(reserving: d.count / 8)
-        PackedIntegers.encode(d.dropFirst().map(Varint.zigzag), into: &w)
+        appendBits(to: &out, reserving: d.count / 8) { PackedIntegers.encode(d.dropFirst().map(Varint.zigzag), into: &$0) }
+        return all ? Presence.all.rawValue : Presence.some.rawValue
+    }
+
+    /// Ascending positions as alternating runs of absent and present ones (a full day of
+    /// minutes is two small numbers); `readRuns` reads them back.
+    static func appendRuns(_ positions: [Int], to out: inout [UInt8]) {
+        var runs: [UInt64] = []
+        var next = 0, i = 0
+        while i < positions.count {
+            var j = i
+            while j + 1 < positions.count, positions[j + 1] == positions[j] + 1 { j += 1 }
+            runs.append(UInt64(positions[i] - next))
+            runs.append(UInt64(j - i + 1))
+            next = positions[j] + 1
+            i = j + 1
+        }
+        Varint.append(UInt64(runs.count), to: &out)
+        for r in runs { Varint.append(r, to: &out) }
+    }
+
+    /// A bit stream, prefixed with its length in bytes; `readBits` opens it again.
+    static func appendBits(to out: inout [UInt8], reserving bytes: Int, _ write: (inout BitWriter) -> Void) {
+        var w = BitWriter(reserving: bytes)
+        write(&w)
         let b = w.finish()
         Varint.append(UInt64(b.count), to: &out)
         out += b
-        return all ? Presence.all.rawValue : Presence.some.rawValue
     }
 }

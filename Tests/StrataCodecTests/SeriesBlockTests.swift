@@ -73,6 +73,19 @@ enum Series {
         }
     }
 
+    @Test(arguments: [-40, 23, 30, 1000])
+    func decimalsNoScaledBlockCanHoldStillRoundTrip(decimals: Int) throws {
+        let b = SeriesBlock(slots: 4, decimals: decimals, points: [SeriesPoint(slot: 1, value: 12.5), SeriesPoint(slot: 3, value: -0.25)])
+        #expect(try SeriesBlock(decoding: b.encoded()) == b)
+    }
+
+    @Test func aLengthPastAnyArrayIsAnErrorNotATrap() {
+        // Version 1, XOR values, decimals 0, one slot, one point, runs [0, 1], then a bit
+        // stream claiming 2^64 - 1 bytes; the checksum is not looked at (a fuzzer's view).
+        let bytes: [UInt8] = [1, 0, 0, 1, 1, 2, 0, 1] + Array(repeating: 0xFF, count: 9) + [0x01] + [0, 0, 0, 0]
+        #expect(throws: SeriesBlockError.truncated) { try SeriesBlock.columns(bytes, verifyChecksum: false) }
+    }
+
     @Test func aValueOffTheResolutionIsKeptExactlyNotRounded() throws {
         // 0.0005 is not a multiple of 0.001: the whole block falls back to XOR floats.
         let b = SeriesBlock(slots: 3, decimals: 3, points: [SeriesPoint(slot: 0, value: 1.001), SeriesPoint(slot: 1, value: 1.0015)])
