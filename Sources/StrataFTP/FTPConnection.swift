@@ -145,8 +145,7 @@ struct FTPConnection {
                         do {
                             resumption = try await prepareData(data, tls: session.protectData)
                         } catch {
-                            data.close(promise: nil)
-                            if case .file(let handle, _, _) = prepared.body { try? handle.close() }
+                            prepared.abandon(data)
                             actions = session.dataFailed(.notSecured) + actions
                             continue
                         }

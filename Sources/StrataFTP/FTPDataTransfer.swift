@@ -123,7 +123,7 @@ extension FTPConnection {
         }
     }
 
-    /// A transfer ready to stream: 150 has been sent.
+    /// What a transfer sends, opened and ready to stream.
     struct Prepared: Sendable {
         enum Body: Sendable {
             case text(String)
@@ -131,6 +131,12 @@ extension FTPConnection {
         }
         let body: Body
         let progress: Progress
+
+        /// Gives up a transfer before any byte went out: the file and the data connection close.
+        func abandon(_ data: Channel) {
+            if case .file(let handle, _, _) = body { try? handle.close() }
+            data.close(promise: nil)
+        }
     }
 
     /// Opens what a transfer sends; nil when the file cannot be opened.
@@ -179,8 +185,7 @@ extension FTPConnection {
     func stream(_ p: Prepared, over data: Channel, tls: Bool, resumption: TLSResumptionCheck? = nil) async -> FTPSession.TransferOutcome {
         // Not a byte leaves before the handshake has shown the client resumed its session.
         if let check = resumption, let failure = await check.failure() {
-            if case .file(let handle, _, _) = p.body { try? handle.close() }
-            data.close(promise: nil)
+            p.abandon(data)
             return failure
         }
         do {
