@@ -86,14 +86,7 @@ import StrataCore
             i = h.index('energy consumption [kWh]')
             print(json.dumps([float(r[i].replace(',', '.')) if r[i] else None for r in rows[1:]]))
             """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script, file]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        let data = try PythonPeer.script(script, [file]).stdout
         let parsed = try #require(try JSONSerialization.jsonObject(with: data) as? [Any])
         let e = try s.channel(device: "main", channel: "energy")
         // The month file runs from the device's first hour to the last closed one.

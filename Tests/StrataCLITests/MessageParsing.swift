@@ -28,13 +28,6 @@ func parseMessages(_ paths: [String], archive: String, dialect: String) throws -
             out.append(r)
         print(json.dumps(out))
         """
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: PythonPeer.interpreter)
-    p.arguments = ["-c", script, archive, dialect] + paths
-    let out = Pipe()
-    p.standardOutput = out
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
+    let data = try PythonPeer.script(script, [archive, dialect] + paths, interpreter: PythonPeer.interpreter).stdout
     return (try JSONSerialization.jsonObject(with: data) as? [[String: Any]]) ?? []
 }

@@ -26,6 +26,20 @@ public final class PythonPeer {
 
     public let process = Process()
 
+    /// Runs a short script as an independent reader of what Strata wrote: with the system's
+    /// `python3` (standard library only), or the given interpreter; its exit status and output.
+    public static func script(_ code: String, _ arguments: [String], interpreter: String? = nil) throws -> (status: Int32, stdout: Data) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: interpreter ?? "/usr/bin/env")
+        p.arguments = (interpreter == nil ? ["python3"] : []) + ["-c", code] + arguments
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, data)
+    }
+
     /// Runs `python arguments…` and waits up to `timeout` seconds for `ready` on its stdout.
     public init(_ arguments: [String], ready: String, timeout: Double = 20) throws {
         process.executableURL = URL(fileURLWithPath: Self.interpreter)

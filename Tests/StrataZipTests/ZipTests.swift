@@ -27,15 +27,9 @@ import Testing
             for i in z.infolist():
                 print(i.filename, i.file_size, i.compress_type, hashlib.sha256(z.read(i)).hexdigest(), i.date_time)
             """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script, path]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        let py = try PythonPeer.script(script, [path])
+        let text = String(decoding: py.stdout, as: UTF8.self)
+        #expect(py.status == 0)
         let lines = text.split(separator: "\n").map(String.init)
         func sha(_ b: [UInt8]) -> String { SHA256.hex(b) }
         #expect(lines == [
