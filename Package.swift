@@ -62,7 +62,7 @@ let package = Package(
         // device status and the archive's ledger.
         .target(
             name: "StrataStore",
-            dependencies: ["StrataCore", "StrataDatabase", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["StrataCore", "StrataCodec", "StrataDatabase", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictness),
         // CSV / gzip import: streaming reader, time parsing, row mapping.
         .target(

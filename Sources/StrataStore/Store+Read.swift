@@ -113,12 +113,8 @@ extension Store {
         let qStart = calendar.bucketStart(.quarter, containing: max(w, min(from, qEnd)))
         let edges = quarterEdges(qStart, qEnd)
         var level: [Int64: [Int64: Aggregate]] = [:]
-        // One pass over the open range for all channels (the minute tier is time-major).
         let wanted = Set(chs.map(\.id))
-        var byChannel: [Int64: [Reading]] = [:]
-        try minute.scan(from: qStart, to: qEnd) { r throws(StoreError) in
-            if wanted.contains(r.channel) { byChannel[r.channel, default: []].append(r.reading) }
-        }
+        let byChannel = try minute.byChannel(from: qStart, to: qEnd, wanted: wanted).mapValues { $0.map(\.reading) }
         for c in chs {
             let rows = byChannel[c.id] ?? []
             let aggs: [Aggregate]
@@ -167,20 +163,23 @@ extension Store {
     public func minutes(channels chs: [StoredChannel], from: Int64, to: Int64, _ body: (MinuteBlock) throws -> Void) throws {
         var a = from - floorMod(from, 60)
         let lookup = ColumnLookup(chs)
+        let wanted = Set(chs.map(\.id))
         while a < to {
             let b = min(to, a + 86_400)
             let n = Int((b - a + 59) / 60)
             var block = MinuteBlock(start: a, count: n, channels: chs.map(\.id))
             let edges = Array(stride(from: a, through: a + Int64(n) * 60, by: 60))
-            // One pass over the day for all channels: the minute tier is clustered by time.
             var rowsByColumn: [[Reading]] = Array(repeating: [], count: chs.count)
-            try block.values.withUnsafeMutableBufferPointer { values throws(StoreError) in
-                try minute.scan(from: a, to: b) { r throws(StoreError) in
-                    guard let id = lookup.slot(r.channel) else { return }
+            let day = try minute.byChannel(from: a, to: b, wanted: wanted)
+            block.values.withUnsafeMutableBufferPointer { values in
+                for (ch, rows) in day {
+                    guard let id = lookup.slot(ch) else { continue }
                     let c = lookup.column[id]
-                    let i = Int((r.ts - a) / 60)
-                    if i >= 0 && i < n { values[c * n + i] = r.value }
-                    if lookup.counter[id] { rowsByColumn[c].append(r.reading) }
+                    for r in rows {
+                        let i = Int((r.ts - a) / 60)
+                        if i >= 0 && i < n { values[c * n + i] = r.value }
+                    }
+                    if lookup.counter[id] { rowsByColumn[c] = rows.map(\.reading) }
                 }
             }
             for (c, ch) in chs.enumerated() where ch.spec.kind == .counter {

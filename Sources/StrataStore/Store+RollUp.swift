@@ -5,6 +5,8 @@ public struct RollUpResult: Sendable, Equatable {
     public var bucketsWritten = 0
     public var dirtyRanges = 0
     public var windows = 0
+    /// UTC days of minutes folded into compact blocks (see `MinuteTier`).
+    public var daysCompacted = 0
 
     public init() {}
 }
@@ -31,7 +33,60 @@ extension Store {
         // mark the quarter dirty again a minute later.
         let target = calendar.bucketStart(.quarter, containing: now - Store.rollUpLag)
         try rollUpAppended(until: target, &result)
+        result.daysCompacted += try compactClosedDays().days
         return result
+    }
+
+    /// What a compaction pass did.
+    public struct Compaction: Sendable, Equatable {
+        public var days = 0
+        public var points = 0
+        /// Channel-days whose block is damaged: their rows stay rows.
+        public var damaged: [DamagedBlock] = []
+        /// Closed days still in rows (after a pass stopped by `maxDays`).
+        public var remaining = false
+    }
+
+    /// Folds the rows of every closed UTC day (one that ends at or before the watermark, so
+    /// roll-up reads it no more) into blocks, a day per transaction: a killed pass leaves
+    /// whole days either way, and the next one carries on.
+    @discardableResult
+    public func compactClosedDays(maxDays: Int = .max) throws(StoreError) -> Compaction {
+        var c = Compaction()
+        let limit = MinuteTier.dayStart(watermark)
+        var next = try minute.firstRowDay(from: Int64.min, before: limit)
+        while let day = next {
+            guard c.days < maxDays else {
+                c.remaining = true
+                break
+            }
+            let done = try db.transaction { () throws(StoreError) in try minute.compactDay(day) }
+            c.days += 1
+            c.points += done.points
+            c.damaged += done.damaged
+            for d in done.damaged where reportedDamage.insert("\(d.channel) \(d.day)").inserted {
+                logger.error("a damaged minute block keeps its day's new readings as rows", metadata: [
+                    "channel": "\(d.channel)", "day": "\(MinuteTier.dayName(d.day))", "reason": "\(d.reason)",
+                ])
+            }
+            next = try minute.firstRowDay(from: day + MinuteTier.daySeconds, before: limit)
+        }
+        if c.days > 0 {
+            logger.debug("minute days compacted", metadata: ["days": "\(c.days)", "points": "\(c.points)"])
+        }
+        return c
+    }
+
+    /// Folds late rows of one channel in `[a, b)` into the blocks of their closed days; called
+    /// in the transaction that re-aggregates the range, so blocks and roll-ups change together.
+    func compactLate(channel ch: Int64, from a: Int64, to b: Int64) throws(StoreError) {
+        let limit = MinuteTier.dayStart(watermark)
+        var day = MinuteTier.dayStart(a)
+        while day < min(b, limit) {
+            guard let d = try minute.firstRowDay(from: day, before: min(b, limit)) else { break }
+            try minute.compactDay(d, channel: ch)
+            day = d + MinuteTier.daySeconds
+        }
     }
 
     // MARK: late data
@@ -51,16 +106,31 @@ extension Store {
             for r in ranges.sorted(by: { $0.a < $1.a }) {
                 if let l = merged.last, r.a <= l.1 { merged[merged.count - 1].1 = max(l.1, r.b) } else { merged.append((r.a, r.b)) }
             }
-            try db.transaction { () throws(StoreError) in
-                for (a, b) in merged {
-                    result.bucketsWritten += try recompute(channel: ch, spec: spec, from: a, to: b)
-                    result.dirtyRanges += 1
-                    // The archive rewrites the files these buckets sit in.
-                    try db.exec("INSERT INTO archive_dirty(from_ts, to_ts) VALUES (\(a), \(b))")
-                }
-                let ids = ranges.map { String($0.rowid) }.joined(separator: ",")
-                try db.exec("DELETE FROM dirty WHERE rowid IN (\(ids))")
+            do {
+                try rollUpDirty(channel: ch, spec: spec, merged, ranges.map(\.rowid), &result)
+            } catch .damagedBlock(_, let name, let day, let reason) {
+                // Its minutes cannot be read: the aggregates keep what they were made from,
+                // and the other channels roll up as usual.
+                logger.error("late data into a damaged minute block is not rolled up", metadata: [
+                    "channel": "\(name)", "day": "\(day)", "reason": "\(reason)",
+                ])
+                try db.exec("DELETE FROM dirty WHERE rowid IN (\(ranges.map { String($0.rowid) }.joined(separator: ",")))")
             }
+        }
+    }
+
+    private func rollUpDirty(channel ch: Int64, spec: ChannelSpec, _ merged: [(Int64, Int64)], _ rowids: [Int64],
+                             _ result: inout RollUpResult) throws(StoreError) {
+        try db.transaction { () throws(StoreError) in
+            for (a, b) in merged {
+                result.bucketsWritten += try recompute(channel: ch, spec: spec, from: a, to: b)
+                try compactLate(channel: ch, from: a, to: b)
+                result.dirtyRanges += 1
+                // The archive rewrites the files these buckets sit in.
+                try db.exec("INSERT INTO archive_dirty(from_ts, to_ts) VALUES (\(a), \(b))")
+            }
+            let ids = rowids.map(String.init).joined(separator: ",")
+            try db.exec("DELETE FROM dirty WHERE rowid IN (\(ids))")
         }
     }
 
@@ -166,8 +236,7 @@ extension Store {
 
     private func rollUpWindow(_ cs: Int64, _ ce: Int64, before: inout [Int64: Reading], after: inout [Int64: Reading?]) throws(StoreError) -> Int {
         let edges = quarterEdges(cs, ce)
-        var rows: [Int64: [Reading]] = [:]
-        try minute.scan(from: cs, to: ce) { r throws(StoreError) in rows[r.channel, default: []].append(r.reading) }
+        let rows = try minute.byChannel(from: cs, to: ce, wanted: nil).mapValues { $0.map(\.reading) }
         var written = 0
         try db.exec("DELETE FROM agg WHERE tier = \(Tier.quarter.rawValue) AND start >= \(cs) AND start < \(ce)")
         for c in channels {

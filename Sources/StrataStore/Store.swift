@@ -13,7 +13,8 @@ public struct StoredChannel: Sendable {
 ///
 /// Not thread-safe: one owner at a time (the CLI, or one service that serialises access).
 public final class Store {
-    public static let schemaVersion = 1
+    /// 2: closed days of the minute tier in compact blocks (`MinuteTier`); 1: rows only.
+    public static let schemaVersion = 2
 
     public let path: String
     public let calendar: SiteCalendar
@@ -43,6 +44,10 @@ public final class Store {
     /// Last accepted reading before the watermark, per counter (see `rollUpAppended`).
     var anchors: [Int64: Reading] = [:]
     var anchorsLoaded = false
+    /// The schema the file is in (older only while `migrate()` has not run).
+    public internal(set) var formatVersion = Store.schemaVersion
+    /// Damaged blocks already logged by this process (compaction meets them every pass).
+    var reportedDamage: Set<String> = []
     /// What `walWarning` found before the store was opened.
     var walWarningAtOpen: String?
 
@@ -50,7 +55,7 @@ public final class Store {
     public init(
         path: String, channels specs: [ChannelSpec], calendar: SiteCalendar,
         retention: [Tier: Span] = [:], budget: ByteSize? = nil, logger: Logger = Logger(label: "strata.store"),
-        timezoneChange: TimezoneChange = .refuse
+        timezoneChange: TimezoneChange = .refuse, migrating: Bool = false
     ) throws(StoreError) {
         self.path = path
         self.calendar = calendar
@@ -106,7 +111,14 @@ public final class Store {
         if try db.scalarInt("SELECT count(*) FROM pragma_table_info('device_status') WHERE name = 'bad_readings'") == 0 {
             try db.exec("ALTER TABLE device_status ADD COLUMN bad_readings INTEGER NOT NULL DEFAULT 0")
         }
+        // Before anything reads the minute tier: a row-format store must be migrated first.
+        if let n = try db.scalarInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'"),
+            n >= 1, n < Store.schemaVersion, !migrating
+        {
+            throw .needsMigration(path: path, version: Int(n))
+        }
         minute = try MinuteTier(db: db)
+        try minute.loadChannels()
         for k in [ChannelKind.gauge, .counter] {
             if let v = try meta("pruned_before.minute.\(k.rawValue)"), let n = Int64(v) { minuteHorizon[k] = n }
         }
@@ -120,6 +132,7 @@ public final class Store {
             } else {
                 try setMeta("schema_version", String(Store.schemaVersion))
             }
+            formatVersion = Int(try meta("schema_version") ?? "") ?? Store.schemaVersion
             try setMeta("timezone", calendar.zone.identifier)
             watermark = Int64(try meta("watermark") ?? "0") ?? 0
             for t in Tier.allCases {
@@ -127,6 +140,7 @@ public final class Store {
             }
             try register(specs)
         }
+        try minute.loadChannels()
     }
 
     private func register(_ specs: [ChannelSpec]) throws(StoreError) {

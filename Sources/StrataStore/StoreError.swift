@@ -13,6 +13,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable, Equatable {
     case newerSchema(path: String, version: Int)
     case backupFailed(path: String, reason: String)
     case timezoneChanged(path: String, from: String, to: String, cost: String)
+    case needsMigration(path: String, version: Int)
+    case damagedBlock(path: String, channel: String, day: String, reason: String)
 
     public var description: String {
         switch self {
@@ -28,6 +30,13 @@ public enum StoreError: Error, CustomStringConvertible, Sendable, Equatable {
         case .notAStrataStore(let p): "\(p) is not a Strata store"
         case .newerSchema(let p, let v): "\(p) was written by a newer Strata (schema \(v)); upgrade strata"
         case .backupFailed(let p, let r): "backup to \(p) failed: \(r)"
+        case .needsMigration(let p, let v):
+            "the store \(p) is in the row format of an older strata (schema \(v)); run `strata migrate --config <your strata.toml>` "
+                + "once to convert it to compact blocks in place (each day commits on its own, so it can be stopped and run again)"
+        case .damagedBlock(let p, let c, let d, let r):
+            "the minute data of \(c) for \(d) in \(p) is damaged (\(r)); that channel-day cannot be read, every other one can, "
+                + "and its quarter-hours and coarser tiers are kept. Restore the store from a backup (`strata backup` makes one) "
+                + "if you need those minutes; `strata check` lists every damaged block"
         case .timezoneChanged(let p, let old, let new, let cost):
             "the store \(p) was aggregated in time zone \(old), but site.timezone is now \(new). Days, months and years follow "
                 + "the site's midnights, so every aggregate would have to be recomputed; \(cost). If the old zone was right, "

@@ -203,6 +203,33 @@ enum BlockBench {
         print(String(format: "  encode %.0f points/s; decode one channel-day %.1f µs (%d blocks, %.0f points/s)",
                      Double(totalPoints) / encodeSeconds, decodeSeconds / Double(reps * encoded.count) * 1e6, encoded.count,
                      Double(check) / decodeSeconds))
+        try measureStore(store, rowPath: rowPath, rowMinuteBytes: minuteBytes, points: totalPoints, set: set)
+    }
+
+    /// The store itself once rolled up: closed days compacted into `minute_block`, every tier
+    /// aggregated; against the row format's minute table measured above plus the same aggregates.
+    static func measureStore(_ store: Store, rowPath: String, rowMinuteBytes: Double, points: Int, set: [Series]) throws {
+        let last = set.flatMap { $0.points.map(\.0) }.max() ?? 0
+        let t = Bench.clock()
+        let r = try store.rollUp(now: last + 2 * 86_400)
+        let seconds = Bench.clock() - t
+        try store.checkpoint()
+        let blocks = try tableBytes(rowPath, "minute_block") + tableBytes(rowPath, "sqlite_autoindex_minute_block_1")
+            + tableBytes(rowPath, "minute_block_day")
+        let rows = try tableBytes(rowPath, "minute")
+        let quarter = try store.aggregateCount(.quarter), hour = try store.aggregateCount(.hour)
+        let agg = try tableBytes(rowPath, "agg")
+        let aggRows = Double(try Tier.aggregated.reduce(Int64(0)) { $0 + (try store.aggregateCount($1)) })
+        let used = Double(try store.usedBytes())
+        let n = Double(points)
+        let year = 525_960.0  // minutes in a year: bytes per point times this is bytes per channel-year
+        print(String(format: "  store after roll-up (%.1f s, %d days compacted): minute tier %.3f B/point (blocks and their indexes; %.0f bytes of rows left open) against %.2f in rows: %.1fx smaller",
+                     seconds, r.daysCompacted, (blocks + rows) / n, rows, rowMinuteBytes / n, rowMinuteBytes / max(blocks + rows, 1)))
+        print(String(format: "  aggregates: %d quarter and %d hour rows among %.0f, %.2f B per minute point (%.1f B a row)",
+                     quarter, hour, aggRows, agg / n, agg / max(aggRows, 1)))
+        print(String(format: "  whole store, all tiers: %.2f B/point = %.2f MB per channel-year, against %.2f B/point = %.2f MB in the row format (%.1fx smaller)",
+                     used / n, used / n * year / 1e6, (rowMinuteBytes + agg) / n, (rowMinuteBytes + agg) / n * year / 1e6,
+                     (rowMinuteBytes + agg) / used))
     }
 
     /// Bytes of one table's pages (the dbstat view), so indexes and free pages do not blur it.

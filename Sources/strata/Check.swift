@@ -123,5 +123,12 @@ func checkStoreFile(_ cfg: StrataConfig) throws {
         printError("to recover: \(StoreHealth.recovery(cfg.storage.path))")
         throw ExitCode(1)
     }
-    print("store \(cfg.storage.path): integrity OK")
+    let blocks = try storeCall { try store.verifyBlocks() }
+    if !blocks.damaged.isEmpty {
+        for d in blocks.damaged { printError("error: damaged minute block: \(d)") }
+        printError("those channel-days cannot be read (every other one can, and their quarter-hours and coarser tiers are kept); "
+                   + "restore the store from a backup if you need their minutes")
+        throw ExitCode(1)
+    }
+    print("store \(cfg.storage.path): integrity OK, \(blocks.blocks) minute block\(blocks.blocks == 1 ? "" : "s") verified")
 }

@@ -1,0 +1,42 @@
+import StrataCore
+
+/// What `Store.migrate` did.
+public struct MigrationResult: Sendable, Equatable {
+    /// The schema the store was in when the migration started (1: rows only).
+    public var fromVersion: Int
+    public var daysCompacted: Int
+    public var pointsCompacted: Int
+    /// Closed days still in rows: the migration was stopped by `maxDays`; run it again.
+    public var remaining: Bool
+    public var damaged: [DamagedBlock]
+}
+
+extension Store {
+    /// Converts a store to the block format in place (open it with `migrating: true`).
+    ///
+    /// The schema version is raised first, in its own transaction, so from then on an older
+    /// strata refuses the file instead of missing the days already in blocks. Then every closed
+    /// day is compacted in its own transaction: a migration killed at any instant leaves a
+    /// valid store, and running it again carries on where it stopped. Days still open stay rows.
+    public func migrate(maxDays: Int = .max) throws(StoreError) -> MigrationResult {
+        let from = formatVersion
+        if from < Store.schemaVersion {
+            try db.transaction { () throws(StoreError) in try setMeta("schema_version", String(Store.schemaVersion)) }
+            formatVersion = Store.schemaVersion
+            logger.notice("store marked as block format; compacting its closed days", metadata: ["from_schema": "\(from)"])
+        }
+        let c = try compactClosedDays(maxDays: maxDays)
+        return MigrationResult(fromVersion: from, daysCompacted: c.days, pointsCompacted: c.points,
+                               remaining: c.remaining, damaged: c.damaged)
+    }
+
+    /// Decodes every block of the minute tier: what `strata check --store` reports.
+    public func verifyBlocks() throws(StoreError) -> (blocks: Int, damaged: [DamagedBlock]) {
+        try minute.verifyBlocks()
+    }
+
+    /// Bytes and readings in the minute tier's blocks.
+    public func minuteBlockTotals() throws(StoreError) -> (bytes: Int64, points: Int64) {
+        try minute.blockTotals()
+    }
+}
