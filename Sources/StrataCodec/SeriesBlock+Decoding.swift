@@ -33,6 +33,8 @@ extension SeriesBlock {
         guard !verifyChecksum || CRC32.of(bytes, count: end) == stored else { throw .checksum }
         guard Int(bytes[0]) <= Self.formatVersion else { throw .version(Int(bytes[0])) }
         let flags = bytes[1]
+        // Flags a format-1 block cannot have mean damage there, not a newer writer.
+        guard bytes[0] >= 2 || flags & (Flag.product | Flag.exceptions) == 0 else { throw .corrupt("flags \(flags) in a format-1 block") }
         var i = 2
         let decimals = Varint.unzigzag(try Varint.read(bytes, &i, end: end))
         // Any decimals round-trip (XOR blocks do not use them); scaled ones are at most 22.
@@ -60,7 +62,20 @@ extension SeriesBlock {
             Self.integrate(&d, order: order)
             steps = d
             let scale = Self.powers[Int(abs(decimals))]
-            values = d.map { Self.unscale($0, decimals: Int(decimals), scale: scale) }
+            let mode: Reconstruction = flags & Flag.product != 0 ? .product : .quotient
+            values = d.map { Self.unscale($0, decimals: Int(decimals), scale: scale, mode) }
+            if flags & Flag.exceptions != 0 {
+                var which: [Int] = []
+                try readRuns(bytes, &i, end: end, span: n, what: "exception") { which.append($0) }
+                guard !which.isEmpty, which.count * 8 <= n else { throw .corrupt("\(which.count) exceptions in \(n) values") }
+                guard which.count * 8 <= end - i else { throw .truncated }
+                for k in which {
+                    var b: UInt64 = 0
+                    for j in 0..<8 { b |= UInt64(bytes[i + j]) << UInt64(j * 8) }
+                    values[k] = Double(bitPattern: b)
+                    i += 8
+                }
+            }
         } else {
             var r = try readBits(bytes, &i, end: end)
             values = try XORFloats.decode(count: n, from: &r)

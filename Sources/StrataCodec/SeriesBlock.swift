@@ -42,7 +42,8 @@ public enum SeriesBlockError: Error, Equatable, Sendable, CustomStringConvertibl
 /// and packed (a constant offset costs a bit per 32 readings); a CRC-32 of all of it.
 /// Decoding gives back every double bit for bit.
 public struct SeriesBlock: Equatable, Sendable {
-    public static let formatVersion = 1
+    /// 2 added the product reconstruction and exceptions (flags 64 and 128); 1 is still read.
+    public static let formatVersion = 2
 
     /// Slots in the block's span (1440 for a day of minutes).
     public var slots: Int
@@ -62,31 +63,48 @@ public struct SeriesBlock: Equatable, Sendable {
         static let secondOrder: UInt8 = 2
         static let cumShift: UInt8 = 2   // 2 bits: none, all, some
         static let hwmShift: UInt8 = 4
+        /// Scaled values are `n × 10^-d` (a Modbus register times its scale) instead of `n / 10^d`
+        /// (a decimal parsed from text): the two differ in the last bit for many values.
+        static let product: UInt8 = 64
+        /// Some scaled values are neither: they follow as exact doubles.
+        static let exceptions: UInt8 = 128
+        static let known: UInt8 = 255
     }
 
     enum Presence: UInt8 { case none = 0, all = 1, some = 2 }
 
     static let powers: [Double] = (0...22).map { p in (0..<p).reduce(1.0) { a, _ in a * 10 } }
 
-    /// The values as integers of the resolution, if every one decodes back bit for bit.
-    static func scaled(_ values: [Double], decimals: Int) -> [Int64]? {
+    /// How scaled integers become doubles again.
+    enum Reconstruction { case quotient, product }
+
+    /// The values as integers of the resolution, with the reconstruction most of them come back
+    /// from bit for bit; the others are exceptions, kept whole. Nil when any value is not
+    /// finite or too large, or when exceptions would cost more than XOR floats.
+    static func scaled(_ values: [Double], decimals: Int) -> (steps: [Int64], mode: Reconstruction, exceptions: [Int])? {
         guard abs(decimals) <= 22 else { return nil }
         let scale = powers[abs(decimals)]
         var out: [Int64] = []
         out.reserveCapacity(values.count)
-        for v in values {
+        var quotientMiss: [Int] = [], productMiss: [Int] = []
+        for (k, v) in values.enumerated() {
             let x = (decimals >= 0 ? v * scale : v / scale).rounded()
             guard x.isFinite, abs(x) < 9.0e15 else { return nil }
             let n = Int64(x)
-            guard unscale(n, decimals: decimals, scale: scale).bitPattern == v.bitPattern else { return nil }
+            if unscale(n, decimals: decimals, scale: scale, .quotient).bitPattern != v.bitPattern { quotientMiss.append(k) }
+            if unscale(n, decimals: decimals, scale: scale, .product).bitPattern != v.bitPattern { productMiss.append(k) }
             out.append(n)
         }
-        return out
+        let (mode, misses) = productMiss.count < quotientMiss.count ? (Reconstruction.product, productMiss) : (.quotient, quotientMiss)
+        // An exception costs about ten bytes; past one value in eight, XOR floats win.
+        guard misses.count * 8 <= values.count else { return nil }
+        return (out, mode, misses)
     }
 
     @inline(__always)
-    static func unscale(_ n: Int64, decimals: Int, scale: Double) -> Double {
-        decimals >= 0 ? Double(n) / scale : Double(n) * scale
+    static func unscale(_ n: Int64, decimals: Int, scale: Double, _ mode: Reconstruction) -> Double {
+        if decimals < 0 { return Double(n) * scale }
+        return mode == .quotient ? Double(n) / scale : Double(n) * (1 / scale)
     }
 
     public func encoded() -> [UInt8] {
@@ -99,8 +117,8 @@ public struct SeriesBlock: Equatable, Sendable {
         var flags: UInt8 = 0
         let values = points.map(\.value)
         let steps: [Int64]
-        if let n = Self.scaled(values, decimals: decimals) {
-            flags |= Flag.scaled
+        if let (n, mode, exceptions) = Self.scaled(values, decimals: decimals) {
+            flags |= Flag.scaled | (mode == .product ? Flag.product : 0) | (exceptions.isEmpty ? 0 : Flag.exceptions)
             steps = n
             let first = Self.differences(n, order: 1), second = Self.differences(n, order: 2)
             let useSecond = Self.packedBits(second) < Self.packedBits(first)
@@ -110,6 +128,14 @@ public struct SeriesBlock: Equatable, Sendable {
             let head = min(d.count, useSecond ? 2 : 1)
             for k in 0..<head { Varint.append(Varint.zigzag(d[k]), to: &out) }
             Self.appendBits(to: &out, reserving: d.count) { PackedIntegers.encode(d.dropFirst(head).map(Varint.zigzag), into: &$0) }
+            if !exceptions.isEmpty {
+                // Which points, as runs over the points, then each one's bits.
+                Self.appendRuns(exceptions, to: &out)
+                for k in exceptions {
+                    let b = values[k].bitPattern
+                    for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: b >> UInt64(i * 8))) }
+                }
+            }
         } else {
             steps = Array(repeating: 0, count: values.count)
             Self.appendBits(to: &out, reserving: values.count * 4) { XORFloats.encode(values, into: &$0) }

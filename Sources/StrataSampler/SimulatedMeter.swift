@@ -29,7 +29,8 @@ public struct SimulatedMeter: Sendable {
         counters = device.channels.prefix(device.readCount).map { $0.kind == .counter ? 1000 * (1 + Double(h % 97) / 10) : nil }
     }
 
-    /// Continues counters from stored readings (the last value per channel, nil if none).
+    /// Continues counters from stored readings (the last value per channel, nil if none). The
+    /// fraction of a step the register did not show is lost, as when a real meter is replaced.
     public mutating func resume(from last: [Double?], at ts: Double?) {
         for i in counters.indices where counters[i] != nil {
             if let v = last[i] { counters[i] = v }
@@ -50,10 +51,14 @@ public struct SimulatedMeter: Sendable {
             }
         }
         lastTs = t
-        return channels.indices.map { i in
-            if let c = counters[i] { return c }
-            return gauge(channels[i], rate, t)
-        }
+        return channels.indices.map { i in register(channels[i], counters[i] ?? gauge(channels[i], rate, t)) }
+    }
+
+    /// What a real meter's register shows: whole steps of the channel's resolution, as a
+    /// Modbus read gives them (raw × scale); a counter shows the steps it has completed.
+    func register(_ c: ChannelSpec, _ v: Double) -> Double {
+        let steps = c.resolution.steps(v)
+        return c.resolution.value(ofSteps: c.kind == .counter && c.resolution.value(ofSteps: steps) > v ? steps - 1 : steps)
     }
 
     /// Demand in the load's main unit per hour: kW for electricity and heat, m³/h for water and gas.

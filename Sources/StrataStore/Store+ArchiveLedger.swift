@@ -75,8 +75,12 @@ extension Store {
     /// Whether a tier holds anything in `[from, to)` (stored minutes, or stored aggregates).
     public func hasData(_ tier: Tier, from: Int64, to: Int64) throws(StoreError) -> Bool {
         if tier == .minute { return try minute.nextTs(atOrAfter: from).map { $0 < to } ?? false }
-        return try db.scalarInt("SELECT 1 FROM agg WHERE tier = ?1 AND start >= ?2 AND start < ?3 LIMIT 1",
-                                [.int(Int64(tier.rawValue)), .int(from), .int(to)]) != nil
+        if try db.scalarInt("SELECT 1 FROM agg WHERE tier = ?1 AND start >= ?2 AND start < ?3 LIMIT 1",
+                            [.int(Int64(tier.rawValue)), .int(from), .int(to)]) != nil {
+            return true
+        }
+        guard AggregateBlocks.tiers.contains(tier) else { return false }
+        return try !aggBlocks.entries(tier, from: from, to: to, channels: nil).isEmpty
     }
 
     /// Ranges whose closed buckets changed since the archive last looked, with the last id.

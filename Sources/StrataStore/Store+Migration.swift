@@ -6,6 +6,8 @@ public struct MigrationResult: Sendable, Equatable {
     public var fromVersion: Int
     public var daysCompacted: Int
     public var pointsCompacted: Int
+    /// Channel-months of quarter-hours and hours folded into blocks.
+    public var monthsCompacted: Int
     /// Closed days still in rows: the migration was stopped by `maxDays`; run it again.
     public var remaining: Bool
     public var damaged: [DamagedBlock]
@@ -26,17 +28,14 @@ extension Store {
             logger.notice("store marked as block format; compacting its closed days", metadata: ["from_schema": "\(from)"])
         }
         let c = try compactClosedDays(maxDays: maxDays)
-        return MigrationResult(fromVersion: from, daysCompacted: c.days, pointsCompacted: c.points,
-                               remaining: c.remaining, damaged: c.damaged)
+        let m = c.remaining ? (months: 0, buckets: 0, damaged: []) : try compactClosedMonths()
+        return MigrationResult(fromVersion: from, daysCompacted: c.days, pointsCompacted: c.points, monthsCompacted: m.months,
+                               remaining: c.remaining, damaged: c.damaged + m.damaged)
     }
 
-    /// Decodes every block of the minute tier: what `strata check --store` reports.
+    /// Decodes every block of the minute, quarter and hour tiers: what `strata check` reports.
     public func verifyBlocks() throws(StoreError) -> (blocks: Int, damaged: [DamagedBlock]) {
-        try minute.verifyBlocks()
-    }
-
-    /// Bytes and readings in the minute tier's blocks.
-    public func minuteBlockTotals() throws(StoreError) -> (bytes: Int64, points: Int64) {
-        try minute.blockTotals()
+        let m = try minute.verifyBlocks(), a = try aggBlocks.verify()
+        return (m.blocks + a.blocks, m.damaged + a.damaged)
     }
 }

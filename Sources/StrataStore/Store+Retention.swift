@@ -71,7 +71,7 @@ extension Store {
         if tier == .minute, let k = kind {
             return try minute.oldest(channels: channels.filter { $0.spec.kind == k }.map(\.id))
         }
-        return try db.scalarInt("SELECT min(start) FROM agg WHERE tier = \(tier.rawValue)")
+        return MinuteTier.least(try db.scalarInt("SELECT min(start) FROM agg WHERE tier = \(tier.rawValue)"), try aggBlocks.oldest(tier))
     }
 
     private func pruneMinutes(_ kind: ChannelKind, before c: Int64) throws(StoreError) -> Int {
@@ -89,7 +89,8 @@ extension Store {
         guard c > prunedBefore[tier] ?? Int64.min else { return 0 }
         return try db.transaction { () throws(StoreError) -> Int in
             try db.exec("DELETE FROM agg WHERE tier = \(tier.rawValue) AND start < \(c)")
-            let n = db.changes
+            var n = db.changes
+            if AggregateBlocks.tiers.contains(tier) { n += try aggBlocks.delete(tier, from: -(1 << 40), to: c, channel: nil) }
             prunedBefore[tier] = c
             try setMeta("pruned_before.\(tier.name)", String(c))
             return n

@@ -7,6 +7,8 @@ public struct RollUpResult: Sendable, Equatable {
     public var windows = 0
     /// UTC days of minutes folded into compact blocks (see `MinuteTier`).
     public var daysCompacted = 0
+    /// Channel-months of quarters and hours folded into blocks (see `AggregateBlocks`).
+    public var monthsCompacted = 0
 
     public init() {}
 }
@@ -34,59 +36,8 @@ extension Store {
         let target = calendar.bucketStart(.quarter, containing: now - Store.rollUpLag)
         try rollUpAppended(until: target, &result)
         result.daysCompacted += try compactClosedDays().days
+        result.monthsCompacted += try compactClosedMonths().months
         return result
-    }
-
-    /// What a compaction pass did.
-    public struct Compaction: Sendable, Equatable {
-        public var days = 0
-        public var points = 0
-        /// Channel-days whose block is damaged: their rows stay rows.
-        public var damaged: [DamagedBlock] = []
-        /// Closed days still in rows (after a pass stopped by `maxDays`).
-        public var remaining = false
-    }
-
-    /// Folds the rows of every closed UTC day (one that ends at or before the watermark, so
-    /// roll-up reads it no more) into blocks, a day per transaction: a killed pass leaves
-    /// whole days either way, and the next one carries on.
-    @discardableResult
-    public func compactClosedDays(maxDays: Int = .max) throws(StoreError) -> Compaction {
-        var c = Compaction()
-        let limit = MinuteTier.dayStart(watermark)
-        var next = try minute.firstRowDay(from: Int64.min, before: limit)
-        while let day = next {
-            guard c.days < maxDays else {
-                c.remaining = true
-                break
-            }
-            let done = try db.transaction { () throws(StoreError) in try minute.compactDay(day) }
-            c.days += 1
-            c.points += done.points
-            c.damaged += done.damaged
-            for d in done.damaged where reportedDamage.insert("\(d.channel) \(d.day)").inserted {
-                logger.error("a damaged minute block keeps its day's new readings as rows", metadata: [
-                    "channel": "\(d.channel)", "day": "\(MinuteTier.dayName(d.day))", "reason": "\(d.reason)",
-                ])
-            }
-            next = try minute.firstRowDay(from: day + MinuteTier.daySeconds, before: limit)
-        }
-        if c.days > 0 {
-            logger.debug("minute days compacted", metadata: ["days": "\(c.days)", "points": "\(c.points)"])
-        }
-        return c
-    }
-
-    /// Folds late rows of one channel in `[a, b)` into the blocks of their closed days; called
-    /// in the transaction that re-aggregates the range, so blocks and roll-ups change together.
-    func compactLate(channel ch: Int64, from a: Int64, to b: Int64) throws(StoreError) {
-        let limit = MinuteTier.dayStart(watermark)
-        var day = MinuteTier.dayStart(a)
-        while day < min(b, limit) {
-            guard let d = try minute.firstRowDay(from: day, before: min(b, limit)) else { break }
-            try minute.compactDay(d, channel: ch)
-            day = d + MinuteTier.daySeconds
-        }
     }
 
     // MARK: late data
@@ -154,6 +105,7 @@ extension Store {
                 aggs = BucketAggregator.counter(rows, edges: edges, before: before, after: after)
             }
             try db.exec("DELETE FROM agg WHERE tier = \(Tier.quarter.rawValue) AND start >= \(qa) AND start < \(qb) AND channel = \(ch)")
+            try aggBlocks.delete(.quarter, from: qa, to: qb, channel: ch)
             written += try store(.quarter, edges: edges, channel: ch, aggs)
         }
         let pa = max(a, qa == Int64.min ? a : qa)
@@ -239,6 +191,7 @@ extension Store {
         let rows = try minute.byChannel(from: cs, to: ce, wanted: nil).mapValues { $0.map(\.reading) }
         var written = 0
         try db.exec("DELETE FROM agg WHERE tier = \(Tier.quarter.rawValue) AND start >= \(cs) AND start < \(ce)")
+        try aggBlocks.delete(.quarter, from: cs, to: ce, channel: nil)
         for c in channels {
             let rs = rows[c.id] ?? []
             switch c.spec.kind {
@@ -350,6 +303,7 @@ extension Store {
         let chFilter = channel.map { " AND channel = \($0)" } ?? ""
         if let u0 = usable.first, let u1 = usable.last {
             try db.exec("DELETE FROM agg WHERE tier = \(tier.rawValue) AND start >= \(u0.start) AND start <= \(u1.start)\(chFilter)")
+            if AggregateBlocks.tiers.contains(tier) { try aggBlocks.delete(tier, from: u0.start, to: u1.start + 1, channel: channel) }
         }
         let st = try aggInsert()
         var n = 0
@@ -377,6 +331,26 @@ extension Store {
     /// Streams stored aggregates in (start, channel) order, without collecting them.
     func forEachStoredAggregate(_ tier: Tier, from: Int64, to: Int64, channels: [Int64]?,
                                 _ body: (Int64, Int64, Aggregate) -> Void) throws(StoreError) {
+        guard AggregateBlocks.tiers.contains(tier), try aggBlocks.any(tier, from: from, to: to) else {
+            return try forEachAggregateRow(tier, from: from, to: to, channels: channels, body)
+        }
+        // Blocks and rows merged; a row wins over a block's bucket of the same start and channel.
+        var all = try aggBlocks.entries(tier, from: from, to: to, channels: channels.map(Set.init))
+        var rows: [(Int64, Int64, Aggregate)] = []
+        try forEachAggregateRow(tier, from: from, to: to, channels: channels) { rows.append(($0, $1, $2)) }
+        if !rows.isEmpty {
+            struct Key: Hashable { var start: Int64, channel: Int64 }
+            let replaced = Set(rows.map { Key(start: $0.0, channel: $0.1) })
+            all.removeAll { replaced.contains(Key(start: $0.0, channel: $0.1)) }
+            all += rows
+        }
+        all.sort { ($0.0, $0.1) < ($1.0, $1.1) }
+        for (start, ch, g) in all { body(start, ch, g) }
+    }
+
+    /// The `agg` rows alone, streamed in (start, channel) order.
+    func forEachAggregateRow(_ tier: Tier, from: Int64, to: Int64, channels: [Int64]?,
+                             _ body: (Int64, Int64, Aggregate) -> Void) throws(StoreError) {
         var sql = "SELECT start, channel, count, min, max, sum, consumption, first, last, flags, peak, peak_start FROM agg WHERE tier = ?1 AND start >= ?2 AND start < ?3"
         if let chs = channels {
             sql += chs.count == 1 ? " AND channel = \(chs[0])" : " AND channel IN (\(chs.sorted().map(String.init).joined(separator: ",")))"

@@ -39,7 +39,7 @@ extension Store {
     /// What changing the zone would lose; read-only.
     public func timezoneChangeCost() throws(StoreError) -> TimezoneChangeCost {
         TimezoneChangeCost(prunedBefore: minuteHorizon.values.max(),
-                           oldestAggregate: try db.scalarInt("SELECT min(start) FROM agg"))
+                           oldestAggregate: MinuteTier.least(try db.scalarInt("SELECT min(start) FROM agg"), try aggBlocks.oldest(nil)))
     }
 
     func changeTimezone(from old: String, how: TimezoneChange) throws(StoreError) {
@@ -55,7 +55,7 @@ extension Store {
                 "from": "\(old)", "to": "\(new)", "backup": "\(target)", "cost": "\(cost)",
             ])
             try db.transaction { () throws(StoreError) in
-                try db.exec("DELETE FROM agg")
+                try db.exec("DELETE FROM agg; DELETE FROM agg_block")
                 // Archive files were written in the old zone: forget them, so all are written anew.
                 try db.exec("DELETE FROM archive_file; DELETE FROM archive_dirty; DELETE FROM meta WHERE key IN ('archive.watermark', 'archive.root', 'archive.layout')")
                 try setMeta("watermark", "0")

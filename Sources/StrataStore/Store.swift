@@ -22,6 +22,7 @@ public final class Store {
     public let budget: ByteSize?
     let db: Database
     let minute: MinuteTier
+    let aggBlocks: AggregateBlocks
     let logger: Logger
 
     public private(set) var channels: [StoredChannel] = []
@@ -86,6 +87,7 @@ public final class Store {
                     kind TEXT NOT NULL, unit TEXT NOT NULL, decimals INTEGER NOT NULL,
                     first_ts INTEGER, UNIQUE(device, channel));
                 \(MinuteTier.schema)
+                \(AggregateBlocks.schema)
                 CREATE TABLE IF NOT EXISTS agg(
                     tier INTEGER NOT NULL, start INTEGER NOT NULL, channel INTEGER NOT NULL,
                     count INTEGER NOT NULL, min REAL, max REAL, sum REAL,
@@ -118,7 +120,8 @@ public final class Store {
             throw .needsMigration(path: path, version: Int(n))
         }
         minute = try MinuteTier(db: db)
-        try minute.loadChannels()
+        aggBlocks = try AggregateBlocks(db: db)
+        try loadChannelScales()
         for k in [ChannelKind.gauge, .counter] {
             if let v = try meta("pruned_before.minute.\(k.rawValue)"), let n = Int64(v) { minuteHorizon[k] = n }
         }
@@ -140,7 +143,14 @@ public final class Store {
             }
             try register(specs)
         }
+        try loadChannelScales()
+    }
+
+    /// Every stored channel's scale and name, for the blocks' encoders and damage reports.
+    private func loadChannelScales() throws(StoreError) {
         try minute.loadChannels()
+        aggBlocks.decimals = minute.decimals
+        aggBlocks.names = minute.names
     }
 
     private func register(_ specs: [ChannelSpec]) throws(StoreError) {
@@ -219,7 +229,7 @@ public final class Store {
 
     /// Number of stored aggregate rows of a tier.
     public func aggregateCount(_ tier: Tier) throws(StoreError) -> Int64 {
-        try db.scalarInt("SELECT count(*) FROM agg WHERE tier = ?1", [.int(Int64(tier.rawValue))]) ?? 0
+        try (db.scalarInt("SELECT count(*) FROM agg WHERE tier = ?1", [.int(Int64(tier.rawValue))]) ?? 0) + aggBlocks.count(tier)
     }
 
     /// Makes the WAL's content part of the main file (for backups and benchmarks).

@@ -9,6 +9,13 @@ enum Series {
         let decimals = Int.random(in: -2...6, using: &g)
         let scale = (0..<abs(decimals)).reduce(1.0) { a, _ in a * 10 }
         let shape = Int.random(in: 0..<7, using: &g)
+        // Decimals parsed from text (n / 10^d) or a register times its scale (n × 10^-d); now
+        // and then one value a bit off either, kept as an exception.
+        let product = Bool.random(using: &g)
+        func scaled(_ n: Int64) -> Double {
+            let v = decimals >= 0 ? (product ? Double(n) * (1 / scale) : Double(n) / scale) : Double(n) * scale
+            return Int.random(in: 0..<60, using: &g) == 0 ? v.nextUp : v
+        }
         var points: [SeriesPoint] = []
         var steps = Int64.random(in: 0...9_000_000_000, using: &g)
         var offset = Int64.random(in: -1_000...1_000, using: &g)
@@ -24,10 +31,10 @@ enum Series {
                     steps = 0
                     offset += Int64.random(in: 1...1_000_000, using: &g)
                 } else { steps += Int64.random(in: 0...10_000_000, using: &g) }
-                value = decimals >= 0 ? Double(steps) / scale : Double(steps) * scale
+                value = scaled(steps)
             case 2:  // a gauge around a level
                 steps = max(0, steps / 1_000_000 + Int64.random(in: -300...300, using: &g))
-                value = decimals >= 0 ? Double(steps) / scale : Double(steps) * scale
+                value = scaled(steps)
             case 3:  // doubles of every magnitude, not multiples of any resolution
                 value = Double(bitPattern: g.next() & 0x7FEF_FFFF_FFFF_FFFF) * (Bool.random(using: &g) ? 1 : -1)
             case 4:  // a constant, then a few mantissa bits moving
@@ -48,6 +55,40 @@ enum Series {
 }
 
 @Suite struct SeriesBlockTests {
+    /// Bit-exact equality (`==` on doubles calls -0.0 and 0.0 equal).
+    func same(_ a: SeriesBlock, _ b: SeriesBlock) -> Bool {
+        a.points.count == b.points.count && zip(a.points, b.points).allSatisfy {
+            $0.slot == $1.slot && $0.value.bitPattern == $1.value.bitPattern && $0.cum == $1.cum && $0.hwm == $1.hwm
+        }
+    }
+
+    @Test(arguments: [1, 2, 3, -1])
+    func registerTimesScaleStaysScaled(decimals: Int) throws {
+        // 3 × 0.1 is 0.30000000000000004, not 0.3: a Modbus read gives the product.
+        let step = decimals >= 0 ? 1 / SeriesBlock.powers[decimals] : SeriesBlock.powers[-decimals]
+        let b = SeriesBlock(slots: 1440, decimals: decimals, points: (0..<1440).map { SeriesPoint(slot: $0, value: Double(1000 + $0 * 3) * step) })
+        #expect(b.points.contains { decimals > 0 && $0.value.bitPattern != (Double(1000 + $0.slot * 3) / SeriesBlock.powers[decimals]).bitPattern } || decimals < 0)
+        let e = b.encoded()
+        #expect(e[1] & SeriesBlock.Flag.scaled != 0)
+        #expect(e.count < 100, "\(e.count) bytes")  // XOR floats would take kilobytes
+        #expect(same(try SeriesBlock(decoding: e), b))
+    }
+
+    @Test func aFewValuesOffTheResolutionAreExceptionsNotAReasonForXOR() throws {
+        var points = (0..<1440).map { SeriesPoint(slot: $0, value: Double(50_000 + $0 * 7) / 1000) }
+        for k in stride(from: 5, to: 1440, by: 100) { points[k].value = points[k].value.nextUp }
+        let b = SeriesBlock(slots: 1440, decimals: 3, points: points)
+        let e = b.encoded()
+        #expect(e[1] & SeriesBlock.Flag.exceptions != 0)
+        #expect(e.count < 300, "\(e.count) bytes")
+        #expect(same(try SeriesBlock(decoding: e), b))
+        // Past one value in eight, XOR floats.
+        for k in stride(from: 0, to: 1440, by: 4) { points[k].value = points[k].value.nextUp }
+        let x = SeriesBlock(slots: 1440, decimals: 3, points: points)
+        #expect(x.encoded()[1] & SeriesBlock.Flag.scaled == 0)
+        #expect(same(try SeriesBlock(decoding: x.encoded()), x))
+    }
+
     @Test(arguments: 0..<300 as Range<UInt64>)
     func randomSeriesRoundTripBitForBit(seed: UInt64) throws {
         let block = Series.random(seed: seed)
