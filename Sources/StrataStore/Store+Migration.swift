@@ -6,7 +6,7 @@ public struct MigrationResult: Sendable, Equatable {
     public var fromVersion: Int
     public var daysCompacted: Int
     public var pointsCompacted: Int
-    /// Channel-months of quarter-hours and hours folded into blocks.
+    /// Months of the quarter or hour tier folded into blocks.
     public var monthsCompacted: Int
     /// Closed days still in rows: the migration was stopped by `maxDays`; run it again.
     public var remaining: Bool

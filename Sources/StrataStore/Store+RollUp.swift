@@ -7,7 +7,7 @@ public struct RollUpResult: Sendable, Equatable {
     public var windows = 0
     /// UTC days of minutes folded into compact blocks (see `MinuteTier`).
     public var daysCompacted = 0
-    /// Channel-months of quarters and hours folded into blocks (see `AggregateBlocks`).
+    /// Months of the quarter or hour tier folded into blocks (see `AggregateBlocks`).
     public var monthsCompacted = 0
 
     public init() {}
@@ -35,8 +35,10 @@ extension Store {
         // mark the quarter dirty again a minute later.
         let target = calendar.bucketStart(.quarter, containing: now - Store.rollUpLag)
         try rollUpAppended(until: target, &result)
-        result.daysCompacted += try compactClosedDays().days
-        result.monthsCompacted += try compactClosedMonths().months
+        if compactsClosedData {
+            result.daysCompacted += try compactClosedDays().days
+            result.monthsCompacted += try compactClosedMonths().months
+        }
         return result
     }
 

@@ -47,6 +47,9 @@ public final class Store {
     var anchorsLoaded = false
     /// The schema the file is in (older only while `migrate()` has not run).
     public internal(set) var formatVersion = Store.schemaVersion
+    /// Whether `rollUp` compacts closed days and months into blocks. Always on in strata; the
+    /// benchmarks turn it off to measure the row format in the same run, then compact.
+    public var compactsClosedData = true
     /// Damaged blocks already logged by this process (compaction meets them every pass).
     var reportedDamage: Set<String> = []
     /// What `walWarning` found before the store was opened.

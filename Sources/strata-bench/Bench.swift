@@ -124,6 +124,39 @@ struct Bench {
         let refRows = out.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
         print(String(format: "reference sqlite3 -csv of the same hour rows: %d lines in %.2f s (%.0f bucket-rows/s equivalent); strata %.2fx",
                      refRows, rsecs2, Double(rows) / rsecs2, rsecs2 / esecs))
+        try minuteReads(store, refPath: refPath, minutes: minutes)
+    }
+
+    /// Issue 14's read targets on the compacted store: one channel-day of minutes, and a month of
+    /// minutes of one 20-channel device exported to CSV; against the row format, the reference's
+    /// minute table of the same points read by the sqlite3 shell in the same run.
+    static func minuteReads(_ store: Store, refPath: String, minutes: Int) throws {
+        let device = store.channels(ofDevice: "d0")
+        let end = start + Int64(minutes) * 60
+        let exporter = CSVExporter(store: store, dialect: .iso)
+        var bytes = 0
+        var t = clock()
+        let lines = try exporter.export(.minute, channels: device, from: start, to: end) { bytes += $0.count }
+        let secs = clock() - t
+        let values = Double(lines * device.count)
+        let ids = device.map { String($0.id) }.joined(separator: ",")
+        let (out, refSecs) = try sqliteShellCSV(refPath, "SELECT ts, channel, value FROM minute WHERE ts >= \(start) AND ts < \(end) AND channel IN (\(ids)) ORDER BY ts, channel;\n")
+        print(String(format: "export minute tier of one device (%d channels, %d days): %.0f values in %.2f s = %.0f values/s (%.1f MB CSV); sqlite3 -csv of the same values from the row-format reference: %.2f s (%.1f MB); strata %.2fx",
+                     device.count, minutes / 1440, values, secs, values / secs, Double(bytes) / 1e6, refSecs, Double(out.count) / 1e6, refSecs / secs))
+        // One channel-day through the store's public read, gauges and counters alike.
+        var cells = 0, reads = 0
+        t = clock()
+        // UTC days, as the blocks are cut.
+        for day in stride(from: start - floorMod(start, 86_400) + 86_400, to: end - 86_400, by: 86_400) {
+            for c in store.channels.prefix(100) {
+                try store.minutes(channels: [c], from: day, to: day + 86_400) { block in
+                    cells += (0..<block.count).reduce(0) { $0 + (block.value(c.id, $1) == nil ? 0 : 1) }
+                }
+                reads += 1
+            }
+        }
+        let readSecs = clock() - t
+        print(String(format: "one channel-day read (Store.minutes, %d reads, %d values): %.1f µs each", reads, cells, readSecs / Double(reads) * 1e6))
     }
 
     /// Runs SQL through the sqlite3 shell in CSV mode: the reference reader. Returns the

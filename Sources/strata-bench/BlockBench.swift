@@ -56,15 +56,15 @@ enum BlockBench {
         return out
     }
 
-    /// A week of the demo's simulated meters.
+    /// The demo's simulated meters through September 2026, so the month closes.
     static func simulated() throws -> [Series] {
         let cfg = try StrataConfig.parse(DemoSite.config(dataDir: "/tmp/x", archiveDir: "/tmp/x/a", timezone: "Europe/Zurich"), file: "/tmp/x/strata.toml")
         var out: [Series] = []
-        let t0: Int64 = 1_790_000_000 - 1_790_000_000 % 86_400
+        let t0: Int64 = 1_788_220_800  // 2026-09-01 00:00 UTC
         for d in cfg.devices where d.driver == "simulated" {
             var m = SimulatedMeter(device: d, zone: cfg.site.zone)
             var series = d.channels.prefix(d.readCount).map { Series(device: d.id, spec: $0, points: []) }
-            for k in 0..<(7 * 1440) {
+            for k in 0..<(30 * 1440) {
                 let t = t0 + Int64(k) * 60
                 for (c, v) in m.read(at: Double(t)).enumerated() where c < series.count {
                     if let v { series[c].points.append((t, v)) }
@@ -85,7 +85,7 @@ enum BlockBench {
         all += try ampds2("Water_WHW.csv.gz", device: "water", columns: [("counter", "L", .counter, 3)])
         all += try ampds2("NaturalGas_FRG.csv.gz", device: "gas", columns: [("counter", "L", .counter, 3)])
         let sim = try simulated()
-        print("# blocks: \(all.count) AMPds2 channels, \(sim.count) simulated channels (a week of the demo's meters)")
+        print("# blocks: \(all.count) AMPds2 channels, \(sim.count) simulated channels (the demo's meters through September 2026)")
         for (label, set) in [("AMPds2", all), ("simulated", sim)] {
             try measure(label, set, dir: dir + "/" + label)
         }
@@ -210,26 +210,38 @@ enum BlockBench {
     /// aggregated; against the row format's minute table measured above plus the same aggregates.
     static func measureStore(_ store: Store, rowPath: String, rowMinuteBytes: Double, points: Int, set: [Series]) throws {
         let last = set.flatMap { $0.points.map(\.0) }.max() ?? 0
-        let t = Bench.clock()
-        let r = try store.rollUp(now: last + 2 * 86_400)
-        let seconds = Bench.clock() - t
+        // The row format's aggregates first: rolled up without compaction.
+        store.compactsClosedData = false
+        var t = Bench.clock()
+        try store.rollUp(now: last + 2 * 86_400)
+        let rollSeconds = Bench.clock() - t
+        try store.checkpoint()
+        let rowAgg = try tableBytes(rowPath, "agg")
+        let quarter = try store.aggregateCount(.quarter), hour = try store.aggregateCount(.hour)
+        let aggRows = Double(try Tier.aggregated.reduce(Int64(0)) { $0 + (try store.aggregateCount($1)) })
+        t = Bench.clock()
+        let days = try store.compactClosedDays()
+        let months = try store.compactClosedMonths()
+        let compactSeconds = Bench.clock() - t
+        store.compactsClosedData = true
         try store.checkpoint()
         let blocks = try tableBytes(rowPath, "minute_block") + tableBytes(rowPath, "sqlite_autoindex_minute_block_1")
             + tableBytes(rowPath, "minute_block_day")
         let rows = try tableBytes(rowPath, "minute")
-        let quarter = try store.aggregateCount(.quarter), hour = try store.aggregateCount(.hour)
-        let agg = try tableBytes(rowPath, "agg")
-        let aggRows = Double(try Tier.aggregated.reduce(Int64(0)) { $0 + (try store.aggregateCount($1)) })
+        let aggBlocks = try tableBytes(rowPath, "agg_block") + tableBytes(rowPath, "sqlite_autoindex_agg_block_1") + tableBytes(rowPath, "agg_block_span")
+        let aggLeft = try tableBytes(rowPath, "agg")
         let used = Double(try store.usedBytes())
         let n = Double(points)
         let year = 525_960.0  // minutes in a year: bytes per point times this is bytes per channel-year
-        print(String(format: "  store after roll-up (%.1f s, %d days compacted): minute tier %.3f B/point (blocks and their indexes; %.0f bytes of rows left open) against %.2f in rows: %.1fx smaller",
-                     seconds, r.daysCompacted, (blocks + rows) / n, rows, rowMinuteBytes / n, rowMinuteBytes / max(blocks + rows, 1)))
-        print(String(format: "  aggregates: %d quarter and %d hour rows among %.0f, %.2f B per minute point (%.1f B a row)",
-                     quarter, hour, aggRows, agg / n, agg / max(aggRows, 1)))
+        print(String(format: "  roll-up %.1f s, then compaction %.1f s (%d days of minutes, %d months of the quarter or hour tier)",
+                     rollSeconds, compactSeconds, days.days, months.months))
+        print(String(format: "  minute tier in the store: %.3f B/point (blocks and their indexes; %.0f bytes of rows left open) against %.2f in rows: %.1fx smaller",
+                     (blocks + rows) / n, rows, rowMinuteBytes / n, rowMinuteBytes / max(blocks + rows, 1)))
+        print(String(format: "  aggregates (%d quarter and %d hour buckets among %.0f): %.2f B per minute point as rows (%.1f B a row); %.3f compacted (quarter and hour blocks %.3f, day, month and year rows %.3f)",
+                     quarter, hour, aggRows, rowAgg / n, rowAgg / max(aggRows, 1), (aggBlocks + aggLeft) / n, aggBlocks / n, aggLeft / n))
         print(String(format: "  whole store, all tiers: %.2f B/point = %.2f MB per channel-year, against %.2f B/point = %.2f MB in the row format (%.1fx smaller)",
-                     used / n, used / n * year / 1e6, (rowMinuteBytes + agg) / n, (rowMinuteBytes + agg) / n * year / 1e6,
-                     (rowMinuteBytes + agg) / used))
+                     used / n, used / n * year / 1e6, (rowMinuteBytes + rowAgg) / n, (rowMinuteBytes + rowAgg) / n * year / 1e6,
+                     (rowMinuteBytes + rowAgg) / used))
     }
 
     /// Bytes of one table's pages (the dbstat view), so indexes and free pages do not blur it.
