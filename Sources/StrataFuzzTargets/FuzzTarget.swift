@@ -79,6 +79,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             precondition(b.points.count <= b.slots, "more points than slots")
             precondition(zip(b.points, b.points.dropFirst()).allSatisfy { $0.slot < $1.slot }, "slots out of order")
         }
+        // The same bytes as a bundle of columns (the quarter and hour tiers' blocks).
+        if let columns = try? SeriesBundle.decode(data) {
+            precondition(columns.allSatisfy { $0.slot.count == $0.value.count && $0.slot.count <= $0.slots }, "a column lost its shape")
+        }
         // The bytes as a series: a resolution, then per point a slot step and a value that is a
         // small step from the last, a raw double, or a repeat.
         guard let first = data.first else { return }

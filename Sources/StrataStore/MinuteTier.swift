@@ -45,7 +45,7 @@ final class MinuteTier {
             count INTEGER NOT NULL,
             data BLOB NOT NULL,
             UNIQUE(channel, day));
-        CREATE INDEX IF NOT EXISTS minute_block_day ON minute_block(day);
+        CREATE INDEX IF NOT EXISTS minute_block_day ON minute_block(day, channel);
         """
     // A rowid table, not WITHOUT ROWID: blobs of a kilobyte in a clustered index leave pages
     // half empty (1.56 bytes per reading against 0.74 measured, docs/PERFORMANCE.md).

@@ -164,28 +164,37 @@ extension Store {
         var a = from - floorMod(from, 60)
         let lookup = ColumnLookup(chs)
         let wanted = Set(chs.map(\.id))
+        // Whole UTC days (the blocks' unit), each read once: a local day spans two of them, and
+        // the readings either side of a window give the counters' neighbours without a query.
+        var days: [Int64: [Int64: [MinuteRow]]] = [:]
         while a < to {
             let b = min(to, a + 86_400)
             let n = Int((b - a + 59) / 60)
             var block = MinuteBlock(start: a, count: n, channels: chs.map(\.id))
             let edges = Array(stride(from: a, through: a + Int64(n) * 60, by: 60))
-            var rowsByColumn: [[Reading]] = Array(repeating: [], count: chs.count)
-            let day = try minute.byChannel(from: a, to: b, wanted: wanted)
-            block.values.withUnsafeMutableBufferPointer { values in
-                for (ch, rows) in day {
-                    guard let id = lookup.slot(ch) else { continue }
-                    let c = lookup.column[id]
-                    for r in rows {
-                        let i = Int((r.ts - a) / 60)
-                        if i >= 0 && i < n { values[c * n + i] = r.value }
-                    }
-                    if lookup.counter[id] { rowsByColumn[c] = rows.map(\.reading) }
-                }
+            let lo = MinuteTier.dayStart(a), hi = MinuteTier.dayStart(b - 1) + MinuteTier.daySeconds
+            days = days.filter { $0.key >= lo }
+            for d in stride(from: lo, to: hi, by: Int(MinuteTier.daySeconds)) where days[d] == nil {
+                days[d] = try minute.byChannel(from: d, to: d + MinuteTier.daySeconds, wanted: wanted)
             }
-            for (c, ch) in chs.enumerated() where ch.spec.kind == .counter {
-                let before = try minute.lastAccepted(channel: ch.id, before: a)?.reading
-                let after = try minute.firstAccepted(channel: ch.id, atOrAfter: edges[edges.count - 1])?.reading
-                let aggs = BucketAggregator.counter(rowsByColumn[c], edges: edges, before: before, after: after)
+            let span = stride(from: lo, to: hi, by: Int(MinuteTier.daySeconds)).compactMap { days[$0] }
+            for (c, ch) in chs.enumerated() {
+                let rows = span.count == 1 ? span[0][ch.id] ?? [] : span.flatMap { $0[ch.id] ?? [] }
+                guard lookup.slot(ch.id) != nil else { continue }
+                var i0 = 0
+                while i0 < rows.count && rows[i0].ts < a { i0 += 1 }
+                var i1 = i0
+                block.values.withUnsafeMutableBufferPointer { values in
+                    while i1 < rows.count && rows[i1].ts < b {
+                        values[c * n + Int((rows[i1].ts - a) / 60)] = rows[i1].value
+                        i1 += 1
+                    }
+                }
+                guard ch.spec.kind == .counter else { continue }
+                let end = edges[edges.count - 1]
+                let before = try rows[..<i0].last(where: { $0.cum != nil }) ?? minute.lastAccepted(channel: ch.id, before: a)
+                let after = try rows[i1...].first(where: { $0.ts >= end && $0.cum != nil }) ?? minute.firstAccepted(channel: ch.id, atOrAfter: end)
+                let aggs = BucketAggregator.counter(rows[i0..<i1].map(\.reading), edges: edges, before: before?.reading, after: after?.reading)
                 for (i, g) in aggs.enumerated() where g.hasData { block.consumption[c * n + i] = g.consumption }
             }
             try body(block)

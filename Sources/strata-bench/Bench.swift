@@ -206,6 +206,12 @@ struct Bench {
         try store.checkpoint()
         let deviceIDs = Set(store.channels.map(\.spec.device)).sorted()
 
+        // The minute tier of every channel, read as the rebuild reads it: a day at a time.
+        var scanned = 0
+        let scan0 = clock()
+        try store.minutes(channels: store.channels, from: start, to: start + Int64(minutes) * 60) { b in scanned += b.count }
+        print(String(format: "  minute tier read for all channels: %.2f s per day of data", (clock() - scan0) / Double(days)))
+
         // Encoding as the archive writer does it: read the hour tier once for every channel,
         // then write one CSV per device. Reference: the sqlite3 shell's -csv output of the same
         // stored rows in one query (unpivoted: a line per bucket and channel, no labels).

@@ -72,6 +72,7 @@ struct Check: ParsableCommand {
             print(line.tier.name.padding(8) + " " + rows.leftPad(10) + " " + ByteSize(bytes: line.bytesPerDay).description.leftPad(12)
                   + "    " + line.kept)
         }
+        print("plus up to \(ByteSize(bytes: est.openBytes)) for today's minutes and this month's quarter-hours and hours, kept as rows until their day or month is compacted")
         if let b = cfg.storage.budget, let days = est.minuteDaysWithinBudget(b), let ret = cfg.retention[.minute]?.seconds, days < Double(ret) / 86_400 {
             print("note: the budget holds about \(Int(days)) days of minute data, less than retention.minute (\(Span(seconds: ret))); the oldest minutes will be pruned first")
         }
