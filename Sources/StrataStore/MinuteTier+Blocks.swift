@@ -78,12 +78,19 @@ extension MinuteTier {
     @discardableResult
     func compactDay(_ day: Int64, channel only: Int64? = nil) throws(StoreError) -> (points: Int, damaged: [DamagedBlock]) {
         let end = day + Self.daySeconds
-        let rows = try byChannelRowsOnly(from: day, to: end, channel: only)
-        guard !rows.isEmpty else { return (0, []) }
+        let rows: [Int64: [MinuteRow]]
+        if let ch = only {
+            rows = [ch: try looseRows(channel: ch, from: day, to: end, limit: .max)]
+        } else {
+            rows = try looseByChannel(from: day, to: end, wanted: nil)
+        }
+        guard rows.values.contains(where: { !$0.isEmpty }) else { return (0, []) }
         var moved = 0
         var damaged: [DamagedBlock] = []
         var kept: [Int64] = []
-        for (ch, fresh) in rows.sorted(by: { $0.key < $1.key }) {
+        for (ch, all) in rows.sorted(by: { $0.key < $1.key }) where !all.isEmpty {
+            // Rows are whole minutes (the store floors every write); anything else cannot be a slot.
+            let fresh = all.filter { floorMod($0.ts, 60) == 0 }
             var merged = fresh
             if let data = try block(channel: ch, day: day) {
                 do {
@@ -103,23 +110,6 @@ extension MinuteTier {
         let keep = kept.isEmpty ? "" : " AND channel NOT IN (\(kept.map(String.init).joined(separator: ",")))"
         try db.exec("DELETE FROM minute WHERE ts >= \(day) AND ts < \(end)\(channelFilter)\(keep)")
         return (moved, damaged)
-    }
-
-    private func byChannelRowsOnly(from: Int64, to: Int64, channel: Int64?) throws(StoreError) -> [Int64: [MinuteRow]] {
-        let st = try db.prepare(channel == nil
-            ? "SELECT ts, channel, value, cum, hwm FROM minute WHERE ts >= ?1 AND ts < ?2 ORDER BY ts, channel"
-            : "SELECT ts, channel, value, cum, hwm FROM minute WHERE ts >= ?1 AND ts < ?2 AND channel = ?3 ORDER BY ts")
-        st.bind(1, from)
-        st.bind(2, to)
-        if let c = channel { st.bind(3, c) }
-        var out: [Int64: [MinuteRow]] = [:]
-        while try st.step() {
-            // Rows are whole minutes (the store floors every write); anything else cannot be a slot.
-            guard floorMod(st.int(0), 60) == 0 else { continue }
-            out[st.int(1), default: []].append(MinuteRow(ts: st.int(0), channel: st.int(1), value: st.double(2),
-                                                         cum: st.optionalInt(3), hwm: st.optionalInt(4)))
-        }
-        return out
     }
 
     // MARK: counting, pruning, checking

@@ -155,17 +155,7 @@ final class MinuteTier {
 
     /// Readings in `[from, to)` grouped by channel, each ascending; `wanted` nil for every channel.
     func byChannel(from: Int64, to: Int64, wanted: Set<Int64>?) throws(StoreError) -> [Int64: [MinuteRow]] {
-        var loose: [Int64: [MinuteRow]] = [:]
-        range.reset()
-        range.bind(1, from)
-        range.bind(2, to)
-        defer { range.reset() }
-        while try range.step() {
-            let ch = range.int(1)
-            if let w = wanted, !w.contains(ch) { continue }
-            loose[ch, default: []].append(MinuteRow(ts: range.int(0), channel: ch, value: range.double(2),
-                                                    cum: range.optionalInt(3), hwm: range.optionalInt(4)))
-        }
+        let loose = try looseByChannel(from: from, to: to, wanted: wanted)
         var blocked: [Int64: [MinuteRow]] = [:]
         let visit = { (ch: Int64, day: Int64, data: [UInt8]) throws(StoreError) in
             let pts = try self.decode(data, channel: ch, day: day)
@@ -191,6 +181,23 @@ final class MinuteTier {
         guard !blocked.isEmpty else { return loose }
         for (ch, rows) in loose { blocked[ch] = Self.merge(blocked[ch] ?? [], rows[...]) }
         return blocked
+    }
+
+    /// The rows alone (today's, and late ones not compacted yet) in `[from, to)`, grouped by
+    /// channel, each ascending: one pass in the table's (ts, channel) order.
+    func looseByChannel(from: Int64, to: Int64, wanted: Set<Int64>?) throws(StoreError) -> [Int64: [MinuteRow]] {
+        var loose: [Int64: [MinuteRow]] = [:]
+        range.reset()
+        range.bind(1, from)
+        range.bind(2, to)
+        defer { range.reset() }
+        while try range.step() {
+            let ch = range.int(1)
+            if let w = wanted, !w.contains(ch) { continue }
+            loose[ch, default: []].append(MinuteRow(ts: range.int(0), channel: ch, value: range.double(2),
+                                                    cum: range.optionalInt(3), hwm: range.optionalInt(4)))
+        }
+        return loose
     }
 
     /// Each stored block of a channel overlapping `[from, to)`, ascending.
@@ -232,12 +239,7 @@ final class MinuteTier {
         return out
     }
 
-    /// Up to `limit` rows of one channel from `ts` on.
-    func rows(channel ch: Int64, from ts: Int64, limit: Int) throws(StoreError) -> [MinuteRow] {
-        try rows(channel: ch, from: ts, to: .max, limit: limit)
-    }
-
-    private func looseRows(channel ch: Int64, from: Int64, to: Int64, limit: Int) throws(StoreError) -> [MinuteRow] {
+    func looseRows(channel ch: Int64, from: Int64, to: Int64, limit: Int) throws(StoreError) -> [MinuteRow] {
         rowSpan.reset()
         rowSpan.bind(1, ch)
         rowSpan.bind(2, from)

@@ -54,14 +54,13 @@ public struct MinuteBlock: Sendable {
     }
 }
 
-/// Channel id → column of a block, and whether it is a counter, in arrays indexed by id:
+/// Channel id → column of a block, in an array indexed by id:
 /// ids are small and dense, and a dictionary lookup per stored row was a rebuild's cost.
 private struct ColumnLookup {
     var base: Int64 = 0
     var column: [Int] = []
-    var counter: [Bool] = []
 
-    /// The index into `column`/`counter` of a channel id, or nil for one not asked for.
+    /// The index into `column` of a channel id, or nil for one not asked for.
     @inline(__always)
     func slot(_ id: Int64) -> Int? {
         let i = Int(id - base)
@@ -72,11 +71,7 @@ private struct ColumnLookup {
         guard let lo = chs.map(\.id).min(), let hi = chs.map(\.id).max() else { return }
         base = lo
         column = Array(repeating: -1, count: Int(hi - lo) + 1)
-        counter = Array(repeating: false, count: Int(hi - lo) + 1)
-        for (i, c) in chs.enumerated() {
-            column[Int(c.id - lo)] = i
-            counter[Int(c.id - lo)] = c.spec.kind == .counter
-        }
+        for (i, c) in chs.enumerated() { column[Int(c.id - lo)] = i }
     }
 }
 
@@ -162,7 +157,6 @@ extension Store {
     /// Minutes in `[from, to)`, streamed a day at a time to keep memory bounded.
     public func minutes(channels chs: [StoredChannel], from: Int64, to: Int64, _ body: (MinuteBlock) throws -> Void) throws {
         var a = from - floorMod(from, 60)
-        let lookup = ColumnLookup(chs)
         let wanted = Set(chs.map(\.id))
         // Whole UTC days (the blocks' unit), each read once: a local day spans two of them, and
         // the readings either side of a window give the counters' neighbours without a query.
@@ -180,7 +174,6 @@ extension Store {
             let span = stride(from: lo, to: hi, by: Int(MinuteTier.daySeconds)).compactMap { days[$0] }
             for (c, ch) in chs.enumerated() {
                 let rows = span.count == 1 ? span[0][ch.id] ?? [] : span.flatMap { $0[ch.id] ?? [] }
-                guard lookup.slot(ch.id) != nil else { continue }
                 var i0 = 0
                 while i0 < rows.count && rows[i0].ts < a { i0 += 1 }
                 var i1 = i0

@@ -124,7 +124,6 @@ public final class Store {
         }
         minute = try MinuteTier(db: db)
         aggBlocks = try AggregateBlocks(db: db)
-        try loadChannelScales()
         for k in [ChannelKind.gauge, .counter] {
             if let v = try meta("pruned_before.minute.\(k.rawValue)"), let n = Int64(v) { minuteHorizon[k] = n }
         }
