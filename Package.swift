@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 let strictness: [SwiftSetting] = [.swiftLanguageMode(.v6)]
@@ -17,6 +17,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
+        // The web dashboard and HTTP API. Its swift-configuration trait is left out: Strata
+        // reads its own TOML, and that package would only add build time.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        // Already built for Hummingbird; named for the HTTP part types the connection guard reads.
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
@@ -40,6 +48,7 @@ let package = Package(
             dependencies: [
                 "StrataCore", "StrataModbus", "StrataConfig", "StrataStore", "CModbus",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strictness),
         // The wiring: opens the store from a config, owns the store actor and the archivist,
@@ -48,8 +57,9 @@ let package = Package(
             name: "StrataRuntime",
             dependencies: [
                 "StrataCore", "StrataConfig", "StrataDatabase", "StrataStore", "StrataSampler", "StrataArchive",
-                "StrataFTP", "StrataReport",
+                "StrataFTP", "StrataReport", "StrataWeb",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictness),
@@ -87,6 +97,7 @@ let package = Package(
                 // TLSResumptionObserver reads the TLS user events (NIOTLS) next to the socket.
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictness),
@@ -111,6 +122,26 @@ let package = Package(
             dependencies: [
                 "StrataCore", "StrataConfig", "StrataDatabase", "StrataStore", "StrataArchive", "StrataMail", "StrataZip",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictness),
+        // The web dashboard, the HTTP API and /metrics: HTML and SVG rendering, JSON, sessions
+        // and the connection guard (pure), a read connection to the store, the Hummingbird server.
+        .target(
+            name: "StrataWeb",
+            dependencies: [
+                "StrataCore", "StrataConfig", "StrataDatabase", "StrataStore", "StrataArchive", "StrataReport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictness),
@@ -118,7 +149,7 @@ let package = Package(
             name: "strata",
             dependencies: [
                 "StrataCore", "StrataConfig", "StrataStore", "StrataImport", "StrataArchive", "StrataModbus", "StrataSampler", "StrataFTP",
-                "StrataReport", "StrataMail", "StrataRuntime",
+                "StrataReport", "StrataMail", "StrataRuntime", "StrataWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -164,6 +195,13 @@ let package = Package(
             name: "StrataSamplerTests", dependencies: ["StrataSampler", "StrataModbus", "StrataConfig", "StrataStore", "StrataCore", "StrataTestSupport"],
             swiftSettings: strictness),
         .testTarget(name: "StrataFuzzTests", dependencies: ["StrataFuzzTargets"], resources: [.copy("Corpus")], swiftSettings: strictness),
+        .testTarget(
+            name: "StrataWebTests",
+            dependencies: [
+                "StrataWeb", "StrataStore", "StrataCore", "StrataConfig", "StrataReport", "StrataTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strictness),
         .testTarget(
             name: "StrataCLITests",
             dependencies: ["StrataCore", "strata", "StrataTestSupport"],

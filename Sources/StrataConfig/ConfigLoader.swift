@@ -212,6 +212,7 @@ struct Reader {
         config.tariffs = try tariffs(root)
         config.reports = try reports(root, devices: devices, archive: archive)
         config.outbox = try outbox(root, storagePath: storage.path)
+        config.web = try web(root, ftp: config.ftp)
         return config
     }
 

@@ -90,6 +90,8 @@ public struct StrataConfig: Sendable {
     public var reports: [Report] = []
     public var tariffs: [Tariff] = []
     public var outbox = Outbox(path: "outbox")
+    /// The `[web]` section; nil: no web server in `strata run`.
+    public var web: Web? = nil
 
     public func device(_ id: String) -> Device? { devices.first { $0.id == id } }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -57,6 +58,7 @@ public struct FTPServer: Service, CustomStringConvertible {
                                             return
                                         }
                                         defer { clients.leave(ip) }
+                                        Counter(label: "strata_ftp_connections_total").increment()
                                         await FTPConnection(config: config, logger: logger, client: client, limiter: limiter, implicitTLS: implicit).run()
                                     }
                                 }

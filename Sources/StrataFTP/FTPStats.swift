@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 
 /// What a server has served since it started (for the log and STAT).
 public final class FTPStats: @unchecked Sendable {
@@ -9,6 +10,8 @@ public final class FTPStats: @unchecked Sendable {
     public init() {}
 
     func served(bytes n: Int64) {
+        Counter(label: "strata_ftp_bytes_served_total").increment(by: n)
+        Counter(label: "strata_ftp_files_served_total").increment()
         lock.withLock {
             bytes += n
             files += 1

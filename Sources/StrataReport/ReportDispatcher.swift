@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import StrataArchive
 import StrataConfig
 import StrataCore
@@ -133,13 +134,16 @@ actor ReportDispatcher {
                     failures[entry.id] = nil
                     logger.notice("report sent", metadata: meta.merging(["reply": "\(reply)"]) { a, _ in a })
                 case .refused(let why):
+                    Counter(label: "strata_outbox_send_failures_total").increment()
                     try outbox.record(id: entry.id, state: .failed, now: now, error: why)
                     logger.error("report REFUSED by the mail server; not retried", metadata: meta.merging(["error": "\(why)"]) { a, _ in a })
                 case .givenUp(let why):
+                    Counter(label: "strata_outbox_send_failures_total").increment()
                     try outbox.record(id: entry.id, state: .failed, now: now, error: why)
                     logger.error("report GIVEN UP after retrying for \(smtp.retryFor / 3600) h", metadata: meta.merging(["error": "\(why)"]) { a, _ in a })
                 case .retry(let at, let wait, let n, let why):
                     failures[entry.id] = n
+                    Counter(label: "strata_outbox_send_failures_total").increment()
                     try outbox.record(id: entry.id, state: .pending, now: now, nextAttempt: at, error: why)
                     logger.warning("report not sent; will retry", metadata: meta.merging(["error": "\(why)", "retry_in_s": "\(wait)"]) { a, _ in a })
                 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import StrataSampler
 
@@ -41,6 +42,7 @@ public struct MaintenanceService: Service, CustomStringConvertible {
                 let started = ContinuousClock.now
                 let r = try await store.maintain(now: Int64(clock.now()))
                 let a = try await archivist?.refresh()
+                if let a, a.touched > 0 { Counter(label: "strata_archive_files_written_total").increment(by: a.touched) }
                 if first, let a {
                     logger.notice("archive up to date", metadata: [
                         "created": "\(a.created)", "appended": "\(a.appended)", "replaced": "\(a.replaced)",

@@ -7,6 +7,7 @@ import StrataFTP
 import StrataReport
 import StrataSampler
 import StrataStore
+import StrataWeb
 
 /// Strata as a running process: the store actor, the archivist and the services of `strata
 /// run` and `strata demo`, wired from one config. The CLI parses arguments and calls this;
@@ -28,7 +29,7 @@ public struct Runtime: Sendable {
 
     /// Runs sampler, maintenance, reports and (given settings) the FTP server in one service
     /// group until SIGTERM or SIGINT, then shuts them down in reverse order.
-    public func run(clock: any SamplerClock, ftp: FTPServerConfig? = nil) async throws {
+    public func run(clock: any SamplerClock, ftp: FTPServerConfig? = nil, web: WebSettings? = nil, metrics: StrataMetrics? = nil) async throws {
         let cfg = config
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: SamplerService(config: cfg, store: store, clock: clock, logger: Logger(label: "strata.sampler"))),
@@ -43,6 +44,16 @@ public struct Runtime: Sendable {
         if let ftp {
             try? FileManager.default.createDirectory(atPath: ftp.root, withIntermediateDirectories: true)
             services.append(.init(service: FTPServer(config: ftp, logger: Logger(label: "strata.ftp"))))
+        }
+        if let web {
+            // The web reads through a connection of its own, never the sampler's writer.
+            let reader = try SiteReader(config: cfg, maxCells: web.maxCells)
+            let sleeper = clock
+            let app = WebApp(reader: reader, settings: web, metrics: metrics, now: { Int64(sleeper.now()) })
+            let logger = Logger(label: "strata.web")
+            services.append(.init(service: try app.application(logger: logger, onServerRunning: { channel in
+                logger.notice("web server listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+            })))
         }
         let group = ServiceGroup(configuration: .init(
             services: services,

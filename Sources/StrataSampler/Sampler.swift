@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import StrataConfig
 import StrataCore
 import StrataStore
@@ -123,6 +124,8 @@ public final class Sampler {
     /// Polls every device due at `tick` and writes what came back.
     public func round(at tick: Int64) async {
         let due = polled.filter { schedule.isDue(interval: $0.poll, at: tick) }
+        let started = ContinuousClock.now
+        defer { if !due.isEmpty { Timer(label: "strata_poll_round_seconds").record(duration: ContinuousClock.now - started) } }
         var results: [PollResult] = []
         await withTaskGroup(of: [PollResult].self) { group in
             for bus in buses {
@@ -152,6 +155,8 @@ public final class Sampler {
             }
             let ok = r.values.contains { $0 != nil }
             let message = r.error.map(\.description) ?? (ok ? nil : "no values")
+            Counter(label: "strata_polls_total", dimensions: [("device", r.device)]).increment()
+            if message != nil { Counter(label: "strata_poll_failures_total", dimensions: [("device", r.device)]).increment() }
             if var h = health[r.device] {
                 switch h.record(at: tick, error: message) {
                 case .failing(let e)?:

@@ -7,8 +7,8 @@ import StrataFTP
 import StrataReport
 import StrataRuntime
 import StrataSampler
-import StrataRuntime
 import StrataStore
+import StrataWeb
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,16 +24,35 @@ struct Run: AsyncParsableCommand {
         bootstrapLogging(defaultLevel: .info)
         let cfg = try options.load()
         let clock: any SamplerClock = timeScale.map { ScaledClock(rate: $0, start: clockStart) } ?? SystemClock()
-        try await runServices(cfg, archive: !noArchive, clock: clock, ftp: try cfg.ftp.map { try ftpConfig($0, root: cfg.archive.path) })
+        try await runServices(cfg, archive: !noArchive, clock: clock, ftp: try cfg.ftp.map { try ftpConfig($0, root: cfg.archive.path) },
+                              web: try cfg.web.map { try webSettings($0, cfg) })
     }
 }
 
 /// Opens the store and runs every service until a signal; a store that does not open is
 /// an error message and exit status 1.
 func runServices(_ cfg: StrataConfig, archive: Bool, clock: any SamplerClock, runtime given: Runtime? = nil,
-                 ftp: FTPServerConfig? = nil) async throws {
+                 ftp: FTPServerConfig? = nil, web: WebSettings? = nil) async throws {
     let runtime = try given ?? storeCall { try Runtime(config: cfg, archive: archive) }
-    try await runtime.run(clock: clock, ftp: ftp)
+    // Counters of every service go to the registry /metrics serves.
+    let metrics = StrataMetrics()
+    metrics.bootstrap()
+    do {
+        try await runtime.run(clock: clock, ftp: ftp, web: web, metrics: metrics)
+    } catch let e as StoreError {
+        printError("error: \(e)")
+        throw ExitCode(1)
+    }
+}
+
+/// The web server's settings from `[web]`; a certificate that does not load is a config error (exit 2).
+func webSettings(_ w: StrataConfig.Web, _ cfg: StrataConfig) throws -> WebSettings {
+    do {
+        return try WebSettings(w, config: cfg)
+    } catch {
+        printError("config error: web: \(error)")
+        throw ExitCode(2)
+    }
 }
 
 struct Demo: AsyncParsableCommand {
@@ -43,7 +62,7 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Folder for the demo's store and config (default ./demo-data).") var data: String?
     @Option(help: "Days of history to back-fill on the first start.") var days: Int = 90
     @Option(help: "Port of the FTP server (on 127.0.0.1; user demo, password demo).") var ftpPort: Int = 2121
-    @Option(help: "Port of the web dashboard (once it ships).") var webPort: Int = 8080
+    @Option(help: "Port of the web dashboard and HTTP API (on 127.0.0.1; user demo, password demo).") var webPort: Int = 8080
     @Option(help: "Write the demo's config to this file and exit.") var writeConfig: String?
     @Option(help: .hidden) var timeScale: Double?
 
@@ -91,16 +110,23 @@ struct Demo: AsyncParsableCommand {
         }
         print("  FTP      ftp://127.0.0.1:\(ftpPort)/  user demo, password demo (read-only: the archive folder above)")
         print("  reports  \(cfg.outbox.path)  (daily, weekly, monthly as .eml files; add [smtp] to mail them)")
-        print("  web      port \(webPort): not in this build yet")
+        print("  web      http://127.0.0.1:\(webPort)/  user demo, password demo (dashboard, /api/v1, /metrics)")
         print("Sampling every minute. Try in another terminal:")
         print("  strata status --config \(configPath)")
         print("  strata export --config \(configPath) --device main --tier day")
         print("  curl ftp://demo:demo@127.0.0.1:\(ftpPort)/excel-eu/main/day/")
+        print("  curl -u demo:demo http://127.0.0.1:\(webPort)/api/v1/devices")
         print("Stop with Ctrl-C.")
         fflush(nil)
         let ftp = FTPServerConfig(listen: "127.0.0.1", port: ftpPort, root: cfg.archive.path,
                                   users: [FTPUser(name: "demo", home: "", check: { $0 == "demo" })])
-        try await runServices(cfg, archive: true, clock: clock, runtime: runtime, ftp: ftp)
+        let key: [UInt8]
+        do { key = try WebSettings.sessionKey(file: dataDir + "/web-session.key") } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        let web = WebSettings(host: "127.0.0.1", port: webPort, users: [WebUser(name: "demo", home: "", check: { $0 == "demo" })], sessionKey: key)
+        try await runServices(cfg, archive: true, clock: clock, runtime: runtime, ftp: ftp, web: web)
     }
 
     func absolute(_ p: String, _ cwd: String) -> String {

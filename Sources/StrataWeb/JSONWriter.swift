@@ -1,0 +1,113 @@
+import StrataCore
+
+/// A small streaming JSON writer: the series endpoint writes hundreds of thousands of numbers
+/// per response, each at its channel's resolution (`1234.567`, never `1234.5670000001`), which
+/// `JSONEncoder` neither does nor does quickly.
+public struct JSONWriter: Sendable {
+    public private(set) var bytes: [UInt8] = []
+    /// Whether the next value in the current container needs a comma first.
+    private var needsComma = false
+
+    public init(reserve: Int = 4096) { bytes.reserveCapacity(reserve) }
+
+    private mutating func comma() {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+        needsComma = true
+    }
+
+    public mutating func beginObject() {
+        comma()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma = false
+    }
+
+    public mutating func endObject() {
+        bytes.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    public mutating func beginArray() {
+        comma()
+        bytes.append(UInt8(ascii: "["))
+        needsComma = false
+    }
+
+    public mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    /// An object key; the value written next belongs to it.
+    public mutating func key(_ k: String) {
+        comma()
+        quoted(k)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    public mutating func string(_ s: String) {
+        comma()
+        quoted(s)
+    }
+
+    public mutating func string(_ s: String?) {
+        if let s { string(s) } else { null() }
+    }
+
+    public mutating func int(_ v: Int64) {
+        comma()
+        bytes.append(contentsOf: String(v).utf8)
+    }
+
+    public mutating func bool(_ v: Bool) {
+        comma()
+        bytes.append(contentsOf: (v ? "true" : "false").utf8)
+    }
+
+    public mutating func null() {
+        comma()
+        bytes.append(contentsOf: "null".utf8)
+    }
+
+    /// A number with `decimals` digits after the point (the channel's resolution).
+    public mutating func number(steps: Int64, decimals: Int) {
+        comma()
+        bytes.append(contentsOf: Decimal.format(steps: steps, decimals: decimals).utf8)
+    }
+
+    /// A double at a resolution; NaN and infinities (which JSON cannot carry) become null.
+    public mutating func number(_ v: Double?, decimals: Int) {
+        guard let v, v.isFinite else { return null() }
+        let r = Resolution(decimals: decimals)
+        let steps = (v / r.step).rounded()
+        if abs(steps) < 9e15 {
+            number(steps: Int64(steps), decimals: decimals)
+        } else {
+            comma()
+            bytes.append(contentsOf: "\(v)".utf8)
+        }
+    }
+
+    public mutating func field(_ k: String, _ v: String?) { key(k); string(v) }
+    public mutating func field(_ k: String, _ v: Int64) { key(k); int(v) }
+    public mutating func field(_ k: String, _ v: Int) { key(k); int(Int64(v)) }
+    public mutating func field(_ k: String, _ v: Bool) { key(k); bool(v) }
+
+    private mutating func quoted(_ s: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for c in s.utf8 {
+            switch c {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [92, 34])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [92, 92])
+            case 10: bytes.append(contentsOf: [92, UInt8(ascii: "n")])
+            case 13: bytes.append(contentsOf: [92, UInt8(ascii: "r")])
+            case 9: bytes.append(contentsOf: [92, UInt8(ascii: "t")])
+            case 0..<32:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48, hex[Int(c >> 4)], hex[Int(c & 15)]])
+            default: bytes.append(c)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}
