@@ -8,6 +8,12 @@ public enum PasswordHash {
         public var logN: Int
         public var r: Int
         public var p: Int
+        /// Cheaper than `standard` only for tests, which hash dozens of passwords.
+        public init(logN: Int, r: Int, p: Int) {
+            self.logN = logN
+            self.r = r
+            self.p = p
+        }
         public static let standard = Parameters(logN: 14, r: 8, p: 1)  // 16 MB, tens of ms
         /// Upper bounds a hash from a config may ask for: about 64 MB and a second of work.
         static let maxMemory = 64 << 20

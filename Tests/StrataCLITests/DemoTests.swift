@@ -8,7 +8,7 @@ import Testing
         let dir = TempDir()
         let data = dir.file("demo")
         let ftpPort = Net.freePort()
-        let p = try CLI.start(["demo", "--data", data, "--days", "3", "--time-scale", "30", "--ftp-port", "\(ftpPort)"])
+        let p = try CLI.start(["demo", "--data", data, "--days", "3", "--time-scale", "30", "--ftp-port", "\(ftpPort)", "--web-port", "\(Net.freePort())"])
         // Read the log as it comes, until the archive has caught up with the back-filled history.
         var err = ""
         let deadline = Date().addingTimeInterval(180)
@@ -131,7 +131,7 @@ import Testing
         let outbox = try CLI.run(["outbox", "--config", cfg])
         #expect(outbox.stdout.split(separator: "\n").filter { $0.hasPrefix("saved ") }.count == 4, "\(outbox.stdout)")
         // Restarting does not mail the same periods again.
-        let again = try CLI.start(["demo", "--data", data, "--days", "3", "--ftp-port", "\(Net.freePort())"])
+        let again = try CLI.start(["demo", "--data", data, "--days", "3", "--ftp-port", "\(Net.freePort())", "--web-port", "\(Net.freePort())"])
         Thread.sleep(forTimeInterval: 8)
         again.process.terminate()
         let r2 = again.finish()
