@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests of the pure logic, the store on real SQLite files and real data,
 # and the `strata` binary driven as a user drives it, against real peers (a pymodbus meter
-# simulator over TCP and over a socat serial pair, Samba, curl/lftp/ftplib, an aiosmtpd mail server).
+# simulator over TCP and over a socat serial pair, Samba, curl/lftp/ftplib, an aiosmtpd mail server,
+# headless Chromium and schemathesis against the web server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # What a developer's shell may hold must not change what the tests check: golden files are
 # compared, not rewritten; the strata under test is the one built here; the peers' Python is ours.
 unset STRATA_UPDATE_GOLDEN STRATA_BIN STRATA_PYTHON STRATA_QUICKSTART_BIN
 # The test peers' Python packages, pinned, in a venv of their own.
-if [ ! -x .venv-test/bin/python ] || ! .venv-test/bin/python -c "import pymodbus, aiosmtpd" 2>/dev/null; then
+if [ ! -x .venv-test/bin/python ] || ! .venv-test/bin/python -c "import pymodbus, aiosmtpd, websocket, schemathesis" 2>/dev/null; then
     python3 -m venv .venv-test
-    .venv-test/bin/pip install -q -r tools/modbus-sim/requirements.txt -r tools/smtp-peer/requirements.txt
+    .venv-test/bin/pip install -q -r tools/modbus-sim/requirements.txt -r tools/smtp-peer/requirements.txt \
+        -r tools/web-browser/requirements.txt -r tools/web-api/requirements.txt
 fi
 export STRATA_PYTHON="$PWD/.venv-test/bin/python"
 # The target graph: docs/ARCHITECTURE.md is what Package.swift says, every import is a declared

@@ -242,8 +242,8 @@ extension WebApp {
             guard let v = reader.time.parse(s) else { throw Problem(.badRequest, "Bad time", "from=\(s): expected 2026-12-01, 2026-12-01T00:00, an ISO 8601 time with offset, or epoch seconds") }
             from = v
         }
-        guard from < to else { throw Problem(.badRequest, "Empty range", "from (\(reader.time.iso(from))) must be before to (\(reader.time.iso(to)))") }
-        return (from, to)
+        // An empty or inverted range is an empty answer, as a query for no time is.
+        return (from, max(from, to))
     }
 
     func tier(_ request: Request) throws -> Tier {
@@ -255,9 +255,9 @@ extension WebApp {
     func series(_ request: Request, _ id: String, access: WebAccess, csv: Bool) async throws -> Response {
         let t = try tier(request)
         let (from, to) = try range(request, tier: t)
+        let name = request.uri.queryParameters.get("dialect") ?? access.dialect?.rawValue ?? "iso"
+        guard let dialect = CSVDialect(rawValue: name) else { throw Problem(.badRequest, "Unknown dialect", "dialect=\(name): expected iso, excel-eu or excel-us") }
         if csv {
-            let name = request.uri.queryParameters.get("dialect") ?? access.dialect?.rawValue ?? "iso"
-            guard let dialect = CSVDialect(rawValue: name) else { throw Problem(.badRequest, "Unknown dialect", "dialect=\(name): expected iso, excel-eu or excel-us") }
             let bytes = try await reader.csv(device: id, tier: t, from: from, to: to, dialect: dialect)
             var h: HTTPFields = [:]
             let day = reader.time.iso(from).prefix(10)

@@ -49,6 +49,9 @@ enum OpenAPIDocument {
         }
        }
       }
+     },
+     "405": {
+      "$ref": "#/components/responses/Problem"
      }
     }
    }
@@ -85,6 +88,9 @@ enum OpenAPIDocument {
       "$ref": "#/components/responses/Problem"
      },
      "403": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "405": {
       "$ref": "#/components/responses/Problem"
      }
     }
@@ -125,6 +131,9 @@ enum OpenAPIDocument {
       "$ref": "#/components/responses/Problem"
      },
      "503": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "405": {
       "$ref": "#/components/responses/Problem"
      }
     }
@@ -172,6 +181,9 @@ enum OpenAPIDocument {
      },
      "503": {
       "$ref": "#/components/responses/Problem"
+     },
+     "405": {
+      "$ref": "#/components/responses/Problem"
      }
     }
    }
@@ -218,6 +230,9 @@ enum OpenAPIDocument {
      },
      "503": {
       "$ref": "#/components/responses/Problem"
+     },
+     "405": {
+      "$ref": "#/components/responses/Problem"
      }
     }
    }
@@ -253,17 +268,43 @@ enum OpenAPIDocument {
      {
       "name": "from",
       "in": "query",
-      "description": "2026-12-01, 2026-12-01T06:00 (site time), an ISO 8601 time with offset, or epoch seconds",
+      "description": "a date (site midnight), an RFC 3339 date-time, or epoch seconds; a site-local 2026-12-01T06:00 is accepted too",
       "schema": {
-       "type": "string"
+       "anyOf": [
+        {
+         "type": "string",
+         "format": "date"
+        },
+        {
+         "type": "string",
+         "format": "date-time"
+        },
+        {
+         "type": "string",
+         "pattern": "^[0-9]{9,10}$"
+        }
+       ]
       }
      },
      {
       "name": "to",
       "in": "query",
-      "description": "exclusive; same forms as from",
+      "description": "exclusive; same forms as from; default: the end of the current bucket",
       "schema": {
-       "type": "string"
+       "anyOf": [
+        {
+         "type": "string",
+         "format": "date"
+        },
+        {
+         "type": "string",
+         "format": "date-time"
+        },
+        {
+         "type": "string",
+         "pattern": "^[0-9]{9,10}$"
+        }
+       ]
       }
      },
      {
@@ -321,6 +362,9 @@ enum OpenAPIDocument {
      },
      "413": {
       "$ref": "#/components/responses/Problem"
+     },
+     "405": {
+      "$ref": "#/components/responses/Problem"
      }
     }
    }
@@ -367,6 +411,9 @@ enum OpenAPIDocument {
      },
      "503": {
       "$ref": "#/components/responses/Problem"
+     },
+     "405": {
+      "$ref": "#/components/responses/Problem"
      }
     }
    }
@@ -406,6 +453,9 @@ enum OpenAPIDocument {
       "$ref": "#/components/responses/Problem"
      },
      "503": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "405": {
       "$ref": "#/components/responses/Problem"
      }
     }
@@ -938,7 +988,13 @@ enum OpenAPIDocument {
         },
         "action": {
          "type": "string",
-         "enum": ["rollover", "reset", "reset-ignored", "spike", "rebase"]
+         "enum": [
+          "rollover",
+          "reset",
+          "reset-ignored",
+          "spike",
+          "rebase"
+         ]
         },
         "old": {
          "type": [

@@ -131,8 +131,9 @@ public actor SiteReader {
         let cal = config.site.calendar
         let a = tier == .minute ? floorDiv(from + 59, 60) * 60 : cal.bucketStart(tier, containing: from)
         let b = max(a, to)
-        let rows = tier == .minute ? Int((b - a + 59) / 60) : cal.buckets(tier, overlapping: a, b).count
+        let rows = Self.rowsAtMost(tier, a, b)
         let cells = rows * max(1, chs.count)
+        let readTo = try horizon(tier, a, b)
         if cells > maxCells {
             let fit = max(1, maxCells / max(1, chs.count))
             let hint = tier == .minute
@@ -146,7 +147,7 @@ public actor SiteReader {
             if tier == .minute {
                 s.starts.reserveCapacity(rows)
                 s.cells.reserveCapacity(cells)
-                try store.minutes(channels: chs, from: a, to: b) { block in
+                try store.minutes(channels: chs, from: a, to: readTo) { block in
                     let cols = chs.map { block.columnIndex($0.id) }
                     for i in 0..<block.count {
                         var row: [Aggregate?] = []
@@ -176,7 +177,7 @@ public actor SiteReader {
                     }
                 }
             } else {
-                for r in try store.buckets(tier, channels: chs, from: a, to: b) {
+                for r in try store.buckets(tier, channels: chs, from: a, to: readTo) {
                     s.starts.append(r.start)
                     s.ends.append(r.end)
                     for c in chs { s.cells.append(r.values[c.id].flatMap { $0.hasData ? $0 : nil }) }
@@ -197,20 +198,50 @@ public actor SiteReader {
         let cal = config.site.calendar
         let a = tier == .minute ? floorDiv(from + 59, 60) * 60 : cal.bucketStart(tier, containing: from)
         let b = max(a, to)
-        let rows = tier == .minute ? Int((b - a + 59) / 60) : cal.buckets(tier, overlapping: a, b).count
+        let rows = Self.rowsAtMost(tier, a, b)
         if rows * max(1, chs.count) > maxCells {
             throw .tooLarge(cells: rows * chs.count, limit: maxCells, hint: "ask for a shorter range or a coarser tier; whole files are in the archive")
         }
         var out: [UInt8] = []
+        let readTo = try horizon(tier, a, b)
         do {
             try store.reloadWatermark()
-            try CSVExporter(store: store, dialect: dialect).export(tier, channels: chs, from: a, to: b) { out += $0 }
+            try CSVExporter(store: store, dialect: dialect).export(tier, channels: chs, from: a, to: readTo) { out += $0 }
         } catch let e as StoreError {
             throw .store(e)
         } catch {
             throw .other("\(error)")
         }
         return out
+    }
+
+    /// Where reading `[a, b)` can stop: the end of the bucket holding the newest minute. A
+    /// range reaching into the next century holds nothing more, and computing its open buckets
+    /// from minutes would enumerate every quarter-hour up to it.
+    func horizon(_ tier: Tier, _ a: Int64, _ b: Int64) throws(WebReadError) -> Int64 {
+        let newest: Int64?
+        do { newest = try store.newestMinute() } catch { throw .store(error) }
+        guard let n = newest else { return a }
+        let cal = config.site.calendar
+        let end = tier == .minute ? n + 60 : cal.bucketEnd(tier, start: cal.bucketStart(tier, containing: n))
+        return max(a, min(b, end))
+    }
+
+    /// At most how many buckets of `tier` start in `[a, b)`, from the shortest a bucket can be
+    /// (a 23-hour day, a 28-day month): counted without listing them, so a range of ten
+    /// thousand years is refused at once rather than enumerated.
+    static func rowsAtMost(_ tier: Tier, _ a: Int64, _ b: Int64) -> Int {
+        let shortest: Int64
+        switch tier {
+        case .minute: shortest = 60
+        case .quarter: shortest = 900
+        case .hour: shortest = 3600
+        case .day: shortest = 82_800
+        case .month: shortest = 28 * 86_400 - 3600
+        case .year: shortest = 365 * 86_400 - 3600
+        }
+        let span = max(0, b - a)
+        return span == 0 ? 0 : Int(min(span / shortest + 2, Int64(Int32.max)))
     }
 
     public func statuses() throws(WebReadError) -> [String: DeviceStatus] {

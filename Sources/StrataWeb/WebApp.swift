@@ -31,7 +31,8 @@ public struct WebApp: Sendable {
     var isTLS: Bool { settings.tls != nil }
 
     public func router() -> Router<WebContext> {
-        let router = Router(context: WebContext.self)
+        let router = Router(context: WebContext.self, options: .autoGenerateHeadEndpoints)
+        router.add(middleware: MethodGate())
         addAPIRoutes(router)
         addDashboardRoutes(router)
         return router

@@ -7,6 +7,9 @@ public struct WebTime: Sendable {
 
     public init(calendar: SiteCalendar) { self.calendar = calendar }
 
+    /// Epoch seconds past this (the year 2286) are refused: no meter reads that far ahead.
+    static let latest: Int64 = 9_999_999_999
+
     /// `2026-12-02T13:00:00+01:00`.
     public func iso(_ t: Int64) -> String {
         let off = calendar.zone.offset(at: t)
@@ -26,7 +29,7 @@ public struct WebTime: Sendable {
     /// `2026-12-02T13:00[:00]` (site time) or with `Z` / `+01:00`.
     public func parse(_ text: String) -> Int64? {
         let s = text.trimmingCharacters(in: " ")
-        if let n = Int64(s), s.count >= 6 { return n }
+        if let n = Int64(s), s.count >= 6 { return n <= Self.latest ? n : nil }
         let u = Array(s.utf8)
         func num(_ a: Int, _ n: Int) -> Int? {
             guard a + n <= u.count else { return nil }
@@ -50,9 +53,17 @@ public struct WebTime: Sendable {
             minute = m
             i = 16
             if u.count > 16, u[16] == 58 {
-                guard let sec = num(17, 2), sec < 60 else { return nil }
-                second = sec
+                // 60: a leap second (RFC 3339 allows it) is the last second of its minute.
+                guard let sec = num(17, 2), sec <= 60 else { return nil }
+                second = min(sec, 59)
                 i = 19
+                // Fractions of a second are below any tier's resolution.
+                if i < u.count, u[i] == 46 {
+                    i += 1
+                    let digits = i
+                    while i < u.count, u[i] >= 48, u[i] <= 57 { i += 1 }
+                    guard i > digits else { return nil }
+                }
             }
         }
         let local = LocalDateTime(date: date, hour: hour, minute: minute, second: second)
@@ -62,7 +73,7 @@ public struct WebTime: Sendable {
         if rest == [90] || rest == [122] { return local.secondsSinceEpoch }
         guard rest.count == 6, rest[0] == 43 || rest[0] == 45, rest[3] == 58 else { return nil }
         let str = String(decoding: rest, as: UTF8.self)
-        guard let oh = Int(str.dropFirst().prefix(2)), let om = Int(str.suffix(2)), oh <= 14, om < 60 else { return nil }
+        guard let oh = Int(str.dropFirst().prefix(2)), let om = Int(str.suffix(2)), oh < 24, om < 60 else { return nil }
         let off = Int64(oh * 3600 + om * 60) * (rest[0] == 45 ? -1 : 1)
         return local.secondsSinceEpoch - off
     }

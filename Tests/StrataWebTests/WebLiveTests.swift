@@ -11,7 +11,10 @@ import Testing
 /// ones: the loopback rules, and clients that are slow, greedy or oversized.
 @Suite(.serialized) struct WebLiveTests {
     /// Runs the server of `web` (settings as given) while `body` runs, then shuts it down.
-    static func serve(_ configure: (inout WebSettings) -> Void = { _ in }, _ body: @Sendable (Int) async throws -> Void) async throws {
+    ///
+    /// `body` blocks (curl, raw sockets), so it runs on a thread of its own: on the cooperative
+    /// pool it could hold the threads the server needs to answer it (two, on a 2-core machine).
+    static func serve(_ configure: (inout WebSettings) -> Void = { _ in }, _ body: @escaping @Sendable (Int) throws -> Void) async throws {
         let site = try WebRouterTests.shared.get()
         var settings = try site.app().settings
         settings.port = Net.freePort()
@@ -28,8 +31,11 @@ import Testing
                 if let s = RawClient(port: settings.port) { s.close(); break }
                 try await Task.sleep(for: .milliseconds(50))
             }
+            let port = settings.port
             do {
-                try await body(settings.port)
+                try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+                    Thread { c.resume(with: Result { try body(port) }) }.start()
+                }
             } catch {
                 await group.triggerGracefulShutdown()
                 throw error
@@ -55,7 +61,7 @@ import Testing
     }
 
     @Test func basicAuthAndMetricsOnLoopback() async throws {
-        try await Self.serve { port in
+        try await Self.serve { port throws in
             let base = "http://127.0.0.1:\(port)"
             let devices = try Self.curl(["-u", "alice:alice-pw", base + "/api/v1/devices"])
             #expect(devices.status == 200)
@@ -69,7 +75,7 @@ import Testing
     }
 
     @Test func slowAndIdleClientsAreClosedAndOthersServed() async throws {
-        try await Self.serve({ $0.setTimeouts(head: 1, request: 5) }) { port in
+        try await Self.serve({ $0.setTimeouts(head: 1, request: 5) }) { port throws in
             // Slowloris: a request head one byte at a time, never finished.
             let slow = try #require(RawClient(port: port))
             defer { slow.close() }
@@ -93,24 +99,24 @@ import Testing
     }
 
     @Test func oneAddressCannotTakeEverySlot() async throws {
-        try await Self.serve({ $0.maxPerAddress = 16; $0.setTimeouts(head: 30, request: 30) }) { port in
+        try await Self.serve({ $0.maxPerAddress = 16; $0.setTimeouts(head: 30, request: 30) }) { port throws in
             var clients: [RawClient] = []
             defer { for c in clients { c.close() } }
             for _ in 0..<500 {
                 if let c = RawClient(port: port) { clients.append(c) }
             }
-            try await Task.sleep(for: .milliseconds(500))
+            Thread.sleep(forTimeInterval: 0.5)
             let open = clients.filter { !$0.isClosed(wait: 0.01) }.count
             #expect(open <= 16, "\(open) of 500 idle connections kept")
             #expect(open >= 8)
             for c in clients { c.close() }
-            try await Task.sleep(for: .milliseconds(300))
+            Thread.sleep(forTimeInterval: 0.3)
             #expect(try Self.curl(["http://127.0.0.1:\(port)/healthz"]).status == 200, "the slots come back")
         }
     }
 
     @Test func anOversizedHeaderIsRefusedAndTheServerLivesOn() async throws {
-        try await Self.serve { port in
+        try await Self.serve { port throws in
             let big = try #require(RawClient(port: port))
             defer { big.close() }
             big.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 1 << 20) + "\r\n\r\n")
