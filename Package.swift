@@ -165,8 +165,9 @@ let package = Package(
         .executableTarget(
             name: "strata-bench",
             dependencies: [
-                "StrataCodec", "StrataCore", "StrataDatabase", "StrataStore", "StrataArchive", "StrataConfig", "StrataSampler", "StrataRuntime", "StrataMail", "CBenchReference",
+                "StrataCodec", "StrataCore", "StrataDatabase", "StrataStore", "StrataArchive", "StrataConfig", "StrataSampler", "StrataRuntime", "StrataMail", "StrataWeb", "CBenchReference",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictness),
         // What tests share: temporary folders, the datasets, TOML builders, the Python peers

@@ -158,25 +158,6 @@ public struct CSVWriter: Sendable {
     /// Digits are formed right to left in a stack buffer and appended in one go: this runs
     /// for every cell of a rebuild.
     private mutating func appendDecimal(steps: Int64, decimals: Int) {
-        let point = decimalPoint
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buf in
-            var pos = buf.count
-            @inline(__always) func put(_ c: UInt8) {
-                pos -= 1
-                buf[pos] = c
-            }
-            var mag = steps.magnitude
-            if decimals < 0 && steps != 0 { for _ in 0..<Swift.min(-decimals, 18) { put(UInt8(ascii: "0")) } }
-            let places = Swift.max(decimals, 0)
-            var written = 0
-            repeat {
-                if written == places && places > 0 { put(point) }
-                put(UInt8(ascii: "0") + UInt8(mag % 10))
-                mag /= 10
-                written += 1
-            } while mag > 0 || written <= places
-            if steps < 0 { put(UInt8(ascii: "-")) }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[pos...]))
-        }
+        Decimal.append(steps: steps, decimals: decimals, point: decimalPoint, to: &bytes)
     }
 }

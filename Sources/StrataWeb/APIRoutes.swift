@@ -96,7 +96,13 @@ extension WebApp {
     }
 
     func timeFields(_ w: inout JSONWriter, _ key: String, _ t: Int64?) {
-        w.field(key, t.map { reader.time.iso($0) })
+        w.key(key)
+        if let t {
+            let off = config.site.zone.offset(at: t)
+            w.isoTime(LocalDateTime(secondsSinceEpoch: t + Int64(off)), offset: off)
+        } else {
+            w.null()
+        }
         w.key(key + "_epoch")
         if let t { w.int(t) } else { w.null() }
     }

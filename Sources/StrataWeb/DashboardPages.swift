@@ -35,22 +35,22 @@ extension WebApp {
         let list = try await reader.overview(devices: ids, now: now())
         var b = "<h1>Meters</h1>"
         b += "<p class=\"muted\">\(HTML.escape(config.site.name)), \(HTML.escape(reader.time.short(now()))) (\(HTML.escape(config.site.timezone)))</p>"
-        b += "<div class=\"table-wrap\"><table><caption class=\"muted\">Today and this month in site time; power is the latest reading.</caption>"
+        b += "<div class=\"table-wrap\"><table class=\"meters\"><caption class=\"muted\">Today and this month in site time; “Now” is the latest power (or flow) reading.</caption>"
         b += "<thead><tr><th scope=\"col\">Meter</th><th scope=\"col\">Status</th><th scope=\"col\" class=\"num\">Today</th>"
-        b += "<th scope=\"col\" class=\"num\">This month</th><th scope=\"col\" class=\"num\">Power</th><th scope=\"col\" class=\"hide-narrow\">Last reading</th></tr></thead><tbody>"
+        b += "<th scope=\"col\" class=\"num\">This month</th><th scope=\"col\" class=\"num\">Now</th><th scope=\"col\" class=\"hide-narrow\">Last reading</th></tr></thead><tbody>"
         for s in list {
             let unit = s.counter.map { " " + HTML.escape($0.unit) } ?? ""
             b += "<tr class=\"meter\" data-device=\"\(HTML.escape(s.id))\">"
             b += "<th scope=\"row\"><a href=\"/devices/\(HTML.urlEncode(s.id))\">\(HTML.escape(s.name))</a><br><span class=\"muted\">\(HTML.escape(s.id))</span></th>"
-            b += "<td><span class=\"state state-\(s.state.rawValue)\">\(s.state.label)</span>"
+            b += "<td data-label=\"Status\"><span class=\"state state-\(s.state.rawValue)\">\(s.state.label)</span>"
             if s.state == .failing, let e = s.status?.lastError {
                 b += "<br><span class=\"error\">\(HTML.escape(e))</span>"
             }
             b += "</td>"
-            b += "<td class=\"num\">\(fmt(s.today, s.counter?.decimals))\(s.today == nil ? "" : unit)</td>"
-            b += "<td class=\"num\">\(fmt(s.month, s.counter?.decimals))\(s.month == nil ? "" : unit)</td>"
-            b += "<td class=\"num\">\(fmt(s.powerNow, s.power?.decimals))\(s.powerNow == nil ? "" : " " + HTML.escape(s.power?.unit ?? ""))</td>"
-            b += "<td class=\"hide-narrow\">\(s.lastReading.map { HTML.escape(reader.time.short($0)) } ?? "never")</td></tr>"
+            b += "<td class=\"num\" data-label=\"Today\">\(fmt(s.today, s.counter?.decimals))\(s.today == nil ? "" : unit)</td>"
+            b += "<td class=\"num\" data-label=\"This month\">\(fmt(s.month, s.counter?.decimals))\(s.month == nil ? "" : unit)</td>"
+            b += "<td class=\"num\" data-label=\"Now\">\(fmt(s.powerNow, s.power?.decimals))\(s.powerNow == nil ? "" : " " + HTML.escape(s.power?.unit ?? ""))</td>"
+            b += "<td data-label=\"Last reading\">\(s.lastReading.map { HTML.escape(reader.time.short($0)) } ?? "never")</td></tr>"
         }
         b += "</tbody></table></div>"
         return .html(frame(ctx, "Overview", current: "/", b))

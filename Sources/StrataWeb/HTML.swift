@@ -81,6 +81,9 @@ public enum HTML {
     input,select,button{font:inherit;padding:.35rem .5rem;border:1px solid #767676;border-radius:4px;background:#fff;color:var(--fg)}
     button{background:var(--accent);color:#fff;border-color:var(--accent);cursor:pointer}.logout button{background:#fff;color:var(--accent)}
     .login{max-width:22rem;margin:3rem auto}.login label{margin-bottom:.75rem}pre{white-space:pre-wrap;overflow-x:auto;background:#f6f6f6;padding:1rem;border:1px solid var(--line)}
-    @media (max-width:40rem){th,td{padding:.3rem}main{padding:.5rem}.hide-narrow{display:none}}
+    @media (max-width:40rem){th,td{padding:.3rem}main{padding:.5rem}.hide-narrow{display:none}
+    table.meters thead{position:absolute;left:-9999px}table.meters tr{display:block;border-bottom:2px solid var(--line);padding:.4rem 0}
+    table.meters th,table.meters td{display:flex;justify-content:space-between;gap:1rem;border:0;text-align:left}
+    table.meters td::before{content:attr(data-label);color:var(--muted)}table.meters th br{display:none}}
     """
 }

@@ -72,7 +72,40 @@ public struct JSONWriter: Sendable {
     /// A number with `decimals` digits after the point (the channel's resolution).
     public mutating func number(steps: Int64, decimals: Int) {
         comma()
-        bytes.append(contentsOf: Decimal.format(steps: steps, decimals: decimals).utf8)
+        Decimal.append(steps: steps, decimals: decimals, to: &bytes)
+    }
+
+    /// `"2026-12-02T13:00:00+01:00"` from a local time and its offset, digit by digit.
+    public mutating func isoTime(_ local: LocalDateTime, offset: Int) {
+        comma()
+        @inline(__always) func two(_ v: Int) {
+            bytes.append(UInt8(ascii: "0") + UInt8(v / 10))
+            bytes.append(UInt8(ascii: "0") + UInt8(v % 10))
+        }
+        let d = local.date
+        let s = local.secondOfDay
+        bytes.append(UInt8(ascii: "\""))
+        if d.year >= 0 && d.year <= 9999 {
+            two(d.year / 100)
+            two(d.year % 100)
+        } else {
+            bytes.append(contentsOf: String(d.year).utf8)
+        }
+        bytes.append(UInt8(ascii: "-"))
+        two(d.month)
+        bytes.append(UInt8(ascii: "-"))
+        two(d.day)
+        bytes.append(UInt8(ascii: "T"))
+        two(s / 3600)
+        bytes.append(UInt8(ascii: ":"))
+        two(s / 60 % 60)
+        bytes.append(UInt8(ascii: ":"))
+        two(s % 60)
+        bytes.append(offset < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
+        two(abs(offset) / 3600)
+        bytes.append(UInt8(ascii: ":"))
+        two(abs(offset) / 60 % 60)
+        bytes.append(UInt8(ascii: "\""))
     }
 
     /// A double at a resolution; NaN and infinities (which JSON cannot carry) become null.
@@ -95,6 +128,12 @@ public struct JSONWriter: Sendable {
 
     private mutating func quoted(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Keys and ids need no escaping: copied whole (the series writes millions of them).
+        if !s.utf8.contains(where: { $0 < 32 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            bytes.append(contentsOf: s.utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for c in s.utf8 {
             switch c {
             case UInt8(ascii: "\""): bytes.append(contentsOf: [92, 34])

@@ -66,6 +66,24 @@ public actor SiteReader {
     /// The overview's figures for some devices; reads today's and this month's buckets of one
     /// counter per device and the newest reading of one gauge, nothing more.
     public func overview(devices ids: [String], now: Int64) throws(WebReadError) -> [MeterSummary] {
+        // Minutes arrive once a minute: fifty browsers refreshing the overview within the same
+        // ten seconds read the store once (the cache is keyed by the ten seconds and the devices).
+        let key = OverviewKey(devices: ids, slot: floorDiv(now, 10))
+        if let hit = overviewCache[key] { return hit }
+        let fresh = try readOverview(devices: ids, now: now)
+        if overviewCache.count >= 16 { overviewCache.removeAll() }
+        overviewCache[key] = fresh
+        return fresh
+    }
+
+    struct OverviewKey: Hashable {
+        var devices: [String]
+        var slot: Int64
+    }
+
+    private var overviewCache: [OverviewKey: [MeterSummary]] = [:]
+
+    func readOverview(devices ids: [String], now: Int64) throws(WebReadError) -> [MeterSummary] {
         do {
             try store.reloadWatermark()
             let statuses = try store.deviceStatuses()

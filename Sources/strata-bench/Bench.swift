@@ -32,6 +32,9 @@ struct Bench {
         if what == "blocks" {
             try BlockBench.run(dir: dir)
         }
+        if what == "web" {
+            try await WebBench.run(dir: dir, channels: opt("--channels", 20), days: opt("--days", 31), port: opt("--port", 8089))
+        }
         if what == "mail" {
             try await MailBench.run(dir: dir, count: opt("--count", 200), sizeKB: opt("--size", 100))
         }

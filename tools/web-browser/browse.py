@@ -122,8 +122,9 @@ def main():
                 f.write(dom)
             png_file = None
             if a.screenshots:
+                page.call("Emulation.setDeviceMetricsOverride", width=a.width, height=800, deviceScaleFactor=1, mobile=a.width < 600)
                 h = page.evaluate("document.documentElement.scrollHeight") or 1600
-                page.call("Emulation.setDeviceMetricsOverride", width=a.width, height=int(h), deviceScaleFactor=1, mobile=False)
+                page.call("Emulation.setDeviceMetricsOverride", width=a.width, height=int(h), deviceScaleFactor=1, mobile=a.width < 600)
                 shot = page.call("Page.captureScreenshot", format="png")
                 png_file = os.path.join(a.out, name + ".png")
                 with open(png_file, "wb") as f:
