@@ -74,6 +74,21 @@ import Testing
         }
     }
 
+    @Test func httpsWithTheCertificateFilesAndSecureCookies() async throws {
+        let dir = TempDir()
+        let (cert, key) = try SMTPPeer.certificate(in: dir.path)
+        let tls = try WebSettings.tls(certificate: cert, key: key)
+        try await Self.serve({ $0.tls = tls }) { port throws in
+            let base = "https://127.0.0.1:\(port)"
+            let devices = try Self.curl(["--cacert", cert, "-u", "alice:alice-pw", base + "/api/v1/devices"])
+            #expect(devices.status == 200)
+            #expect(devices.body.contains("\"id\":\"main\""))
+            let login = try Self.curl(["--cacert", cert, "-i", "-d", "user=alice&password=alice-pw", base + "/login"])
+            #expect(login.body.lowercased().contains("set-cookie: strata_session=") && login.body.contains("Secure"), "\(login.body.prefix(400))")
+            #expect(try Self.curl(["http://127.0.0.1:\(port)/healthz"]).status != 200, "no plain HTTP on the HTTPS port")
+        }
+    }
+
     @Test func slowAndIdleClientsAreClosedAndOthersServed() async throws {
         try await Self.serve({ $0.setTimeouts(head: 1, request: 5) }) { port throws in
             // Slowloris: a request head one byte at a time, never finished.
