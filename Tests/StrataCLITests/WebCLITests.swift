@@ -92,6 +92,22 @@ import Testing
         #expect((m["strata_store_minute_points"] ?? 0) > 100_000)
         #expect(m["strata_rollup_lag_seconds"] != nil && m["strata_outbox_pending"] != nil)
 
+        // A hostile neighbour holds 2,000 idle connections to the web port: the FTP server and
+        // the sampler do not notice, and the web server serves again once they are gone.
+        _ = RawClient.raiseFileLimit(to: 3000)
+        var idle: [RawClient] = []
+        for _ in 0..<2000 {
+            if let c = RawClient(port: web) { idle.append(c) }
+        }
+        let pollsBefore = m["strata_polls_total{device=\"main\"}"] ?? 0
+        Thread.sleep(forTimeInterval: 5)  // 2.5 live minutes at 30×
+        let listing = try Self.run("/usr/bin/curl", ["-s", "-S", "--max-time", "20", "ftp://demo:demo@127.0.0.1:\(ftp)/"])
+        #expect(listing.status == 0 && listing.out.contains("excel-eu"), "FTP during the flood: \(listing.err)")
+        for c in idle { c.close() }
+        Thread.sleep(forTimeInterval: 0.5)
+        let after = Self.metrics(try Self.curl([base + "/metrics"]))
+        #expect((after["strata_polls_total{device=\"main\"}"] ?? 0) >= pollsBefore + 2, "the sampler kept polling")
+
         // SIGTERM: every service, the web server included, stops and the process exits cleanly.
         p.process.terminate()
         let r = p.finish()

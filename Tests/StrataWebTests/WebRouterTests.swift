@@ -107,6 +107,38 @@ import Testing
         }
     }
 
+    @Test func siteDeviceAndCounterEvents() async throws {
+        try await test { client in
+            try await client.execute(uri: "/api/v1/site", method: .get, headers: Self.bearer) { r in
+                let j = self.json(r.body)
+                #expect(j["name"] as? String == "Web test site")
+                #expect(j["timezone"] as? String == "Europe/Berlin")
+                #expect(j["now"] as? String == "2026-12-02T13:00:00+01:00")
+                #expect(j["devices"] as? [String] == ["main", "water"])
+            }
+            try await client.execute(uri: "/api/v1/devices/water", method: .get, headers: Self.bearer) { r in
+                let j = self.json(r.body)
+                #expect(j["id"] as? String == "water")
+                #expect((j["channels"] as? [[String: Any]])?.first?["unit"] as? String == "m3")
+            }
+            try await client.execute(uri: "/api/v1/devices/water/events", method: .get, headers: Self.bearer) { r in
+                let events = (self.json(r.body)["events"] as? [[String: Any]]) ?? []
+                #expect(events.count == 1)
+                #expect(events.first?["action"] as? String == "reset")
+                #expect(events.first?["time"] as? String == "2026-12-01T12:01:00+01:00")
+                #expect(events.first?["new"] as? Double == 0)
+            }
+            try await client.execute(uri: "/api/v1/devices/water/events?format=csv", method: .get, headers: Self.bearer) { r in
+                let lines = String(buffer: r.body).split(separator: "\r\n")
+                #expect(lines.first == "time,channel,action,old,new")
+                #expect(lines.count == 2)
+            }
+            try await client.execute(uri: "/api/v1/devices/main/events", method: .get, headers: Self.bearer) { r in
+                #expect((self.json(r.body)["events"] as? [Any])?.isEmpty == true)
+            }
+        }
+    }
+
     @Test func seriesOfEveryTierAddUp() async throws {
         try await test { client in
             var hourly: Double = 0

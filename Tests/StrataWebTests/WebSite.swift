@@ -68,6 +68,8 @@ final class WebSite: @unchecked Sendable {
             if !(t >= dayStart + 6 * 3600 && t < dayStart + 7 * 3600) { samples.append(Sample(channel: w, ts: t, value: water)) }
             energy += 0.5
             water += 0.01
+            // The water meter was replaced yesterday at noon: its register starts again at 0.
+            if t == dayStart - 43_200 { water = 0 }
             t += 60
         }
         let statuses = ["main", "water"].map { DeviceStatus(device: $0, lastSuccess: Self.now - statusAge, lastAttempt: Self.now - statusAge) }
