@@ -200,7 +200,10 @@ let package = Package(
             name: "StrataWebTests",
             dependencies: [
                 "StrataWeb", "StrataStore", "StrataCore", "StrataConfig", "StrataReport", "StrataTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictness),
         .testTarget(
