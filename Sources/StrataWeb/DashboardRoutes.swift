@@ -18,6 +18,8 @@ extension WebApp {
             }
             let t = self.now()
             guard let access = self.auth.login(user: form["user"] ?? "", password: form["password"] ?? "", now: t) else {
+                // As the FTP server does: each failure costs the guesser a second (not a thread).
+                try? await Task.sleep(for: .seconds(1))
                 return .html(self.loginPage(next: next, error: "Wrong user name or password."), status: .unauthorized)
             }
             let value = SessionCookie(user: access.user, expires: t + self.settings.sessionLifetime).value(key: self.settings.sessionKey)
