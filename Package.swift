@@ -37,9 +37,12 @@ let package = Package(
         .systemLibrary(name: "CModbus", pkgConfig: "libmodbus", providers: [.apt(["libmodbus-dev"])]),
         // Register maps and word decoding of Modbus meters; read planning; SunSpec discovery. No I/O.
         .target(name: "StrataModbus", dependencies: ["StrataCore"], swiftSettings: strictness),
+        // Alarm rules and their state machine (inactive → pending → active → cleared), consumption
+        // windows in site time. Pure: minutes in, notices out.
+        .target(name: "StrataAlarms", dependencies: ["StrataCore"], swiftSettings: strictness),
         // strata.toml: a small TOML reader that keeps line numbers, the typed config, device profiles.
         .target(
-            name: "StrataConfig", dependencies: ["StrataCore", "StrataModbus"],
+            name: "StrataConfig", dependencies: ["StrataAlarms", "StrataCore", "StrataModbus"],
             resources: [.copy("Profiles")], swiftSettings: strictness),
         // Acquisition: Modbus links (libmodbus on dedicated threads), simulated meters and the
         // minute scheduler, writing through the `SampleStore` it is given.
@@ -174,6 +177,7 @@ let package = Package(
         // (Modbus simulator, mail server) and the `strata` launcher.
         .target(name: "StrataTestSupport", dependencies: ["StrataCore", "StrataStore", "StrataImport"], path: "Tests/StrataTestSupport", swiftSettings: strictness),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore"], swiftSettings: strictness),
+        .testTarget(name: "StrataAlarmsTests", dependencies: ["StrataAlarms", "StrataCore"], swiftSettings: strictness),
         .testTarget(name: "StrataCodecTests", dependencies: ["StrataCodec", "StrataTestSupport"], swiftSettings: strictness),
         .testTarget(name: "StrataModbusTests", dependencies: ["StrataModbus", "StrataCore"], swiftSettings: strictness),
         .testTarget(name: "StrataConfigTests", dependencies: ["StrataConfig", "StrataModbus", "StrataCore", "StrataTestSupport"], swiftSettings: strictness),

@@ -1,4 +1,5 @@
 import Foundation
+import StrataAlarms
 import StrataCore
 import StrataModbus
 
@@ -92,6 +93,8 @@ public struct StrataConfig: Sendable {
     public var outbox = Outbox(path: "outbox")
     /// The `[web]` section; nil: no web server in `strata run`.
     public var web: Web? = nil
+    /// `[[alarms]]`, checked against the devices.
+    public var alarms: [AlarmRule] = []
 
     public func device(_ id: String) -> Device? { devices.first { $0.id == id } }
 
