@@ -34,8 +34,8 @@ run_tests() {
         exit 1
     fi
 }
-# The FTP tests run an in-process SwiftNIO server on the cooperative thread pool, which tests
-# waiting on child processes (the CLI, report and store suites) hold while they block: on two
-# cores the server could starve. They get a run of their own.
-run_tests --filter StrataFTPTests
-run_tests --skip StrataFTPTests
+# The FTP and web tests run in-process SwiftNIO servers on the cooperative thread pool, which
+# tests waiting on child processes (the CLI, report and store suites) hold while they block: on
+# two cores the servers could starve. They get a run of their own.
+run_tests --filter "StrataFTPTests|StrataWebTests"
+run_tests --skip "StrataFTPTests|StrataWebTests"

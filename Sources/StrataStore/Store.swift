@@ -108,6 +108,7 @@ public final class Store {
                 CREATE TABLE IF NOT EXISTS device_status(
                     device TEXT PRIMARY KEY, last_success INTEGER, last_attempt INTEGER,
                     failures INTEGER NOT NULL, last_error TEXT, bad_readings INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+                \(Store.alarmSchema)
                 """)
         // Stores made before peak demand was kept: add its columns; roll-ups fill them from now on.
         if try db.scalarInt("SELECT count(*) FROM pragma_table_info('agg') WHERE name = 'peak'") == 0 {
