@@ -60,7 +60,7 @@ let package = Package(
             name: "StrataRuntime",
             dependencies: [
                 "StrataCore", "StrataConfig", "StrataDatabase", "StrataStore", "StrataSampler", "StrataArchive",
-                "StrataFTP", "StrataReport", "StrataWeb",
+                "StrataFTP", "StrataReport", "StrataWeb", "StrataAlarms",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -123,7 +123,7 @@ let package = Package(
         .target(
             name: "StrataReport",
             dependencies: [
-                "StrataCore", "StrataConfig", "StrataDatabase", "StrataStore", "StrataArchive", "StrataMail", "StrataZip",
+                "StrataAlarms", "StrataCore", "StrataConfig", "StrataDatabase", "StrataStore", "StrataArchive", "StrataMail", "StrataZip",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -180,7 +180,7 @@ let package = Package(
         .testTarget(name: "StrataAlarmsTests", dependencies: ["StrataAlarms", "StrataCore"], swiftSettings: strictness),
         .testTarget(name: "StrataCodecTests", dependencies: ["StrataCodec", "StrataTestSupport"], swiftSettings: strictness),
         .testTarget(name: "StrataModbusTests", dependencies: ["StrataModbus", "StrataCore"], swiftSettings: strictness),
-        .testTarget(name: "StrataConfigTests", dependencies: ["StrataConfig", "StrataModbus", "StrataCore", "StrataTestSupport"], swiftSettings: strictness),
+        .testTarget(name: "StrataConfigTests", dependencies: ["StrataAlarms", "StrataConfig", "StrataModbus", "StrataCore", "StrataTestSupport"], swiftSettings: strictness),
         .testTarget(
             name: "StrataStoreTests", dependencies: ["StrataStore", "StrataCore", "StrataTestSupport"], swiftSettings: strictness),
         .testTarget(

@@ -43,6 +43,7 @@ public struct ReportService: Service, CustomStringConvertible {
             let t = now()
             await desk.generateDue(now: t, startingUp: first)
             first = false
+            await desk.intakeAlarms(now: t)
             await desk.deliver(now: t)
             // Wake for the next report, the next retry, or in a minute at the latest: a clock
             // that was set meanwhile is noticed within a minute.

@@ -35,7 +35,8 @@ public struct Runtime: Sendable {
             .init(service: SamplerService(config: cfg, store: store, clock: clock, logger: Logger(label: "strata.sampler"))),
             .init(service: MaintenanceService(store: store, archivist: archivist, clock: clock, logger: Logger(label: "strata.maintenance"))),
         ]
-        if !cfg.reports.isEmpty {
+        // Reports and alarm notices share the durable outbox and its delivery.
+        if !cfg.reports.isEmpty || !cfg.alarms.isEmpty {
             let sleeper = clock
             services.append(.init(service: ReportService(
                 config: cfg, archive: archivist != nil, makeStore: { try cfg.makeStore() }, now: { Int64(sleeper.now()) },

@@ -17,6 +17,8 @@ public actor StoreActor: SampleStore {
     let config: StrataConfig
     let logger: Logger
     private var lastRetention: Int64 = 0
+    /// The alarm rules, evaluated after each write; nil without `[[alarms]]`.
+    private var alarms: AlarmKeeper?
 
     public init(config: StrataConfig, logger: Logger) throws(StoreError) {
         executor = ThreadExecutor(name: "strata.store")
@@ -27,6 +29,7 @@ public actor StoreActor: SampleStore {
         let h = try store.health(thorough: false)
         for w in h.warnings { logger.warning("store: \(w)") }
         if h.isDamaged { throw .corrupt(path: config.storage.path, reason: h.damage.prefix(3).joined(separator: "; ")) }
+        if !config.alarms.isEmpty { alarms = try AlarmKeeper(config: config, store: store, logger: Logger(label: "strata.alarms")) }
     }
 
     /// Channel ids by device and channel.
@@ -46,7 +49,17 @@ public actor StoreActor: SampleStore {
 
     @discardableResult
     public func write(_ samples: [Sample], statuses: [DeviceStatus]) throws(StoreError) -> WriteResult {
-        try store.write(samples, statuses: statuses)
+        let r = try store.write(samples, statuses: statuses)
+        if var a = alarms {
+            // The minutes are committed first: an alarm that cannot be saved never costs a sample.
+            do {
+                try a.written(samples, statuses: statuses, result: r, store: store)
+                alarms = a
+            } catch {
+                logger.error("alarms: could not be evaluated or saved", metadata: ["error": "\(error)"])
+            }
+        }
+        return r
     }
 
     public func statuses() throws(StoreError) -> [String: DeviceStatus] { try store.deviceStatuses() }

@@ -17,6 +17,8 @@ public struct Sample: Sendable, Equatable {
 public struct WriteResult: Sendable, Equatable {
     public var rows = 0
     public var events: [CounterEvent] = []
+    /// The channel of each of `events`, in the same order.
+    public var eventChannels: [Int64] = []
     /// Samples older than what the minute tier still keeps: refused, since the aggregates
     /// they would change are final.
     public var tooOld = 0
@@ -114,6 +116,7 @@ extension Store {
                 case .counter:
                     let (range, events) = try writeCounter(ch, spec: spec, readings)
                     result.events += events
+                    result.eventChannels += Array(repeating: ch, count: events.count)
                     if let (a, b) = range, a < watermark {
                         dirty.append((ch, a, b))
                         staleAnchors.append(ch)

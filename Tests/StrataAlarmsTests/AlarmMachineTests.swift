@@ -124,3 +124,47 @@ struct AlarmMachineTests {
         #expect(ConsumptionWindow.slices(0, 18_000, per: 3600).count == 5)
     }
 }
+
+/// The book of all rules over written minutes, as the runtime feeds it.
+struct AlarmBookTests {
+    static let zone = ZoneRules(identifier: "Europe/Berlin")!
+    static let rules = [
+        AlarmRule(id: "off", kind: .offline(seconds: 180), device: "main", notify: []),
+        AlarmRule(id: "peak", kind: .threshold(channel: "power", limit: .above(100), clear: 90, seconds: 120), device: "main", notify: []),
+        AlarmRule(id: "night", kind: .consumption(channel: "water", window: .init(from: 0, to: 300), above: 5, per: 3600), device: "water", notify: []),
+        AlarmRule(id: "resets", kind: .counterEvent(channel: nil, actions: [.reset]), device: nil, notify: []),
+    ]
+
+    @Test func aNightOfMinutes() {
+        var book = AlarmBook(rules: Self.rules, phases: [:], zone: Self.zone)
+        // 2026-03-29: the night the clocks go forward (00:00-05:00 is four hours).
+        let midnight = Self.zone.firstInstant(atOrAfter: LocalDateTime(date: CivilDate(year: 2026, month: 3, day: 29)))
+        let end = Self.zone.firstInstant(atOrAfter: LocalDateTime(date: CivilDate(year: 2026, month: 3, day: 29), hour: 5))
+        var notices: [AlarmNotice] = []
+        var asked: [(Int64, Int64)] = []
+        var t = midnight
+        var last: Int64 = midnight
+        while t <= end {
+            var o = MinuteObservation(minute: t)
+            let silent = t >= midnight + 3600 && t < midnight + 7200
+            if !silent {
+                o.answered = ["main", "water"]
+                last = t
+                o.gauges["main/power"] = t >= midnight + 600 && t < midnight + 900 ? 150 : 50
+            }
+            o.lastReading = ["main": last]
+            if t == midnight + 10_800 { o.events = [.init(device: "water", channel: "water", action: .reset, ts: t, value: 0)] }
+            notices += book.evaluate(o) { _, a, b in
+                asked.append((a, b))
+                return a == midnight + 3600 ? 6 : 1  // one hour of the night with a leak
+            }
+            t += 60
+        }
+        #expect(asked.count == 4, "four one-hour slices in a four-hour night")
+        #expect(asked.first?.0 == midnight && asked.last?.1 == end)
+        #expect(notices.map(\.rule) == ["peak", "peak", "off", "off", "resets", "night"])
+        #expect(notices.last == .raised(rule: "night", at: end, value: 6))
+        #expect(book.phases["night"] == .active(since: end, notified: end))
+        #expect(book.phases["off"] == .inactive && book.phases["peak"] == .inactive)
+    }
+}

@@ -1,0 +1,91 @@
+import StrataCore
+
+/// What one written minute shows the alarm rules.
+public struct MinuteObservation: Sendable {
+    public struct Event: Sendable, Equatable {
+        public var device: String
+        public var channel: String
+        public var action: CounterAction
+        public var ts: Int64
+        public var value: Double
+
+        public init(device: String, channel: String, action: CounterAction, ts: Int64, value: Double) {
+            self.device = device
+            self.channel = channel
+            self.action = action
+            self.ts = ts
+            self.value = value
+        }
+    }
+
+    public var minute: Int64
+    /// Devices that gave a reading in this minute.
+    public var answered: Set<String> = []
+    /// The newest reading of each device, this minute or before (from the store).
+    public var lastReading: [String: Int64] = [:]
+    /// Gauge values of this minute by `device/channel`.
+    public var gauges: [String: Double] = [:]
+    public var events: [Event] = []
+
+    public init(minute: Int64) { self.minute = minute }
+}
+
+/// Every rule's machine, fed one written minute at a time.
+public struct AlarmBook: Sendable {
+    public private(set) var machines: [AlarmMachine]
+    let zone: ZoneRules
+
+    public init(rules: [AlarmRule], phases: [String: AlarmPhase], zone: ZoneRules) {
+        machines = rules.map { AlarmMachine(rule: $0, phase: phases[$0.id] ?? .inactive) }
+        self.zone = zone
+    }
+
+    public var phases: [String: AlarmPhase] {
+        var out: [String: AlarmPhase] = [:]
+        for m in machines { out[m.rule.id] = m.phase }
+        return out
+    }
+
+    /// The consumption windows that end exactly at `t` (their closing reading is the one at `t`).
+    public func windowsEnding(at t: Int64) -> [(rule: AlarmRule, start: Int64, end: Int64)] {
+        var out: [(AlarmRule, Int64, Int64)] = []
+        for m in machines {
+            guard case .consumption(_, let w, _, _) = m.rule.kind else { continue }
+            let s = ConsumptionWindow(window: w, zone: zone).span(endingOn: zone.local(t).date)
+            if s.end == t { out.append((m.rule, s.start, s.end)) }
+        }
+        return out
+    }
+
+    /// Evaluates one minute. `consumed(rule, from, to)` gives a counter's consumption over a
+    /// span (nil: no data); it is asked only for windows ending at this minute.
+    public mutating func evaluate(_ o: MinuteObservation, consumed: (AlarmRule, Int64, Int64) -> Double?) -> [AlarmNotice] {
+        var out: [AlarmNotice] = []
+        for i in machines.indices {
+            let rule = machines[i].rule
+            switch rule.kind {
+            case .offline:
+                guard let d = rule.device else { continue }
+                out += machines[i].observe(minute: o.minute, answered: o.answered.contains(d), lastReading: o.lastReading[d])
+            case .threshold(let channel, _, _, _):
+                guard let d = rule.device else { continue }
+                out += machines[i].observe(minute: o.minute, value: o.gauges["\(d)/\(channel)"])
+            case .consumption(_, let w, _, let per):
+                let s = ConsumptionWindow(window: w, zone: zone).span(endingOn: zone.local(o.minute).date)
+                guard s.end == o.minute else { continue }
+                var worst: Double?
+                for (a, b) in per.map({ ConsumptionWindow.slices(s.start, s.end, per: $0) }) ?? [(s.start, s.end)] {
+                    if let c = consumed(rule, a, b) { worst = max(worst ?? c, c) }
+                }
+                out += machines[i].windowClosed(at: o.minute, consumed: worst)
+            case .counterEvent(let channel, let actions):
+                for e in o.events where actions.contains(e.action) && (rule.device == nil || rule.device == e.device)
+                    && (channel == nil || channel == e.channel) {
+                    // An event is raised and done: there is nothing to clear.
+                    out.append(.raised(rule: rule.id, at: e.ts, value: e.value))
+                }
+            }
+        }
+        return out
+    }
+}

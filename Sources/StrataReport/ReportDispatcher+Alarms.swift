@@ -1,0 +1,101 @@
+import Foundation
+import StrataAlarms
+import StrataConfig
+import StrataCore
+import StrataMail
+import StrataStore
+
+/// Alarm notices into the durable outbox: each log line the alarm keeper saved becomes one
+/// message per recipient. The outbox's key (report `alarm:<rule>`, period `<event>-<time>`,
+/// recipient) keeps a line queued twice (a crash between queueing and marking) single.
+extension ReportDispatcher {
+    func intakeAlarms(now: Int64) {
+        guard !config.alarms.isEmpty else { return }
+        let lines: [AlarmLogEntry]
+        do { lines = try store.alarmLog(unqueuedOnly: true) } catch {
+            logger.error("alarms: cannot read the log", metadata: ["error": "\(error)"])
+            return
+        }
+        guard !lines.isEmpty else { return }
+        var done: [Int64] = []
+        for line in lines {
+            guard let rule = config.alarms.first(where: { $0.id == line.rule }) else {
+                done.append(line.id)  // a rule removed from the config since
+                continue
+            }
+            if rule.notify.isEmpty {
+                done.append(line.id)
+                continue
+            }
+            let message = AlarmMessage.compose(line, rule: rule, config: config, now: now)
+            do {
+                try outbox.enqueue(report: "alarm:\(rule.id)", period: "\(line.event)-\(line.at)", messageID: message.messageID,
+                                   sender: message.from, recipients: rule.notify, body: message.render(), now: now)
+                done.append(line.id)
+            } catch {
+                logger.error("alarms: cannot queue a notice", metadata: ["rule": "\(rule.id)", "error": "\(error)"])
+            }
+        }
+        do { try store.markAlarmsQueued(done) } catch {
+            logger.error("alarms: cannot mark notices queued", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// The e-mail of one alarm raise, repeat or clear: subject and body name the site, device,
+/// rule, value, threshold and the local time.
+enum AlarmMessage {
+    static func compose(_ line: AlarmLogEntry, rule: AlarmRule, config: StrataConfig, now: Int64) -> MailMessage {
+        let zone = config.site.zone
+        let off = zone.offset(at: line.at)
+        let local = "\(LocalDateTime(secondsSinceEpoch: line.at + Int64(off))) \(formatOffset(off))"
+        let device = line.device.flatMap { config.device($0) }
+        let unit = line.channel.flatMap { c in device?.channels.first { $0.id == c }?.unit } ?? ""
+        let what: String
+        switch rule.kind {
+        case .offline: what = "no reading from the meter"
+        case .threshold(let c, let limit, _, _):
+            switch limit {
+            case .above(let v): what = "\(c) above \(fmt(v)) \(unit)"
+            case .below(let v): what = "\(c) below \(fmt(v)) \(unit)"
+            }
+        case .consumption(let c, let w, let above, let per):
+            what = "\(c) consumption over \(clock(w.from))-\(clock(w.to))\(per.map { " (per \(Span(seconds: $0)))" } ?? "") above \(fmt(above)) \(unit)"
+        case .counterEvent: what = "a counter event"
+        }
+        let valueText: String
+        switch rule.kind {
+        case .offline: valueText = line.value.map { "\(fmt($0)) minutes without a reading" } ?? ""
+        default: valueText = line.value.map { "\(fmt($0)) \(unit)" } ?? ""
+        }
+        let verb = line.event == "cleared" ? "cleared" : line.event == "repeated" ? "still active" : "RAISED"
+        let deviceName = device.map { "\($0.name) (\($0.id))" } ?? line.device ?? "all devices"
+        let subject = "[\(config.site.name)] \(rule.severity.rawValue): \(rule.id) \(verb) - \(deviceName)"
+        var text = """
+            Alarm \(rule.id) \(verb) at \(local).
+
+            Site:       \(config.site.name)
+            Device:     \(deviceName)
+            Rule:       \(rule.id) (\(what))
+            Severity:   \(rule.severity.rawValue)
+            Value:      \(valueText.isEmpty ? "-" : valueText)
+            Threshold:  \(line.threshold.map { fmt($0) } ?? "-")\(line.threshold != nil && !unit.isEmpty ? " \(unit)" : "")
+
+            """
+        if let r = line.raisedAt {
+            let o = zone.offset(at: r)
+            text += "Raised at:  \(LocalDateTime(secondsSinceEpoch: r + Int64(o))) \(formatOffset(o))\n"
+        }
+        text += "\nSent by Strata. The alarm log: `strata alarms`, and _site/alarms/ in the archive.\n"
+        let from = config.smtp?.from ?? "strata@localhost"
+        let domain = from.split(separator: "@").last.map(String.init) ?? "localhost"
+        return MailMessage(from: from, fromName: config.smtp?.fromName ?? "Strata", to: rule.notify, subject: subject, date: now,
+                           utcOffset: zone.offset(at: now), messageID: "<alarm-\(rule.id)-\(line.event)-\(line.at)@\(domain)>", text: text)
+    }
+
+    static func fmt(_ v: Double) -> String {
+        v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(format: "%.3f", v)
+    }
+
+    static func clock(_ m: Int) -> String { "\(zeroPadded(m / 60, 2)):\(zeroPadded(m % 60, 2))" }
+}

@@ -1,0 +1,117 @@
+import Logging
+import StrataAlarms
+import StrataConfig
+import StrataCore
+import StrataStore
+
+/// The alarm rules beside the store's writer: after each write it shows the rules the minutes
+/// written, saves their phases and the log in the store, and leaves the e-mails to the report
+/// service (which takes unqueued log lines into the durable outbox).
+struct AlarmKeeper {
+    var book: AlarmBook
+    let rules: [String: AlarmRule]
+    let logger: Logger
+
+    init(config: StrataConfig, store: Store, logger: Logger) throws(StoreError) {
+        var phases: [String: AlarmPhase] = [:]
+        for (rule, s) in try store.alarmStates() { phases[rule] = Self.phase(s) }
+        book = AlarmBook(rules: config.alarms, phases: phases, zone: config.site.zone)
+        var r: [String: AlarmRule] = [:]
+        for rule in config.alarms { r[rule.id] = rule }
+        rules = r
+        self.logger = logger
+    }
+
+    static func phase(_ s: StoredAlarmState) -> AlarmPhase {
+        switch s.phase {
+        case "pending": .pending(since: s.since ?? 0, minutes: s.minutes)
+        case "active": .active(since: s.since ?? 0, notified: s.notified ?? s.since ?? 0)
+        default: .inactive
+        }
+    }
+
+    static func stored(_ rule: String, _ p: AlarmPhase) -> StoredAlarmState {
+        switch p {
+        case .inactive: StoredAlarmState(rule: rule, phase: "inactive", since: nil, minutes: 0, notified: nil)
+        case .pending(let since, let n): StoredAlarmState(rule: rule, phase: "pending", since: since, minutes: n, notified: nil)
+        case .active(let since, let notified): StoredAlarmState(rule: rule, phase: "active", since: since, minutes: 0, notified: notified)
+        }
+    }
+
+    /// Evaluates the minutes of one write, oldest first.
+    mutating func written(_ samples: [Sample], statuses: [DeviceStatus], result: WriteResult, store: Store) throws(StoreError) {
+        let minutes = Set(samples.map(\.ts)).sorted()
+        guard !minutes.isEmpty else { return }
+        var byID: [Int64: StoredChannel] = [:]
+        for c in store.channels { byID[c.id] = c }
+        var last: [String: Int64] = [:]
+        for (d, s) in try store.deviceStatuses() { if let ok = s.lastSuccess { last[d] = ok } }
+        for s in statuses { if let ok = s.lastSuccess { last[s.device] = max(last[s.device] ?? ok, ok) } }
+        let before = book.phases
+        var log: [AlarmLogEntry] = []
+        for m in minutes {
+            var o = MinuteObservation(minute: m)
+            for s in samples where s.ts == m {
+                guard let c = byID[s.channel] else { continue }
+                o.answered.insert(c.spec.device)
+                if c.spec.kind == .gauge { o.gauges["\(c.spec.device)/\(c.spec.id)"] = s.value }
+            }
+            o.lastReading = last
+            for d in o.answered { o.lastReading[d] = max(o.lastReading[d] ?? m, m) }
+            for (e, ch) in zip(result.events, result.eventChannels) where e.ts == m {
+                guard let c = byID[ch] else { continue }
+                o.events.append(.init(device: c.spec.device, channel: c.spec.id, action: e.action, ts: e.ts, value: e.newValue))
+            }
+            let notices = book.evaluate(o) { rule, a, b in Self.consumption(rule, from: a, to: b, store: store) }
+            for n in notices { log.append(entry(n)) }
+        }
+        let after = book.phases
+        let changed = after.filter { before[$0.key] != $0.value }.map { Self.stored($0.key, $0.value) }
+        try store.recordAlarms(states: changed, log: log)
+        for e in log {
+            logger.notice("alarm \(e.event)", metadata: ["rule": "\(e.rule)", "device": "\(e.device ?? "-")", "value": "\(e.value.map { "\($0)" } ?? "-")"])
+        }
+    }
+
+    func entry(_ n: AlarmNotice) -> AlarmLogEntry {
+        let (id, event, at, value, raisedAt): (String, String, Int64, Double?, Int64?) = switch n {
+        case .raised(let r, let t, let v): (r, "raised", t, v, nil)
+        case .repeated(let r, let t, let v): (r, "repeated", t, v, nil)
+        case .cleared(let r, let t, let v, let since): (r, "cleared", t, v, since)
+        }
+        let rule = rules[id]
+        var channel: String?
+        var threshold: Double?
+        switch rule?.kind {
+        case .offline(let s)?: threshold = Double(s) / 60
+        case .threshold(let c, let limit, let clear, _)?:
+            channel = c
+            threshold = event == "cleared" ? clear : limit.value
+        case .consumption(let c, _, let above, _)?:
+            channel = c
+            threshold = above
+        case .counterEvent(let c, _)?: channel = c
+        case nil: break
+        }
+        return AlarmLogEntry(rule: id, device: rule?.device, channel: channel, event: event, at: at, value: value, threshold: threshold, raisedAt: raisedAt)
+    }
+
+    /// A counter's consumption over `[from, to)` from its minutes: the readings at both ends
+    /// are in the store when a window's closing minute is written.
+    static func consumption(_ rule: AlarmRule, from: Int64, to: Int64, store: Store) -> Double? {
+        guard case .consumption(let channel, _, _, _) = rule.kind, let d = rule.device,
+              let c = try? store.channel(device: d, channel: channel) else { return nil }
+        var steps: Int64 = 0
+        var any = false
+        try? store.minutes(channels: [c], from: from, to: to) { block in
+            guard let col = block.columnIndex(c.id) else { return }
+            for i in 0..<block.count {
+                if let s = block.consumption(column: col, i) {
+                    steps += s
+                    any = true
+                }
+            }
+        }
+        return any ? c.spec.resolution.value(ofSteps: steps) : nil
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import StrataTestSupport
+import Testing
+
+/// Alarms through `strata run` as a site meets them: a meter that never answers and a load
+/// over its limit each give one e-mail (an .eml in the outbox without [smtp]); a restart
+/// neither raises the active alarm again nor forgets it.
+@Suite(.serialized) struct AlarmCLITests {
+    func config(_ dir: TempDir, deadPort: Int) -> String {
+        SiteTOML.header(name: "Alarm site", timezone: "UTC", store: dir.file("store.sqlite"))
+            + """
+
+            [outbox]
+            path = "\(dir.file("outbox"))"
+
+            [[devices]]
+            id = "main"
+            name = "Main meter"
+            driver = "simulated"
+            profile = "eastron-sdm630"
+            simulate = "electricity"
+            size = 3.0
+
+            [[devices]]
+            id = "dead"
+            driver = "modbus-tcp"
+            host = "127.0.0.1"
+            port = \(deadPort)
+            unit_id = 1
+            profile = "eastron-sdm120"
+            timeout = "200 ms"
+            retries = 0
+
+            [[alarms]]
+            id = "dead-offline"
+            kind = "offline"
+            device = "dead"
+            for = "3 min"
+            notify = ["fm@example.org"]
+
+            [[alarms]]
+            id = "peak"
+            kind = "threshold"
+            device = "main"
+            channel = "power"
+            above = 1000
+            clear = 500
+            for = "2 min"
+            severity = "critical"
+            notify = ["fm@example.org", "ops@example.org"]
+
+            """
+    }
+
+    func emls(_ dir: TempDir) -> [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: dir.file("outbox"))) ?? []
+        return files.filter { $0.hasSuffix(".eml") }.compactMap { try? String(contentsOfFile: dir.file("outbox/" + $0), encoding: .utf8) }
+    }
+
+    func logRows(_ dir: TempDir) -> [String] {
+        sqliteShell(dir.file("store.sqlite"), "SELECT rule || ' ' || event FROM alarm_log ORDER BY id")
+            .split(separator: "\n").map(String.init)
+    }
+
+    @Test func offlineAndThresholdAlarmsAreMailedOnceAcrossARestart() throws {
+        let dir = TempDir()
+        try dir.write("strata.toml", config(dir, deadPort: Net.freePort()))
+        let p = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "60", "--no-archive"])
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, emls(dir).filter({ $0.contains("RAISED") }).count < 3 { Thread.sleep(forTimeInterval: 0.5) }
+        p.process.terminate()
+        let r = p.finish()
+        #expect(r.status == 0, "\(r.stderr.suffix(1500))")
+        let mails = emls(dir)
+        let offline = mails.filter { $0.contains("dead-offline RAISED") }
+        let peak = mails.filter { $0.contains("peak RAISED") }
+        #expect(offline.count == 1, "\(mails.count) mails")
+        #expect(peak.count == 2, "one per recipient")
+        #expect(offline.first?.contains("Site:       Alarm site") == true)
+        #expect(offline.first?.contains("Rule:       dead-offline (no reading from the meter)") == true)
+        #expect(peak.first?.contains("Subject: [Alarm site] critical: peak RAISED") == true)
+        #expect(peak.first?.contains("Threshold:  1000 W") == true)
+        #expect(Set(logRows(dir)) == ["peak raised", "dead-offline raised"] && logRows(dir).count == 2, "\(logRows(dir))")
+
+        // A restart: the dead meter is still dead and the load still high; nothing new to say.
+        let again = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "60", "--no-archive"])
+        Thread.sleep(forTimeInterval: 6)
+        again.process.terminate()
+        #expect(again.finish().status == 0)
+        #expect(logRows(dir).count == 2, "\(logRows(dir))")
+        #expect(emls(dir).count == mails.count)
+        let phases = sqliteShell(dir.file("store.sqlite"), "SELECT rule || ' ' || phase FROM alarm_state ORDER BY rule")
+        #expect(phases.contains("dead-offline active") && phases.contains("peak active"), "\(phases)")
+    }
+}
