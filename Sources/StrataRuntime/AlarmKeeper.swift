@@ -40,7 +40,10 @@ struct AlarmKeeper {
 
     /// Evaluates the minutes of one write, oldest first.
     mutating func written(_ samples: [Sample], statuses: [DeviceStatus], result: WriteResult, store: Store) throws(StoreError) {
-        let minutes = Set(samples.map(\.ts)).sorted()
+        // The minutes written, and the minute of the round even when no meter answered in it
+        // (when every meter is dead, a round writes statuses only: offline must still be seen).
+        let attempted = statuses.compactMap(\.lastAttempt).map { $0 - floorMod($0, 60) }
+        let minutes = Set(samples.map(\.ts) + attempted).sorted()
         guard !minutes.isEmpty else { return }
         var byID: [Int64: StoredChannel] = [:]
         for c in store.channels { byID[c.id] = c }

@@ -91,5 +91,34 @@ import Testing
         #expect(emls(dir).count == mails.count)
         let phases = sqliteShell(dir.file("store.sqlite"), "SELECT rule || ' ' || phase FROM alarm_state ORDER BY rule")
         #expect(phases.contains("dead-offline active") && phases.contains("peak active"), "\(phases)")
+
+        // The log as `strata alarms` prints it, and the alarms active now.
+        let log = try CLI.run(["alarms", "--config", dir.file("strata.toml")])
+        let lines = log.stdout.split(separator: "\n")
+        #expect(lines.first == "time,rule,event,device,channel,value,threshold,raised")
+        #expect(lines.count == 3)
+        #expect(lines.contains { $0.contains(",peak,raised,main,power,") && $0.hasSuffix(",1000,") }, "\(log.stdout)")
+        #expect(lines.contains { $0.contains(",dead-offline,raised,dead,,") }, "\(log.stdout)")
+        let active = try CLI.run(["alarms", "--config", dir.file("strata.toml"), "--active"])
+        #expect(active.stdout.contains("dead-offline  warning  dead  raised "))
+        #expect(active.stdout.contains("peak  critical  main  raised "))
+    }
+
+    @Test func aSiteWhoseOnlyMeterIsDeadStillHearsOfIt() throws {
+        let dir = TempDir()
+        let text = config(dir, deadPort: Net.freePort())
+        // Without the simulated meter, no minute has a reading at all: only statuses are written.
+        let start = text.range(of: "[[devices]]\nid = \"main\"")
+        let end = text.range(of: "[[devices]]\nid = \"dead\"")
+        let peak = text.range(of: "[[alarms]]\nid = \"peak\"")
+        let trimmed = try #require(start.flatMap { s in end.map { String(text[..<s.lowerBound]) + String(text[$0.lowerBound...]) } })
+        let only = try #require(peak == nil ? nil : trimmed.range(of: "[[alarms]]\nid = \"peak\"").map { String(trimmed[..<$0.lowerBound]) })
+        try dir.write("strata.toml", only)
+        let p = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "60", "--no-archive"])
+        let deadline = Date().addingTimeInterval(40)
+        while Date() < deadline, !emls(dir).contains(where: { $0.contains("dead-offline RAISED") }) { Thread.sleep(forTimeInterval: 0.5) }
+        p.process.terminate()
+        #expect(p.finish().status == 0)
+        #expect(emls(dir).filter { $0.contains("dead-offline RAISED") }.count == 1)
     }
 }
