@@ -33,7 +33,21 @@ extension WebApp {
     func overviewPage(_ ctx: WebContext, _ access: WebAccess) async throws -> Response {
         let ids = config.devices.map(\.id).filter { access.allows(device: $0) }
         let list = try await reader.overview(devices: ids, now: now())
-        var b = "<h1>Meters</h1>"
+        var b = ""
+        let alarms = await reader.activeAlarms().filter { a in
+            access.seesSite || config.alarms.first { $0.id == a.rule }?.device.map { access.allows(device: $0) } == true
+        }
+        if !alarms.isEmpty {
+            b += "<section class=\"alarms\" aria-labelledby=\"alarms-title\"><h2 id=\"alarms-title\" class=\"error\">Active alarms</h2><ul>"
+            for a in alarms {
+                let rule = config.alarms.first { $0.id == a.rule }
+                b += "<li><strong>\(HTML.escape(a.rule))</strong> (\(HTML.escape(rule?.severity.rawValue ?? "")), \(HTML.escape(rule?.device ?? "all devices")))"
+                if let t = a.since { b += " since \(HTML.escape(reader.time.short(t)))" }
+                b += "</li>"
+            }
+            b += "</ul></section>"
+        }
+        b += "<h1>Meters</h1>"
         b += "<p class=\"muted\">\(HTML.escape(config.site.name)), \(HTML.escape(reader.time.short(now()))) (\(HTML.escape(config.site.timezone)))</p>"
         b += "<div class=\"table-wrap\"><table class=\"meters\"><caption class=\"muted\">Today and this month in site time; “Now” is the latest power (or flow) reading.</caption>"
         b += "<thead><tr><th scope=\"col\">Meter</th><th scope=\"col\">Status</th><th scope=\"col\" class=\"num\">Today</th>"

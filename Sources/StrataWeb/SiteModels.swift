@@ -83,4 +83,5 @@ public struct StoreFigures: Sendable {
     public var rollUpLag: Int64?
     public var outboxPending: Int
     public var outboxFailed: Int
+    public var alarmsActive: Int = 0
 }

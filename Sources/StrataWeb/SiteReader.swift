@@ -261,6 +261,12 @@ public actor SiteReader {
         return span == 0 ? 0 : Int(min(span / shortest + 2, Int64(Int32.max)))
     }
 
+    /// The alarms active now (rule ids and when they were raised), for the overview.
+    public func activeAlarms() -> [(rule: String, since: Int64?)] {
+        let states = (try? store.alarmStates()) ?? [:]
+        return config.alarms.compactMap { r in states[r.id].flatMap { $0.phase == "active" ? (r.id, $0.since) : nil } }
+    }
+
     public func statuses() throws(WebReadError) -> [String: DeviceStatus] {
         do { return try store.deviceStatuses() } catch { throw .store(error) }
     }
@@ -323,6 +329,7 @@ public actor SiteReader {
         f.usedBytes = (try? store.usedBytes()) ?? 0
         f.minutePoints = (try? store.minuteCount()) ?? 0
         if store.watermark > 0 { f.rollUpLag = now - store.watermark }
+        f.alarmsActive = ((try? store.alarmStates()) ?? [:]).values.count { $0.phase == "active" }
         if let entries = try? outboxEntries() {
             f.outboxPending = entries.count { $0.state == .pending }
             f.outboxFailed = entries.count { $0.state == .failed }

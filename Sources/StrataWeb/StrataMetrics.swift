@@ -14,6 +14,7 @@ public final class StrataMetrics: Sendable {
     let outboxPending: Prometheus.Gauge
     let outboxFailed: Prometheus.Gauge
     let webConnections: Prometheus.Gauge
+    let alarmsActive: Prometheus.Gauge
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -22,6 +23,7 @@ public final class StrataMetrics: Sendable {
         rollUpLag = registry.makeGauge(descriptor: .init(namespace: "strata", metricName: "rollup_lag", unitName: "seconds", helpText: "Seconds between now and the end of the rolled-up data."))
         outboxPending = registry.makeGauge(descriptor: .init(namespace: "strata", metricName: "outbox", unitName: "pending", helpText: "Report messages waiting to be sent."))
         outboxFailed = registry.makeGauge(descriptor: .init(namespace: "strata", metricName: "outbox", unitName: "failed", helpText: "Report messages given up on."))
+        alarmsActive = registry.makeGauge(descriptor: .init(namespace: "strata", metricName: "alarms", unitName: "active", helpText: "Alarm rules active now."))
         webConnections = registry.makeGauge(descriptor: .init(namespace: "strata", metricName: "web", unitName: "connections", helpText: "Open connections to the web server."))
     }
 
@@ -41,6 +43,7 @@ public final class StrataMetrics: Sendable {
         outboxPending.set(Double(f.outboxPending))
         outboxFailed.set(Double(f.outboxFailed))
         webConnections.set(Double(open))
+        alarmsActive.set(Double(f.alarmsActive))
     }
 
     func text() -> [UInt8] { registry.emitToBuffer() }

@@ -235,6 +235,7 @@ import Testing
                 let html = String(buffer: r.body)
                 #expect(html.contains("data-device=\"main\"") && html.contains("data-device=\"water\""))
                 #expect(html.contains("390.000 kWh"), "today's consumption")
+                #expect(html.contains("Active alarms") && html.contains("<strong>peak</strong> (critical, main) since 2026-12-02 12:50"))
                 #expect(r.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
             }
             try await client.execute(uri: "/devices/main", method: .get, headers: [.cookie: cookie]) { r in
@@ -280,6 +281,7 @@ import Testing
             try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie]) { r in
                 let html = String(buffer: r.body)
                 #expect(html.contains("data-device=\"water\"") && !html.contains("data-device=\"main\""))
+                #expect(!html.contains("Active alarms"), "main's alarm is not bob's to see")
             }
             // The archive: the way down to the home, the home's files, nothing beside it.
             try await client.execute(uri: "/archive/", method: .get, headers: [.cookie: cookie]) { r in
@@ -359,6 +361,7 @@ import Testing
                 #expect((values["strata_store_bytes"] ?? 0) > 0)
                 #expect(values["strata_store_minute_points"] == Double(2 * 2221 + 2161), "two channels of main, water minus its gap hour")
                 #expect(values["strata_outbox_pending"] == 0)
+                #expect(values["strata_alarms_active"] == 1)
             }
             try await client.execute(uri: "/api/v1/openapi.json", method: .get) { r in
                 let doc = self.json(r.body)

@@ -48,6 +48,17 @@ final class WebSite: @unchecked Sendable {
                               channels: [("energy_import", "kWh", "counter"), ("power", "W", "gauge")])
             + SiteTOML.device("water", name: "Cold water", driver: "simulated", extra: "simulate = \"water\"",
                               channels: [("water", "m3", "counter")])
+            + """
+
+            [[alarms]]
+            id = "peak"
+            kind = "threshold"
+            device = "main"
+            channel = "power"
+            above = 300
+            severity = "critical"
+            notify = ["fm@example.org"]
+            """
         try dir.write("strata.toml", text)
         config = try StrataConfig.load(path: dir.file("strata.toml"))
         let store = try Store(path: config.storage.path, channels: config.allChannels, calendar: config.site.calendar,
@@ -75,6 +86,7 @@ final class WebSite: @unchecked Sendable {
         let statuses = ["main", "water"].map { DeviceStatus(device: $0, lastSuccess: Self.now - statusAge, lastAttempt: Self.now - statusAge) }
         try store.write(samples, statuses: statuses)
         try store.rollUp(now: Self.now)
+        try store.recordAlarms(states: [StoredAlarmState(rule: "peak", phase: "active", since: Self.now - 600, minutes: 0, notified: Self.now - 600)], log: [])
         // Archive files, as the archive writer lays them out.
         for path in ["iso/main/day/2026.csv", "iso/water/day/2026.csv", "excel-eu/main/day/2026.csv", "README.txt", "iso/main/day/.strata-tmp-1-x.csv"] {
             let full = dir.file("archive/" + path)
