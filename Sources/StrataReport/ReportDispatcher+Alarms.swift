@@ -27,6 +27,12 @@ extension ReportDispatcher {
                 done.append(line.id)
                 continue
             }
+            // In the rule's quiet hours an info or warning notice waits (in the log, unqueued)
+            // until they end; a critical one never waits.
+            if let q = rule.quiet, rule.severity != .critical,
+               q.contains(minuteOfDay: config.site.zone.local(now).secondOfDay / 60) {
+                continue
+            }
             let message = AlarmMessage.compose(line, rule: rule, config: config, now: now)
             do {
                 try outbox.enqueue(report: "alarm:\(rule.id)", period: "\(line.event)-\(line.at)", messageID: message.messageID,

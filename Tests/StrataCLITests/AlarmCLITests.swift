@@ -121,4 +121,47 @@ import Testing
         #expect(p.finish().status == 0)
         #expect(emls(dir).filter { $0.contains("dead-offline RAISED") }.count == 1)
     }
+
+    @Test func aWarningWaitsForTheEndOfItsQuietHours() throws {
+        let dir = TempDir()
+        let text = SiteTOML.header(name: "Quiet site", timezone: "UTC", store: dir.file("store.sqlite")) + """
+
+            [outbox]
+            path = "\(dir.file("outbox"))"
+
+            [[devices]]
+            id = "dead"
+            driver = "modbus-tcp"
+            host = "127.0.0.1"
+            port = \(Net.freePort())
+            unit_id = 1
+            profile = "eastron-sdm120"
+            timeout = "200 ms"
+            retries = 0
+
+            [[alarms]]
+            id = "dead-offline"
+            kind = "offline"
+            device = "dead"
+            for = "2 min"
+            quiet = "06:00-07:00"
+            notify = ["fm@example.org"]
+            """
+        try dir.write("strata.toml", text)
+        // 2026-12-02 06:55 UTC, at 60× real time: raised about 06:57, mailed at 07:00.
+        let p = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "60", "--clock-start", "1796194500", "--no-archive"])
+        defer { if p.process.isRunning { p.process.terminate() } }
+        var deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, !logRows(dir).contains("dead-offline raised") { Thread.sleep(forTimeInterval: 0.1) }
+        #expect(logRows(dir) == ["dead-offline raised"])
+        #expect(emls(dir).isEmpty, "in quiet hours the warning waits")
+        deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, emls(dir).isEmpty { Thread.sleep(forTimeInterval: 0.2) }
+        p.process.terminate()
+        #expect(p.finish().status == 0)
+        let mail = emls(dir)
+        #expect(mail.count == 1)
+        #expect(mail.first?.contains("Date: Wed, 2 Dec 2026 07:0") == true, "\(mail.first?.prefix(400) ?? "")")
+        #expect(mail.first?.contains("RAISED at 2026-12-02 06:5") == true)
+    }
 }
