@@ -9,6 +9,9 @@ import StrataStore
 /// message per recipient. The outbox's key (report `alarm:<rule>`, period `<event>-<time>`,
 /// recipient) keeps a line queued twice (a crash between queueing and marking) single.
 extension ReportDispatcher {
+    /// Notices of minutes older than this when they reach the outbox are not mailed.
+    static let alarmMailHorizon: Int64 = 6 * 3600
+
     func intakeAlarms(now: Int64) {
         guard !config.alarms.isEmpty else { return }
         let lines: [AlarmLogEntry]
@@ -18,12 +21,20 @@ extension ReportDispatcher {
         }
         guard !lines.isEmpty else { return }
         var done: [Int64] = []
+        var old: [AlarmLogEntry] = []
         for line in lines {
             guard let rule = config.alarms.first(where: { $0.id == line.rule }) else {
                 done.append(line.id)  // a rule removed from the config since
                 continue
             }
             if rule.notify.isEmpty {
+                done.append(line.id)
+                continue
+            }
+            // Minutes written long after they happened (the demo's back-fill, a catch-up)
+            // are logged, not mailed: a day of history must not flood an inbox.
+            if now - line.at > Self.alarmMailHorizon {
+                old.append(line)
                 done.append(line.id)
                 continue
             }
@@ -41,6 +52,11 @@ extension ReportDispatcher {
             } catch {
                 logger.error("alarms: cannot queue a notice", metadata: ["rule": "\(rule.id)", "error": "\(error)"])
             }
+        }
+        if !old.isEmpty {
+            logger.warning("alarms: notices of old minutes not mailed (see `strata alarms`)", metadata: [
+                "count": "\(old.count)", "first": "\(old[0].rule) \(old[0].event)",
+            ])
         }
         do { try store.markAlarmsQueued(done) } catch {
             logger.error("alarms: cannot mark notices queued", metadata: ["error": "\(error)"])
