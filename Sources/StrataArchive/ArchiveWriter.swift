@@ -73,6 +73,8 @@ public struct ArchiveWriter {
             try store.resetArchive()
             state = nil
         }
+        // The alarm log is small and changes between roll-ups: checked on every run.
+        try writeAlarmFiles()
         let w = store.watermark
         let dirty = try store.archiveDirty()
         // Most minutes nothing closed and nothing came late: nothing to read or write.
@@ -337,6 +339,21 @@ public struct ArchiveWriter {
                         try ArchiveFiles.hardLink(folder + "/current.csv", to: root + "/" + rel)
                     }
                 }
+            }
+        }
+    }
+
+    /// `_site/alarms/<year>.csv` in every dialect, rewritten when the log changed. Outside the
+    /// ledger: they are not period files, and a year's file is rewritten as alarms clear.
+    func writeAlarmFiles() throws {
+        let log = try store.alarmLog()
+        guard !log.isEmpty else { return }
+        let zone = store.calendar.zone
+        for (year, rows) in AlarmTable.byYear(AlarmTable.rows(log), zone: zone) {
+            for d in dialects {
+                let folder = "\(root)/\(d.rawValue)/\(ArchiveLayout.siteFolder)/alarms"
+                try ArchiveFiles.ensureFolder(folder)
+                try writeIfChanged("\(folder)/\(year).csv", AlarmTable.csv(rows, dialect: d, zone: zone))
             }
         }
     }
