@@ -1,3 +1,4 @@
+import StrataArchive
 import StrataConfig
 import StrataCore
 import StrataStore
@@ -21,6 +22,10 @@ public struct ReportBuilder {
         let (start, end) = schedule.bounds(period)
         var content = ReportContent(site: config.site.name, report: report.name, period: period, start: start, end: end, meters: [])
         if now < end { content.notes.append("The period is not over yet: figures cover it up to the time of this report.") }
+        if !config.alarms.isEmpty {
+            // Alarms raised in the period, with their clears (which may come after it).
+            content.alarms = AlarmTable.rows(try store.alarmLog(from: start)).filter { $0.raised < end }
+        }
         for device in config.devices where report.devices?.contains(device.id) ?? true {
             let stored = store.channels(ofDevice: device.id)
             let counters = stored.filter { $0.spec.kind == .counter && (report.channels?.contains($0.spec.id) ?? true) }

@@ -1,3 +1,4 @@
+import StrataArchive
 import StrataCore
 
 /// Everything a report says, computed from the store; rendering (HTML, text, CSV) only formats it.
@@ -10,6 +11,8 @@ public struct ReportContent: Sendable {
     public var meters: [MeterSection]
     /// Said once at the top: an attachment cut short, a period still open.
     public var notes: [String] = []
+    /// The alarms raised in the period (StrataArchive's rows: raise and clear paired).
+    public var alarms: [AlarmTable.Row] = []
 }
 
 /// One device.

@@ -1,3 +1,4 @@
+import StrataArchive
 import StrataCore
 
 /// Turns report figures into the e-mail's HTML and plain-text bodies and the summary CSV.
@@ -72,6 +73,16 @@ public struct ReportRenderer: Sendable {
 
     static let maxGapsListed = 10
 
+    func alarmText(_ a: AlarmTable.Row) -> String {
+        var o = "\(time(a.raised)) \(a.rule)"
+        let what = [a.device, a.channel].compactMap { $0 }.joined(separator: " ")
+        if !what.isEmpty { o += " (\(what))" }
+        if let v = a.value { o += ": \(number(v, 3))" }
+        if let t = a.threshold { o += ", threshold \(number(t, 3))" }
+        o += a.cleared.map { "; cleared \(time($0))" } ?? "; still active"
+        return o
+    }
+
     // MARK: text
 
     public func text() -> String {
@@ -97,6 +108,10 @@ public struct ReportRenderer: Sendable {
             for g in m.gaps.prefix(Self.maxGapsListed) { o += "  Gap: \(gapText(g))\n" }
             if m.gaps.count > Self.maxGapsListed { o += "  … and \(m.gaps.count - Self.maxGapsListed) more gaps\n" }
             for e in m.events { o += "  Event: \(eventText(e))\n" }
+        }
+        if !content.alarms.isEmpty {
+            o += "\n== Alarms (\(content.alarms.count)) ==\n"
+            for a in content.alarms { o += "  \(alarmText(a))\n" }
         }
         o += "\nTimes are local (\(zone.identifier)). Consumption is exact to the meter's resolution; the attached CSV files are the archive's.\n"
         return o
@@ -146,6 +161,12 @@ public struct ReportRenderer: Sendable {
                 o += "</ul>\n"
             }
             o += "</td></tr>\n"
+        }
+        if !content.alarms.isEmpty {
+            o += "<tr><td><h2 style=\"font-size:17px;margin:12px 0 4px 0;\">Alarms (\(content.alarms.count))</h2>\n"
+            o += "<ul style=\"font-size:13px;margin:0;padding-left:18px;\">\n"
+            for a in content.alarms { o += "<li>\(esc(alarmText(a)))</li>\n" }
+            o += "</ul></td></tr>\n"
         }
         o += """
             <tr><td style="font-size:11px;color:#7b8794;">Times are local (\(esc(zone.identifier))). Consumption is exact to the meter's resolution; the attached CSV files are the archive's. Sent by Strata.</td></tr>

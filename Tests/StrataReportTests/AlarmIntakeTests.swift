@@ -47,6 +47,45 @@ struct AlarmIntakeTests {
     }
 }
 
+/// The monthly report's alarm section, from the store's log.
+struct ReportAlarmSectionTests {
+    @Test func theMonthsAlarmsAreListedWithTheirClears() throws {
+        let dir = TempDir()
+        let text = SiteTOML.header(name: "Report site", timezone: "Europe/Berlin", store: dir.file("s.sqlite"))
+            + SiteTOML.device("main", channels: [("energy", "kWh", "counter"), ("power", "W", "gauge")])
+            + """
+
+            [[reports]]
+            name = "monthly"
+            schedule = "monthly"
+            to = ["fm@example.org"]
+
+            [[alarms]]
+            id = "peak"
+            kind = "threshold"
+            device = "main"
+            channel = "power"
+            above = 1000
+            notify = ["fm@example.org"]
+            """
+        try dir.write("strata.toml", text)
+        let cfg = try StrataConfig.load(path: dir.file("strata.toml"))
+        let store = try cfg.makeTestStore()
+        let t = AlarmIntakeTests.now  // 2026-12-02 13:00 +01:00
+        try store.recordAlarms(states: [], log: [
+            AlarmLogEntry(rule: "peak", device: "main", channel: "power", event: "raised", at: 1_796_079_600 - 3600, value: 1100, threshold: 1000, raisedAt: nil),
+            AlarmLogEntry(rule: "peak", device: "main", channel: "power", event: "cleared", at: 1_796_079_600 - 60, value: 900, threshold: 1000, raisedAt: nil),
+            AlarmLogEntry(rule: "peak", device: "main", channel: "power", event: "raised", at: t - 600, value: 1250.5, threshold: 1000, raisedAt: nil),
+        ])
+        let report = try #require(cfg.reports.first)
+        let content = try ReportBuilder(config: cfg, report: report, store: store).build(ReportPeriod(kind: .month, containing: CivilDate(year: 2026, month: 12, day: 1)), now: t)
+        #expect(content.alarms.count == 1, "November's alarm is November's")
+        let r = ReportRenderer(content: content, zone: cfg.site.zone, dialect: .iso)
+        #expect(r.text().contains("== Alarms (1) ==\n  2026-12-02 12:50 peak (main power): 1250.500, threshold 1000.000; still active"), "\(r.text())")
+        #expect(r.html().contains("Alarms (1)</h2>"))
+    }
+}
+
 extension StrataConfig {
     func makeTestStore() throws -> Store {
         try Store(path: storage.path, channels: allChannels, calendar: site.calendar, retention: retention)
