@@ -193,7 +193,10 @@ let package = Package(
         .testTarget(name: "StrataMailTests", dependencies: ["StrataMail", "StrataCore"], swiftSettings: strictness),
         .testTarget(
             name: "StrataReportTests",
-            dependencies: ["StrataReport", "StrataStore", "StrataImport", "StrataConfig", "StrataCore", "StrataMail", "StrataTestSupport"],
+            dependencies: [
+                "StrataReport", "StrataStore", "StrataImport", "StrataConfig", "StrataCore", "StrataMail", "StrataTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictness),
         .testTarget(name: "StrataFTPTests", dependencies: ["StrataFTP", .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log")], swiftSettings: strictness),
         .testTarget(
