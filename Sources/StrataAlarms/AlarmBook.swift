@@ -26,6 +26,8 @@ public struct MinuteObservation: Sendable {
     /// Gauge values of this minute by `device/channel`.
     public var gauges: [String: Double] = [:]
     public var events: [Event] = []
+    /// Strata's own health as last reported (for system rules).
+    public var system = SystemHealth()
 
     public init(minute: Int64) { self.minute = minute }
 }
@@ -57,6 +59,17 @@ public struct AlarmBook: Sendable {
         return out
     }
 
+    /// Evaluates only the system rules, at `minute`: a part reported a change between minutes
+    /// (or while no minute is written at all, as when the clock is implausible).
+    public mutating func evaluateSystem(minute: Int64, health: SystemHealth) -> [AlarmNotice] {
+        var out: [AlarmNotice] = []
+        for i in machines.indices {
+            guard case .system = machines[i].rule.kind else { continue }
+            out += machines[i].observe(minute: minute, health: health)
+        }
+        return out
+    }
+
     /// Evaluates one minute. `consumed(rule, from, to)` gives a counter's consumption over a
     /// span (nil: no data); it is asked only for windows ending at this minute.
     public mutating func evaluate(_ o: MinuteObservation, consumed: (AlarmRule, Int64, Int64) -> Double?) -> [AlarmNotice] {
@@ -84,6 +97,8 @@ public struct AlarmBook: Sendable {
                     // An event is raised and done: there is nothing to clear.
                     out.append(.raised(rule: rule.id, at: e.ts, value: e.value))
                 }
+            case .system:
+                out += machines[i].observe(minute: o.minute, health: o.system)
             }
         }
         return out

@@ -31,6 +31,9 @@ public struct AlarmRule: Sendable, Equatable {
         /// A reset, rollover or spike of a counter (`channel` nil: any of the device's, or of
         /// any device when the rule has no device).
         case counterEvent(channel: String?, actions: Set<CounterAction>)
+        /// Strata's own trouble (`checks`: which; storage over `above` percent of the budget,
+        /// cleared under `clear`) for at least `seconds`.
+        case system(checks: Set<SystemCheck>, above: Double, clear: Double, seconds: Int64)
     }
 
     public enum Limit: Sendable, Equatable {
@@ -70,6 +73,11 @@ public struct AlarmRule: Sendable, Equatable {
     public var repeatEvery: Int64?
     /// Local hours in which info and warning notices wait (critical ones never wait).
     public var quiet: Window?
+
+    public var isSystem: Bool {
+        if case .system = kind { return true }
+        return false
+    }
 
     public init(id: String, kind: Kind, device: String?, notify: [String], severity: Severity = .warning,
                 repeatEvery: Int64? = nil, quiet: Window? = nil) {

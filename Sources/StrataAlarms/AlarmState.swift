@@ -100,6 +100,39 @@ public struct AlarmMachine: Sendable, Equatable {
         }
     }
 
+    /// A system rule sees Strata's health (at each written minute, and whenever a part
+    /// reports a change). It clears only once every check it watches has reported since the
+    /// start and none is in trouble: a restart does not clear an alarm that still holds.
+    public mutating func observe(minute t: Int64, health h: SystemHealth) -> [AlarmNotice] {
+        guard case .system(let checks, let above, let clear, let seconds) = rule.kind else { return [] }
+        let known = checks.sorted().compactMap { c in h.state(c, above: above, clear: clear).map { (check: c, state: $0) } }
+        guard !known.isEmpty else { return [] }
+        let raising = known.filter(\.state.raise).map(\.check)
+        let single = checks.count == 1 ? checks.first.flatMap(h.value) : nil
+        switch phase {
+        case .inactive, .pending:
+            guard let first = raising.first else {
+                phase = .inactive
+                return []
+            }
+            var since = t
+            var n = 0
+            if case .pending(let s, let m) = phase { (since, n) = (s, m) }
+            guard t - since >= seconds else {
+                phase = .pending(since: since, minutes: n + 1)
+                return []
+            }
+            phase = .active(since: t, notified: t)
+            return [.raised(rule: rule.id, at: t, value: h.value(first))]
+        case .active(let since, _):
+            if known.count == checks.count, !known.contains(where: \.state.hold) {
+                phase = .inactive
+                return [.cleared(rule: rule.id, at: t, value: single, raisedAt: since)]
+            }
+            return repeatIfDue(t, value: raising.first.flatMap(h.value) ?? single)
+        }
+    }
+
     /// A consumption rule at the end of one of its windows: what was consumed (nil: no data
     /// at all, which says nothing). Raised when over the limit, cleared at the end of the
     /// first window that is not.

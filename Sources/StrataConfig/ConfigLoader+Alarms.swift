@@ -5,7 +5,7 @@ import StrataCore
 extension Reader {
     static let alarmKeys: Set<String> = [
         "id", "kind", "device", "channel", "for", "above", "below", "clear", "window", "per", "notify", "severity", "repeat",
-        "quiet", "events",
+        "quiet", "events", "check",
     ]
 
     /// `[[alarms]]`: each rule checked against the devices and channels it names.
@@ -104,9 +104,32 @@ extension Reader {
                 }
                 kind = .counterEvent(channel: c, actions: actions)
             case "system":
-                throw error("\(p).kind", t["kind"]?.line, "kind = \"system\" (storage, archive, outbox, clock) is not in this build yet; use offline, threshold, consumption or counter-event")
+                if t["device"] != nil { throw error("\(p).device", t["device"]?.line, "a system alarm watches Strata itself, not a device") }
+                var checks = Set(SystemCheck.allCases)
+                if let node = t["check"] {
+                    let names: [String]
+                    if case .string(let one) = node.value { names = [one] } else { names = try strings(t, "check", path: "\(p).check") ?? [] }
+                    checks = []
+                    for n in names {
+                        guard let c = SystemCheck(rawValue: n) else {
+                            throw error("\(p).check", node.line, "expected storage, archive, outbox or clock (or a list of them), found \"\(n)\"")
+                        }
+                        checks.insert(c)
+                    }
+                    if checks.isEmpty { throw error("\(p).check", node.line, "an empty list watches nothing; leave check out to watch everything") }
+                }
+                if t["below"] != nil { throw error("\(p).below", t["below"]?.line, "a system alarm takes above (the storage budget's percent) only") }
+                let above = try number(t, "above", path: "\(p).above") ?? 90
+                guard above > 0, above <= 100 else {
+                    throw error("\(p).above", t["above"]?.line, "the percent of storage.budget that raises the alarm, above 0 and at most 100; found \(above)")
+                }
+                let clear = try number(t, "clear", path: "\(p).clear") ?? max(0, above - 5)
+                guard clear <= above else {
+                    throw error("\(p).clear", t["clear"]?.line, "must be at or below above = \(above): the alarm clears when the store shrinks back past it")
+                }
+                kind = .system(checks: checks, above: above, clear: clear, seconds: try seconds("for", required: false) ?? 0)
             default:
-                throw error("\(p).kind", t["kind"]?.line, "expected offline, threshold, consumption or counter-event, found \"\(kindName)\"")
+                throw error("\(p).kind", t["kind"]?.line, "expected offline, threshold, consumption, counter-event or system, found \"\(kindName)\"")
             }
             let notify = try strings(t, "notify", path: "\(p).notify") ?? []
             for a in notify where !Self.isAddress(a) {

@@ -84,14 +84,20 @@ enum AlarmMessage {
         case .consumption(let c, let w, let above, let per):
             what = "\(c) consumption over \(clock(w.from))-\(clock(w.to))\(per.map { " (per \(Span(seconds: $0)))" } ?? "") above \(fmt(above)) \(unit)"
         case .counterEvent: what = "a counter event"
+        case .system(let checks, let above, _, _):
+            let trouble = line.channel.map { $0.split(separator: "+").compactMap { SystemCheck(rawValue: String($0)) } } ?? checks.sorted()
+            what = (trouble.isEmpty ? checks.sorted() : trouble).map { systemText($0, above: above) }.joined(separator: "; ")
         }
         let valueText: String
         switch rule.kind {
         case .offline: valueText = line.value.map { "\(fmt($0)) minutes without a reading" } ?? ""
+        case .system:
+            let check = line.channel.flatMap(SystemCheck.init(rawValue:))
+            valueText = line.value.map { check == .outbox ? "\(fmt($0)) messages failing" : check == .storage ? "\(fmt($0)) % of storage.budget" : fmt($0) } ?? ""
         default: valueText = line.value.map { "\(fmt($0)) \(unit)" } ?? ""
         }
         let verb = line.event == "cleared" ? "cleared" : line.event == "repeated" ? "still active" : "RAISED"
-        let deviceName = device.map { "\($0.name) (\($0.id))" } ?? line.device ?? "all devices"
+        let deviceName = device.map { "\($0.name) (\($0.id))" } ?? line.device ?? (rule.isSystem ? "Strata itself" : "all devices")
         let subject = "[\(config.site.name)] \(rule.severity.rawValue): \(rule.id) \(verb) - \(deviceName)"
         var text = """
             Alarm \(rule.id) \(verb) at \(local).
@@ -113,6 +119,15 @@ enum AlarmMessage {
         let domain = from.split(separator: "@").last.map(String.init) ?? "localhost"
         return MailMessage(from: from, fromName: config.smtp?.fromName ?? "Strata", to: rule.notify, subject: subject, date: now,
                            utcOffset: zone.offset(at: now), messageID: "<alarm-\(rule.id)-\(line.event)-\(line.at)@\(domain)>", text: text)
+    }
+
+    static func systemText(_ c: SystemCheck, above: Double) -> String {
+        switch c {
+        case .storage: "the store above \(fmt(above)) % of storage.budget (older minutes are being pruned; raise the budget)"
+        case .archive: "the CSV archive cannot be written (disk full or read-only? see the log)"
+        case .outbox: "mail cannot be delivered (the mail server refuses or cannot be reached; see `strata outbox`)"
+        case .clock: "the system clock is implausible or stepped back: the sampler waits (check NTP)"
+        }
     }
 
     static func fmt(_ v: Double) -> String {

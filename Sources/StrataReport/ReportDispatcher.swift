@@ -22,6 +22,9 @@ actor ReportDispatcher {
     /// When each report period first waited for the archive.
     var waitingSince: [String: Int64] = [:]
     let archive: Bool
+    /// Delivery attempts failed since the last success (starting with the messages the outbox
+    /// holds for retry): what a system alarm on the outbox watches.
+    private(set) var failingDeliveries = 0
     /// How long a due report waits for the archive to hold its period before it goes without.
     static let archiveWait: Int64 = 1800
 
@@ -31,6 +34,7 @@ actor ReportDispatcher {
         self.store = try makeStore()
         self.outbox = try Outbox(path: Outbox.file(in: config.outbox.path))
         self.logger = logger
+        failingDeliveries = try outbox.entries().filter { $0.state == .pending && $0.lastError != nil }.count
     }
 
     func schedule(_ r: StrataConfig.Report) -> ReportSchedule {
@@ -132,17 +136,21 @@ actor ReportDispatcher {
                     // The one window for a duplicate: the server has it, this line is not yet committed.
                     try outbox.record(id: entry.id, state: .sent, now: now, error: nil)
                     failures[entry.id] = nil
+                    failingDeliveries = 0
                     logger.notice("report sent", metadata: meta.merging(["reply": "\(reply)"]) { a, _ in a })
                 case .refused(let why):
+                    failingDeliveries += 1
                     Counter(label: "strata_outbox_send_failures_total").increment()
                     try outbox.record(id: entry.id, state: .failed, now: now, error: why)
                     logger.error("report REFUSED by the mail server; not retried", metadata: meta.merging(["error": "\(why)"]) { a, _ in a })
                 case .givenUp(let why):
+                    failingDeliveries += 1
                     Counter(label: "strata_outbox_send_failures_total").increment()
                     try outbox.record(id: entry.id, state: .failed, now: now, error: why)
                     logger.error("report GIVEN UP after retrying for \(smtp.retryFor / 3600) h", metadata: meta.merging(["error": "\(why)"]) { a, _ in a })
                 case .retry(let at, let wait, let n, let why):
                     failures[entry.id] = n
+                    failingDeliveries += 1
                     Counter(label: "strata_outbox_send_failures_total").increment()
                     try outbox.record(id: entry.id, state: .pending, now: now, nextAttempt: at, error: why)
                     logger.warning("report not sent; will retry", metadata: meta.merging(["error": "\(why)", "retry_in_s": "\(wait)"]) { a, _ in a })
@@ -161,8 +169,10 @@ actor ReportDispatcher {
             do {
                 try AtomicFile.write(path, body)
                 try outbox.record(id: entry.id, state: .saved, now: now, error: nil)
+                failingDeliveries = 0
                 logger.notice("report saved (no [smtp] configured)", metadata: ["report": "\(entry.report)", "period": "\(entry.period)", "file": "\(path)"])
             } catch {
+                failingDeliveries += 1
                 logger.error("outbox: cannot save", metadata: ["file": "\(path)", "error": "\(error)"])
             }
         }

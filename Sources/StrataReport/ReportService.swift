@@ -19,9 +19,14 @@ public struct ReportService: Service, CustomStringConvertible {
     let logger: Logger
     /// Whether an archive writer runs: reports then wait (a while) for their CSV files.
     let archive: Bool
+    /// Told after each delivery pass how many attempts failed since the last success (system
+    /// alarm rules watch it).
+    let onDeliveries: (@Sendable (_ failing: Int, _ now: Int64) async -> Void)?
 
     public init(config: StrataConfig, archive: Bool, makeStore: @escaping @Sendable () throws -> Store, now: @escaping @Sendable () -> Int64,
-                sleep: @escaping @Sendable (Int64) async throws -> Void, logger: Logger) {
+                sleep: @escaping @Sendable (Int64) async throws -> Void, logger: Logger,
+                onDeliveries: (@Sendable (_ failing: Int, _ now: Int64) async -> Void)? = nil) {
+        self.onDeliveries = onDeliveries
         self.config = config
         self.archive = archive
         self.makeStore = makeStore
@@ -45,6 +50,7 @@ public struct ReportService: Service, CustomStringConvertible {
             first = false
             await desk.intakeAlarms(now: t)
             await desk.deliver(now: t)
+            if let onDeliveries { await onDeliveries(await desk.failingDeliveries, t) }
             // Wake for the next report, the next retry, or in a minute at the latest: a clock
             // that was set meanwhile is noticed within a minute.
             let next = min(await desk.nextWake(now: t), t + 60)

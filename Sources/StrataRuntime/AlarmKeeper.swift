@@ -11,6 +11,9 @@ struct AlarmKeeper {
     var book: AlarmBook
     let rules: [String: AlarmRule]
     let logger: Logger
+    /// Strata's own health as its parts last reported it (for system rules).
+    var health = SystemHealth()
+    let hasSystemRules: Bool
 
     init(config: StrataConfig, store: Store, logger: Logger) throws(StoreError) {
         var phases: [String: AlarmPhase] = [:]
@@ -20,6 +23,7 @@ struct AlarmKeeper {
         for rule in config.alarms { r[rule.id] = rule }
         rules = r
         self.logger = logger
+        hasSystemRules = config.alarms.contains(where: \.isSystem)
     }
 
     static func phase(_ s: StoredAlarmState) -> AlarmPhase {
@@ -52,24 +56,46 @@ struct AlarmKeeper {
         for s in statuses { if let ok = s.lastSuccess { last[s.device] = max(last[s.device] ?? ok, ok) } }
         let before = book.phases
         var log: [AlarmLogEntry] = []
+        // Grouped once: a catch-up writes many minutes of many channels in one batch.
+        var byMinute: [Int64: [Int]] = [:]
+        for (i, s) in samples.enumerated() { byMinute[s.ts, default: []].append(i) }
+        var eventsByMinute: [Int64: [MinuteObservation.Event]] = [:]
+        for (e, ch) in zip(result.events, result.eventChannels) {
+            guard let c = byID[ch] else { continue }
+            eventsByMinute[e.ts, default: []].append(.init(device: c.spec.device, channel: c.spec.id, action: e.action, ts: e.ts, value: e.newValue))
+        }
         for m in minutes {
             var o = MinuteObservation(minute: m)
-            for s in samples where s.ts == m {
+            for i in byMinute[m] ?? [] {
+                let s = samples[i]
                 guard let c = byID[s.channel] else { continue }
                 o.answered.insert(c.spec.device)
                 if c.spec.kind == .gauge { o.gauges["\(c.spec.device)/\(c.spec.id)"] = s.value }
             }
             o.lastReading = last
             for d in o.answered { o.lastReading[d] = max(o.lastReading[d] ?? m, m) }
-            for (e, ch) in zip(result.events, result.eventChannels) where e.ts == m {
-                guard let c = byID[ch] else { continue }
-                o.events.append(.init(device: c.spec.device, channel: c.spec.id, action: e.action, ts: e.ts, value: e.newValue))
-            }
+            o.events = eventsByMinute[m] ?? []
+            o.system = health
             let notices = book.evaluate(o) { rule, a, b in Self.consumption(rule, from: a, to: b, store: store) }
             for n in notices { log.append(entry(n)) }
         }
-        let after = book.phases
-        let changed = after.filter { before[$0.key] != $0.value }.map { Self.stored($0.key, $0.value) }
+        try save(before: before, log: log, store: store)
+    }
+
+    /// A part of Strata reports its health; system rules are evaluated at once when it changed.
+    mutating func report(_ update: (inout SystemHealth) -> Void, now: Int64, store: Store) throws(StoreError) {
+        var h = health
+        update(&h)
+        guard h != health else { return }
+        health = h
+        guard hasSystemRules else { return }
+        let before = book.phases
+        let log = book.evaluateSystem(minute: now - floorMod(now, 60), health: h).map(entry)
+        try save(before: before, log: log, store: store)
+    }
+
+    private func save(before: [String: AlarmPhase], log: [AlarmLogEntry], store: Store) throws(StoreError) {
+        let changed = book.phases.filter { before[$0.key] != $0.value }.map { Self.stored($0.key, $0.value) }
         try store.recordAlarms(states: changed, log: log)
         for e in log {
             logger.notice("alarm \(e.event)", metadata: ["rule": "\(e.rule)", "device": "\(e.device ?? "-")", "value": "\(e.value.map { "\($0)" } ?? "-")"])
@@ -94,6 +120,12 @@ struct AlarmKeeper {
             channel = c
             threshold = above
         case .counterEvent(let c, _)?: channel = c
+        case .system(let checks, let above, let clear, _)?:
+            // The subsystem in trouble stands where a meter's channel would.
+            let failing = health.failing(checks, above: above, clear: clear)
+            channel = event == "cleared" ? (checks.count == 1 ? checks.first?.rawValue : nil)
+                : (failing.isEmpty ? nil : failing.map(\.rawValue).joined(separator: "+"))
+            if checks.contains(.storage) && (channel == "storage" || checks.count == 1) { threshold = event == "cleared" ? clear : above }
         case nil: break
         }
         return AlarmLogEntry(rule: id, device: rule?.device, channel: channel, event: event, at: at, value: value, threshold: threshold, raisedAt: raisedAt)

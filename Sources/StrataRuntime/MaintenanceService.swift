@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Metrics
 import ServiceLifecycle
+import StrataArchive
 import StrataSampler
 
 /// Roll-up, retention and the archive, a little after each minute's round.
@@ -38,10 +39,22 @@ public struct MaintenanceService: Service, CustomStringConvertible {
                 }
                 if Task.isShuttingDownGracefully { break }
             }
+            let now = Int64(clock.now())
             do {
                 let started = ContinuousClock.now
-                let r = try await store.maintain(now: Int64(clock.now()))
-                let a = try await archivist?.refresh()
+                let r = try await store.maintain(now: now)
+                var a: ArchiveWriter.Summary?
+                if let archivist {
+                    do {
+                        a = try await archivist.refresh()
+                        await store.archiveWritten(true, now: now)
+                    } catch {
+                        await store.archiveWritten(false, now: now)
+                        throw error
+                    }
+                } else {
+                    await store.archiveWritten(true, now: now)
+                }
                 if let a, a.touched > 0 { Counter(label: "strata_archive_files_written_total").increment(by: a.touched) }
                 if first, let a {
                     logger.notice("archive up to date", metadata: [

@@ -38,9 +38,11 @@ public struct Runtime: Sendable {
         // Reports and alarm notices share the durable outbox and its delivery.
         if !cfg.reports.isEmpty || !cfg.alarms.isEmpty {
             let sleeper = clock
+            let store = self.store
             services.append(.init(service: ReportService(
                 config: cfg, archive: archivist != nil, makeStore: { try cfg.makeStore() }, now: { Int64(sleeper.now()) },
-                sleep: { try await sleeper.sleep(until: Double($0)) }, logger: Logger(label: "strata.reports"))))
+                sleep: { try await sleeper.sleep(until: Double($0)) }, logger: Logger(label: "strata.reports"),
+                onDeliveries: { failing, now in await store.outboxFailing(failing, now: now) })))
         }
         if let ftp {
             try? FileManager.default.createDirectory(atPath: ftp.root, withIntermediateDirectories: true)

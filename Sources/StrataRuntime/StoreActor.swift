@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import StrataAlarms
 import StrataConfig
 import StrataCore
 import StrataDatabase
@@ -62,6 +63,32 @@ public actor StoreActor: SampleStore {
         return r
     }
 
+    /// A part of Strata reports its health to the system alarm rules; a failure to save their
+    /// notice is logged, never thrown at the reporter (the part has its own trouble to handle).
+    func report(now: Int64, _ update: (inout SystemHealth) -> Void) {
+        guard var a = alarms else { return }
+        do {
+            try a.report(update, now: now, store: store)
+            alarms = a
+        } catch {
+            logger.error("alarms: could not be evaluated or saved", metadata: ["error": "\(error)"])
+        }
+    }
+
+    public func clockTrouble(_ implausible: Bool, now: Int64) {
+        report(now: now) { $0.clockImplausible = implausible }
+    }
+
+    /// Whether the archive could be written (`--no-archive` reports success: nothing fails).
+    public func archiveWritten(_ ok: Bool, now: Int64) {
+        report(now: now) { $0.archiveFailing = !ok }
+    }
+
+    /// Outbox messages whose last delivery attempt failed.
+    public func outboxFailing(_ count: Int, now: Int64) {
+        report(now: now) { $0.outboxFailing = count }
+    }
+
     public func statuses() throws(StoreError) -> [String: DeviceStatus] { try store.deviceStatuses() }
 
     @discardableResult
@@ -75,6 +102,15 @@ public actor StoreActor: SampleStore {
             let p = try store.enforceRetention(now: now)
             if p.minuteRows + p.quarterRows + p.hourRows > 0 {
                 logger.notice("retention pruned", metadata: ["minute": "\(p.minuteRows)", "quarter": "\(p.quarterRows)", "hour": "\(p.hourRows)"])
+            }
+        }
+        // After retention: what is left is what the budget holds.
+        if alarms != nil {
+            let used = try store.usedBytes()
+            let budget = store.budget?.bytes
+            report(now: now) { h in
+                h.storageUnbounded = budget == nil
+                if let b = budget, b > 0 { h.storageUse = Double(used) / Double(b) }
             }
         }
         return r

@@ -12,4 +12,11 @@ public protocol SampleStore: Sendable {
     @discardableResult
     func write(_ samples: [Sample], statuses: [DeviceStatus]) async throws(StoreError) -> WriteResult
     func statuses() async throws(StoreError) -> [String: DeviceStatus]
+    /// The clock is implausible or behind the store (true), or sampling again (false); told on
+    /// each change so system alarm rules hear of a box that stopped sampling.
+    func clockTrouble(_ implausible: Bool, now: Int64) async
+}
+
+extension SampleStore {
+    public func clockTrouble(_ implausible: Bool, now: Int64) async {}
 }

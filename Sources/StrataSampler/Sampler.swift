@@ -30,6 +30,8 @@ public final class Sampler {
     var pending: [Sample] = []
     var implausibleLogged = false
     var behindLogged = false
+    /// What the store last heard of the clock (nil: nothing yet), for system alarm rules.
+    var clockReported: Bool?
     public private(set) var rounds = 0
 
     let polled: [StrataConfig.Device]
@@ -90,6 +92,7 @@ public final class Sampler {
             case .sample:
                 implausibleLogged = false
                 behindLogged = false
+                await reportClock(trouble: false, now: now)
                 await round(at: tick)
                 tick += schedule.step
             case .implausible:
@@ -98,6 +101,7 @@ public final class Sampler {
                                  metadata: ["clock": "\(Int64(now))", "plausible_after": "\(Sampler.plausibleAfter)"])
                     implausibleLogged = true
                 }
+                await reportClock(trouble: true, now: now)
                 tick = schedule.tick(after: now)
             case .behindStore(let last):
                 if !behindLogged {
@@ -105,6 +109,7 @@ public final class Sampler {
                                    metadata: ["clock": "\(Int64(now))", "newest": "\(last)"])
                     behindLogged = true
                 }
+                await reportClock(trouble: true, now: now)
                 tick = max(schedule.tick(after: now), last + schedule.step - ((last % schedule.step) + schedule.step) % schedule.step)
             case .missed(let by):
                 if by > Double(schedule.step) * 1.5 {
@@ -119,6 +124,12 @@ public final class Sampler {
         }
         await flushAccumulators()
         logger.notice("sampler stopped", metadata: ["rounds": "\(rounds)"])
+    }
+
+    private func reportClock(trouble: Bool, now: Double) async {
+        guard clockReported != trouble else { return }
+        clockReported = trouble
+        await store.clockTrouble(trouble, now: Int64(now.rounded(.down)))
     }
 
     /// Polls every device due at `tick` and writes what came back.

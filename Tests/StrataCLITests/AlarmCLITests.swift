@@ -164,4 +164,94 @@ import Testing
         #expect(mail.first?.contains("Date: Wed, 2 Dec 2026 07:0") == true, "\(mail.first?.prefix(400) ?? "")")
         #expect(mail.first?.contains("RAISED at 2026-12-02 06:5") == true)
     }
+
+    func systemConfig(_ dir: TempDir, budget: String) -> String {
+        """
+        [site]
+        name = "Box site"
+        timezone = "UTC"
+
+        [storage]
+        path = "\(dir.file("store.sqlite"))"
+        budget = "\(budget)"
+
+        [archive]
+        path = "\(dir.file("blocker/archive"))"
+
+        [outbox]
+        path = "\(dir.file("outbox"))"
+
+        [[devices]]
+        id = "main"
+        driver = "simulated"
+        profile = "eastron-sdm630"
+        simulate = "electricity"
+
+        [[alarms]]
+        id = "disk"
+        kind = "system"
+        check = "storage"
+        severity = "critical"
+        notify = ["admin@example.org"]
+
+        [[alarms]]
+        id = "files"
+        kind = "system"
+        check = "archive"
+        notify = ["admin@example.org"]
+
+        [[alarms]]
+        id = "clock"
+        kind = "system"
+        check = "clock"
+        notify = ["admin@example.org"]
+        """
+    }
+
+    /// `kind = "system"` through the binary: a store over its budget and an archive that cannot
+    /// be written (its folder's parent is a file) are each mailed once; a clock set to 2000 is
+    /// raised, and cleared once the clock is right again.
+    @Test func systemAlarmsHearOfStrataItself() throws {
+        let dir = TempDir()
+        try dir.write("blocker", "a file where the archive's folder should be")
+        try dir.write("strata.toml", systemConfig(dir, budget: "64 KB"))
+        let p = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "60"])
+        var deadline = Date().addingTimeInterval(40)
+        while Date() < deadline, emls(dir).filter({ $0.contains("RAISED") }).count < 2 { Thread.sleep(forTimeInterval: 0.5) }
+        p.process.terminate()
+        #expect(p.finish().status == 0)
+        var mails = emls(dir)
+        let disk = mails.filter { $0.contains("disk RAISED") }
+        let files = mails.filter { $0.contains("files RAISED") }
+        #expect(disk.count == 1 && files.count == 1, "\(mails.count) mails")
+        #expect(disk.first?.contains("Subject: [Box site] critical: disk RAISED - Strata itself") == true, "\(disk.first ?? "")")
+        #expect(disk.first?.contains("% of storage.budget") == true)
+        #expect(files.first?.contains("the CSV archive cannot be written") == true)
+        #expect(!mails.contains { $0.contains("clock RAISED") }, "the clock was right")
+
+        // The clock before Strata existed: nothing is sampled, and the admin hears why.
+        let wrong = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "60", "--clock-start", "946684800"])
+        deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, !emls(dir).contains(where: { $0.contains("clock RAISED") }) { Thread.sleep(forTimeInterval: 0.5) }
+        wrong.process.terminate()
+        #expect(wrong.finish().status == 0)
+        mails = emls(dir)
+        let clock = mails.filter { $0.contains("clock RAISED") }
+        #expect(clock.count == 1)
+        #expect(clock.first?.contains("the system clock is implausible") == true)
+        #expect(clock.first?.contains("RAISED at 2000-01-01") == true, "\(clock.first?.prefix(600) ?? "")")
+
+        // Right again: the clock alarm clears; storage and archive still hold and say nothing new.
+        let right = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "60"])
+        deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, !emls(dir).contains(where: { $0.contains("clock cleared") }) { Thread.sleep(forTimeInterval: 0.5) }
+        right.process.terminate()
+        #expect(right.finish().status == 0)
+        #expect(emls(dir).filter { $0.contains("clock cleared") }.count == 1)
+        #expect(logRows(dir).filter { $0.hasPrefix("disk ") || $0.hasPrefix("files ") } == ["disk raised", "files raised"]
+            || logRows(dir).filter { $0.hasPrefix("disk ") || $0.hasPrefix("files ") } == ["files raised", "disk raised"], "\(logRows(dir))")
+        let log = try CLI.run(["alarms", "--config", dir.file("strata.toml")])
+        #expect(log.stdout.contains(",disk,raised,,storage,"), "\(log.stdout)")
+        #expect(log.stdout.contains(",files,raised,,archive,"), "\(log.stdout)")
+    }
 }

@@ -45,11 +45,23 @@ struct AlarmConfigTests {
         severity = "info"
         repeat = "1 day"
         quiet = "22:00-07:00"
+
+        [[alarms]]
+        id = "box"
+        kind = "system"
+        check = ["storage", "outbox"]
+        above = 85
+        for = "15 min"
+        severity = "critical"
+
+        [[alarms]]
+        id = "anything"
+        kind = "system"
         """
 
     @Test func theContractExampleLoads() throws {
         let c = try StrataConfig.parse(Self.header + Self.contract, file: "/etc/strata.toml")
-        #expect(c.alarms.map(\.id) == ["main-offline", "peak", "night-water", "resets"])
+        #expect(c.alarms.map(\.id) == ["main-offline", "peak", "night-water", "resets", "box", "anything"])
         #expect(c.alarms[0].kind == .offline(seconds: 600))
         #expect(c.alarms[1].kind == .threshold(channel: "power", limit: .above(80_000), clear: 75_000, seconds: 300))
         #expect(c.alarms[2].kind == .consumption(channel: "water", window: .init(from: 0, to: 300), above: 5, per: nil))
@@ -57,6 +69,10 @@ struct AlarmConfigTests {
         #expect(c.alarms[3].device == nil && c.alarms[3].severity == .info && c.alarms[3].repeatEvery == 86_400)
         #expect(c.alarms[3].quiet == .init(from: 22 * 60, to: 7 * 60))
         #expect(c.alarms[0].notify == ["fm@example.org"] && c.alarms[0].severity == .warning)
+        #expect(c.alarms[4].kind == .system(checks: [.storage, .outbox], above: 85, clear: 80, seconds: 900))
+        #expect(c.alarms[4].device == nil && c.alarms[4].severity == .critical)
+        // Without `check` a system rule watches everything, storage at the budget's 90 %.
+        #expect(c.alarms[5].kind == .system(checks: Set(SystemCheck.allCases), above: 90, clear: 85, seconds: 0))
     }
 
     @Test(arguments: [
@@ -68,7 +84,11 @@ struct AlarmConfigTests {
         ("above = 80000 ", "below = 80000 ", "alarms[1].clear", "at or above"),
         ("window = \"00:00-05:00\"", "window = \"midnight to five\"", "alarms[2].window", "00:00-05:00"),
         ("kind = \"offline\"", "kind = \"ofline\"", "alarms[0].kind", "expected offline, threshold"),
-        ("kind = \"offline\"", "kind = \"system\"", "alarms[0].kind", "not in this build yet"),
+        ("kind = \"offline\"", "kind = \"system\"", "alarms[0].device", "watches Strata itself"),
+        ("check = [\"storage\", \"outbox\"]", "check = \"disk\"", "alarms[4].check", "expected storage, archive"),
+        ("check = [\"storage\", \"outbox\"]", "check = []", "alarms[4].check", "watches nothing"),
+        ("above = 85", "above = 850", "alarms[4].above", "at most 100"),
+        ("above = 85", "above = 85\nclear = 95", "alarms[4].clear", "at or below"),
         ("id = \"peak\"", "id = \"main-offline\"", "alarms[1].id", "defined twice"),
         ("events = [\"reset\", \"rollover\"]", "events = [\"reboot\"]", "alarms[3].events", "expected reset"),
         ("severity = \"info\"", "severity = \"urgent\"", "alarms[3].severity", "expected info"),
