@@ -59,6 +59,53 @@ public struct AlarmBook: Sendable {
         return out
     }
 
+    /// What a consumption rule judges a window by: its consumption, or with `per` the largest
+    /// of its slices (nil: no data at all).
+    public static func consumption(_ rule: AlarmRule, _ start: Int64, _ end: Int64, per: Int64?,
+                                   consumed: (AlarmRule, Int64, Int64) -> Double?) -> Double? {
+        var worst: Double?
+        for (a, b) in per.map({ ConsumptionWindow.slices(start, end, per: $0) }) ?? [(start, end)] {
+            if let c = consumed(rule, a, b) { worst = max(worst ?? c, c) }
+        }
+        return worst
+    }
+
+    /// Late data (an import, a write retried): a consumption rule's windows overlapping
+    /// `[from, to]` judged again in order, from the phase the log says the rule was in before
+    /// the first (`prior`). Returns the notices and the phase after the last window; only
+    /// windows closed by `closedBy` (the newest minute stored) are judged.
+    public func revisit(_ rule: AlarmRule, from: Int64, to: Int64, closedBy: Int64, prior: AlarmPhase,
+                        consumed: (AlarmRule, Int64, Int64) -> Double?) -> (notices: [AlarmNotice], phase: AlarmPhase, lastEnd: Int64?) {
+        guard case .consumption(_, let w, _, let per) = rule.kind else { return ([], prior, nil) }
+        var m = AlarmMachine(rule: rule, phase: prior)
+        var out: [AlarmNotice] = []
+        var lastEnd: Int64?
+        for s in ConsumptionWindow(window: w, zone: zone).spans(overlapping: from, to) where s.end <= closedBy {
+            out += m.windowClosed(at: s.end, consumed: Self.consumption(rule, s.start, s.end, per: per, consumed: consumed))
+            lastEnd = s.end
+        }
+        return (out, m.phase, lastEnd)
+    }
+
+    /// Sets one rule's phase (after a revisit that reached the newest window).
+    public mutating func adopt(_ phase: AlarmPhase, rule: String) {
+        guard let i = machines.firstIndex(where: { $0.rule.id == rule }) else { return }
+        machines[i] = AlarmMachine(rule: machines[i].rule, phase: phase)
+    }
+
+    /// The end of the window after the one ending at `end` (for deciding whether a revisit
+    /// reached the newest window).
+    public func nextWindowEnd(after end: Int64, rule: AlarmRule) -> Int64? {
+        guard case .consumption(_, let w, _, _) = rule.kind else { return nil }
+        let cw = ConsumptionWindow(window: w, zone: zone)
+        let day = zone.local(end).date.daysSinceEpoch
+        for d in day...(day + 2) {
+            let s = cw.span(endingOn: CivilDate(daysSinceEpoch: d))
+            if s.end > end { return s.end }
+        }
+        return nil
+    }
+
     /// Evaluates only the system rules, at `minute`: a part reported a change between minutes
     /// (or while no minute is written at all, as when the clock is implausible).
     public mutating func evaluateSystem(minute: Int64, health: SystemHealth) -> [AlarmNotice] {
@@ -86,11 +133,7 @@ public struct AlarmBook: Sendable {
             case .consumption(_, let w, _, let per):
                 let s = ConsumptionWindow(window: w, zone: zone).span(endingOn: zone.local(o.minute).date)
                 guard s.end == o.minute else { continue }
-                var worst: Double?
-                for (a, b) in per.map({ ConsumptionWindow.slices(s.start, s.end, per: $0) }) ?? [(s.start, s.end)] {
-                    if let c = consumed(rule, a, b) { worst = max(worst ?? c, c) }
-                }
-                out += machines[i].windowClosed(at: o.minute, consumed: worst)
+                out += machines[i].windowClosed(at: o.minute, consumed: Self.consumption(rule, s.start, s.end, per: per, consumed: consumed))
             case .counterEvent(let channel, let actions):
                 for e in o.events where actions.contains(e.action) && (rule.device == nil || rule.device == e.device)
                     && (channel == nil || channel == e.channel) {

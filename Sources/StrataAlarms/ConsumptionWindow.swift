@@ -27,6 +27,20 @@ public struct ConsumptionWindow: Sendable {
         return s.end > t && s.end <= t + 60 ? s : nil
     }
 
+    /// The windows that hold any instant of `[from, to]`, oldest first (late data changes
+    /// exactly these).
+    public func spans(overlapping from: Int64, _ to: Int64) -> [(start: Int64, end: Int64)] {
+        var out: [(Int64, Int64)] = []
+        var day = zone.local(from).date.daysSinceEpoch - 1
+        let last = zone.local(to).date.daysSinceEpoch + 2
+        while day <= last {
+            let s = span(endingOn: CivilDate(daysSinceEpoch: day))
+            if s.end > from && s.start <= to { out.append(s) }
+            day += 1
+        }
+        return out
+    }
+
     /// Sub-spans of `per` seconds inside `[start, end)` (the last may be shorter).
     public static func slices(_ start: Int64, _ end: Int64, per: Int64) -> [(Int64, Int64)] {
         var out: [(Int64, Int64)] = []

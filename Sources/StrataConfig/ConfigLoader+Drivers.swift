@@ -28,8 +28,22 @@ extension Reader {
             let size = try number(t, "size", path: "\(p).size", 0...1e6, "a size") ?? 1
             guard size > 0 else { throw error("\(p).size", t["size"]?.line, "must be greater than zero") }
             dev.simulation = StrataConfig.Simulation(load: load, size: size)
+            // A meter that stops answering now and then, so the demo's offline alarm has
+            // something to say: the first outage two minutes after the start, then every so often.
+            let every = try span(t, "outage_every", path: "\(p).outage_every", allowForever: false, most: 366 * 86_400)?.seconds
+            let length = try span(t, "outage_for", path: "\(p).outage_for", allowForever: false, most: 366 * 86_400)?.seconds
+            switch (every, length) {
+            case (nil, nil): break
+            case (let e?, let l?):
+                guard l >= 60, l < e else {
+                    throw error("\(p).outage_for", t["outage_for"]?.line, "must be at least 1 min and shorter than outage_every (\(Span(seconds: e)))")
+                }
+                dev.simulation?.outage = .init(every: e, length: l)
+            case (nil, _?): throw error("\(p).outage_every", t.line, "missing; outage_for needs outage_every (how often the meter goes quiet)")
+            case (_?, nil): throw error("\(p).outage_for", t.line, "missing; outage_every needs outage_for (how long the meter stays quiet)")
+            }
         default:
-            for k in ["simulate", "size"] where t[k] != nil {
+            for k in ["simulate", "size", "outage_every", "outage_for"] where t[k] != nil {
                 throw error("\(p).\(k)", t[k]?.line, "only simulated devices have \(k)")
             }
             dev.modbus = try modbus(t, path: p, driver: dev.driver)

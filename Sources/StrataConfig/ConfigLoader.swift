@@ -219,7 +219,7 @@ struct Reader {
 
     static let driverKeys: Set<String> = [
         "host", "port", "unit_id", "profile", "poll", "serial", "baud", "parity", "stop_bits", "data_bits", "timeout", "retries",
-        "simulate", "size",
+        "simulate", "size", "outage_every", "outage_for",
     ]
 
     func device(_ t: TOMLTable, index di: Int, existing: [StrataConfig.Device]) throws(ConfigError) -> StrataConfig.Device {

@@ -73,6 +73,30 @@ public struct StrataConfig: Sendable {
         public var load: Load
         /// Multiplies the load curve (1 = a small office building's share).
         public var size: Double
+        /// Quiet spells (seconds): the meter does not answer for `length`, every `every`,
+        /// the first starting two minutes after the sampler starts.
+        public struct Outage: Sendable, Equatable {
+            public var every: Int64
+            public var length: Int64
+
+            public init(every: Int64, length: Int64) {
+                self.every = every
+                self.length = length
+            }
+
+            /// Whether the meter is quiet at `t`, for a sampler started at `start`.
+            public func isQuiet(at t: Int64, start: Int64) -> Bool {
+                let k = t - start - 120
+                return k >= 0 && k % every < length
+            }
+        }
+        public var outage: Outage?
+
+        public init(load: Load, size: Double, outage: Outage? = nil) {
+            self.load = load
+            self.size = size
+            self.outage = outage
+        }
     }
 
     /// The file this config came from (absolute), for messages.

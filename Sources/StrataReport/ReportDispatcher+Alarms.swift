@@ -118,7 +118,7 @@ enum AlarmMessage {
         let from = config.smtp?.from ?? "strata@localhost"
         let domain = from.split(separator: "@").last.map(String.init) ?? "localhost"
         return MailMessage(from: from, fromName: config.smtp?.fromName ?? "Strata", to: rule.notify, subject: subject, date: now,
-                           utcOffset: zone.offset(at: now), messageID: "<alarm-\(rule.id)-\(line.event)-\(line.at)@\(domain)>", text: text)
+                           utcOffset: zone.offset(at: now), messageID: "alarm-\(rule.id)-\(line.event)-\(line.at)@\(domain)", text: text)
     }
 
     static func systemText(_ c: SystemCheck, above: Double) -> String {

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import StrataAlarms
 import StrataConfig
@@ -14,6 +15,8 @@ struct AlarmKeeper {
     /// Strata's own health as its parts last reported it (for system rules).
     var health = SystemHealth()
     let hasSystemRules: Bool
+    /// The newest minute evaluated: a minute at or before it written again is late data.
+    var evaluatedThrough: Int64?
 
     init(config: StrataConfig, store: Store, logger: Logger) throws(StoreError) {
         var phases: [String: AlarmPhase] = [:]
@@ -24,6 +27,7 @@ struct AlarmKeeper {
         rules = r
         self.logger = logger
         hasSystemRules = config.alarms.contains(where: \.isSystem)
+        evaluatedThrough = try store.newestMinute()
     }
 
     static func phase(_ s: StoredAlarmState) -> AlarmPhase {
@@ -47,7 +51,17 @@ struct AlarmKeeper {
         // The minutes written, and the minute of the round even when no meter answered in it
         // (when every meter is dead, a round writes statuses only: offline must still be seen).
         let attempted = statuses.compactMap(\.lastAttempt).map { $0 - floorMod($0, 60) }
-        let minutes = Set(samples.map(\.ts) + attempted).sorted()
+        let all = Set(samples.map(\.ts) + attempted).sorted()
+        guard let newest = all.last else { return }
+        // Late minutes (a write retried after newer ones) only change consumption windows:
+        // an offline or threshold rule never goes back in time.
+        let through = evaluatedThrough ?? Int64.min
+        let minutes = all.filter { $0 > through }
+        evaluatedThrough = max(through, newest)
+        if let lateFrom = all.first, lateFrom <= through {
+            let late = samples.filter { $0.ts <= through }
+            try revisit(channels: Set(late.map(\.channel)), from: lateFrom, to: min(through, late.map(\.ts).max() ?? lateFrom), store: store)
+        }
         guard !minutes.isEmpty else { return }
         var byID: [Int64: StoredChannel] = [:]
         for c in store.channels { byID[c.id] = c }
@@ -82,6 +96,38 @@ struct AlarmKeeper {
         try save(before: before, log: log, store: store)
     }
 
+    /// Late data for `channels` over `[from, to]`: the consumption rules on them judge the
+    /// windows it touches again. New notices go to the log (a window judged the same as before
+    /// adds nothing); the rule's phase is taken over only when the revisit reached its newest
+    /// closed window, so a live evaluation ahead of the late data is not set back.
+    mutating func revisit(channels: Set<Int64>, from: Int64, to: Int64, store: Store) throws(StoreError) {
+        guard let closedBy = try store.newestMinute() else { return }
+        var log: [AlarmLogEntry] = []
+        let before = book.phases
+        for m in book.machines {
+            let rule = m.rule
+            guard case .consumption(let ch, _, _, _) = rule.kind, let d = rule.device,
+                  let c = try? store.channel(device: d, channel: ch), channels.contains(c.id) else { continue }
+            var prior = AlarmPhase.inactive
+            if let last = try store.lastAlarm(rule: rule.id, before: from), last.event != "cleared" {
+                let raised = last.event == "raised" ? last : try store.lastAlarm(rule: rule.id, before: from, event: "raised")
+                prior = .active(since: raised?.at ?? last.at, notified: last.at)
+            }
+            let r = book.revisit(rule, from: from, to: to, closedBy: closedBy, prior: prior) { rule, a, b in
+                Self.consumption(rule, from: a, to: b, store: store)
+            }
+            guard let lastEnd = r.lastEnd else { continue }
+            var known = Set<String>()
+            for e in try store.alarmLog(from: from, to: lastEnd + 1) where e.rule == rule.id { known.insert("\(e.event) \(e.at)") }
+            for n in r.notices {
+                let e = entry(n)
+                if !known.contains("\(e.event) \(e.at)") { log.append(e) }
+            }
+            if (book.nextWindowEnd(after: lastEnd, rule: rule) ?? Int64.max) > closedBy { book.adopt(r.phase, rule: rule.id) }
+        }
+        try save(before: before, log: log, store: store)
+    }
+
     /// A part of Strata reports its health; system rules are evaluated at once when it changed.
     mutating func report(_ update: (inout SystemHealth) -> Void, now: Int64, store: Store) throws(StoreError) {
         var h = health
@@ -98,7 +144,7 @@ struct AlarmKeeper {
         let changed = book.phases.filter { before[$0.key] != $0.value }.map { Self.stored($0.key, $0.value) }
         try store.recordAlarms(states: changed, log: log)
         for e in log {
-            logger.notice("alarm \(e.event)", metadata: ["rule": "\(e.rule)", "device": "\(e.device ?? "-")", "value": "\(e.value.map { "\($0)" } ?? "-")"])
+            logger.notice("alarm \(e.event)", metadata: ["rule": "\(e.rule)", "device": "\(e.device ?? "-")", "value": "\(e.value.map { String(format: "%g", $0) } ?? "-")"])
         }
     }
 

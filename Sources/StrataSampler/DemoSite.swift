@@ -63,6 +63,33 @@ public enum DemoSite {
         price = 0.19
         currency = "EUR"
 
+        # Alarms (README, "Alarms"): each raise and clear is an e-mail through the outbox, a line
+        # in `strata alarms` and in _site/alarms/ of the archive.
+        [[alarms]]
+        id = "kitchen-offline"
+        kind = "offline"
+        device = "kitchen"
+        for = "3 min"
+        notify = ["facility.manager@example.org"]
+
+        # Water running all night is a leak; the simulated meter leaks some nights, found in
+        # the back-filled history (notices of minutes hours old are logged, not mailed).
+        [[alarms]]
+        id = "night-water"
+        kind = "consumption"
+        device = "water"
+        channel = "volume"
+        window = "00:00-05:00"
+        above = 1
+        notify = ["facility.manager@example.org"]
+
+        # Strata's own trouble: storage budget over 90 %, archive or mail failing, a wrong clock.
+        [[alarms]]
+        id = "strata-health"
+        kind = "system"
+        severity = "critical"
+        notify = ["admin@example.org"]
+
         [[devices]]
         id = "main"
         name = "Main electricity meter"
@@ -86,6 +113,10 @@ public enum DemoSite {
         profile = "eastron-sdm120"
         simulate = "electricity"
         size = 0.3
+        # Simulated only: stops answering for 5 minutes, 2 minutes after the start and then
+        # every hour, so the kitchen-offline alarm below has something to say.
+        outage_every = "1 h"
+        outage_for = "5 min"
 
         [[devices]]
         id = "water"

@@ -32,6 +32,8 @@ public final class Sampler {
     var behindLogged = false
     /// What the store last heard of the clock (nil: nothing yet), for system alarm rules.
     var clockReported: Bool?
+    /// The first tick sampled (a simulated meter's outages count from it).
+    var startedAt: Int64?
     public private(set) var rounds = 0
 
     let polled: [StrataConfig.Device]
@@ -93,6 +95,7 @@ public final class Sampler {
                 implausibleLogged = false
                 behindLogged = false
                 await reportClock(trouble: false, now: now)
+                if startedAt == nil { startedAt = tick }
                 await round(at: tick)
                 tick += schedule.step
             case .implausible:
@@ -146,6 +149,10 @@ public final class Sampler {
             for await r in group { results += r }
         }
         for d in due where d.driver == "simulated" {
+            if let o = d.simulation?.outage, let start = startedAt, o.isQuiet(at: tick, start: start) {
+                results.append(PollResult(device: d.id, values: Array(repeating: nil, count: d.readCount), error: .timeout))
+                continue
+            }
             guard var m = meters[d.id] else { continue }
             results.append(PollResult(device: d.id, values: m.read(at: Double(tick)), error: nil))
             meters[d.id] = m

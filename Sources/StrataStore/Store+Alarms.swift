@@ -108,6 +108,19 @@ extension Store {
         return out
     }
 
+    /// The newest log line of a rule before `before` (of one event when given).
+    public func lastAlarm(rule: String, before: Int64, event: String? = nil) throws(StoreError) -> AlarmLogEntry? {
+        let st = try db.prepare("""
+            SELECT id, rule, device, channel, event, at, value, threshold, raised_at, queued FROM alarm_log
+            WHERE rule = ?1 AND at < ?2 AND (?3 IS NULL OR event = ?3) ORDER BY at DESC, id DESC LIMIT 1
+            """)
+        try st.bind([.text(rule), .int(before), event.map { .text($0) } ?? .null])
+        guard try st.step() else { return nil }
+        return AlarmLogEntry(id: st.int(0), rule: st.text(1), device: st.isNull(2) ? nil : st.text(2), channel: st.isNull(3) ? nil : st.text(3),
+                             event: st.text(4), at: st.int(5), value: st.isNull(6) ? nil : st.double(6),
+                             threshold: st.isNull(7) ? nil : st.double(7), raisedAt: st.optionalInt(8), queued: st.int(9) != 0)
+    }
+
     /// Marks log lines whose e-mails are in the outbox (queued again after a crash in between,
     /// the outbox's unique key keeps them single).
     public func markAlarmsQueued(_ ids: [Int64]) throws(StoreError) {

@@ -35,6 +35,9 @@ struct Bench {
         if what == "alarms" {
             AlarmBench.run(channels: opt("--channels", 5000), rules: opt("--rules", 1000), minutes: opt("--minutes", 1440))
         }
+        if what == "alarms-store" {
+            try await AlarmStoreBench.run(dir: dir, channels: opt("--channels", 5000), rules: opt("--rules", 1000), minutes: opt("--minutes", 1440))
+        }
         if what == "web" {
             try await WebBench.run(dir: dir, channels: opt("--channels", 20), days: opt("--days", 31), port: opt("--port", 8089))
         }

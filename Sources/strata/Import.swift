@@ -67,6 +67,11 @@ struct Import: ParsableCommand {
             throw ExitCode(1)
         }
         let roll = noRollup ? RollUpResult() : try storeCall { try store.rollUp(now: nowSeconds()) }
+        var alarms = 0
+        if let f = summary.first, let l = summary.last {
+            let ids = Set(mapping.map(\.channel.id))
+            alarms = try storeCall { try LateData.judge(config: cfg, store: store, channels: ids, from: f, to: l) }
+        }
         let secs = Date().timeIntervalSince(started)
         let cal = cfg.site.calendar
         var span = ""
@@ -74,6 +79,7 @@ struct Import: ParsableCommand {
         print("imported \(summary.rows) rows (\(summary.values) values) into \(device) from \(file)\(span); "
               + "\(summary.badRows) bad rows, \(summary.tooOld) older than the minute retention, \(summary.events) counter events; "
               + "rolled up \(roll.bucketsWritten) buckets in \(String(format: "%.1f", secs)) s")
+        if alarms > 0 { print("alarms: \(alarms) new lines in the alarm log for the imported span (`strata alarms`)") }
         if summary.badRows > 0 { throw ExitCode(3) }
     }
 }

@@ -24,6 +24,11 @@ import Testing
             if d.isEmpty { break }
             err += String(decoding: d, as: UTF8.self)
         }
+        // The demo's kitchen meter goes quiet two minutes after the start: its offline alarm is
+        // mailed (an .eml beside the reports) within a few simulated minutes.
+        while Date() < deadline, !Self.emls(data).contains(where: { $0.hasPrefix("alarm-kitchen-offline-raised-") }) {
+            Thread.sleep(forTimeInterval: 0.5)
+        }
         Thread.sleep(forTimeInterval: 3)  // a live minute or two
         // The archive as an Excel user gets it: over FTP, byte for byte what is on disk.
         let curl = Process()
@@ -115,8 +120,14 @@ import Testing
         #expect(st.stdout.contains("main (simulated): ok"), "\(st.stdout)")
         #expect(st.stdout.contains("gas (simulated): ok"))
 
+        // The offline alarm, as the facility manager reads it.
+        let alarmMail = try #require(Self.emls(data).first { $0.hasPrefix("alarm-kitchen-offline-raised-") }, "\(Self.emls(data))")
+        let alarmText = try String(contentsOfFile: data + "/outbox/" + alarmMail, encoding: .utf8)
+        #expect(alarmText.contains("Subject: [Strata demo office] warning: kitchen-offline RAISED - Kitchen sub-meter (kitchen)"), "\(alarmText.prefix(800))")
+        #expect(alarmText.contains("To: facility.manager@example.org"))
+
         // Reports: daily, weekly and monthly (two recipients), as a mail program would read them.
-        let emls = ((try? FileManager.default.contentsOfDirectory(atPath: data + "/outbox")) ?? []).filter { $0.hasSuffix(".eml") }.sorted()
+        let emls = Self.emls(data).filter { !$0.hasPrefix("alarm-") }
         #expect(emls.count == 4, "\(emls)\n\(err)")
         let parsed = try parseMessages(emls.map { data + "/outbox/" + $0 }, archive: data + "/archive", dialect: "excel-eu")
         let daily = try #require(parsed.first { ($0["subject"] as? String)?.hasPrefix("Daily report") == true }, "\(parsed.map { $0["subject"] ?? "" })")
@@ -129,14 +140,40 @@ import Testing
         #expect((daily["csv_differ"] as? [String])?.isEmpty == true)
         #expect(parsed.allSatisfy { ($0["csv_differ"] as? [String])?.isEmpty == true })
         let outbox = try CLI.run(["outbox", "--config", cfg])
-        #expect(outbox.stdout.split(separator: "\n").filter { $0.hasPrefix("saved ") }.count == 4, "\(outbox.stdout)")
+        #expect(outbox.stdout.split(separator: "\n").filter { $0.hasPrefix("saved ") && !$0.contains("alarm:") }.count == 4, "\(outbox.stdout)")
         // Restarting does not mail the same periods again.
         let again = try CLI.start(["demo", "--data", data, "--days", "3", "--ftp-port", "\(Net.freePort())", "--web-port", "\(Net.freePort())"])
         Thread.sleep(forTimeInterval: 8)
         again.process.terminate()
         let r2 = again.finish()
         #expect(!r2.stderr.contains("report queued"), "\(r2.stderr)")
-        #expect(((try? FileManager.default.contentsOfDirectory(atPath: data + "/outbox")) ?? []).filter { $0.hasSuffix(".eml") }.count == 4)
+        #expect(Self.emls(data).filter { !$0.hasPrefix("alarm-") }.count == 4)
+        // The kitchen's outage raised once: a restart does not raise it again.
+        #expect(Self.emls(data).filter { $0.hasPrefix("alarm-kitchen-offline-raised-") }.count == 1)
+
+        // The night-water rule against the back-filled history: every whole night whose
+        // 00:00-05:00 consumption (summed here from the hour export) is above 1 m³ is in the
+        // alarm log as raised or still active, and no other night is.
+        let hours = try CLI.run(["export", "--config", cfg, "--device", "water", "--tier", "hour", "--dialect", "iso"])
+        var night: [String: (sum: Double, hours: Int)] = [:]
+        for row in hours.stdout.split(whereSeparator: \.isNewline).dropFirst() {
+            let f = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard f.count > 4, let h = Int(f[0].dropFirst(11).prefix(2)), h < 5, let v = Double(f[4]) else { continue }
+            let day = String(f[0].prefix(10))
+            night[day, default: (0, 0)].sum += v
+            night[day, default: (0, 0)].hours += 1
+        }
+        let log = try CLI.run(["alarms", "--config", cfg]).stdout.split(whereSeparator: \.isNewline).filter { $0.contains(",night-water,") }
+        let flagged = Set(log.filter { $0.contains(",raised,") || $0.contains(",repeated,") }.map { String($0.prefix(10)) })
+        let whole = night.filter { $0.value.hours == 5 }
+        #expect(!whole.isEmpty)
+        for (day, n) in whole {
+            #expect(flagged.contains(day) == (n.sum > 1), "\(day): \(n.sum) m³ over the night; log \(log)")
+        }
+    }
+
+    static func emls(_ data: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: data + "/outbox")) ?? []).filter { $0.hasSuffix(".eml") }.sorted()
     }
 
     @Test func writeConfigGivesAConfigCheckAccepts() throws {
