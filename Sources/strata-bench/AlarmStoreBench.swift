@@ -52,6 +52,7 @@ enum AlarmStoreBench {
             let ids = await actor.channelIDs()
             let devices = cfg.devices.map(\.id)
             var elapsed: Duration = .zero
+            var each: [Double] = []
             for m in 0..<minutes {
                 let ts = start + Int64(m) * 60
                 var samples: [Sample] = []
@@ -70,7 +71,9 @@ enum AlarmStoreBench {
                 }
                 let t0 = ContinuousClock.now
                 try await actor.write(samples, statuses: statuses)
-                elapsed += ContinuousClock.now - t0
+                let d = ContinuousClock.now - t0
+                elapsed += d
+                each.append(Double(d.components.attoseconds) / 1e15 + Double(d.components.seconds) * 1000)
             }
             let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
             perMinute.append(ms / Double(minutes))
@@ -78,7 +81,9 @@ enum AlarmStoreBench {
                 let store = try cfg.makeStore()
                 notices = try store.alarmLog().count
             }
-            print(String(format: "%@: %.2f ms a written minute", name, ms / Double(minutes)))
+            let sorted = each.sorted()
+            print(String(format: "%@: %.2f ms a written minute (median %.2f ms, slowest %.1f ms)", name, ms / Double(minutes),
+                         sorted[sorted.count / 2], sorted.last ?? 0))
         }
         print("# alarms-store: \(channels) channels, \(rules) rules, \(minutes) minutes; \(notices) alarm log lines")
         print(String(format: "the alarm keeper adds %.2f ms a minute (%.2f× the write alone)", perMinute[1] - perMinute[0], perMinute[1] / perMinute[0]))
