@@ -54,13 +54,19 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strictness),
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        // MQTT messages of written minutes and Home Assistant discovery configs, the backlog
+        // kept while the broker is down. Pure: no sockets.
+        .target(name: "StrataMQTT", dependencies: ["StrataCore"], swiftSettings: strictness),
+        // The broker connection: libmosquitto with its own network thread and reconnects.
+        .target(name: "StrataMQTTLink", dependencies: ["StrataMQTT", "CMosquitto"], swiftSettings: strictness),
         // The wiring: opens the store from a config, owns the store actor and the archivist,
         // and runs the sampler, maintenance, report and FTP services until a signal.
         .target(
             name: "StrataRuntime",
             dependencies: [
                 "StrataCore", "StrataConfig", "StrataDatabase", "StrataStore", "StrataSampler", "StrataArchive",
-                "StrataFTP", "StrataReport", "StrataWeb", "StrataAlarms",
+                "StrataFTP", "StrataReport", "StrataWeb", "StrataAlarms", "StrataMQTT", "StrataMQTTLink",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -178,6 +184,7 @@ let package = Package(
         .target(name: "StrataTestSupport", dependencies: ["StrataCore", "StrataStore", "StrataImport"], path: "Tests/StrataTestSupport", swiftSettings: strictness),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore"], swiftSettings: strictness),
         .testTarget(name: "StrataAlarmsTests", dependencies: ["StrataAlarms", "StrataCore"], swiftSettings: strictness),
+        .testTarget(name: "StrataMQTTTests", dependencies: ["StrataMQTT", "StrataCore"], swiftSettings: strictness),
         .testTarget(name: "StrataCodecTests", dependencies: ["StrataCodec", "StrataTestSupport"], swiftSettings: strictness),
         .testTarget(name: "StrataModbusTests", dependencies: ["StrataModbus", "StrataCore"], swiftSettings: strictness),
         .testTarget(name: "StrataConfigTests", dependencies: ["StrataAlarms", "StrataConfig", "StrataModbus", "StrataCore", "StrataTestSupport"], swiftSettings: strictness),

@@ -132,7 +132,7 @@ struct Reader {
 
     mutating func config(_ root: TOMLTable) throws(ConfigError) -> StrataConfig {
         // Sections owned by other parts of Strata are accepted here and checked by their owners.
-        let later: Set<String> = ["ftp", "smtp", "reports", "tariffs", "outbox", "profiles_dir", "web", "share", "sampler", "alarms"]
+        let later: Set<String> = ["ftp", "smtp", "reports", "tariffs", "outbox", "profiles_dir", "web", "share", "sampler", "alarms", "mqtt"]
         try checkKeys(root, allowed: Set(["site", "storage", "retention", "devices", "archive"]).union(later), path: "")
 
         guard let siteT = try table(root, "site", path: "site") else {
@@ -213,6 +213,7 @@ struct Reader {
         config.reports = try reports(root, devices: devices, archive: archive)
         config.outbox = try outbox(root, storagePath: storage.path)
         config.web = try web(root, ftp: config.ftp)
+        config.mqtt = try mqtt(root, site: config.site)
         config.alarms = try alarms(root, devices: devices)
         return config
     }

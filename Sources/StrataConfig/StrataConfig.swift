@@ -117,6 +117,8 @@ public struct StrataConfig: Sendable {
     public var outbox = Outbox(path: "outbox")
     /// The `[web]` section; nil: no web server in `strata run`.
     public var web: Web? = nil
+    /// `[mqtt]`: publishing to a broker; nil without the section.
+    public var mqtt: MQTT? = nil
     /// `[[alarms]]`, checked against the devices.
     public var alarms: [AlarmRule] = []
 

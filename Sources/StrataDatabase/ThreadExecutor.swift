@@ -7,7 +7,10 @@ public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
     private var jobs: [UnownedJob] = []
 
     public init(name: String) {
-        let thread = Thread { [unowned self] in self.loop() }
+        // Weak, not unowned: the thread may first run after an executor made and dropped at
+        // once is gone (seen in CI as "read an unowned reference ... already destroyed").
+        // Once running, the loop holds its executor for the life of the process.
+        let thread = Thread { [weak self] in self?.loop() }
         thread.name = name
         thread.start()
     }

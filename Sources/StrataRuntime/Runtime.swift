@@ -44,6 +44,9 @@ public struct Runtime: Sendable {
                 sleep: { try await sleeper.sleep(until: Double($0)) }, logger: Logger(label: "strata.reports"),
                 onDeliveries: { failing, now in await store.outboxFailing(failing, now: now) })))
         }
+        if let mqtt = cfg.mqtt {
+            services.append(.init(service: MQTTService(config: cfg, settings: mqtt, store: store, logger: Logger(label: "strata.mqtt"))))
+        }
         if let ftp {
             try? FileManager.default.createDirectory(atPath: ftp.root, withIntermediateDirectories: true)
             services.append(.init(service: FTPServer(config: ftp, logger: Logger(label: "strata.ftp"))))

@@ -18,6 +18,10 @@ public actor StoreActor: SampleStore {
     let config: StrataConfig
     let logger: Logger
     private var lastRetention: Int64 = 0
+    /// Subscribers to the minutes written (MQTT): told after each commit, never waited for.
+    private var feeds: [AsyncStream<WrittenBatch>.Continuation] = []
+    /// The config's channels by store id (the store's own min/max channels are not published).
+    private var published: [Int64: ChannelSpec] = [:]
     /// The alarm rules, evaluated after each write; nil without `[[alarms]]`.
     private var alarms: AlarmKeeper?
 
@@ -31,6 +35,17 @@ public actor StoreActor: SampleStore {
         for w in h.warnings { logger.warning("store: \(w)") }
         if h.isDamaged { throw .corrupt(path: config.storage.path, reason: h.damage.prefix(3).joined(separator: "; ")) }
         if !config.alarms.isEmpty { alarms = try AlarmKeeper(config: config, store: store, logger: Logger(label: "strata.alarms")) }
+        var configured = Set<String>()
+        for d in config.devices { for c in d.channels { configured.insert("\(d.id)/\(c.id)") } }
+        for c in store.channels where configured.contains("\(c.spec.device)/\(c.spec.id)") { published[c.id] = c.spec }
+    }
+
+    /// The minutes written from now on, as they are committed. The stream keeps the newest
+    /// `bufferingNewest` batches for a slow reader: a subscriber can never hold up a write.
+    public func subscribe(bufferingNewest n: Int) -> AsyncStream<WrittenBatch> {
+        let (stream, continuation) = AsyncStream.makeStream(of: WrittenBatch.self, bufferingPolicy: .bufferingNewest(max(1, n)))
+        feeds.append(continuation)
+        return stream
     }
 
     /// Channel ids by device and channel.
@@ -51,6 +66,13 @@ public actor StoreActor: SampleStore {
     @discardableResult
     public func write(_ samples: [Sample], statuses: [DeviceStatus]) throws(StoreError) -> WriteResult {
         let r = try store.write(samples, statuses: statuses)
+        if !feeds.isEmpty {
+            var values: [WrittenBatch.Value] = []
+            values.reserveCapacity(samples.count)
+            for s in samples { if let spec = published[s.channel] { values.append(.init(channel: spec, ts: s.ts, value: s.value)) } }
+            let batch = WrittenBatch(values: values, statuses: statuses)
+            for f in feeds { f.yield(batch) }
+        }
         if var a = alarms {
             // The minutes are committed first: an alarm that cannot be saved never costs a sample.
             do {

@@ -63,6 +63,7 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Days of history to back-fill on the first start.") var days: Int = 90
     @Option(help: "Port of the FTP server (on 127.0.0.1; user demo, password demo).") var ftpPort: Int = 2121
     @Option(help: "Port of the web dashboard and HTTP API (on 127.0.0.1; user demo, password demo).") var webPort: Int = 8080
+    @Option(help: "Publish every minute to this MQTT broker, with Home Assistant discovery (mqtt://host:1883).") var mqtt: String?
     @Option(help: "Write the demo's config to this file and exit.") var writeConfig: String?
     @Option(help: .hidden) var timeScale: Double?
 
@@ -72,7 +73,14 @@ struct Demo: AsyncParsableCommand {
         let dataDir = absolute(data ?? "demo-data", cwd)
         let archiveDir = data != nil ? dataDir + "/archive" : absolute("archive", cwd)
         let tz = TimeZone.current.identifier.contains("/") ? TimeZone.current.identifier : "UTC"
-        let text = DemoSite.config(dataDir: dataDir, archiveDir: archiveDir, timezone: tz)
+        var text = DemoSite.config(dataDir: dataDir, archiveDir: archiveDir, timezone: tz)
+        if let url = mqtt {
+            guard StrataConfig.MQTT.parseURL(url) != nil else {
+                printError("error: --mqtt \(url): expected mqtt://host:1883 or mqtts://host:8883")
+                throw ExitCode(2)
+            }
+            text += "\n# Every minute to an MQTT broker, with Home Assistant discovery (README, \"MQTT\").\n[mqtt]\nurl = \"\(url)\"\n"
+        }
         if let out = writeConfig {
             try writeAtomically(text, to: absolute(out, cwd))
             print("wrote the demo config to \(absolute(out, cwd)); run it with: strata run --config \(out)")
@@ -111,6 +119,7 @@ struct Demo: AsyncParsableCommand {
         print("  FTP      ftp://127.0.0.1:\(ftpPort)/  user demo, password demo (read-only: the archive folder above)")
         print("  reports  \(cfg.outbox.path)  (daily, weekly, monthly as .eml files; add [smtp] to mail them)")
         print("  web      http://127.0.0.1:\(webPort)/  user demo, password demo (dashboard, /api/v1, /metrics)")
+        if let m = cfg.mqtt { print("  mqtt     \(m.tls ? "mqtts" : "mqtt")://\(m.host):\(m.port)  topics \(m.topicPrefix)/<device>/<channel>, discovery under \(m.discoveryPrefix)/") }
         print("Sampling every minute. Try in another terminal:")
         print("  strata status --config \(configPath)")
         print("  strata export --config \(configPath) --device main --tier day")

@@ -1,0 +1,196 @@
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+import StrataConfig
+import StrataCore
+import StrataMQTT
+import StrataMQTTLink
+
+/// Publishes every written minute to the broker of `[mqtt]`, with Home Assistant discovery and
+/// availability. The broker being down costs nothing but a backlog (bounded, newest kept) that
+/// is published oldest first once it is back; the sampler never waits for it.
+public struct MQTTService: Service, CustomStringConvertible {
+    public var description: String { "MQTTService(\(settings.host):\(settings.port))" }
+    let settings: StrataConfig.MQTT
+    let config: StrataConfig
+    let store: StoreActor
+    let logger: Logger
+
+    public init(config: StrataConfig, settings: StrataConfig.MQTT, store: StoreActor, logger: Logger) {
+        self.config = config
+        self.settings = settings
+        self.store = store
+        self.logger = logger
+    }
+
+    enum Input: Sendable {
+        case written(WrittenBatch)
+        case link(MQTTLink.Change)
+    }
+
+    public func run() async throws {
+        let s = settings
+        let messages = MinuteMessages(prefix: s.topicPrefix, zone: config.site.zone, retain: s.retain)
+        var link = MQTTLink.Settings(host: s.host, port: s.port, clientID: s.clientID, tls: s.tls)
+        link.username = s.username
+        if let f = s.passwordFile {
+            guard let text = try? String(contentsOfFile: f, encoding: .utf8) else {
+                logger.error("mqtt: cannot read the password file; not publishing", metadata: ["file": "\(f)"])
+                throw MQTTError.setup("cannot read mqtt.password_file \(f)")
+            }
+            link.password = text.trimmingCharacters(in: .newlines)
+        }
+        link.caFile = s.caFile
+        link.certFile = s.certFile
+        link.keyFile = s.keyFile
+        link.will = MQTTMessage(topic: messages.statusTopic, payload: Array("offline".utf8), retain: true)
+        let client = try MQTTLink(link)
+        let (inputs, feed) = AsyncStream.makeStream(of: Input.self, bufferingPolicy: .unbounded)
+        let written = await store.subscribe(bufferingNewest: max(2, s.backlogMinutes))
+        try client.start { feed.yield(.link($0)) }
+        var publisher = Publisher(settings: s, config: config, messages: messages, client: client, logger: logger)
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await b in written { feed.yield(.written(b)) }
+            }
+            group.addTask {
+                // Ends the input stream at shutdown; the loop below then says goodbye.
+                try? await gracefulShutdown()
+                feed.finish()
+            }
+            for await input in inputs {
+                switch input {
+                case .written(let b): publisher.written(b)
+                case .link(let c): publisher.linkChanged(c)
+                }
+            }
+            group.cancelAll()
+        }
+        publisher.goodbye()
+        // The broker gets a moment to take "offline" before the disconnect.
+        try? await Task.sleep(for: .milliseconds(200))
+        client.stop()
+    }
+}
+
+/// The service's state between inputs: the backlog, availability, and what was said.
+struct Publisher {
+    let settings: StrataConfig.MQTT
+    let config: StrataConfig
+    let messages: MinuteMessages
+    let client: MQTTLink
+    let logger: Logger
+    var backlog: Backlog
+    var connected = false
+    var lastChange: String?
+    /// Device availability as last published (nil: not yet).
+    var available: [String: Bool] = [:]
+    var reportedDropped = 0
+
+    init(settings: StrataConfig.MQTT, config: StrataConfig, messages: MinuteMessages, client: MQTTLink, logger: Logger) {
+        self.settings = settings
+        self.config = config
+        self.messages = messages
+        self.client = client
+        self.logger = logger
+        backlog = Backlog(capacity: max(1, settings.backlogMinutes))
+    }
+
+    mutating func written(_ b: WrittenBatch) {
+        var byMinute: [Int64: [MinuteMessages.Value]] = [:]
+        for v in b.values { byMinute[v.ts, default: []].append(.init(channel: v.channel, value: v.value)) }
+        for m in byMinute.keys.sorted() {
+            var msgs = messages.messages(minute: m, values: byMinute[m] ?? [])
+            // Availability follows the device's status (a failing meter is offline), on change.
+            for st in b.statuses {
+                let up = st.consecutiveFailures == 0
+                if available[st.device] != up {
+                    available[st.device] = up
+                    msgs.append(MQTTMessage(topic: messages.availabilityTopic(device: st.device), payload: Array((up ? "online" : "offline").utf8), retain: true))
+                }
+            }
+            backlog.append(minute: m, msgs)
+        }
+        if byMinute.isEmpty && !b.statuses.isEmpty {
+            // A round where no meter answered: availability only.
+            var msgs: [MQTTMessage] = []
+            for st in b.statuses where available[st.device] != (st.consecutiveFailures == 0) {
+                available[st.device] = st.consecutiveFailures == 0
+                msgs.append(MQTTMessage(topic: messages.availabilityTopic(device: st.device), payload: Array((st.consecutiveFailures == 0 ? "online" : "offline").utf8), retain: true))
+            }
+            if !msgs.isEmpty, let t = b.statuses.compactMap(\.lastAttempt).max() { backlog.append(minute: t, msgs) }
+        }
+        if backlog.dropped > reportedDropped {
+            Counter(label: "strata_mqtt_dropped_messages_total").increment(by: backlog.dropped - reportedDropped)
+            if reportedDropped == 0 {
+                logger.warning("mqtt: backlog full; the oldest minutes are dropped (raise mqtt.backlog_minutes?)", metadata: ["backlog_minutes": "\(settings.backlogMinutes)"])
+            }
+            reportedDropped = backlog.dropped
+        }
+        flush()
+    }
+
+    mutating func linkChanged(_ c: MQTTLink.Change) {
+        // One log line per change of state, not one per retry: a refused connection is
+        // followed by the broker closing it, which is the same trouble.
+        let kind: String
+        switch c {
+        case .connected: kind = "connected"
+        case .refused: kind = "refused"
+        case .lost: kind = lastChange == "refused" ? "refused" : "lost"
+        }
+        if kind != lastChange {
+            switch c {
+            case .connected: logger.notice("mqtt: connected", metadata: ["broker": "\(settings.host):\(settings.port)", "backlog_minutes": "\(backlog.count)"])
+            case .refused(let code, let reason):
+                logger.error("mqtt: the broker refused the connection; retrying (check mqtt.username and password_file)",
+                             metadata: ["code": "\(code)", "reason": "\(reason)"])
+            case .lost(let reason):
+                logger.warning("mqtt: not connected; retrying with backoff, minutes kept in the backlog", metadata: ["reason": "\(reason)"])
+            }
+            lastChange = kind
+        }
+        connected = c == .connected
+        guard connected else { return }
+        // A new session: who we are, what we publish, then what waited.
+        var hello = [MQTTMessage(topic: messages.statusTopic, payload: Array("online".utf8), retain: true)]
+        if settings.discovery { hello += discoveryConfigs() }
+        for (d, up) in available { hello.append(MQTTMessage(topic: messages.availabilityTopic(device: d), payload: Array((up ? "online" : "offline").utf8), retain: true)) }
+        for m in hello {
+            do { try client.publish(m, qos: settings.qos) } catch {
+                connected = false
+                return
+            }
+        }
+        flush()
+    }
+
+    func discoveryConfigs() -> [MQTTMessage] {
+        let d = Discovery(discoveryPrefix: settings.discoveryPrefix, messages: messages, site: config.site.name)
+        var out: [MQTTMessage] = []
+        for dev in config.devices where dev.driver != "none" {
+            for c in dev.channels { out.append(d.config(c, deviceName: dev.name, model: dev.profile?.id)) }
+        }
+        return out
+    }
+
+    /// Publishes the backlog oldest first while the broker is there.
+    mutating func flush() {
+        while connected, let first = backlog.first {
+            for m in first.messages {
+                do { try client.publish(m, qos: settings.qos) } catch {
+                    // The minute stays for the next connection (its messages published so far
+                    // go again: a duplicate only in this instant, as with mail).
+                    connected = false
+                    return
+                }
+            }
+            backlog.removeFirst()
+        }
+    }
+
+    func goodbye() {
+        try? client.publish(MQTTMessage(topic: messages.statusTopic, payload: Array("offline".utf8), retain: true), qos: settings.qos)
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import StrataTestSupport
+import Testing
+
+/// `[mqtt]` through `strata run` against a real broker (Debian's mosquitto, password file):
+/// what `mosquitto_sub` sees is checked as Home Assistant and scripts read it.
+@Suite(.serialized) struct MQTTCLITests {
+    func config(_ dir: TempDir, port: Int, extra: String = "") throws -> String {
+        try dir.write("mqtt.pass", "broker-secret\n")
+        return SiteTOML.header(name: "MQTT site", timezone: "Europe/Berlin", store: dir.file("store.sqlite")) + """
+
+            [[devices]]
+            id = "main"
+            name = "Main meter"
+            driver = "simulated"
+            profile = "eastron-sdm630"
+            simulate = "electricity"
+
+            [[devices]]
+            id = "water"
+            name = "Cold water"
+            driver = "simulated"
+            simulate = "water"
+
+              [[devices.channels]]
+              id = "volume"
+              unit = "m³"
+              kind = "counter"
+              resolution = 0.001
+
+            [mqtt]
+            url = "mqtt://127.0.0.1:\(port)"
+            username = "strata"
+            password_file = "\(dir.file("mqtt.pass"))"
+            \(extra)
+            """
+    }
+
+    func wait(_ seconds: Double, until done: () -> Bool) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline, !done() { Thread.sleep(forTimeInterval: 0.2) }
+    }
+
+    func json(_ s: String) -> [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(s.utf8))) as? [String: Any]
+    }
+
+    /// Minute values of a channel from `strata export` (the store's view), by local start.
+    func stored(_ dir: TempDir, device: String, column: String) throws -> [String: Double] {
+        let r = try CLI.run(["export", "--config", dir.file("strata.toml"), "--device", device, "--tier", "minute", "--dialect", "iso"])
+        let rows = r.stdout.split(whereSeparator: \.isNewline).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        guard let header = rows.first, let i = header.firstIndex(of: column) else { return [:] }
+        var out: [String: Double] = [:]
+        for row in rows.dropFirst() where row.count > i { if let v = Double(row[i]) { out[row[0]] = v } }
+        return out
+    }
+
+    @Test func everyMinuteAndTheDiscoveryConfigsReachTheBroker() throws {
+        let dir = TempDir()
+        let port = Net.freePort()
+        let broker = try MosquittoBroker(port: port, dir: dir.file("broker"))
+        let seen = dir.file("seen.txt")
+        let sub = try broker.subscribe(to: seen)
+        defer { MosquittoBroker.end(sub) }
+        try dir.write("strata.toml", try config(dir, port: port))
+        let p = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "60", "--no-archive"])
+        let topic = "strata/mqtt-site/main/energy_import"
+        wait(30) { MosquittoBroker.messages(seen).filter { $0.topic == topic }.count >= 4 }
+        p.process.terminate()
+        let r = p.finish()
+        #expect(r.status == 0, "\(r.stderr.suffix(1000))")
+        #expect(r.stderr.contains("mqtt: connected"), "\(r.stderr.suffix(1000))")
+        Thread.sleep(forTimeInterval: 0.5)
+        MosquittoBroker.end(sub)
+        let all = MosquittoBroker.messages(seen)
+
+        // Home Assistant discovery, retained, with the classes its Energy dashboard needs.
+        func discovery(_ device: String, _ channel: String) -> [String: Any]? {
+            all.last { $0.topic == "homeassistant/sensor/strata_mqtt_site_\(device)/\(channel)/config" }.flatMap { json($0.payload) }
+        }
+        let energy = try #require(discovery("main", "energy_import"), "\(all.prefix(5).map(\.topic))")
+        #expect(energy["device_class"] as? String == "energy" && energy["state_class"] as? String == "total_increasing")
+        #expect(energy["unit_of_measurement"] as? String == "kWh" && energy["state_topic"] as? String == topic)
+        let power = try #require(discovery("main", "power"))
+        #expect(power["device_class"] as? String == "power" && power["state_class"] as? String == "measurement" && power["unit_of_measurement"] as? String == "W")
+        let water = try #require(discovery("water", "volume"))
+        #expect(water["device_class"] as? String == "water" && water["unit_of_measurement"] as? String == "m³")
+        #expect((energy["device"] as? [String: Any])?["name"] as? String == "Main meter")
+
+        // Each minute once per channel, as JSON with the local time and offset, equal to the store.
+        let minutes = all.filter { $0.topic == topic }.compactMap { json($0.payload) }
+        #expect(minutes.count >= 4)
+        let times = minutes.compactMap { $0["t"] as? String }
+        #expect(Set(times).count == times.count, "a minute published twice: \(times)")
+        #expect(times.allSatisfy { $0.count == 25 && ($0.hasSuffix("+01:00") || $0.hasSuffix("+02:00")) }, "\(times)")
+        #expect(minutes.allSatisfy { $0["unit"] as? String == "kWh" && $0["v"] is Double })
+        let store = try stored(dir, device: "main", column: "energy_import reading [kWh]")
+        for m in minutes {
+            guard let t = m["t"] as? String, let v = m["v"] as? Double else { continue }
+            let local = String(t.prefix(19)).replacingOccurrences(of: "T", with: " ")
+            #expect(store[local] == v, "\(t): published \(v), stored \(store[local] ?? -1)")
+        }
+        // A state topic per device with every channel, and Strata's presence: online, then its
+        // goodbye at the stop.
+        let state = try #require(all.last { $0.topic == "strata/mqtt-site/main/state" }.flatMap { json($0.payload) })
+        #expect(state["power"] is Double && state["energy_import"] is Double && state["t"] is String)
+        let status = all.filter { $0.topic == "strata/mqtt-site/status" }.map(\.payload)
+        #expect(status.first == "online" && status.last == "offline", "\(status)")
+        #expect(all.contains { $0.topic == "strata/mqtt-site/main/availability" && $0.payload == "online" })
+    }
+
+    /// The broker stopped for five minutes and started again: the sampler keeps its minutes
+    /// on time, and the minutes missed are published after the reconnect, none twice.
+    @Test func aBrokerDownForFiveMinutesMissesNothing() throws {
+        let dir = TempDir()
+        let port = Net.freePort()
+        let broker = try MosquittoBroker(port: port, dir: dir.file("broker"))
+        let seen = dir.file("seen.txt")
+        var sub = try broker.subscribe(to: seen, topic: "strata/+/main/energy_import", session: "checker")
+        try dir.write("strata.toml", try config(dir, port: port))
+        let p = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "60", "--no-archive"])
+        defer { if p.process.isRunning { p.process.terminate() } }
+        wait(30) { MosquittoBroker.messages(seen).count >= 2 }
+        MosquittoBroker.end(sub)
+        broker.stop()
+        Thread.sleep(forTimeInterval: 5.5)  // five minutes at 60×
+        try broker.start()
+        sub = try broker.subscribe(to: seen, topic: "strata/+/main/energy_import", session: "checker")
+        defer { MosquittoBroker.end(sub) }
+        // Published after the reconnect (retry backoff: a few seconds), then live again.
+        let before = MosquittoBroker.messages(seen).count
+        wait(30) { MosquittoBroker.messages(seen).count >= before + 8 }
+        p.process.terminate()
+        let r = p.finish()
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("mqtt: not connected"), "one line for the loss: \(r.stderr.suffix(800))")
+        #expect(r.stderr.components(separatedBy: "mqtt: connected").count - 1 == 2, "connected, lost, connected again")
+        Thread.sleep(forTimeInterval: 0.5)
+        MosquittoBroker.end(sub)
+
+        let times = MosquittoBroker.messages(seen).compactMap { json($0.payload)?["t"] as? String }.map { String($0.prefix(19)).replacingOccurrences(of: "T", with: " ") }
+        #expect(Set(times).count == times.count, "doubled: \(times)")
+        // Every stored minute between the first and last published one was published.
+        let store = try stored(dir, device: "main", column: "energy_import reading [kWh]")
+        let storedTimes = store.keys.sorted()
+        guard let first = times.min(), let last = times.max() else {
+            Issue.record("nothing published")
+            return
+        }
+        let expected = storedTimes.filter { $0 >= first && $0 <= last }
+        #expect(expected.count >= 9, "the outage spans minutes: \(expected)")
+        #expect(Set(times) == Set(expected), "missing \(Set(expected).subtracting(times).sorted())")
+        // The sampler did not wait for the broker: no gap in the store's minutes.
+        let fmt = DateFormatter()
+        fmt.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        fmt.timeZone = TimeZone(identifier: "Europe/Berlin")
+        let stamps = storedTimes.compactMap { fmt.date(from: $0)?.timeIntervalSince1970 }
+        #expect(zip(stamps, stamps.dropFirst()).allSatisfy { $1 - $0 == 60 }, "\(storedTimes)")
+    }
+
+    /// mqtts:// with the broker's certificate trusted through ca_file; and a wrong password is
+    /// one clear log line while the sampler goes on storing minutes.
+    @Test func tlsWorksAndAWrongPasswordIsAClearLineNotACrash() throws {
+        let dir = TempDir()
+        let port = Net.freePort()
+        let tls = try SMTPPeer.certificate(in: dir.path)
+        let broker = try MosquittoBroker(port: port, dir: dir.file("broker"), tls: tls)
+        let seen = dir.file("seen.txt")
+        let sub = try broker.subscribe(to: seen, topic: "strata/#", cafile: tls.cert)
+        defer { MosquittoBroker.end(sub) }
+        let text = try config(dir, port: port).replacingOccurrences(of: "mqtt://127.0.0.1:\(port)", with: "mqtts://localhost:\(port)")
+            + "ca_file = \"\(tls.cert)\"\n"
+        try dir.write("strata.toml", text)
+        let p = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "60", "--no-archive"])
+        wait(30) { MosquittoBroker.messages(seen).contains { $0.topic == "strata/mqtt-site/main/power" } }
+        p.process.terminate()
+        let r = p.finish()
+        #expect(r.status == 0)
+        #expect(MosquittoBroker.messages(seen).contains { $0.topic == "strata/mqtt-site/main/power" }, "\(r.stderr.suffix(800))")
+
+        // The wrong password: refused by the broker, said once, retried; minutes still stored.
+        try dir.write("mqtt.pass", "not-the-password\n")
+        let before = try stored(dir, device: "main", column: "power [W]").count
+        let q = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "60", "--no-archive"])
+        Thread.sleep(forTimeInterval: 6)
+        q.process.terminate()
+        let r2 = q.finish()
+        #expect(r2.status == 0, "\(r2.stderr.suffix(800))")
+        let refusals = r2.stderr.components(separatedBy: "mqtt: the broker refused the connection").count - 1
+        #expect(refusals == 1, "\(r2.stderr.suffix(1500))")
+        #expect(try stored(dir, device: "main", column: "power [W]").count >= before + 3)
+    }
+}
+

@@ -1,0 +1,64 @@
+import StrataConfig
+import StrataCore
+import StrataTestSupport
+import Testing
+
+/// `[mqtt]`: the issue's keys load; defaults follow the site; mistakes name file, line and key.
+struct MQTTConfigTests {
+    static let header = SiteTOML.header(name: "Werk Süd", timezone: "Europe/Berlin", store: "/tmp/s.sqlite")
+        + SiteTOML.device("main", channels: [("energy", "kWh", "counter")])
+
+    @Test func theContractKeysLoad() throws {
+        let c = try StrataConfig.parse(Self.header + """
+
+            [mqtt]
+            url = "mqtts://broker.example.org"
+            username = "strata"
+            password_file = "mqtt.pass"
+            client_id = "box-1"
+            topic_prefix = "plant/sued"
+            qos = 1
+            retain = true
+            discovery = true
+            ca_file = "ca.pem"
+            """, file: "/etc/strata/strata.toml")
+        let m = try #require(c.mqtt)
+        #expect(m.host == "broker.example.org" && m.port == 8883 && m.tls)
+        #expect(m.username == "strata" && m.passwordFile == "/etc/strata/mqtt.pass" && m.caFile == "/etc/strata/ca.pem")
+        #expect(m.clientID == "box-1" && m.topicPrefix == "plant/sued" && m.qos == 1 && m.retain && m.discovery)
+    }
+
+    @Test func defaultsFollowTheSite() throws {
+        let c = try StrataConfig.parse(Self.header + "\n[mqtt]\nurl = \"mqtt://10.0.0.5:1884\"\n", file: "/etc/strata.toml")
+        let m = try #require(c.mqtt)
+        #expect(m.host == "10.0.0.5" && m.port == 1884 && !m.tls)
+        #expect(m.topicPrefix == "strata/werk-s-d" && m.clientID == "strata-werk-s-d")
+        #expect(m.discoveryPrefix == "homeassistant" && m.qos == 1 && m.retain && m.backlogMinutes == 60)
+        let none = try StrataConfig.parse(Self.header, file: "/etc/strata.toml")
+        #expect(none.mqtt == nil)
+    }
+
+    @Test(arguments: [
+        ("url = \"mqtt://b:1883\"", "url = \"http://b\"", "mqtt.url", "expected mqtt://"),
+        ("url = \"mqtt://b:1883\"", "url = \"mqtt://b:99999\"", "mqtt.url", "expected mqtt://"),
+        ("qos = 1", "qos = 3", "mqtt.qos", ""),
+        ("url = \"mqtt://b:1883\"", "url = \"mqtt://b:1883\"\nca_file = \"ca.pem\"", "mqtt.ca_file", "only for mqtts://"),
+        ("qos = 1", "qos = 1\npassword_file = \"p\"", "mqtt.username", "needs the username"),
+        ("qos = 1", "qos = 1\ntopic_prefix = \"a/#\"", "mqtt.topic_prefix", "no +, #"),
+        ("qos = 1", "qos = 1\nretian = true", "mqtt.retian", "unknown key"),
+    ])
+    func mistakesNameFileLineAndKey(old: String, new: String, key: String, message: String) {
+        let good = Self.header + "\n[mqtt]\nurl = \"mqtt://b:1883\"\nqos = 1\n"
+        let text = good.replacingOccurrences(of: old, with: new)
+        #expect(text != good)
+        do {
+            _ = try StrataConfig.parse(text, file: "/etc/strata.toml")
+            Issue.record("accepted: \(new)")
+        } catch {
+            #expect(error.file == "/etc/strata.toml")
+            #expect(error.key == key, "\(error)")
+            #expect(error.line != nil, "\(error)")
+            #expect(message.isEmpty || error.message.contains(message), "\(error)")
+        }
+    }
+}
