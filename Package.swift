@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "StrataSampler",
             dependencies: [
-                "StrataCore", "StrataModbus", "StrataConfig", "StrataStore", "CModbus",
+                "StrataCore", "StrataModbus", "StrataConfig", "StrataStore", "CModbus", "StrataMQTT", "StrataMQTTLink",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],

@@ -14,6 +14,16 @@ extension Reader {
                 throw error("\(p).\(k)", t[k]?.line, "device \"\(dev.id)\" has driver \"none\" (import only); \(k) needs driver \"modbus-tcp\", \"modbus-rtu\" or \"simulated\"")
             }
             return
+        case "mqtt":
+            for k in modbusKeys + ["simulate", "size", "outage_every", "outage_for", "profile"] where t[k] != nil {
+                throw error("\(p).\(k)", t[k]?.line, "an MQTT device has no \(k); it needs topic and its channels' path")
+            }
+            guard let topic = try string(t, "topic", path: "\(p).topic", required: true, tableLine: t.line), !topic.isEmpty,
+                  !topic.contains("#") || topic.hasSuffix("#") else {
+                throw error("\(p).topic", t["topic"]?.line, "expected the topic the meter publishes, like \"tele/meter1/SENSOR\"")
+            }
+            dev.mqttSource = StrataConfig.MQTTSource(topic: topic, timePath: try string(t, "time_path", path: "\(p).time_path"))
+            return
         case "simulated":
             for k in modbusKeys where t[k] != nil {
                 throw error("\(p).\(k)", t[k]?.line, "a simulated device has no \(k); it needs only a profile or channels")
@@ -43,7 +53,7 @@ extension Reader {
             case (_?, nil): throw error("\(p).outage_for", t.line, "missing; outage_every needs outage_for (how long the meter stays quiet)")
             }
         default:
-            for k in ["simulate", "size", "outage_every", "outage_for"] where t[k] != nil {
+            for k in ["simulate", "size", "outage_every", "outage_for", "topic", "time_path"] where t[k] != nil {
                 throw error("\(p).\(k)", t[k]?.line, "only simulated devices have \(k)")
             }
             dev.modbus = try modbus(t, path: p, driver: dev.driver)

@@ -214,13 +214,16 @@ struct Reader {
         config.outbox = try outbox(root, storagePath: storage.path)
         config.web = try web(root, ftp: config.ftp)
         config.mqtt = try mqtt(root, site: config.site)
+        if config.mqtt == nil, let d = config.devices.first(where: { $0.driver == "mqtt" }) {
+            throw error("mqtt", nil, "device \"\(d.id)\" has driver \"mqtt\": add an [mqtt] section with the broker's url")
+        }
         config.alarms = try alarms(root, devices: devices)
         return config
     }
 
     static let driverKeys: Set<String> = [
         "host", "port", "unit_id", "profile", "poll", "serial", "baud", "parity", "stop_bits", "data_bits", "timeout", "retries",
-        "simulate", "size", "outage_every", "outage_for",
+        "simulate", "size", "outage_every", "outage_for", "topic", "time_path",
     ]
 
     func device(_ t: TOMLTable, index di: Int, existing: [StrataConfig.Device]) throws(ConfigError) -> StrataConfig.Device {
@@ -233,7 +236,7 @@ struct Reader {
         }
         let name = try string(t, "name", path: "\(p).name") ?? id
         let driver = try string(t, "driver", path: "\(p).driver") ?? "none"
-        let drivers = ["none", "simulated", "modbus-tcp", "modbus-rtu"]
+        let drivers = ["none", "simulated", "modbus-tcp", "modbus-rtu", "mqtt"]
         guard drivers.contains(driver) else {
             throw error("\(p).driver", t["driver"]?.line, "unknown driver \"\(driver)\"; expected one of \(drivers.map { "\"\($0)\"" }.joined(separator: ", "))")
         }
@@ -242,6 +245,8 @@ struct Reader {
         var registers: [ProfileRegister] = dev.profile?.registers ?? []
         var specs: [ChannelSpec] = registers.map { $0.spec(device: id) }
         let isModbus = dev.modbus != nil
+        let isMQTT = driver == "mqtt"
+        var paths: [String] = []
         if let cn = t["channels"] {
             guard case .array(let items) = cn.value else { throw error("\(p).channels", cn.line, "expected [[devices.channels]] tables") }
             var seen: Set<String> = []
@@ -258,7 +263,13 @@ struct Reader {
                     specs[k] = try channel(cT, device: id, path: cp, base: specs[k])
                     if isModbus { registers[k] = try register(cT, path: cp, base: registers[k], spec: specs[k]) }
                 } else {
-                    try checkKeys(cT, allowed: Self.channelKeys.union(isModbus ? Self.registerKeys : []), path: cp)
+                    try checkKeys(cT, allowed: Self.channelKeys.union(isModbus ? Self.registerKeys : []).union(isMQTT ? ["path"] : []), path: cp)
+                    if isMQTT {
+                        guard let path = try string(cT, "path", path: "\(cp).path"), !path.isEmpty else {
+                            throw error("\(cp).path", cT.line, "missing; the JSON path of the value in the message, like \"ENERGY.Total\"")
+                        }
+                        paths.append(path)
+                    }
                     if isModbus, cT["address"] == nil || cT["type"] == nil {
                         throw error("\(cp).id", cT["id"]?.line,
                                     "channel \"\(cid)\" is not in profile \"\(dev.profile?.id ?? "")\"; give its address and type to read it, or correct the id (profile channels: \(specs.map(\.id).joined(separator: ", ")))")
@@ -282,6 +293,7 @@ struct Reader {
             throw error("\(p).channels", t.line, "device \"\(id)\" has no channels; add [[devices.channels]] entries\(driver == "none" ? "" : " or a profile")")
         }
         dev.readCount = specs.count
+        if isMQTT { dev.mqttSource?.paths = paths }
         if dev.poll < 60 {
             // Faster polling keeps each gauge's minute mean, and its extremes beside it.
             for g in specs where g.kind == .gauge {

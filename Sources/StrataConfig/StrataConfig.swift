@@ -39,6 +39,8 @@ public struct StrataConfig: Sendable {
         public var registers: [ProfileRegister] = []
         /// For simulated devices: what kind of load they imitate.
         public var simulation: Simulation?
+        /// `driver = "mqtt"`: the topic and each channel's JSON path.
+        public var mqttSource: MQTTSource?
         /// The first `readCount` channels are read from the device; the rest are derived
         /// (`<gauge>_min` and `<gauge>_max` of devices polled faster than once a minute).
         public var readCount: Int = 0
@@ -66,6 +68,21 @@ public struct StrataConfig: Sendable {
         public var timeout: Double
         /// Extra attempts after a failed read within one poll.
         public var retries: Int
+    }
+
+    /// Where an MQTT device's readings come from.
+    public struct MQTTSource: Sendable, Equatable {
+        public var topic: String
+        /// The JSON path of the reading's time (ISO 8601, local without an offset, or epoch
+        /// seconds); nil: the time of arrival.
+        public var timePath: String?
+        /// One per channel, in channel order.
+        public var paths: [String] = []
+
+        public init(topic: String, timePath: String?) {
+            self.topic = topic
+            self.timePath = timePath
+        }
     }
 
     public struct Simulation: Sendable, Equatable {

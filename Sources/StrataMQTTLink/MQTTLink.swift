@@ -56,6 +56,8 @@ public final class MQTTLink: @unchecked Sendable {
 
     private let mosq: OpaquePointer
     private let state = Mutex<(connected: Bool, onChange: (@Sendable (Change) -> Void)?)>((false, nil))
+    /// Topics subscribed on every (re)connect (the session is clean), and who hears them.
+    private let inbound = Mutex<(topics: [String], onMessage: (@Sendable (String, [UInt8]) -> Void)?)>(([], nil))
     private var started = false
 
     /// libmosquitto's global init, once per process.
@@ -90,7 +92,16 @@ public final class MQTTLink: @unchecked Sendable {
         mosquitto_connect_callback_set(m) { _, obj, rc in
             guard let obj else { return }
             let link = Unmanaged<MQTTLink>.fromOpaque(obj).takeUnretainedValue()
+            if rc == 0 { link.resubscribe() }
             link.changed(rc == 0 ? .connected : .refused(code: rc, reason: String(cString: mosquitto_connack_string(rc))))
+        }
+        mosquitto_message_callback_set(m) { _, obj, msg in
+            guard let obj, let msg, let topic = msg.pointee.topic else { return }
+            let link = Unmanaged<MQTTLink>.fromOpaque(obj).takeUnretainedValue()
+            let n = Int(msg.pointee.payloadlen)
+            var bytes = [UInt8](repeating: 0, count: max(0, n))
+            if n > 0, let p = msg.pointee.payload { bytes.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: p, count: n)) } }
+            link.inbound.withLock { $0.onMessage }?(String(cString: topic), bytes)
         }
         mosquitto_disconnect_callback_set(m) { _, obj, rc in
             guard let obj else { return }
@@ -111,6 +122,16 @@ public final class MQTTLink: @unchecked Sendable {
             return st.onChange
         }
         handler?(c)
+    }
+
+    /// Subscribes (QoS 1) on every connection from now on; messages go to `onMessage` on the
+    /// network thread. Set before `start`.
+    public func subscribe(_ topics: [String], onMessage: @escaping @Sendable (String, [UInt8]) -> Void) {
+        inbound.withLock { $0 = (topics, onMessage) }
+    }
+
+    private func resubscribe() {
+        for t in inbound.withLock({ $0.topics }) { _ = mosquitto_subscribe(mosq, nil, t, 1) }
     }
 
     public var isConnected: Bool { state.withLock { $0.connected } }

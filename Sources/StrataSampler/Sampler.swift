@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import Metrics
 import StrataConfig
@@ -32,6 +33,10 @@ public final class Sampler {
     var behindLogged = false
     /// What the store last heard of the clock (nil: nothing yet), for system alarm rules.
     var clockReported: Bool?
+    /// MQTT devices' messages, between rounds; nil without such devices.
+    let inbox: MQTTInbox?
+    /// MQTT devices whose malformed messages were logged (once per change of state).
+    var malformedLogged: Set<String> = []
     /// The first tick sampled (a simulated meter's outages count from it).
     var startedAt: Int64?
     public private(set) var rounds = 0
@@ -54,6 +59,11 @@ public final class Sampler {
             if byKey[m.transport.busKey] == nil { order.append(m.transport.busKey) }
             byKey[m.transport.busKey, default: []].append(d)
         }
+        if let m = config.mqtt, config.devices.contains(where: { $0.mqttSource != nil }) {
+            inbox = try MQTTInbox(config: config, settings: m)
+        } else {
+            inbox = nil
+        }
         buses = order.compactMap { k in
             guard let ds = byKey[k], let t = ds.first?.modbus?.transport else { return nil }
             return Bus(key: k, transport: t, devices: ds, logger: logger)
@@ -69,7 +79,7 @@ public final class Sampler {
             minIDs[d.id] = d.channels.map { chans[$0.id + "_min"] }
             maxIDs[d.id] = d.channels.map { chans[$0.id + "_max"] }
             health[d.id] = saved[d.id] ?? DeviceStatus(device: d.id)
-            if d.poll < 60 { accumulators[d.id] = MinuteAccumulator(isCounter: d.channels.prefix(d.readCount).map { $0.kind == .counter }) }
+            if d.poll < 60 || d.mqttSource != nil { accumulators[d.id] = MinuteAccumulator(isCounter: d.channels.prefix(d.readCount).map { $0.kind == .counter }) }
             if d.driver == "simulated" {
                 var m = SimulatedMeter(device: d, zone: config.site.zone)
                 let last = try await store.lastReadings(ids[d.id]?.map { $0 ?? -1 } ?? [])
@@ -86,6 +96,28 @@ public final class Sampler {
             "devices": "\(polled.count)", "buses": "\(buses.count)", "step": "\(schedule.step)s",
         ])
         var tick = schedule.tick(after: clock.now())
+        if let inbox {
+            let clock = self.clock, logger = self.logger
+            let last = Mutex<String?>(nil)
+            do {
+                try inbox.start(now: { clock.now() }) { change in
+                    let kind: String = switch change {
+                    case .connected: "connected"
+                    case .refused: "refused"
+                    case .lost: "lost"
+                    }
+                    guard last.withLock({ l in defer { l = kind }; return l != kind }) else { return }
+                    switch change {
+                    case .connected: logger.notice("mqtt devices: connected to the broker")
+                    case .refused(_, let reason): logger.error("mqtt devices: the broker refused the connection; retrying", metadata: ["reason": "\(reason)"])
+                    case .lost(let reason): logger.warning("mqtt devices: not connected; their minutes are gaps until it is back", metadata: ["reason": "\(reason)"])
+                    }
+                }
+            } catch {
+                logger.error("mqtt devices: cannot start the client", metadata: ["error": "\(error)"])
+            }
+        }
+        defer { inbox?.stop() }
         while !Task.isCancelled {
             do { try await clock.sleep(until: Double(tick)) } catch { break }
             let now = clock.now()
@@ -157,6 +189,29 @@ public final class Sampler {
             results.append(PollResult(device: d.id, values: m.read(at: Double(tick)), error: nil))
             meters[d.id] = m
         }
+        var taken: [String: MQTTInbox.Taken] = [:]
+        if let inbox {
+            for d in due {
+                guard let src = d.mqttSource else { continue }
+                let t = inbox.take(d.id)
+                taken[d.id] = t
+                if t.malformed > 0 || t.dropped > 0 {
+                    Counter(label: "strata_mqtt_malformed_total", dimensions: [("device", d.id)]).increment(by: t.malformed + t.dropped)
+                    if malformedLogged.insert(d.id).inserted {
+                        logger.warning("mqtt device: messages not used (malformed or a flood); counted, never stored", metadata: [
+                            "device": "\(d.id)", "topic": "\(src.topic)", "malformed": "\(t.malformed)", "dropped": "\(t.dropped)",
+                            "last": "\(t.lastFailure ?? "-")",
+                        ])
+                    }
+                } else if !t.readings.isEmpty {
+                    malformedLogged.remove(d.id)
+                }
+                let err: ModbusError? = t.readings.isEmpty
+                    ? (t.malformed > 0 ? .garbled("malformed messages on \(src.topic): \(t.lastFailure ?? "")") : .io("no message on \(src.topic) in the last minute"))
+                    : nil
+                results.append(PollResult(device: d.id, values: [], error: err))
+            }
+        }
         var samples = pending
         var statuses: [DeviceStatus] = []
         let minute = tick - ((tick % 60) + 60) % 60
@@ -171,7 +226,7 @@ public final class Sampler {
                     bad.append("\(d.channels[i].id) = \(v)")
                 }
             }
-            let ok = r.values.contains { $0 != nil }
+            let ok = d.mqttSource != nil ? taken[r.device]?.readings.isEmpty == false : r.values.contains { $0 != nil }
             let message = r.error.map(\.description) ?? (ok ? nil : "no values")
             Counter(label: "strata_polls_total", dimensions: [("device", r.device)]).increment()
             if message != nil { Counter(label: "strata_poll_failures_total", dimensions: [("device", r.device)]).increment() }
@@ -189,7 +244,16 @@ public final class Sampler {
                 health[r.device] = h
                 statuses.append(h)
             }
-            if d.poll >= 60 {
+            if d.mqttSource != nil, var acc = accumulators[r.device] {
+                // Each message as a fast poll would be: the first counter reading of a minute,
+                // the mean of a gauge's.
+                for reading in (taken[r.device]?.readings ?? []).sorted(by: { $0.ts < $1.ts }) {
+                    if let done = acc.add(ts: reading.ts, values: reading.values) { samples += minuteSamples(d.id, done) }
+                }
+                // The minute before this round's is over.
+                if let open = acc.minute, open <= tick - 60, let done = acc.close() { samples += minuteSamples(d.id, done) }
+                accumulators[r.device] = acc
+            } else if d.poll >= 60 {
                 for (i, v) in r.values.enumerated() where i < chIDs.count {
                     if let v, let id = chIDs[i] { samples.append(Sample(channel: id, ts: minute, value: v)) }
                 }

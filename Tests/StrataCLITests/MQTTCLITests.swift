@@ -190,5 +190,120 @@ import Testing
         #expect(refusals == 1, "\(r2.stderr.suffix(1500))")
         #expect(try stored(dir, device: "main", column: "power [W]").count >= before + 3)
     }
+
+    func publish(_ broker: MosquittoBroker, topic: String, _ args: [String], input: String? = nil) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/mosquitto_pub")
+        p.arguments = ["-h", "127.0.0.1", "-p", String(broker.port), "-u", broker.user, "-P", broker.password, "-q", "1", "-t", topic] + args
+        let stdin = Pipe()
+        p.standardInput = stdin
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try stdin.fileHandleForWriting.close()
+        p.waitUntilExit()
+    }
+
+    /// A Tasmota-style meter fed with mosquitto_pub: its minutes (first counter reading of a
+    /// minute, mean of the gauge's) land in the store and the archive; non-JSON, wrong types,
+    /// a 10 MB payload and a flood are counted and logged, never stored, and Strata goes on.
+    @Test func anMQTTMeterLandsInTheStoreAndBadInputIsCounted() throws {
+        let dir = TempDir()
+        let port = Net.freePort()
+        let broker = try MosquittoBroker(port: port, dir: dir.file("broker"))
+        try dir.write("mqtt.pass", "broker-secret\n")
+        try dir.write("strata.toml", SiteTOML.header(name: "MQTT in", timezone: "UTC", store: dir.file("store.sqlite"), archive: dir.file("archive"), dialects: ["iso"]) + """
+
+            [[devices]]
+            id = "meter1"
+            name = "Tasmota meter"
+            driver = "mqtt"
+            topic = "tele/meter1/SENSOR"
+            time_path = "Time"
+
+              [[devices.channels]]
+              id = "energy"
+              unit = "kWh"
+              kind = "counter"
+              resolution = 0.001
+              path = "ENERGY.Total"
+
+              [[devices.channels]]
+              id = "power"
+              unit = "W"
+              kind = "gauge"
+              resolution = 0.1
+              path = "ENERGY.Power"
+
+            [mqtt]
+            url = "mqtt://127.0.0.1:\(port)"
+            username = "strata"
+            password_file = "\(dir.file("mqtt.pass"))"
+            discovery = false
+            """)
+        // 2026-12-02 07:00 UTC at 60× real time: the messages below cover 07:00-07:04.
+        let start: Int64 = 1_796_194_800
+        let p = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "60", "--clock-start", "\(start - 30)"])
+        defer { if p.process.isRunning { p.process.terminate() } }
+        // Subscribed (the broker's log says so) before anything is published.
+        wait(15) { ((try? String(contentsOfFile: broker.dir + "/mosquitto.log", encoding: .utf8)) ?? "").contains(" tele/meter1/SENSOR") }
+        // Three messages a minute for five minutes, with their own times (Tasmota's local
+        // "Time", no offset): the counter rises by 0.05 kWh a message, the power varies.
+        var lines: [String] = []
+        var expectEnergy: [Int64: Double] = [:], powers: [Int64: [Double]] = [:]
+        // And one at 07:20: the roll-up (and with it the archive) waits for data past a quarter.
+        for (k, t) in ((0..<15).map { start + Int64($0) * 20 } + [start + 1200]).enumerated() {
+            let energy = 100 + 0.05 * Double(k), power = 1000 + Double((k * 37) % 200)
+            let m = t - t % 60
+            if expectEnergy[m] == nil { expectEnergy[m] = energy }
+            powers[m, default: []].append(power)
+            let local = Date(timeIntervalSince1970: TimeInterval(t)).ISO8601Format(.iso8601.year().month().day().time(includingFractionalSeconds: false).dateTimeSeparator(.standard))
+            lines.append(#"{"Time":"\#(local.replacingOccurrences(of: "Z", with: ""))","ENERGY":{"Total":\#(energy),"Power":\#(power)}}"#)
+        }
+        try publish(broker, topic: "tele/meter1/SENSOR", ["-l"], input: lines.joined(separator: "\n") + "\n")
+        // Bad input: not JSON, wrong types, 10 MB, and a flood of 5,000 messages.
+        try publish(broker, topic: "tele/meter1/SENSOR", ["-m", "hello"])
+        try publish(broker, topic: "tele/meter1/SENSOR", ["-m", #"{"ENERGY":{"Total":"lots","Power":true}}"#])
+        try dir.write("big.json", "{\"ENERGY\":{\"Total\":1,\"x\":\"" + String(repeating: "x", count: 10_000_000) + "\"}}")
+        try publish(broker, topic: "tele/meter1/SENSOR", ["-f", dir.file("big.json")])
+        try publish(broker, topic: "tele/meter1/SENSOR", ["-l"], input: String(repeating: "{\"flood\":1}\n", count: 5_000))
+        // The minutes close as the sampler's clock passes them (07:05 and a round after).
+        wait(30) { ((try? stored(dir, device: "meter1", column: "power [W]").count) ?? 0) >= 6 }
+        func archived() -> [String] { FileManager.default.enumerator(atPath: dir.file("archive"))?.compactMap { $0 as? String } ?? [] }
+        wait(30) { archived().contains { $0.hasPrefix("iso/meter1/minute/") && $0.hasSuffix(".csv") } }
+        let rss = (try? String(contentsOfFile: "/proc/\(p.process.processIdentifier)/status", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("VmRSS:") }.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
+        #expect(p.process.isRunning, "Strata survived the bad input")
+        p.process.terminate()
+        let r = p.finish()
+        let err = r.stderr
+        #expect(r.status == 0, "\(err.suffix(1500))")
+        #expect(err.contains("mqtt devices: connected"))
+        #expect(rss < 400_000, "resident memory \(rss) kB after a 10 MB payload and a flood")
+        #expect(err.contains("mqtt device: messages not used"), "\(err.suffix(1500))")
+
+        let energy = try stored(dir, device: "meter1", column: "energy reading [kWh]")
+        let power = try stored(dir, device: "meter1", column: "power [W]")
+        func local(_ t: Int64) -> String { LocalTimeText.utc(t) }
+        for (m, e) in expectEnergy {
+            #expect(energy[local(m)] == (e * 1000).rounded() / 1000, "\(local(m)): \(energy[local(m)] ?? -1) stored, \(e) first in the minute")
+            let mean = (powers[m] ?? []).reduce(0, +) / Double(powers[m]?.count ?? 1)
+            #expect(abs((power[local(m)] ?? -1) - mean) < 0.051, "\(local(m)): \(power[local(m)] ?? -1) stored, mean \(mean)")
+        }
+        #expect(energy.count == 6 && power.count == 6, "nothing else stored: \(energy.keys.sorted())")
+        // And in the archive, as every other meter's minutes.
+        #expect(archived().contains { $0.hasPrefix("iso/meter1/minute/") && $0.hasSuffix(".csv") }, "\(archived().prefix(10))")
+    }
+}
+
+/// `YYYY-MM-DD hh:mm:ss` in UTC, as `strata export` writes a UTC site's local time.
+enum LocalTimeText {
+    static func utc(_ t: Int64) -> String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: Date(timeIntervalSince1970: TimeInterval(t)))
+    }
 }
 

@@ -62,3 +62,49 @@ struct MQTTConfigTests {
         }
     }
 }
+
+/// `driver = "mqtt"` devices: a topic, each channel's JSON path, and the broker of `[mqtt]`.
+struct MQTTDeviceConfigTests {
+    static let text = SiteTOML.header(timezone: "UTC", store: "/tmp/s.sqlite") + """
+
+        [mqtt]
+        url = "mqtt://127.0.0.1:1883"
+
+        [[devices]]
+        id = "meter1"
+        driver = "mqtt"
+        topic = "tele/meter1/SENSOR"
+        time_path = "Time"
+
+          [[devices.channels]]
+          id = "energy"
+          unit = "kWh"
+          kind = "counter"
+          path = "ENERGY.Total"
+        """
+
+    @Test func loads() throws {
+        let c = try StrataConfig.parse(Self.text, file: "/etc/strata.toml")
+        let d = try #require(c.devices.first)
+        #expect(d.mqttSource?.topic == "tele/meter1/SENSOR" && d.mqttSource?.timePath == "Time" && d.mqttSource?.paths == ["ENERGY.Total"])
+        #expect(d.readCount == 1)
+    }
+
+    @Test(arguments: [
+        ("  path = \"ENERGY.Total\"", "", "devices[0].channels[0].path", "JSON path"),
+        ("topic = \"tele/meter1/SENSOR\"\n", "", "devices[0].topic", "missing"),
+        ("time_path = \"Time\"", "time_path = \"Time\"\nhost = \"x\"", "devices[0].host", "no host"),
+        ("[mqtt]\nurl = \"mqtt://127.0.0.1:1883\"\n", "", "mqtt", "add an [mqtt] section"),
+    ])
+    func mistakes(old: String, new: String, key: String, message: String) {
+        let text = Self.text.replacingOccurrences(of: old, with: new)
+        #expect(text != Self.text)
+        do {
+            _ = try StrataConfig.parse(text, file: "/etc/strata.toml")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.key == key, "\(error)")
+            #expect(error.message.contains(message), "\(error)")
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import StrataConfig
+import StrataCore
+import StrataMQTT
+import StrataMQTTLink
+import Synchronization
+
+/// The messages of `driver = "mqtt"` devices, decoded as they arrive (on libmosquitto's
+/// thread) and held until the sampler's next round takes them. Bounded: a device flooding its
+/// topic keeps at most `perDevice` messages a round; what is malformed is counted, never kept.
+public final class MQTTInbox: Sendable {
+    public static let perDevice = 600
+
+    struct Source: Sendable {
+        var device: String
+        var topic: String
+        var decoder: IngestDecoder
+    }
+
+    public struct Taken: Sendable {
+        public var readings: [(ts: Int64, values: [Double?])] = []
+        public var malformed = 0
+        public var dropped = 0
+        public var lastFailure: String?
+    }
+
+    let sources: [Source]
+    private let held = Mutex<[String: Taken]>([:])
+    private let link: MQTTLink
+
+    public init(config: StrataConfig, settings: StrataConfig.MQTT) throws(MQTTError) {
+        sources = config.devices.compactMap { d in
+            d.mqttSource.map { Source(device: d.id, topic: $0.topic, decoder: IngestDecoder(paths: $0.paths, timePath: $0.timePath, zone: config.site.zone)) }
+        }
+        var s = MQTTLink.Settings(host: settings.host, port: settings.port, clientID: settings.clientID + "-in", tls: settings.tls)
+        s.username = settings.username
+        if let f = settings.passwordFile { s.password = (try? String(contentsOfFile: f, encoding: .utf8))?.trimmingCharacters(in: .newlines) }
+        s.caFile = settings.caFile
+        s.certFile = settings.certFile
+        s.keyFile = settings.keyFile
+        link = try MQTTLink(s)
+    }
+
+    /// `now`: the sampler's clock, which stamps messages without a time of their own.
+    public func start(now: @escaping @Sendable () -> Double, onChange: @escaping @Sendable (MQTTLink.Change) -> Void) throws(MQTTError) {
+        link.subscribe(Array(Set(sources.map(\.topic)))) { [weak self] topic, payload in
+            self?.received(topic: topic, payload: payload, arrival: Int64(now()))
+        }
+        try link.start(onChange: onChange)
+    }
+
+    public func stop() { link.stop() }
+
+    /// One message: decoded for every device whose topic it matches.
+    public func received(topic: String, payload: [UInt8], arrival: Int64) {
+        for src in sources where Self.matches(filter: src.topic, topic: topic) {
+            let r = src.decoder.decode(payload, arrival: arrival)
+            held.withLock { all in
+                var t = all[src.device] ?? Taken()
+                switch r {
+                case .success(let reading):
+                    if t.readings.count < Self.perDevice { t.readings.append(reading) } else { t.dropped += 1 }
+                case .failure(let f):
+                    t.malformed += 1
+                    t.lastFailure = f.description
+                }
+                all[src.device] = t
+            }
+        }
+    }
+
+    /// What arrived for a device since the last call.
+    public func take(_ device: String) -> Taken {
+        held.withLock { $0.removeValue(forKey: device) } ?? Taken()
+    }
+
+    /// MQTT topic filters: `+` one level, `#` the rest.
+    static func matches(filter: String, topic: String) -> Bool {
+        let f = filter.split(separator: "/", omittingEmptySubsequences: false)
+        let t = topic.split(separator: "/", omittingEmptySubsequences: false)
+        for (i, level) in f.enumerated() {
+            if level == "#" { return true }
+            guard i < t.count else { return false }
+            if level != "+" && level != t[i] { return false }
+        }
+        return f.count == t.count
+    }
+}
