@@ -15,7 +15,7 @@ extension Reader {
             }
             return
         case "mqtt":
-            for k in modbusKeys + ["simulate", "size", "outage_every", "outage_for", "profile"] where t[k] != nil {
+            for k in modbusKeys + ["simulate", "size", "outage_every", "outage_for"] where t[k] != nil {
                 throw error("\(p).\(k)", t[k]?.line, "an MQTT device has no \(k); it needs topic and its channels' path")
             }
             guard let topic = try string(t, "topic", path: "\(p).topic", required: true, tableLine: t.line), !topic.isEmpty,
@@ -23,6 +23,15 @@ extension Reader {
                 throw error("\(p).topic", t["topic"]?.line, "expected the topic the meter publishes, like \"tele/meter1/SENSOR\"")
             }
             dev.mqttSource = StrataConfig.MQTTSource(topic: topic, timePath: try string(t, "time_path", path: "\(p).time_path"))
+            if let name = try string(t, "profile", path: "\(p).profile") {
+                do {
+                    dev.mqttProfile = try MQTTProfile.load(name: name, userFolder: profilesDir)
+                } catch {
+                    throw self.error("\(p).profile", t["profile"]?.line, "\(error.message) (\(error.file)\(error.line.map { ":\($0)" } ?? ""))"
+                                     + " — MQTT profiles shipped: \(ProfileLoader.shippedMQTTNames.joined(separator: ", "))")
+                }
+                if dev.mqttSource?.timePath == nil { dev.mqttSource?.timePath = dev.mqttProfile?.timePath }
+            }
             return
         case "simulated":
             for k in modbusKeys where t[k] != nil {

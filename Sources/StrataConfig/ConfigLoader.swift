@@ -247,6 +247,14 @@ struct Reader {
         let isModbus = dev.modbus != nil
         let isMQTT = driver == "mqtt"
         var paths: [String] = []
+        if let mp = dev.mqttProfile {
+            specs = mp.values.map { v in
+                var s = v.spec
+                s.device = id
+                return s
+            }
+            paths = mp.values.map(\.path)
+        }
         if let cn = t["channels"] {
             guard case .array(let items) = cn.value else { throw error("\(p).channels", cn.line, "expected [[devices.channels]] tables") }
             var seen: Set<String> = []
@@ -259,8 +267,9 @@ struct Reader {
                 }
                 if let k = specs.firstIndex(where: { $0.id == cid }) {
                     // Overrides a profile channel: only the keys written change.
-                    try checkKeys(cT, allowed: Self.channelKeys.union(isModbus ? Self.registerKeys : []), path: cp)
+                    try checkKeys(cT, allowed: Self.channelKeys.union(isModbus ? Self.registerKeys : []).union(isMQTT ? ["path"] : []), path: cp)
                     specs[k] = try channel(cT, device: id, path: cp, base: specs[k])
+                    if isMQTT, k < paths.count, let path = try string(cT, "path", path: "\(cp).path"), !path.isEmpty { paths[k] = path }
                     if isModbus { registers[k] = try register(cT, path: cp, base: registers[k], spec: specs[k]) }
                 } else {
                     try checkKeys(cT, allowed: Self.channelKeys.union(isModbus ? Self.registerKeys : []).union(isMQTT ? ["path"] : []), path: cp)

@@ -9,6 +9,9 @@ public enum ProfileLoader {
         "eastron-sdm630", "eastron-sdm120", "carlo-gavazzi-em340", "janitza-umg96rme", "varibits-han2x", "sunspec-meter",
     ]
 
+    /// The shipped MQTT profiles (`kind = "mqtt"`: JSON paths instead of registers).
+    public static let shippedMQTTNames = ["tasmota-energy"]
+
     /// The folder holding the shipped profiles: next to the executable (SwiftPM's resource
     /// bundle, also what an install copies), or STRATA_PROFILES for unusual layouts.
     public static func shippedFolder() -> String? {
@@ -63,6 +66,9 @@ public enum ProfileLoader {
             throw ConfigError(file: file, line: error.line, key: "", message: "syntax error: \(error.message)")
         }
         let r = Reader(file: file, folder: (file as NSString).deletingLastPathComponent)
+        if case .string("mqtt")? = root["kind"]?.value {
+            throw r.error("kind", root["kind"]?.line, "this is an MQTT profile (JSON paths, no registers): use it with driver = \"mqtt\"")
+        }
         try r.checkKeys(root, allowed: profileKeys, path: "")
         let name = try r.string(root, "name", path: "name") ?? id
         let defaultFunction = try function(r, root, "function", path: "function") ?? .holding

@@ -41,6 +41,8 @@ public struct StrataConfig: Sendable {
         public var simulation: Simulation?
         /// `driver = "mqtt"`: the topic and each channel's JSON path.
         public var mqttSource: MQTTSource?
+        /// An MQTT device's profile (its channels and their JSON paths).
+        public var mqttProfile: MQTTProfile?
         /// The first `readCount` channels are read from the device; the rest are derived
         /// (`<gauge>_min` and `<gauge>_max` of devices polled faster than once a minute).
         public var readCount: Int = 0

@@ -295,6 +295,30 @@ import Testing
         // And in the archive, as every other meter's minutes.
         #expect(archived().contains { $0.hasPrefix("iso/meter1/minute/") && $0.hasSuffix(".csv") }, "\(archived().prefix(10))")
     }
+
+    /// `strata demo --mqtt URL`: the demo's meters on the broker, with discovery.
+    @Test func theDemoPublishesWhenGivenABroker() throws {
+        let dir = TempDir()
+        let port = Net.freePort()
+        let broker = try MosquittoBroker(port: port, dir: dir.file("broker"), anonymous: true)
+        let seen = dir.file("seen.txt")
+        let sub = try broker.subscribe(to: seen)
+        defer { MosquittoBroker.end(sub) }
+        let p = try CLI.start(["demo", "--data", dir.file("demo"), "--days", "1", "--time-scale", "30", "--ftp-port", "\(Net.freePort())",
+                               "--web-port", "\(Net.freePort())", "--mqtt", "mqtt://127.0.0.1:\(port)"])
+        defer { if p.process.isRunning { p.process.terminate() } }
+        wait(90) { MosquittoBroker.messages(seen).contains { $0.topic == "strata/strata-demo-office/main/energy_import" } }
+        p.process.terminate()
+        let r = p.finish()
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("mqtt     mqtt://127.0.0.1:\(port)"), "\(r.stdout)")
+        let all = MosquittoBroker.messages(seen)
+        #expect(all.contains { $0.topic == "strata/strata-demo-office/main/energy_import" }, "\(all.prefix(5).map(\.topic))")
+        #expect(all.contains { $0.topic == "homeassistant/sensor/strata_strata_demo_office_gas/volume/config" && $0.payload.contains("\"device_class\":\"gas\"") })
+        #expect(all.contains { $0.topic == "homeassistant/sensor/strata_strata_demo_office_water/volume/config" && $0.payload.contains("\"device_class\":\"water\"") })
+        let bad = try CLI.run(["demo", "--data", dir.file("demo2"), "--mqtt", "http://broker"])
+        #expect(bad.status == 2 && bad.stderr.contains("--mqtt http://broker"))
+    }
 }
 
 /// `YYYY-MM-DD hh:mm:ss` in UTC, as `strata export` writes a UTC site's local time.
@@ -306,4 +330,3 @@ enum LocalTimeText {
         return f.string(from: Date(timeIntervalSince1970: TimeInterval(t)))
     }
 }
-

@@ -108,3 +108,51 @@ struct MQTTDeviceConfigTests {
         }
     }
 }
+
+/// The shipped Tasmota profile: its channels and JSON paths, and a site's override.
+struct TasmotaProfileTests {
+    @Test func tasmotaEnergyGivesItsChannelsAndPaths() throws {
+        let c = try StrataConfig.parse(SiteTOML.header(timezone: "UTC", store: "/tmp/s.sqlite") + """
+
+            [mqtt]
+            url = "mqtt://127.0.0.1:1883"
+
+            [[devices]]
+            id = "plug"
+            driver = "mqtt"
+            profile = "tasmota-energy"
+            topic = "tele/plug1/SENSOR"
+
+              [[devices.channels]]
+              id = "voltage_l1"
+              resolution = 0.1
+              path = "ENERGY.Voltage"
+            """, file: "/etc/strata.toml")
+        let d = try #require(c.devices.first)
+        #expect(d.channels.map(\.id) == ["energy_import", "power", "apparent_power", "reactive_power", "power_factor", "voltage_l1", "current_l1"])
+        #expect(d.mqttSource?.paths.first == "ENERGY.Total" && d.mqttSource?.paths.count == 7)
+        #expect(d.mqttSource?.timePath == "Time")
+        #expect(d.channels[0].kind == .counter && d.channels[0].unit == "kWh" && d.channels[0].device == "plug")
+        #expect(d.channels[5].resolution == Resolution(decimals: 1))
+        #expect(d.readCount == 7)
+    }
+
+    @Test func aRegisterMapIsNotAnMQTTProfile() {
+        do {
+            _ = try StrataConfig.parse(SiteTOML.header(timezone: "UTC", store: "/tmp/s.sqlite") + """
+
+                [mqtt]
+                url = "mqtt://127.0.0.1:1883"
+
+                [[devices]]
+                id = "plug"
+                driver = "mqtt"
+                profile = "eastron-sdm630"
+                topic = "tele/plug1/SENSOR"
+                """, file: "/etc/strata.toml")
+            Issue.record("a register map was taken as an MQTT profile")
+        } catch {
+            #expect(error.key == "devices[0].profile" && error.message.contains("kind = \"mqtt\""), "\(error)")
+        }
+    }
+}

@@ -22,7 +22,8 @@ public final class MosquittoBroker {
         }
     }
 
-    public init(port: Int, dir: String, tls: (cert: String, key: String)? = nil) throws {
+    /// `anonymous`: clients without a user may connect too (the demo's `--mqtt URL` has none).
+    public init(port: Int, dir: String, tls: (cert: String, key: String)? = nil, anonymous: Bool = false) throws {
         self.port = port
         self.dir = dir
         self.tls = tls
@@ -37,7 +38,7 @@ public final class MosquittoBroker {
         guard pw.terminationStatus == 0 else { throw Failure.tool("mosquitto_passwd exited \(pw.terminationStatus)") }
         var conf = """
             per_listener_settings false
-            allow_anonymous false
+            allow_anonymous \(anonymous)
             password_file \(dir)/passwd
             persistence true
             persistence_location \(dir)/
