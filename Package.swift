@@ -174,7 +174,7 @@ let package = Package(
         .executableTarget(
             name: "strata-bench",
             dependencies: [
-                "StrataCodec", "StrataCore", "StrataDatabase", "StrataStore", "StrataArchive", "StrataConfig", "StrataSampler", "StrataRuntime", "StrataMail", "StrataWeb", "StrataAlarms", "CBenchReference",
+                "StrataCodec", "StrataCore", "StrataDatabase", "StrataStore", "StrataArchive", "StrataConfig", "StrataSampler", "StrataRuntime", "StrataMail", "StrataWeb", "StrataAlarms", "StrataMQTT", "StrataMQTTLink", "CBenchReference",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

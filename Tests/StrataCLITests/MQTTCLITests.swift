@@ -107,6 +107,17 @@ import Testing
         let status = all.filter { $0.topic == "strata/mqtt-site/status" }.map(\.payload)
         #expect(status.first == "online" && status.last == "offline", "\(status)")
         #expect(all.contains { $0.topic == "strata/mqtt-site/main/availability" && $0.payload == "online" })
+
+        // Retained: a subscriber arriving after Strata stopped still gets the configs, the
+        // last values and the status (flagged as retained by the broker).
+        let late = dir.file("late.txt")
+        let lateSub = try broker.subscribe(to: late)
+        wait(10) { MosquittoBroker.messages(late).contains { $0.topic == topic } }
+        MosquittoBroker.end(lateSub)
+        let kept = MosquittoBroker.messages(late)
+        #expect(kept.contains { $0.retained && $0.topic == "homeassistant/sensor/strata_mqtt_site_main/energy_import/config" })
+        #expect(kept.contains { $0.retained && $0.topic == topic })
+        #expect(kept.contains { $0.retained && $0.topic == "strata/mqtt-site/status" && $0.payload == "offline" })
     }
 
     /// The broker stopped for five minutes and started again: the sampler keeps its minutes
