@@ -24,31 +24,48 @@ public struct MQTTService: Service, CustomStringConvertible {
         self.logger = logger
     }
 
-    enum Input: Sendable {
-        case written(WrittenBatch)
-        case link(MQTTLink.Change)
-    }
-
-    public func run() async throws {
+    func makeClient(_ messages: MinuteMessages) throws -> MQTTLink {
         let s = settings
-        let messages = MinuteMessages(prefix: s.topicPrefix, zone: config.site.zone, retain: s.retain)
         var link = MQTTLink.Settings(host: s.host, port: s.port, clientID: s.clientID, tls: s.tls)
         link.username = s.username
         if let f = s.passwordFile {
-            guard let text = try? String(contentsOfFile: f, encoding: .utf8) else {
-                logger.error("mqtt: cannot read the password file; not publishing", metadata: ["file": "\(f)"])
-                throw MQTTError.setup("cannot read mqtt.password_file \(f)")
-            }
+            guard let text = try? String(contentsOfFile: f, encoding: .utf8) else { throw MQTTError.setup("cannot read mqtt.password_file \(f)") }
             link.password = text.trimmingCharacters(in: .newlines)
         }
         link.caFile = s.caFile
         link.certFile = s.certFile
         link.keyFile = s.keyFile
         link.will = MQTTMessage(topic: messages.statusTopic, payload: Array("offline".utf8), retain: true)
-        let client = try MQTTLink(link)
+        return try MQTTLink(link)
+    }
+
+    enum Input: Sendable {
+        case written(WrittenBatch)
+        case link(MQTTLink.Change)
+    }
+
+    public func run() async throws {
+        // A broken [mqtt] setup (an unreadable password file, a bad certificate) is logged and
+        // leaves the rest of Strata running: a service that ended would stop the whole group.
+        let client: MQTTLink
+        let messages = MinuteMessages(prefix: settings.topicPrefix, zone: config.site.zone, retain: settings.retain)
+        do {
+            client = try makeClient(messages)
+        } catch {
+            logger.error("mqtt: not publishing; fix [mqtt] and restart", metadata: ["error": "\(error)"])
+            try? await gracefulShutdown()
+            return
+        }
+        let s = settings
         let (inputs, feed) = AsyncStream.makeStream(of: Input.self, bufferingPolicy: .unbounded)
         let written = await store.subscribe(bufferingNewest: max(2, s.backlogMinutes))
-        try client.start { feed.yield(.link($0)) }
+        do {
+            try client.start { feed.yield(.link($0)) }
+        } catch {
+            logger.error("mqtt: not publishing; fix [mqtt] and restart", metadata: ["error": "\(error)"])
+            try? await gracefulShutdown()
+            return
+        }
         var publisher = Publisher(settings: s, config: config, messages: messages, client: client, logger: logger)
         await withDiscardingTaskGroup { group in
             group.addTask {

@@ -60,7 +60,13 @@ public final class Sampler {
             byKey[m.transport.busKey, default: []].append(d)
         }
         if let m = config.mqtt, config.devices.contains(where: { $0.mqttSource != nil }) {
-            inbox = try MQTTInbox(config: config, settings: m)
+            do {
+                inbox = try MQTTInbox(config: config, settings: m)
+            } catch {
+                // The other meters are sampled all the same; the MQTT ones are gaps.
+                logger.error("mqtt devices: cannot set up the client; their minutes are gaps", metadata: ["error": "\(error)"])
+                inbox = nil
+            }
         } else {
             inbox = nil
         }

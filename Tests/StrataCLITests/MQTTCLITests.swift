@@ -330,6 +330,22 @@ import Testing
         let bad = try CLI.run(["demo", "--data", dir.file("demo2"), "--mqtt", "http://broker"])
         #expect(bad.status == 2 && bad.stderr.contains("--mqtt http://broker"))
     }
+
+    /// An [mqtt] that cannot be set up (its password file is gone) is an error line; the
+    /// meters are sampled and stored all the same.
+    @Test func aBrokenMQTTSetupDoesNotStopSampling() throws {
+        let dir = TempDir()
+        try dir.write("strata.toml", try config(dir, port: Net.freePort()))
+        try FileManager.default.removeItem(atPath: dir.file("mqtt.pass"))
+        let p = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "60", "--no-archive"])
+        wait(20) { ((try? stored(dir, device: "main", column: "power [W]").count) ?? 0) >= 3 }
+        #expect(p.process.isRunning)
+        p.process.terminate()
+        let r = p.finish()
+        #expect(r.status == 0, "\(r.stderr.suffix(800))")
+        #expect(r.stderr.contains("mqtt: not publishing; fix [mqtt] and restart"), "\(r.stderr.suffix(800))")
+        #expect(try stored(dir, device: "main", column: "power [W]").count >= 3)
+    }
 }
 
 /// `YYYY-MM-DD hh:mm:ss` in UTC, as `strata export` writes a UTC site's local time.
