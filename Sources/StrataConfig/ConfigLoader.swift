@@ -214,8 +214,11 @@ struct Reader {
         config.outbox = try outbox(root, storagePath: storage.path)
         config.web = try web(root, ftp: config.ftp)
         config.mqtt = try mqtt(root, site: config.site)
-        if config.mqtt == nil, let d = config.devices.first(where: { $0.driver == "mqtt" }) {
-            throw error("mqtt", nil, "device \"\(d.id)\" has driver \"mqtt\": add an [mqtt] section with the broker's url")
+        if config.mqtt == nil, let i = config.devices.firstIndex(where: { $0.driver == "mqtt" }) {
+            // The line of that device's driver: where the user will look.
+            var line: Int?
+            if case .array(let items)? = root["devices"]?.value, i < items.count, case .table(let t) = items[i].value { line = t["driver"]?.line ?? t.line }
+            throw error("mqtt", line, "device \"\(config.devices[i].id)\" has driver \"mqtt\": add an [mqtt] section with the broker's url")
         }
         config.alarms = try alarms(root, devices: devices)
         return config

@@ -18,12 +18,11 @@ public struct MQTTProfile: Sendable, Equatable {
     static let valueKeys: Set<String> = ["channel", "name", "path", "unit", "kind", "resolution", "rollover"]
 
     public static func load(name: String, userFolder: String?) throws(ConfigError) -> MQTTProfile {
-        var looked: [String] = []
-        for folder in [userFolder, ProfileLoader.shippedFolder()].compactMap({ $0 }) {
-            let path = (folder as NSString).appendingPathComponent("\(name).toml")
-            looked.append(path)
-            guard let data = FileManager.default.contents(atPath: path) else { continue }
-            guard let text = String(data: data, encoding: .utf8) else { throw ConfigError(file: path, line: nil, key: "", message: "cannot read the profile") }
+        let (found, looked) = ProfileLoader.find(name, userFolder: userFolder)
+        if let path = found {
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                throw ConfigError(file: path, line: nil, key: "", message: "cannot read the profile")
+            }
             return try parse(text, file: path, id: name)
         }
         throw ConfigError(file: name, line: nil, key: "", message: "no such MQTT profile; looked for \(looked.joined(separator: ", "))")
@@ -53,15 +52,7 @@ public struct MQTTProfile: Sendable, Equatable {
             try r.checkIdentifier(channel, key: "\(p).channel", line: t["channel"]?.line)
             if values.contains(where: { $0.spec.id == channel }) { throw r.error("\(p).channel", t["channel"]?.line, "channel \"\(channel)\" is defined twice") }
             let path = try r.string(t, "path", path: "\(p).path", required: true, tableLine: t.line) ?? ""
-            let unit = try r.string(t, "unit", path: "\(p).unit", required: true, tableLine: t.line) ?? ""
-            let kindS = try r.string(t, "kind", path: "\(p).kind", required: true, tableLine: t.line) ?? ""
-            guard let kind = ChannelKind(rawValue: kindS) else { throw r.error("\(p).kind", t["kind"]?.line, "expected \"counter\" or \"gauge\", found \"\(kindS)\"") }
-            var resolution: Resolution?
-            if let v = try r.number(t, "resolution", path: "\(p).resolution") {
-                guard let res = Resolution(v) else { throw r.error("\(p).resolution", t["resolution"]?.line, "expected a power of ten like 0.001 or 0.1, found \(v)") }
-                resolution = res
-            }
-            let rollover = try r.number(t, "rollover", path: "\(p).rollover", 0...1e15, "a wrap value")
+            let (unit, kind, resolution, rollover) = try ProfileLoader.quantity(r, t, path: p)
             let spec = ChannelSpec(device: "", id: channel, name: try r.string(t, "name", path: "\(p).name"), unit: unit, kind: kind,
                                    resolution: resolution, rollover: rollover)
             values.append(Value(spec: spec, path: path))

@@ -31,14 +31,9 @@ public enum ProfileLoader {
     /// Finds a profile by name: the user's folder first (so a site can correct a shipped map),
     /// then the shipped ones.
     public static func load(name: String, userFolder: String?) throws(ConfigError) -> DeviceProfile {
-        var looked: [String] = []
-        let shipped = shippedFolder()
-        for folder in [userFolder, shipped].compactMap({ $0 }) {
-            let path = (folder as NSString).appendingPathComponent("\(name).toml")
-            looked.append(path)
-            if FileManager.default.fileExists(atPath: path) { return try loadFile(path, id: name) }
-        }
-        if shippedNames.contains(name) && shipped == nil {
+        let (found, looked) = find(name, userFolder: userFolder)
+        if let found { return try loadFile(found, id: name) }
+        if shippedNames.contains(name) && shippedFolder() == nil {
             throw ConfigError(file: looked.first ?? name, line: nil, key: "",
                               message: "the shipped profiles are not installed next to the strata binary (strata_StrataConfig.resources); see README, Install")
         }
@@ -99,16 +94,7 @@ public enum ProfileLoader {
             guard let type = try registerType(r, t, "type", path: "\(p).type") ?? defaultType else {
                 throw r.error("\(p).type", t.line, "missing; expected one of \(RegisterType.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let unit = try r.string(t, "unit", path: "\(p).unit", required: true, tableLine: t.line) ?? ""
-            let kindS = try r.string(t, "kind", path: "\(p).kind", required: true, tableLine: t.line) ?? ""
-            guard let kind = ChannelKind(rawValue: kindS) else { throw r.error("\(p).kind", t["kind"]?.line, "expected \"counter\" or \"gauge\", found \"\(kindS)\"") }
-            var resolution: Resolution?
-            if let v = try r.number(t, "resolution", path: "\(p).resolution") {
-                guard let res = Resolution(v) else { throw r.error("\(p).resolution", t["resolution"]?.line, "expected a power of ten like 0.001 or 0.1, found \(v)") }
-                resolution = res
-            }
-            let rollover = try r.number(t, "rollover", path: "\(p).rollover", 0...1e15, "a register wrap value")
-            if rollover != nil && kind == .gauge { throw r.error("\(p).rollover", t["rollover"]?.line, "only counters have rollover; this register is a gauge") }
+            let (unit, kind, resolution, rollover) = try quantity(r, t, path: p)
             let scale = try r.number(t, "scale", path: "\(p).scale", -1e12...1e12, "a scale") ?? 1
             if scale == 0 { throw r.error("\(p).scale", t["scale"]?.line, "must not be zero") }
             let sf = try r.whole(t, "scale_factor", path: "\(p).scale_factor", 0...65535, "a register address")
@@ -131,6 +117,35 @@ public enum ProfileLoader {
             lines.append(t.line)
         }
         return DeviceProfile(id: id, name: name, maxBlock: maxBlock, maxGap: maxGap, discovery: discovery, registers: regs)
+    }
+
+    /// What a profile entry (a register, or an MQTT value) says of its quantity: unit, kind,
+    /// resolution and, for counters, rollover.
+    static func quantity(_ r: Reader, _ t: TOMLTable, path p: String) throws(ConfigError)
+        -> (unit: String, kind: ChannelKind, resolution: Resolution?, rollover: Double?) {
+        let unit = try r.string(t, "unit", path: "\(p).unit", required: true, tableLine: t.line) ?? ""
+        let kindS = try r.string(t, "kind", path: "\(p).kind", required: true, tableLine: t.line) ?? ""
+        guard let kind = ChannelKind(rawValue: kindS) else { throw r.error("\(p).kind", t["kind"]?.line, "expected \"counter\" or \"gauge\", found \"\(kindS)\"") }
+        var resolution: Resolution?
+        if let v = try r.number(t, "resolution", path: "\(p).resolution") {
+            guard let res = Resolution(v) else { throw r.error("\(p).resolution", t["resolution"]?.line, "expected a power of ten like 0.001 or 0.1, found \(v)") }
+            resolution = res
+        }
+        let rollover = try r.number(t, "rollover", path: "\(p).rollover", 0...1e15, "a register wrap value")
+        if rollover != nil && kind == .gauge { throw r.error("\(p).rollover", t["rollover"]?.line, "only counters have rollover; this one is a gauge") }
+        return (unit, kind, resolution, rollover)
+    }
+
+    /// The file of a profile: the user's folder first (so a site can correct a shipped one),
+    /// then the shipped ones; and every path looked at.
+    static func find(_ name: String, userFolder: String?) -> (path: String?, looked: [String]) {
+        var looked: [String] = []
+        for folder in [userFolder, shippedFolder()].compactMap({ $0 }) {
+            let path = (folder as NSString).appendingPathComponent("\(name).toml")
+            looked.append(path)
+            if FileManager.default.fileExists(atPath: path) { return (path, looked) }
+        }
+        return (nil, looked)
     }
 
     static func function(_ r: Reader, _ t: TOMLTable, _ key: String, path: String) throws(ConfigError) -> ModbusFunction? {
