@@ -35,7 +35,7 @@ public struct MinuteObservation: Sendable {
 /// Every rule's machine, fed one written minute at a time.
 public struct AlarmBook: Sendable {
     public private(set) var machines: [AlarmMachine]
-    let zone: ZoneRules
+    public let zone: ZoneRules
 
     public init(rules: [AlarmRule], phases: [String: AlarmPhase], zone: ZoneRules) {
         machines = rules.map { AlarmMachine(rule: $0, phase: phases[$0.id] ?? .inactive) }

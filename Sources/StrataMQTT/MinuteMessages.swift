@@ -47,6 +47,11 @@ public struct MinuteMessages: Sendable {
     /// Strata's own presence: `online` while connected, `offline` as its last will.
     public var statusTopic: String { "\(prefix)/status" }
 
+    /// Strata's presence (retained; `offline` is also its last will).
+    public func status(online: Bool) -> MQTTMessage {
+        MQTTMessage(topic: statusTopic, payload: Array((online ? "online" : "offline").utf8), retain: true)
+    }
+
     /// The minute's messages, devices in the order given, channels in config order.
     public func messages(minute: Int64, values: [Value]) -> [MQTTMessage] {
         let t = Self.isoTime(minute, zone: zone)

@@ -52,10 +52,20 @@ public final class MQTTLink: @unchecked Sendable {
         /// CONNACK return code.
         case refused(code: Int32, reason: String)
         case lost(reason: String)
+
+        /// The state this change enters, without its details: what a log line per change of
+        /// state compares.
+        public var state: String {
+            switch self {
+            case .connected: "connected"
+            case .refused: "refused"
+            case .lost: "lost"
+            }
+        }
     }
 
     private let mosq: OpaquePointer
-    private let state = Mutex<(connected: Bool, onChange: (@Sendable (Change) -> Void)?)>((false, nil))
+    private let state = Mutex<(connected: Bool, refused: Bool, onChange: (@Sendable (Change) -> Void)?)>((false, false, nil))
     /// Topics subscribed on every (re)connect (the session is clean), and who hears them.
     private let inbound = Mutex<(topics: [String], onMessage: (@Sendable (String, [UInt8]) -> Void)?)>(([], nil))
     private var started = false
@@ -117,9 +127,12 @@ public final class MQTTLink: @unchecked Sendable {
     }
 
     private func changed(_ c: Change) {
-        let handler = state.withLock { st in
+        let handler = state.withLock { st -> (@Sendable (Change) -> Void)? in
+            // The broker closes a connection it refused: that is the refusal, not a new loss.
+            let echo = st.refused && c.state == "lost"
             st.connected = c == .connected
-            return st.onChange
+            if c.state != "lost" { st.refused = c.state == "refused" }
+            return echo ? nil : st.onChange
         }
         handler?(c)
     }

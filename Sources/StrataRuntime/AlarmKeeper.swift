@@ -110,16 +110,18 @@ struct AlarmKeeper {
         let before = book.phases
         for m in book.machines {
             let rule = m.rule
-            guard case .consumption(let ch, _, _, _) = rule.kind, let d = rule.device,
+            guard case .consumption(let ch, let w, _, _) = rule.kind, let d = rule.device,
                   let c = try? store.channel(device: d, channel: ch), channels.contains(c.id) else { continue }
+            // Every window the late data touches, read in one pass (as for live minutes).
+            let spans = ConsumptionWindow(window: w, zone: book.zone).spans(overlapping: from, to).filter { $0.end <= closedBy }
+            guard let lo = spans.first?.start, let hi = spans.last?.end else { continue }
+            let table = ConsumptionTable(rules: [rule], from: lo, to: hi, store: store)
             var prior = AlarmPhase.inactive
             if let last = try store.lastAlarm(rule: rule.id, before: from), last.event != "cleared" {
                 let raised = last.event == "raised" ? last : try store.lastAlarm(rule: rule.id, before: from, event: "raised")
                 prior = .active(since: raised?.at ?? last.at, notified: last.at)
             }
-            let r = book.revisit(rule, from: from, to: to, closedBy: closedBy, prior: prior) { rule, a, b in
-                Self.consumption(rule, from: a, to: b, store: store)
-            }
+            let r = book.revisit(rule, from: from, to: to, closedBy: closedBy, prior: prior) { rule, a, b in table.consumed(rule, from: a, to: b) }
             guard let lastEnd = r.lastEnd else { continue }
             var known = Set<String>()
             for e in try store.alarmLog(from: from, to: lastEnd + 1) where e.rule == rule.id { known.insert("\(e.event) \(e.at)") }
@@ -179,25 +181,6 @@ struct AlarmKeeper {
         case nil: break
         }
         return AlarmLogEntry(rule: id, device: rule?.device, channel: channel, event: event, at: at, value: value, threshold: threshold, raisedAt: raisedAt)
-    }
-
-    /// A counter's consumption over `[from, to)` from its minutes: the readings at both ends
-    /// are in the store when a window's closing minute is written.
-    static func consumption(_ rule: AlarmRule, from: Int64, to: Int64, store: Store) -> Double? {
-        guard case .consumption(let channel, _, _, _) = rule.kind, let d = rule.device,
-              let c = try? store.channel(device: d, channel: channel) else { return nil }
-        var steps: Int64 = 0
-        var any = false
-        try? store.minutes(channels: [c], from: from, to: to) { block in
-            guard let col = block.columnIndex(c.id) else { return }
-            for i in 0..<block.count {
-                if let s = block.consumption(column: col, i) {
-                    steps += s
-                    any = true
-                }
-            }
-        }
-        return any ? c.spec.resolution.value(ofSteps: steps) : nil
     }
 }
 

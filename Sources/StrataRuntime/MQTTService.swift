@@ -6,6 +6,7 @@ import StrataConfig
 import StrataCore
 import StrataMQTT
 import StrataMQTTLink
+import StrataSampler
 
 /// Publishes every written minute to the broker of `[mqtt]`, with Home Assistant discovery and
 /// availability. The broker being down costs nothing but a backlog (bounded, newest kept) that
@@ -24,21 +25,6 @@ public struct MQTTService: Service, CustomStringConvertible {
         self.logger = logger
     }
 
-    func makeClient(_ messages: MinuteMessages) throws -> MQTTLink {
-        let s = settings
-        var link = MQTTLink.Settings(host: s.host, port: s.port, clientID: s.clientID, tls: s.tls)
-        link.username = s.username
-        if let f = s.passwordFile {
-            guard let text = try? String(contentsOfFile: f, encoding: .utf8) else { throw MQTTError.setup("cannot read mqtt.password_file \(f)") }
-            link.password = text.trimmingCharacters(in: .newlines)
-        }
-        link.caFile = s.caFile
-        link.certFile = s.certFile
-        link.keyFile = s.keyFile
-        link.will = MQTTMessage(topic: messages.statusTopic, payload: Array("offline".utf8), retain: true)
-        return try MQTTLink(link)
-    }
-
     enum Input: Sendable {
         case written(WrittenBatch)
         case link(MQTTLink.Change)
@@ -50,7 +36,7 @@ public struct MQTTService: Service, CustomStringConvertible {
         let client: MQTTLink
         let messages = MinuteMessages(prefix: settings.topicPrefix, zone: config.site.zone, retain: settings.retain)
         do {
-            client = try makeClient(messages)
+            client = try MQTTLink(settings.linkSettings(clientID: settings.clientID, will: messages.status(online: false)))
         } catch {
             logger.error("mqtt: not publishing; fix [mqtt] and restart", metadata: ["error": "\(error)"])
             try? await gracefulShutdown()
@@ -115,29 +101,24 @@ struct Publisher {
     }
 
     mutating func written(_ b: WrittenBatch) {
+        // Availability follows the devices' status (a failing meter is offline), on change.
+        var changes: [MQTTMessage] = []
+        for st in b.statuses {
+            let up = st.consecutiveFailures == 0
+            if available[st.device] != up {
+                available[st.device] = up
+                changes.append(availability(st.device, up))
+            }
+        }
         var byMinute: [Int64: [MinuteMessages.Value]] = [:]
         for v in b.values { byMinute[v.ts, default: []].append(.init(channel: v.channel, value: v.value)) }
-        for m in byMinute.keys.sorted() {
-            var msgs = messages.messages(minute: m, values: byMinute[m] ?? [])
-            // Availability follows the device's status (a failing meter is offline), on change.
-            for st in b.statuses {
-                let up = st.consecutiveFailures == 0
-                if available[st.device] != up {
-                    available[st.device] = up
-                    msgs.append(MQTTMessage(topic: messages.availabilityTopic(device: st.device), payload: Array((up ? "online" : "offline").utf8), retain: true))
-                }
-            }
-            backlog.append(minute: m, msgs)
+        let minutes = byMinute.keys.sorted()
+        for m in minutes {
+            // The statuses are the round's, so they go with its newest minute.
+            backlog.append(minute: m, messages.messages(minute: m, values: byMinute[m] ?? []) + (m == minutes.last ? changes : []))
         }
-        if byMinute.isEmpty && !b.statuses.isEmpty {
-            // A round where no meter answered: availability only.
-            var msgs: [MQTTMessage] = []
-            for st in b.statuses where available[st.device] != (st.consecutiveFailures == 0) {
-                available[st.device] = st.consecutiveFailures == 0
-                msgs.append(MQTTMessage(topic: messages.availabilityTopic(device: st.device), payload: Array((st.consecutiveFailures == 0 ? "online" : "offline").utf8), retain: true))
-            }
-            if !msgs.isEmpty, let t = b.statuses.compactMap(\.lastAttempt).max() { backlog.append(minute: t, msgs) }
-        }
+        // A round where no meter answered: availability only.
+        if minutes.isEmpty, !changes.isEmpty, let t = b.statuses.compactMap(\.lastAttempt).max() { backlog.append(minute: t, changes) }
         if backlog.dropped > reportedDropped {
             Counter(label: "strata_mqtt_dropped_messages_total").increment(by: backlog.dropped - reportedDropped)
             if reportedDropped == 0 {
@@ -149,14 +130,8 @@ struct Publisher {
     }
 
     mutating func linkChanged(_ c: MQTTLink.Change) {
-        // One log line per change of state, not one per retry: a refused connection is
-        // followed by the broker closing it, which is the same trouble.
-        let kind: String
-        switch c {
-        case .connected: kind = "connected"
-        case .refused: kind = "refused"
-        case .lost: kind = lastChange == "refused" ? "refused" : "lost"
-        }
+        // One log line per change of state, not one per retry.
+        let kind = c.state
         if kind != lastChange {
             switch c {
             case .connected: logger.notice("mqtt: connected", metadata: ["broker": "\(settings.host):\(settings.port)", "backlog_minutes": "\(backlog.count)"])
@@ -171,9 +146,9 @@ struct Publisher {
         connected = c == .connected
         guard connected else { return }
         // A new session: who we are, what we publish, then what waited.
-        var hello = [MQTTMessage(topic: messages.statusTopic, payload: Array("online".utf8), retain: true)]
+        var hello = [messages.status(online: true)]
         if settings.discovery { hello += discoveryConfigs() }
-        for (d, up) in available { hello.append(MQTTMessage(topic: messages.availabilityTopic(device: d), payload: Array((up ? "online" : "offline").utf8), retain: true)) }
+        for (d, up) in available { hello.append(availability(d, up)) }
         for m in hello {
             do { try client.publish(m, qos: settings.qos) } catch {
                 connected = false
@@ -181,6 +156,10 @@ struct Publisher {
             }
         }
         flush()
+    }
+
+    func availability(_ device: String, _ up: Bool) -> MQTTMessage {
+        MQTTMessage(topic: messages.availabilityTopic(device: device), payload: Array((up ? "online" : "offline").utf8), retain: true)
     }
 
     func discoveryConfigs() -> [MQTTMessage] {
@@ -208,6 +187,6 @@ struct Publisher {
     }
 
     func goodbye() {
-        try? client.publish(MQTTMessage(topic: messages.statusTopic, payload: Array("offline".utf8), retain: true), qos: settings.qos)
+        try? client.publish(messages.status(online: false), qos: settings.qos)
     }
 }

@@ -32,13 +32,8 @@ public final class MQTTInbox: Sendable {
         sources = config.devices.compactMap { d in
             d.mqttSource.map { Source(device: d.id, topic: $0.topic, decoder: IngestDecoder(paths: $0.paths, timePath: $0.timePath, zone: config.site.zone)) }
         }
-        var s = MQTTLink.Settings(host: settings.host, port: settings.port, clientID: settings.clientID + "-in", tls: settings.tls)
-        s.username = settings.username
-        if let f = settings.passwordFile { s.password = (try? String(contentsOfFile: f, encoding: .utf8))?.trimmingCharacters(in: .newlines) }
-        s.caFile = settings.caFile
-        s.certFile = settings.certFile
-        s.keyFile = settings.keyFile
-        link = try MQTTLink(s)
+        // A client of its own (id "<client_id>-in"): subscriptions and publishing stay apart.
+        link = try MQTTLink(settings.linkSettings(clientID: settings.clientID + "-in"))
     }
 
     /// `now`: the sampler's clock, which stamps messages without a time of their own.

@@ -107,12 +107,7 @@ public final class Sampler {
             let last = Mutex<String?>(nil)
             do {
                 try inbox.start(now: { clock.now() }) { change in
-                    let kind: String = switch change {
-                    case .connected: "connected"
-                    case .refused: "refused"
-                    case .lost: "lost"
-                    }
-                    guard last.withLock({ l in defer { l = kind }; return l != kind }) else { return }
+                    guard last.withLock({ l in defer { l = change.state }; return l != change.state }) else { return }
                     switch change {
                     case .connected: logger.notice("mqtt devices: connected to the broker")
                     case .refused(_, let reason): logger.error("mqtt devices: the broker refused the connection; retrying", metadata: ["reason": "\(reason)"])
