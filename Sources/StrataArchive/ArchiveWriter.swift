@@ -42,6 +42,8 @@ public struct ArchiveWriter {
     public let targets: [Target]
     public let prune: Bool
     public let siteName: String
+    /// The limits the reactive file marks days against (the reports' own, see Archivist).
+    public var reactiveLimits = ReactiveLimits()
     let layout: ArchiveLayout
     let logger: Logger
 
@@ -118,6 +120,11 @@ public struct ArchiveWriter {
             logger.debug("archive tier written", metadata: ["tier": "\(tier)", "periods": "\(list.count)", "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(t0)))"])
         }
         try updateChecksums(before: before, after: records)
+        var years = Set<Int>()
+        for (a, b) in [(from, w)] + dirty.ranges.map({ ($0.0, min($0.1, w)) }) where a < b {
+            for y in store.calendar.zone.local(max(a, range.0)).date.year...store.calendar.zone.local(b - 1).date.year { years.insert(y) }
+        }
+        try writeReactiveFiles(years: years)
         try updateCurrentLinks(records: records, watermark: w, previous: state?.watermark)
         var removed: [String] = []
         for (path, _) in records where isStale(path) {

@@ -144,8 +144,10 @@ extension Reader {
     }
 
     /// A channel's register: the profile's, with the keys written in the channel entry changed.
-    func register(_ t: TOMLTable, path p: String, base: ProfileRegister?, spec: ChannelSpec) throws(ConfigError) -> ProfileRegister {
+    /// Settles what depends on both: a pulse value's scale and resolution, a wrap at the width.
+    func register(_ t: TOMLTable, path p: String, base: ProfileRegister?, spec: inout ChannelSpec) throws(ConfigError) -> ProfileRegister {
         var r = base ?? ProfileRegister(channel: spec.id, address: 0, function: .holding, type: .u16, wordOrder: .highFirst, unit: spec.unit, kind: spec.kind)
+        r.channel = spec.id
         if let a = try whole(t, "address", path: "\(p).address", 0...65535, "a register address") { r.address = a }
         if let f = try ProfileLoader.function(self, t, "function", path: "\(p).function") { r.function = f }
         if let ty = try ProfileLoader.registerType(self, t, "type", path: "\(p).type") { r.type = ty }
@@ -154,12 +156,57 @@ extension Reader {
             guard s != 0 else { throw error("\(p).scale", t["scale"]?.line, "must not be zero") }
             r.scale = s
         }
+        let ppu = try number(t, "pulses_per_unit", path: "\(p).pulses_per_unit", 0...1e9, "a number of pulses per unit")
+        let upp = try number(t, "unit_per_pulse", path: "\(p).unit_per_pulse", 0...1e9, "a quantity per pulse")
+        var pulse: Double?
+        switch (ppu, upp) {
+        case (nil, nil): break
+        case (_?, _?): throw error("\(p).unit_per_pulse", t["unit_per_pulse"]?.line, "set either pulses_per_unit or unit_per_pulse, not both")
+        case (let n?, nil):
+            guard n > 0 else { throw error("\(p).pulses_per_unit", t["pulses_per_unit"]?.line, "must be greater than zero") }
+            pulse = 1 / n
+        case (nil, let v?):
+            guard v > 0 else { throw error("\(p).unit_per_pulse", t["unit_per_pulse"]?.line, "must be greater than zero") }
+            pulse = v
+        }
+        if let pulse {
+            let key = ppu != nil ? "pulses_per_unit" : "unit_per_pulse"
+            guard spec.kind == .counter else { throw error("\(p).\(key)", t[key]?.line, "a pulse input is a counter; this channel is a gauge") }
+            if t["scale"] != nil { throw error("\(p).scale", t["scale"]?.line, "set either scale or \(key), not both (\(key) is the scale of a pulse counter)") }
+            r.scale = pulse
+            // The pulse's worth printed exactly: 100 pulses/m3 is 0.01 m3 a pulse.
+            if t["resolution"] == nil {
+                guard let d = Self.decimals(of: pulse) else {
+                    throw error("\(p).\(key)", t[key]?.line, "a pulse worth \(pulse) has more than 6 decimals; set resolution")
+                }
+                spec.resolution = Resolution(decimals: d)
+            }
+        }
         if let o = try number(t, "offset", path: "\(p).offset", -1e15...1e15, "an offset") { r.offset = o }
+        switch t["rollover"]?.value {
+        case .string?: r.wrapsAtWidth = true  // "register"; anything else was refused in channel()
+        case nil: break
+        default: r.wrapsAtWidth = false  // a number written here replaces a profile's width rule
+        }
+        if r.wrapsAtWidth {
+            guard spec.kind == .counter, let w = r.widthRollover else {
+                throw error("\(p).rollover", t["rollover"]?.line ?? t.line, "rollover = \"register\" needs an integer register (u16, u32, s32 …) on a counter")
+            }
+            spec.rollover = w
+        }
         r.unit = spec.unit
         r.kind = spec.kind
         r.resolution = spec.resolution
         r.rollover = spec.rollover
         r.name = spec.name
         return r
+    }
+
+    /// The fewest decimals (0…6) that print `v` exactly.
+    static func decimals(of v: Double) -> Int? {
+        (0...6).first { d in
+            let x = v * pow(10, Double(d))
+            return abs(x - x.rounded()) < 1e-9 * max(1, x)
+        }
     }
 }

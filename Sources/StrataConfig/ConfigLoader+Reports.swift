@@ -49,9 +49,12 @@ extension StrataConfig {
         public var attachSummary = true
         public var maxAttachment: Int64 = 10_000_000
         public var subject: String?
+        /// kvarh / kWh above which a day is marked (`reactive_limit_inductive`, `…_capacitive`).
+        public var reactiveLimits = ReactiveLimits()
     }
 
-    /// One `[[tariffs]]` entry: a price per unit in a time-of-day window.
+    /// One `[[tariffs]]` entry: a price per unit in a window of the day, on some kinds of day,
+    /// in some seasons. Its `name` is the band reports show (peak, off-peak, summer-shoulder …).
     public struct Tariff: Sendable {
         public var name: String
         public var price: Double
@@ -59,19 +62,32 @@ extension StrataConfig {
         /// Local hours `[from, to)` in minutes after midnight; nil: all day. `to` may be below
         /// `from` for a window over midnight ("22:00-06:00").
         public var hours: (from: Int, to: Int)?
-        /// ISO weekdays 1 (Monday) … 7; nil: every day.
+        /// ISO weekdays 1 (Monday) … 7; nil: every day. A holiday counts as a Sunday here.
         public var days: Set<Int>?
+        /// Workday, Saturday, Sunday, holiday; nil: every kind of day.
+        public var dayTypes: Set<DayType>?
+        /// Date ranges of the year the tariff applies in; nil: all year.
+        public var seasons: [SeasonRange]?
         /// The channel unit the price is per (kWh unless set).
         public var unit: String
-        /// A tariff without hours and days applies where no other tariff does.
-        public var isFallback: Bool { hours == nil && days == nil }
+        /// A tariff without hours, days, day types or seasons applies where no other tariff does.
+        public var isFallback: Bool { hours == nil && days == nil && dayTypes == nil && seasons == nil }
 
-        /// Whether the tariff's window contains a local time.
-        public func covers(weekday: Int, minuteOfDay m: Int) -> Bool {
+        /// Whether the tariff covers a local time on a date priced as a given day type and
+        /// weekday (a holiday is weekday 7).
+        public func covers(date: CivilDate, dayType: DayType, weekday: Int, minuteOfDay m: Int) -> Bool {
+            if let s = seasons, !s.contains(where: { $0.contains(date) }) { return false }
+            if let t = dayTypes, !t.contains(dayType) { return false }
             if let d = days, !d.contains(weekday) { return false }
             guard let h = hours else { return true }
             return h.from <= h.to ? (m >= h.from && m < h.to) : (m >= h.from || m < h.to)
         }
+    }
+
+    /// One `[[holidays]]` entry.
+    public struct HolidayEntry: Sendable {
+        public var name: String
+        public var holiday: Holiday
     }
 
     /// Where reports go when no `[smtp]` is configured: `.eml` files a mail program opens.
@@ -148,11 +164,11 @@ extension Reader {
         for (i, item) in items.enumerated() {
             let p = "tariffs[\(i)]"
             guard case .table(let t) = item.value else { throw error(p, item.line, "expected a table") }
-            try checkKeys(t, allowed: ["name", "price", "currency", "hours", "days", "unit"], path: p)
+            try checkKeys(t, allowed: ["name", "price", "currency", "hours", "days", "day_types", "seasons", "unit"], path: p)
             let name = try string(t, "name", path: "\(p).name", required: true, tableLine: t.line) ?? ""
             guard let price = try number(t, "price", path: "\(p).price", 0...1e9, "a price per unit") else { throw error("\(p).price", t.line, "missing; expected the price per unit, like 0.23") }
             let currency = try string(t, "currency", path: "\(p).currency") ?? "EUR"
-            var tariff = StrataConfig.Tariff(name: name, price: price, currency: currency, hours: nil, days: nil,
+            var tariff = StrataConfig.Tariff(name: name, price: price, currency: currency, hours: nil, days: nil, dayTypes: nil, seasons: nil,
                                              unit: try string(t, "unit", path: "\(p).unit") ?? "kWh")
             if let h = try string(t, "hours", path: "\(p).hours") {
                 let parts = h.split(separator: "-").map { Self.clock(String($0).trimmingSpaces) }
@@ -161,22 +177,89 @@ extension Reader {
                 }
                 tariff.hours = (a, b == 1440 ? 0 : b)
             }
-            if let dn = t["days"] {
-                guard case .array(let ds) = dn.value else { throw error("\(p).days", dn.line, "expected a list like [\"mon\", \"tue\"]") }
+            if let ds = try strings(t, "days", path: "\(p).days", example: "[\"mon\", \"tue\"]") {
                 var set = Set<Int>()
-                for d in ds {
-                    guard case .string(let s) = d.value, let k = dayNames.firstIndex(of: s.lowercased()) else {
-                        throw error("\(p).days", d.line, "expected day names \(dayNames.map { "\"\($0)\"" }.joined(separator: ", "))")
+                for (d, line) in ds {
+                    guard let k = dayNames.firstIndex(of: d.lowercased()) else {
+                        throw error("\(p).days", line, "expected day names \(dayNames.map { "\"\($0)\"" }.joined(separator: ", ")), found \"\(d)\"")
                     }
                     set.insert(k + 1)
                 }
                 tariff.days = set
             }
+            if let ds = try strings(t, "day_types", path: "\(p).day_types", example: "[\"workday\"]") {
+                var set = Set<DayType>()
+                for (d, line) in ds {
+                    guard let k = DayType(rawValue: d.lowercased()) else {
+                        throw error("\(p).day_types", line, "expected \(DayType.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), found \"\(d)\"")
+                    }
+                    set.insert(k)
+                }
+                tariff.dayTypes = set
+            }
+            if let ss = try strings(t, "seasons", path: "\(p).seasons", example: "[\"04-01..09-30\"]") {
+                tariff.seasons = []
+                for (text, line) in ss {
+                    let parts = text.components(separatedBy: "..")
+                    guard parts.count == 2, let a = Self.monthDay(parts[0]), let b = Self.monthDay(parts[1]) else {
+                        throw error("\(p).seasons", line, "expected a range of days of the year like \"04-01..09-30\" (1 April to 30 September; \"10-01..03-31\" runs over New Year), found \"\(text)\"")
+                    }
+                    tariff.seasons?.append(SeasonRange(from: a, to: b))
+                }
+            }
             if out.contains(where: { $0.name == name && $0.unit == tariff.unit }) { throw error("\(p).name", t["name"]?.line, "tariff \"\(name)\" is defined twice") }
             if tariff.isFallback, out.contains(where: { $0.isFallback && $0.unit == tariff.unit }) {
-                throw error(p, t.line, "two tariffs for \(tariff.unit) without hours or days; only one can apply where no other does")
+                throw error(p, t.line, "two tariffs for \(tariff.unit) without hours, days, day types or seasons; only one can apply where no other does")
             }
             out.append(tariff)
+        }
+        return out
+    }
+
+    /// A list of strings, each with its line.
+    func strings(_ t: TOMLTable, _ key: String, path: String, example: String) throws(ConfigError) -> [(String, Int)]? {
+        guard let n = t[key] else { return nil }
+        guard case .array(let items) = n.value, !items.isEmpty else { throw error(path, n.line, "expected a list like \(example)") }
+        var out: [(String, Int)] = []
+        for it in items {
+            guard case .string(let s) = it.value else { throw error(path, it.line, "expected a list of strings like \(example)") }
+            out.append((s, it.line))
+        }
+        return out
+    }
+
+    /// "MM-DD" as (month, day), a day that exists in a leap year.
+    static func monthDay(_ s: String) -> (month: Int, day: Int)? {
+        let p = s.trimmingSpaces.split(separator: "-")
+        guard p.count == 2, p[0].count == 2, p[1].count == 2, let m = Int(p[0]), let d = Int(p[1]),
+              CivilDate(year: 2000, month: m, day: d).isValid else { return nil }
+        return (m, d)
+    }
+
+    func holidays(_ root: TOMLTable) throws(ConfigError) -> [StrataConfig.HolidayEntry] {
+        guard let n = root["holidays"] else { return [] }
+        guard case .array(let items) = n.value else { throw error("holidays", n.line, "expected [[holidays]] tables") }
+        var out: [StrataConfig.HolidayEntry] = []
+        for (i, item) in items.enumerated() {
+            let p = "holidays[\(i)]"
+            guard case .table(let t) = item.value else { throw error(p, item.line, "expected a table") }
+            try checkKeys(t, allowed: ["name", "date", "easter"], path: p)
+            let name = try string(t, "name", path: "\(p).name") ?? "holiday"
+            let date = try string(t, "date", path: "\(p).date")
+            let easter = try whole(t, "easter", path: "\(p).easter", -100...100, "days after Easter Sunday (1 = Easter Monday, -2 = Good Friday)")
+            switch (date, easter) {
+            case (let d?, nil):
+                if let md = Self.monthDay(d) {
+                    out.append(.init(name: name, holiday: .annual(month: md.month, day: md.day)))
+                } else if let day = CivilDate(parsing: d.trimmingSpaces) {
+                    out.append(.init(name: name, holiday: .once(day)))
+                } else {
+                    throw error("\(p).date", t["date"]?.line, "expected \"MM-DD\" for every year (\"12-25\") or \"YYYY-MM-DD\" for once, found \"\(d)\"")
+                }
+            case (nil, let e?): out.append(.init(name: name, holiday: .easter(offset: e)))
+            case (_?, _?): throw error("\(p).easter", t["easter"]?.line, "set either date or easter, not both")
+            case (nil, nil): throw error("\(p).date", t.line, "missing; give date (\"12-25\", \"2027-05-07\") or easter (days after Easter Sunday: 1 = Easter Monday)")
+            }
         }
         return out
     }
@@ -190,6 +273,7 @@ extension Reader {
             guard case .table(let t) = item.value else { throw error(p, item.line, "expected a table") }
             try checkKeys(t, allowed: [
                 "name", "schedule", "at", "grace", "to", "devices", "channels", "dialect", "demand_interval", "attach", "max_attachment", "subject",
+                "reactive_limit_inductive", "reactive_limit_capacitive",
             ], path: p)
             let name = try string(t, "name", path: "\(p).name", required: true, tableLine: t.line) ?? ""
             try checkIdentifier(name, key: "\(p).name", line: t["name"]?.line)
@@ -259,6 +343,10 @@ extension Reader {
                 report.maxAttachment = b.bytes
             }
             report.subject = try string(t, "subject", path: "\(p).subject")
+            report.reactiveLimits.inductive = try number(t, "reactive_limit_inductive", path: "\(p).reactive_limit_inductive", 0...10,
+                                                         "a ratio of reactive to active energy, like 0.20 for 20 %")
+            report.reactiveLimits.capacitive = try number(t, "reactive_limit_capacitive", path: "\(p).reactive_limit_capacitive", 0...10,
+                                                          "a ratio of reactive to active energy, like 0.15 for 15 %")
             out.append(report)
         }
         return out

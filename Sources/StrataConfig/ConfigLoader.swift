@@ -132,7 +132,7 @@ struct Reader {
 
     mutating func config(_ root: TOMLTable) throws(ConfigError) -> StrataConfig {
         // Sections owned by other parts of Strata are accepted here and checked by their owners.
-        let later: Set<String> = ["ftp", "smtp", "reports", "tariffs", "outbox", "profiles_dir", "web", "share", "sampler", "alarms", "mqtt"]
+        let later: Set<String> = ["ftp", "smtp", "reports", "tariffs", "holidays", "calculated", "outbox", "profiles_dir", "web", "share", "sampler", "alarms", "mqtt"]
         try checkKeys(root, allowed: Set(["site", "storage", "retention", "devices", "archive"]).union(later), path: "")
 
         guard let siteT = try table(root, "site", path: "site") else {
@@ -206,10 +206,12 @@ struct Reader {
                 devices.append(try device(dT, index: di, existing: devices))
             }
         }
+        devices += try calculated(root, devices: devices)
         var config = StrataConfig(file: file, site: site, storage: storage, retention: retention, archive: archive, devices: devices,
                                   profilesDir: profilesDir, ftp: try ftp(root))
         config.smtp = try smtp(root)
         config.tariffs = try tariffs(root)
+        config.holidays = try holidays(root)
         config.reports = try reports(root, devices: devices, archive: archive)
         config.outbox = try outbox(root, storagePath: storage.path)
         config.web = try web(root, ftp: config.ftp)
@@ -258,9 +260,12 @@ struct Reader {
             }
             paths = mp.values.map(\.path)
         }
+        // Profile channels a channel entry names (by id or `source`): optional ones are read only then.
+        var named: Set<String> = []
         if let cn = t["channels"] {
             guard case .array(let items) = cn.value else { throw error("\(p).channels", cn.line, "expected [[devices.channels]] tables") }
             var seen: Set<String> = []
+            let allowed = Self.channelKeys.union(isModbus ? Self.registerKeys : []).union(isMQTT ? ["path"] : [])
             for (ci, item) in items.enumerated() {
                 let cp = "\(p).channels[\(ci)]"
                 guard case .table(let cT) = item.value else { throw error(cp, item.line, "expected a table") }
@@ -268,14 +273,38 @@ struct Reader {
                 guard seen.insert(cid).inserted else {
                     throw error("\(cp).id", cT["id"]?.line, "channel id \"\(cid)\" is used twice in device \"\(id)\"")
                 }
-                if let k = specs.firstIndex(where: { $0.id == cid }) {
+                try checkKeys(cT, allowed: allowed, path: cp)
+                if let source = try string(cT, "source", path: "\(cp).source") {
+                    // A new channel read from a profile register (a pulse module's input).
+                    guard let k = registers.firstIndex(where: { $0.channel == source }), let profile = dev.profile else {
+                        throw error("\(cp).source", cT["source"]?.line,
+                                    "no register \"\(source)\" in profile \"\(dev.profile?.id ?? "")\" (it has: \(registers.map(\.channel).joined(separator: ", ")))")
+                    }
+                    guard !specs.contains(where: { $0.id == cid }) || cid == source else {
+                        throw error("\(cp).id", cT["id"]?.line, "channel id \"\(cid)\" is also a channel of profile \"\(profile.id)\"; choose another id")
+                    }
+                    named.insert(source)
+                    var base = specs[k]
+                    base.id = cid
+                    base.name = cid
+                    var spec = try channel(cT, device: id, path: cp, base: base)
+                    var reg = registers[k]
+                    reg.optional = false
+                    let r = try register(cT, path: cp, base: reg, spec: &spec)
+                    if cid == source {
+                        specs[k] = spec
+                        registers[k] = r
+                    } else {
+                        specs.append(spec)
+                        registers.append(r)
+                    }
+                } else if let k = specs.firstIndex(where: { $0.id == cid }) {
                     // Overrides a profile channel: only the keys written change.
-                    try checkKeys(cT, allowed: Self.channelKeys.union(isModbus ? Self.registerKeys : []).union(isMQTT ? ["path"] : []), path: cp)
+                    named.insert(cid)
                     specs[k] = try channel(cT, device: id, path: cp, base: specs[k])
                     if isMQTT, k < paths.count, let path = try string(cT, "path", path: "\(cp).path"), !path.isEmpty { paths[k] = path }
-                    if isModbus { registers[k] = try register(cT, path: cp, base: registers[k], spec: specs[k]) }
+                    if isModbus { registers[k] = try register(cT, path: cp, base: registers[k], spec: &specs[k]) }
                 } else {
-                    try checkKeys(cT, allowed: Self.channelKeys.union(isModbus ? Self.registerKeys : []).union(isMQTT ? ["path"] : []), path: cp)
                     if isMQTT {
                         guard let path = try string(cT, "path", path: "\(cp).path"), !path.isEmpty else {
                             throw error("\(cp).path", cT.line, "missing; the JSON path of the value in the message, like \"ENERGY.Total\"")
@@ -286,13 +315,21 @@ struct Reader {
                         throw error("\(cp).id", cT["id"]?.line,
                                     "channel \"\(cid)\" is not in profile \"\(dev.profile?.id ?? "")\"; give its address and type to read it, or correct the id (profile channels: \(specs.map(\.id).joined(separator: ", ")))")
                     }
-                    let spec = try channel(cT, device: id, path: cp, base: nil)
+                    var spec = try channel(cT, device: id, path: cp, base: nil)
                     if isModbus {
-                        registers.append(try register(cT, path: cp, base: nil, spec: spec))
+                        registers.append(try register(cT, path: cp, base: nil, spec: &spec))
+                    } else if cT["rollover"].map({ if case .string = $0.value { true } else { false } }) ?? false {
+                        throw error("\(cp).rollover", cT["rollover"]?.line, "rollover = \"register\" is for Modbus registers; give the wrap value")
                     }
                     specs.append(spec)
                 }
             }
+        }
+        if isModbus {
+            // A pulse module's unwired inputs: not read, not stored.
+            let keep = registers.map { !$0.optional || named.contains($0.channel) }
+            registers = zip(registers, keep).filter(\.1).map(\.0)
+            specs = zip(specs, keep).filter(\.1).map(\.0)
         }
         if isModbus {
             for (i, r) in registers.enumerated() {
@@ -321,7 +358,9 @@ struct Reader {
     }
 
     static let channelKeys: Set<String> = ["id", "name", "unit", "kind", "resolution", "interval", "rollover", "max_rate"]
-    static let registerKeys: Set<String> = ["address", "function", "type", "word_order", "scale", "offset"]
+    static let registerKeys: Set<String> = [
+        "address", "function", "type", "word_order", "scale", "offset", "pulses_per_unit", "unit_per_pulse", "source",
+    ]
 
     func checkIdentifier(_ id: String, key: String, line: Int?) throws(ConfigError) {
         let ok = !id.isEmpty && id.utf8.allSatisfy { c in
@@ -357,7 +396,9 @@ struct Reader {
         }
         // Bounded so that their steps at the channel's resolution fit what the store keeps.
         let most = Double(Resolution.maxSteps) * (resolution ?? Resolution.defaultFor(unit: unit)).step
-        let rollover = try number(t, "rollover", path: "\(p).rollover", -most...most, "a register wrap value") ?? base?.rollover
+        // `rollover = "register"` is settled with the register's type and scale (Reader.register).
+        let atWidth: Bool = if case .string("register")? = t["rollover"]?.value { true } else { false }
+        let rollover = atWidth ? base?.rollover : (try number(t, "rollover", path: "\(p).rollover", -most...most, "a register wrap value") ?? base?.rollover)
         let maxRate = try number(t, "max_rate", path: "\(p).max_rate", -most...most, "a consumption per hour") ?? base?.maxRate
         if kind == .gauge {
             for k in ["rollover", "max_rate"] where t[k] != nil {

@@ -52,7 +52,8 @@ public struct MQTTProfile: Sendable, Equatable {
             try r.checkIdentifier(channel, key: "\(p).channel", line: t["channel"]?.line)
             if values.contains(where: { $0.spec.id == channel }) { throw r.error("\(p).channel", t["channel"]?.line, "channel \"\(channel)\" is defined twice") }
             let path = try r.string(t, "path", path: "\(p).path", required: true, tableLine: t.line) ?? ""
-            let (unit, kind, resolution, rollover) = try ProfileLoader.quantity(r, t, path: p)
+            let (unit, kind, resolution, rollover, atWidth) = try ProfileLoader.quantity(r, t, path: p)
+            if atWidth { throw r.error("\(p).rollover", t["rollover"]?.line, "a JSON value has no register width; give the rollover value") }
             let spec = ChannelSpec(device: "", id: channel, name: try r.string(t, "name", path: "\(p).name"), unit: unit, kind: kind,
                                    resolution: resolution, rollover: rollover)
             values.append(Value(spec: spec, path: path))

@@ -7,6 +7,7 @@ public enum ProfileLoader {
     /// Names of the profiles that ship with Strata.
     public static let shippedNames = [
         "eastron-sdm630", "eastron-sdm120", "carlo-gavazzi-em340", "janitza-umg96rme", "varibits-han2x", "sunspec-meter",
+        "generic-di8-counter",
     ]
 
     /// The shipped MQTT profiles (`kind = "mqtt"`: JSON paths instead of registers).
@@ -50,7 +51,7 @@ public enum ProfileLoader {
     static let profileKeys: Set<String> = ["name", "function", "word_order", "type", "max_block", "max_gap", "discovery", "registers"]
     static let registerKeys: Set<String> = [
         "channel", "name", "address", "function", "type", "word_order", "scale", "offset", "scale_factor", "unit", "kind",
-        "resolution", "rollover", "missing",
+        "resolution", "rollover", "missing", "optional",
     ]
 
     public static func parse(_ text: String, file: String, id: String) throws(ConfigError) -> DeviceProfile {
@@ -94,17 +95,25 @@ public enum ProfileLoader {
             guard let type = try registerType(r, t, "type", path: "\(p).type") ?? defaultType else {
                 throw r.error("\(p).type", t.line, "missing; expected one of \(RegisterType.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let (unit, kind, resolution, rollover) = try quantity(r, t, path: p)
+            let (unit, kind, resolution, rollover, atWidth) = try quantity(r, t, path: p)
             let scale = try r.number(t, "scale", path: "\(p).scale", -1e12...1e12, "a scale") ?? 1
             if scale == 0 { throw r.error("\(p).scale", t["scale"]?.line, "must not be zero") }
             let sf = try r.whole(t, "scale_factor", path: "\(p).scale_factor", 0...65535, "a register address")
-            let reg = ProfileRegister(
+            var reg = ProfileRegister(
                 channel: channel, name: try r.string(t, "name", path: "\(p).name"), address: a,
                 function: try function(r, t, "function", path: "\(p).function") ?? defaultFunction, type: type,
                 wordOrder: try wordOrder(r, t, "word_order", path: "\(p).word_order") ?? defaultOrder,
                 scale: scale, offset: try r.number(t, "offset", path: "\(p).offset", -1e15...1e15, "an offset") ?? 0, scaleFactorAddress: sf,
                 unit: unit, kind: kind, resolution: resolution, rollover: rollover,
                 missing: try r.number(t, "missing", path: "\(p).missing"))
+            reg.optional = try r.bool(t, "optional", path: "\(p).optional") ?? false
+            if atWidth {
+                guard let w = reg.widthRollover else {
+                    throw r.error("\(p).rollover", t["rollover"]?.line, "a \(type.rawValue) register has no fixed width to wrap at; give the rollover value")
+                }
+                reg.wrapsAtWidth = true
+                reg.rollover = w
+            }
             if reg.range.upperBound > 65536 { throw r.error("\(p).address", t["address"]?.line, "a \(type.rawValue) at \(a) runs past register 65535") }
             if let k = regs.firstIndex(where: { $0.channel == channel }) {
                 throw r.error("\(p).channel", t["channel"]?.line, "channel \"\(channel)\" is also defined on line \(lines[k])")
@@ -122,7 +131,7 @@ public enum ProfileLoader {
     /// What a profile entry (a register, or an MQTT value) says of its quantity: unit, kind,
     /// resolution and, for counters, rollover.
     static func quantity(_ r: Reader, _ t: TOMLTable, path p: String) throws(ConfigError)
-        -> (unit: String, kind: ChannelKind, resolution: Resolution?, rollover: Double?) {
+        -> (unit: String, kind: ChannelKind, resolution: Resolution?, rollover: Double?, atWidth: Bool) {
         let unit = try r.string(t, "unit", path: "\(p).unit", required: true, tableLine: t.line) ?? ""
         let kindS = try r.string(t, "kind", path: "\(p).kind", required: true, tableLine: t.line) ?? ""
         guard let kind = ChannelKind(rawValue: kindS) else { throw r.error("\(p).kind", t["kind"]?.line, "expected \"counter\" or \"gauge\", found \"\(kindS)\"") }
@@ -131,9 +140,18 @@ public enum ProfileLoader {
             guard let res = Resolution(v) else { throw r.error("\(p).resolution", t["resolution"]?.line, "expected a power of ten like 0.001 or 0.1, found \(v)") }
             resolution = res
         }
-        let rollover = try r.number(t, "rollover", path: "\(p).rollover", 0...1e15, "a register wrap value")
-        if rollover != nil && kind == .gauge { throw r.error("\(p).rollover", t["rollover"]?.line, "only counters have rollover; this one is a gauge") }
-        return (unit, kind, resolution, rollover)
+        var atWidth = false
+        var rollover: Double?
+        if case .string(let w)? = t["rollover"]?.value {
+            guard w == "register" else {
+                throw r.error("\(p).rollover", t["rollover"]?.line, "expected a wrap value like 99999.9, or \"register\" (wraps at the register's width), found \"\(w)\"")
+            }
+            atWidth = true
+        } else {
+            rollover = try r.number(t, "rollover", path: "\(p).rollover", 0...1e15, "a register wrap value")
+        }
+        if (rollover != nil || atWidth) && kind == .gauge { throw r.error("\(p).rollover", t["rollover"]?.line, "only counters have rollover; this one is a gauge") }
+        return (unit, kind, resolution, rollover, atWidth)
     }
 
     /// The file of a profile: the user's folder first (so a site can correct a shipped one),

@@ -133,6 +133,9 @@ public struct StrataConfig: Sendable {
     public var smtp: SMTP? = nil
     public var reports: [Report] = []
     public var tariffs: [Tariff] = []
+    /// `[[holidays]]`: days priced as holidays by the tariffs.
+    public var holidays: [HolidayEntry] = []
+    public var holidayCalendar: HolidayCalendar { HolidayCalendar(holidays.map(\.holiday)) }
     public var outbox = Outbox(path: "outbox")
     /// The `[web]` section; nil: no web server in `strata run`.
     public var web: Web? = nil
@@ -142,6 +145,9 @@ public struct StrataConfig: Sendable {
     public var alarms: [AlarmRule] = []
 
     public func device(_ id: String) -> Device? { devices.first { $0.id == id } }
+
+    /// The reactive limits the archive marks days against: the first report's that sets any.
+    public var reactiveLimits: ReactiveLimits { reports.first { !$0.reactiveLimits.isEmpty }?.reactiveLimits ?? ReactiveLimits() }
 
     public var allChannels: [ChannelSpec] { devices.flatMap(\.channels) }
 

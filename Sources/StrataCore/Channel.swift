@@ -20,6 +20,8 @@ public struct ChannelSpec: Sendable, Equatable {
     public var rollover: Double?
     /// For counters: the largest plausible consumption per hour, in the channel's unit.
     public var maxRate: Double?
+    /// A calculated channel's inputs (`[[calculated]]`): its values are their signed sum.
+    public var formula: [FormulaTerm]?
 
     public init(
         device: String, id: String, name: String? = nil, unit: String, kind: ChannelKind,
@@ -34,6 +36,30 @@ public struct ChannelSpec: Sendable, Equatable {
         self.interval = interval
         self.rollover = rollover
         self.maxRate = maxRate
+    }
+}
+
+/// One term of a calculated channel's formula: `+ main.energy_import`, `- sub1.energy_import`.
+public struct FormulaTerm: Sendable, Equatable, CustomStringConvertible {
+    public var negative: Bool
+    public var device: String
+    public var channel: String
+
+    public init(negative: Bool, device: String, channel: String) {
+        self.negative = negative
+        self.device = device
+        self.channel = channel
+    }
+
+    public var description: String { "\(negative ? "-" : "+") \(device).\(channel)" }
+
+    /// The formula as written back: "main.energy_import - sub1.energy_import".
+    public static func text(_ terms: [FormulaTerm]) -> String {
+        var out = ""
+        for (i, t) in terms.enumerated() {
+            if i == 0 { out += (t.negative ? "-" : "") + "\(t.device).\(t.channel)" } else { out += " \(t.negative ? "-" : "+") \(t.device).\(t.channel)" }
+        }
+        return out
     }
 }
 

@@ -13,6 +13,15 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         self.day = day
     }
 
+    /// "YYYY-MM-DD", a day that exists; nil otherwise.
+    public init?(parsing s: String) {
+        let p = s.split(separator: "-", omittingEmptySubsequences: false)
+        guard p.count == 3, p[0].count == 4, p[1].count == 2, p[2].count == 2,
+              let y = Int(p[0]), let m = Int(p[1]), let d = Int(p[2]) else { return nil }
+        self.init(year: y, month: m, day: d)
+        guard isValid else { return nil }
+    }
+
     /// Days since 1970-01-01.
     public var daysSinceEpoch: Int {
         let y = month <= 2 ? year - 1 : year

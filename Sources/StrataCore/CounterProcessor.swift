@@ -38,11 +38,16 @@ public struct CounterProcessor: Sendable {
         public var rollover: Double?
         /// Largest plausible consumption per hour, in the channel's unit.
         public var maxRate: Double?
+        /// Every drop is jitter, never a reset: a calculated channel (main minus sub-meters)
+        /// dips when a sub-meter's reading runs ahead of the main's, and must neither go
+        /// negative nor count the recovery twice. Its high-water mark absorbs the dip.
+        public var dropsAreJitter = false
 
-        public init(resolution: Resolution, rollover: Double? = nil, maxRate: Double? = nil) {
+        public init(resolution: Resolution, rollover: Double? = nil, maxRate: Double? = nil, dropsAreJitter: Bool = false) {
             self.resolution = resolution
             self.rollover = rollover
             self.maxRate = maxRate
+            self.dropsAreJitter = dropsAreJitter
         }
     }
 
@@ -90,7 +95,8 @@ public struct CounterProcessor: Sendable {
 
     /// Drops below the high-water mark up to this many steps are jitter (float32 registers).
     func tolerance(_ hwm: Int64) -> Int64 {
-        Swift.max(2, Int64((Double(hwm.magnitude) * 2e-6).rounded(.up)))
+        if config.dropsAreJitter { return Resolution.maxSteps * 4 }
+        return Swift.max(2, Int64((Double(hwm.magnitude) * 2e-6).rounded(.up)))
     }
 
     func maxSteps(seconds: Int64) -> Int64? {

@@ -26,6 +26,19 @@ public struct ProfileRegister: Sendable, Equatable {
     public var rollover: Double?
     /// A raw value that means "not implemented" (SunSpec: 0x8000 for int16).
     public var missingRaw: Double?
+    /// `rollover = "register"`: the counter wraps where its integer register does, so the
+    /// rollover follows the scale (a site that corrects the scale keeps a right wrap).
+    public var wrapsAtWidth = false
+    /// Read only when a device names it (the inputs of a pulse module: most are unwired).
+    public var optional = false
+
+    /// The engineering value at which an integer register wraps; nil for floats.
+    public var widthRollover: Double? {
+        switch type {
+        case .float32, .float64: nil
+        default: Double(sign: .plus, exponent: 16 * type.words, significand: 1) * abs(scale)
+        }
+    }
 
     public init(channel: String, name: String? = nil, address: Int, function: ModbusFunction, type: RegisterType,
                 wordOrder: WordOrder, scale: Double = 1, offset: Double = 0, scaleFactorAddress: Int? = nil,

@@ -42,6 +42,17 @@ public struct ReportBuilder {
                 section.coverage = coverage(try store.buckets(.day, channels: [main], from: start, to: end), main, start, end)
                 section.gaps = try gaps(main, start, min(end, max(start, now)))
             }
+            if let m = ReactiveTable.meter(device: device.id, stored) {
+                let days = try ReactiveTable.rows(store, m, tier: .day, from: start, to: end)
+                if let total = ReactiveTable.total(days) {
+                    let limits = report.reactiveLimits
+                    let over = days.compactMap { d -> ReactiveSection.Day? in
+                        let x = d.ratio.exceeds(limits)
+                        return x.inductive || x.capacitive ? ReactiveSection.Day(start: d.start, ratio: d.ratio, inductive: x.inductive, capacitive: x.capacitive) : nil
+                    }
+                    section.reactive = ReactiveSection(total: total, limits: limits, daysOver: over, days: days.count)
+                }
+            }
             section.events = try store.events(channels: counters)
                 .filter { $0.1.ts >= start && $0.1.ts < end && $0.1.action != .spike }
                 .map { Event(ts: $0.1.ts, channel: $0.0.spec.id, action: $0.1.action, oldValue: $0.1.oldValue, newValue: $0.1.newValue) }
@@ -213,10 +224,11 @@ public struct ReportBuilder {
         guard !plan.isEmpty else { return [] }
         var steps = [Int64](repeating: 0, count: plan.count)
         var unpriced: Int64 = 0
+        let holidays = config.holidayCalendar
         for h in hours {
             guard let g = h.values[c.id] else { continue }
             let local = config.site.zone.local(h.start)
-            let idx = TariffPlan.tariff(plan, weekday: local.date.isoWeekday, minuteOfDay: local.secondOfDay / 60)
+            let idx = TariffPlan.tariff(plan, date: local.date, dayType: DayType.of(local.date, holidays: holidays), minuteOfDay: local.secondOfDay / 60)
             if let idx { steps[idx] += g.consumption } else { unpriced += g.consumption }
         }
         var out = plan.enumerated().map { i, t in
@@ -291,10 +303,15 @@ public struct ReportBuilder {
     }
 }
 
-/// Which tariff prices an hour: the first with a window that covers it, else the one without.
+/// Which tariff prices an hour: the first (in the file's order) whose season, day and hours
+/// cover it, else the one without any. A holiday is priced as a holiday where a tariff names
+/// that day type, and as a Sunday where none does.
 public enum TariffPlan {
-    public static func tariff(_ plan: [StrataConfig.Tariff], weekday: Int, minuteOfDay: Int) -> Int? {
-        if let i = plan.firstIndex(where: { !$0.isFallback && $0.covers(weekday: weekday, minuteOfDay: minuteOfDay) }) { return i }
+    public static func tariff(_ plan: [StrataConfig.Tariff], date: CivilDate, dayType: DayType, minuteOfDay: Int) -> Int? {
+        var type = dayType
+        if type == .holiday, !plan.contains(where: { $0.dayTypes?.contains(.holiday) ?? false }) { type = .sunday }
+        let weekday = dayType == .holiday ? 7 : date.isoWeekday
+        if let i = plan.firstIndex(where: { !$0.isFallback && $0.covers(date: date, dayType: type, weekday: weekday, minuteOfDay: minuteOfDay) }) { return i }
         return plan.firstIndex(where: \.isFallback)
     }
 }

@@ -26,6 +26,24 @@ public struct MeterSection: Sendable {
     public var gaps: [Gap]
     /// Resets, rollovers and other counter events inside the period.
     public var events: [Event]
+    /// Reactive against active energy, for a meter with reactive registers.
+    public var reactive: ReactiveSection? = nil
+}
+
+/// A meter's reactive ratios over the period, and the days above the report's limits.
+public struct ReactiveSection: Sendable {
+    public struct Day: Sendable {
+        public var start: Int64
+        public var ratio: ReactiveRatio
+        public var inductive: Bool
+        public var capacitive: Bool
+    }
+
+    public var total: ReactiveRatio
+    public var limits: ReactiveLimits
+    public var daysOver: [Day]
+    /// Days of the period with active energy, the denominator of "2 of 31 days".
+    public var days: Int
 }
 
 public struct Gap: Sendable, Equatable {

@@ -104,6 +104,7 @@ public struct ReportRenderer: Sendable {
                     o += "  Cost total: \(number(c.costs.reduce(0) { $0 + $1.cost }, 2)) \(cur)\n"
                 }
             }
+            if let r = m.reactive { o += reactiveText(r) }
             o += "\n  Data completeness: \(m.coverage.map { number($0, 1) + " %" } ?? "–")\n"
             for g in m.gaps.prefix(Self.maxGapsListed) { o += "  Gap: \(gapText(g))\n" }
             if m.gaps.count > Self.maxGapsListed { o += "  … and \(m.gaps.count - Self.maxGapsListed) more gaps\n" }
@@ -152,6 +153,7 @@ public struct ReportRenderer: Sendable {
         for m in content.meters {
             o += "<tr><td><h2 style=\"font-size:17px;margin:12px 0 4px 0;\">\(esc(m.name)) <span style=\"color:#7b8794;font-weight:normal;\">\(esc(m.device))</span></h2>\n"
             for c in m.counters { o += counterHTML(c) }
+            if let r = m.reactive { o += reactiveHTML(r) }
             o += "<p style=\"font-size:13px;margin:8px 0;\">Data completeness: <b>\(m.coverage.map { esc(number($0, 1)) + " %" } ?? "–")</b></p>\n"
             if !m.gaps.isEmpty || !m.events.isEmpty {
                 o += "<ul style=\"font-size:12px;color:#52606d;margin:0;padding-left:18px;\">\n"

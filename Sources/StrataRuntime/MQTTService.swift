@@ -165,7 +165,7 @@ struct Publisher {
     func discoveryConfigs() -> [MQTTMessage] {
         let d = Discovery(discoveryPrefix: settings.discoveryPrefix, messages: messages, site: config.site.name)
         var out: [MQTTMessage] = []
-        for dev in config.devices where dev.driver != "none" {
+        for dev in config.devices where dev.isPolled {
             for c in dev.channels { out.append(d.config(c, deviceName: dev.name, model: dev.profile?.id)) }
         }
         return out

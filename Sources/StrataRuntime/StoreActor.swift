@@ -34,6 +34,9 @@ public actor StoreActor: SampleStore {
         let h = try store.health(thorough: false)
         for w in h.warnings { logger.warning("store: \(w)") }
         if h.isDamaged { throw .corrupt(path: config.storage.path, reason: h.damage.prefix(3).joined(separator: "; ")) }
+        // A calculated channel added to a site with history starts with that history.
+        let derived = try store.backfillCalculated()
+        if derived > 0 { logger.notice("calculated channels derived from stored minutes", metadata: ["minutes": "\(derived)"]) }
         if !config.alarms.isEmpty { alarms = try AlarmKeeper(config: config, store: store, logger: Logger(label: "strata.alarms")) }
         var configured = Set<String>()
         for d in config.devices { for c in d.channels { configured.insert("\(d.id)/\(c.id)") } }

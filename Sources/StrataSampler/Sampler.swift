@@ -49,7 +49,7 @@ public final class Sampler {
         self.store = store
         self.clock = clock
         self.logger = logger
-        polled = config.devices.filter { $0.driver != "none" }
+        polled = config.devices.filter(\.isPolled)
         polledByID = Dictionary(uniqueKeysWithValues: polled.map { ($0.id, $0) })
         schedule = PollSchedule(intervals: polled.map(\.poll))
         var byKey: [String: [StrataConfig.Device]] = [:]

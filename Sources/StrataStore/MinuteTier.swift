@@ -325,6 +325,16 @@ final class MinuteTier {
         return Self.least(a, b)
     }
 
+    /// The oldest and newest minute stored for one channel.
+    func bounds(channel ch: Int64) throws(StoreError) -> (Int64, Int64)? {
+        let lo = Self.least(try db.scalarInt("SELECT min(ts) FROM minute WHERE channel = \(ch)"),
+                            try db.scalarInt("SELECT min(first) FROM minute_block WHERE channel = \(ch)"))
+        let hi = Self.greatest(try db.scalarInt("SELECT max(ts) FROM minute WHERE channel = \(ch)"),
+                               try db.scalarInt("SELECT max(last) FROM minute_block WHERE channel = \(ch)"))
+        guard let lo, let hi else { return nil }
+        return (lo, hi)
+    }
+
     /// The newest minute stored for any channel.
     func newest() throws(StoreError) -> Int64? {
         let a = try db.scalarInt("SELECT max(ts) FROM minute")

@@ -84,63 +84,89 @@ extension Store {
     private func writeGroups(_ groups: [[(ts: Int64, value: Double)]], _ statuses: [DeviceStatus], _ result: inout WriteResult) throws(StoreError) {
         try db.transaction { () throws(StoreError) in
             if !statuses.isEmpty { try saveStatuses(statuses) }
-            var dirty: [(Int64, Int64, Int64)] = []
-            var staleAnchors: [Int64] = []
+            var batch = WriteBatch()
             for (slot, raw) in groups.enumerated() where !raw.isEmpty {
-                let ch = channels[slot].id
-                let spec = channels[slot].spec
-                // Sorted, one value per minute, the last given winning.
-                var isSorted = true
-                for k in raw.indices.dropFirst() where raw[k].ts < raw[k - 1].ts {
-                    isSorted = false
-                    break
-                }
-                let sorted = isSorted ? raw : raw.enumerated().sorted { ($0.element.ts, $0.offset) < ($1.element.ts, $1.offset) }.map(\.element)
-                var readings: [Reading] = []
-                readings.reserveCapacity(sorted.count)
-                for r in sorted {
-                    if let l = readings.last, l.ts == r.ts { readings[readings.count - 1].value = r.value } else {
-                        readings.append(Reading(ts: r.ts, value: r.value))
-                    }
-                }
-                guard let first = readings.first, let last = readings.last else { continue }
-                result.rows += readings.count
-                if firstTs[ch].map({ first.ts < $0 }) ?? true {
-                    firstTs[ch] = first.ts
-                    try db.exec("UPDATE channel SET first_ts = \(first.ts) WHERE id = \(ch)")
-                }
-                switch spec.kind {
-                case .gauge:
-                    for r in readings { minute.write(MinuteRow(ts: r.ts, channel: ch, value: r.value)) }
-                    if first.ts < watermark { dirty.append((ch, first.ts, last.ts + 60)) }
-                case .counter:
-                    let (range, events) = try writeCounter(ch, spec: spec, readings)
-                    result.events += events
-                    result.eventChannels += Array(repeating: ch, count: events.count)
-                    if let (a, b) = range, a < watermark {
-                        dirty.append((ch, a, b))
-                        staleAnchors.append(ch)
-                    }
-                }
+                // Calculated channels are derived below, never written from outside.
+                if channels[slot].spec.formula != nil { continue }
+                try writeSlot(slot, raw, &batch, &result)
             }
             try minute.flush()
-            for ch in staleAnchors {
-                // Its reading before the watermark may have changed.
-                anchors[ch] = nil
-                if anchorsLoaded, let r = try minute.lastAccepted(channel: ch, before: watermark) { anchors[ch] = r.reading }
-            }
-            if !dirty.isEmpty {
-                let ins = try db.prepare("INSERT INTO dirty(channel, from_ts, to_ts) VALUES (?1, ?2, ?3)")
-                for (c, a, b) in dirty {
-                    try ins.bind([.int(c), .int(a), .int(b)])
-                    try ins.run()
+            if !calculated.isEmpty && !batch.touched.isEmpty {
+                for (slot, readings) in try deriveCalculated(touched: batch.touched) where !readings.isEmpty {
+                    try writeSlot(slot, readings.map { ($0.ts, $0.value) }, &batch, &result)
                 }
+                try minute.flush()
+            }
+            try recordDirty(batch)
+        }
+    }
+
+    /// The batch's changed ranges, for the next roll-up, and its stale anchors dropped.
+    func recordDirty(_ batch: WriteBatch) throws(StoreError) {
+        for ch in batch.staleAnchors {
+            // Its reading before the watermark may have changed.
+            anchors[ch] = nil
+            if anchorsLoaded, let r = try minute.lastAccepted(channel: ch, before: watermark) { anchors[ch] = r.reading }
+        }
+        if !batch.dirty.isEmpty {
+            let ins = try db.prepare("INSERT INTO dirty(channel, from_ts, to_ts) VALUES (?1, ?2, ?3)")
+            for (c, a, b) in batch.dirty {
+                try ins.bind([.int(c), .int(a), .int(b)])
+                try ins.run()
             }
         }
     }
 
+    /// What one transaction's channels changed, for the roll-up and the calculated channels.
+    struct WriteBatch {
+        var dirty: [(Int64, Int64, Int64)] = []
+        var staleAnchors: [Int64] = []
+        /// Per channel id: the time range whose readings (or cumulative values) changed.
+        var touched: [Int64: (Int64, Int64)] = [:]
+    }
+
+    func writeSlot(_ slot: Int, _ raw: [(ts: Int64, value: Double)], _ batch: inout WriteBatch, _ result: inout WriteResult) throws(StoreError) {
+        let ch = channels[slot].id
+        let spec = channels[slot].spec
+        // Sorted, one value per minute, the last given winning.
+        var isSorted = true
+        for k in raw.indices.dropFirst() where raw[k].ts < raw[k - 1].ts {
+            isSorted = false
+            break
+        }
+        let sorted = isSorted ? raw : raw.enumerated().sorted { ($0.element.ts, $0.offset) < ($1.element.ts, $1.offset) }.map(\.element)
+        var readings: [Reading] = []
+        readings.reserveCapacity(sorted.count)
+        for r in sorted {
+            if let l = readings.last, l.ts == r.ts { readings[readings.count - 1].value = r.value } else {
+                readings.append(Reading(ts: r.ts, value: r.value))
+            }
+        }
+        guard let first = readings.first, let last = readings.last else { return }
+        result.rows += readings.count
+        if firstTs[ch].map({ first.ts < $0 }) ?? true {
+            firstTs[ch] = first.ts
+            try db.exec("UPDATE channel SET first_ts = \(first.ts) WHERE id = \(ch)")
+        }
+        switch spec.kind {
+        case .gauge:
+            for r in readings { minute.write(MinuteRow(ts: r.ts, channel: ch, value: r.value)) }
+            if first.ts < watermark { batch.dirty.append((ch, first.ts, last.ts + 60)) }
+            batch.touched[ch] = (first.ts, last.ts + 60)
+        case .counter:
+            let (range, events) = try writeCounter(ch, spec: spec, readings)
+            result.events += events
+            result.eventChannels += Array(repeating: ch, count: events.count)
+            if let (a, b) = range, a < watermark {
+                batch.dirty.append((ch, a, b))
+                batch.staleAnchors.append(ch)
+            }
+            batch.touched[ch] = range ?? (first.ts, last.ts + 60)
+        }
+    }
+
     func processorConfig(_ spec: ChannelSpec) -> CounterProcessor.Config {
-        CounterProcessor.Config(resolution: spec.resolution, rollover: spec.rollover, maxRate: spec.maxRate)
+        CounterProcessor.Config(resolution: spec.resolution, rollover: spec.rollover, maxRate: spec.maxRate, dropsAreJitter: spec.formula != nil)
     }
 
     func state(from row: MinuteRow, _ spec: ChannelSpec) -> CounterProcessor.State? {

@@ -54,6 +54,8 @@ public final class Store {
     var reportedDamage: Set<String> = []
     /// What `walWarning` found before the store was opened.
     var walWarningAtOpen: String?
+    /// The calculated channels and their inputs, resolved to store ids.
+    var calculated: [CalculatedPlan] = []
 
     /// Opens (or creates) the store and registers the channels of the config.
     public init(
@@ -145,6 +147,7 @@ public final class Store {
                 if let v = try meta("pruned_before.\(t.name)"), let n = Int64(v) { prunedBefore[t] = n }
             }
             try register(specs)
+            try planCalculated()
         }
         try loadChannelScales()
     }

@@ -129,7 +129,7 @@ public actor SiteReader {
     /// Failing while polls fail; stale when the last good poll is older than three poll
     /// intervals (and two minutes), as when the sampler is not running.
     static func state(_ d: StrataConfig.Device, status: DeviceStatus?, now: Int64) -> MeterState {
-        guard d.driver != "none", let s = status else { return .idle }
+        guard d.isPolled, let s = status else { return .idle }
         if s.consecutiveFailures > 0 { return .failing }
         guard let ok = s.lastSuccess else { return .idle }
         return now - ok > max(120, Int64(3 * d.poll)) ? .stale : .ok
@@ -310,7 +310,7 @@ public actor SiteReader {
             if let n = try store.newestMinute() { h.newestMinuteAge = now - n }
             if store.watermark > 0 { h.rollUpAge = now - store.watermark }
             let statuses = try store.deviceStatuses()
-            let polled = config.devices.filter { $0.driver != "none" }
+            let polled = config.devices.filter(\.isPolled)
             if !polled.isEmpty {
                 // Alive: some device was polled (well or not) within the last three minutes.
                 let newest = polled.compactMap { statuses[$0.id]?.lastAttempt }.max()

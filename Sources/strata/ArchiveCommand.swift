@@ -21,8 +21,9 @@ struct ArchiveCommand: ParsableCommand {
         let cfg = try options.load()
         let store = try cfg.openStore()
         try storeCall { try store.rollUp(now: nowSeconds()) }
-        let writer = ArchiveWriter(store: store, root: cfg.archive.path, dialects: cfg.archive.dialects,
+        var writer = ArchiveWriter(store: store, root: cfg.archive.path, dialects: cfg.archive.dialects,
                                    devices: cfg.devices.map(\.id), prune: cfg.archive.prune, siteName: cfg.site.name)
+        writer.reactiveLimits = cfg.reactiveLimits
         let s = try storeCall { try writer.run(rebuild: rebuild) }
         print("archive \(cfg.archive.path): \(s.created) files created, \(s.appended) appended, \(s.replaced) replaced, "
               + "\(s.unchanged) unchanged, \(s.closed) closed\(s.stale.isEmpty ? "" : ", \(s.stale.count) stale\(cfg.archive.prune ? " (deleted)" : " (kept)")")")

@@ -174,6 +174,8 @@ struct Status: AsyncParsableCommand {
             var state: String
             if d.driver == "none" {
                 state = "import only"
+            } else if d.driver == "calculated" {
+                state = d.channels.map { "\($0.id) = \(FormulaTerm.text($0.formula ?? []))" }.joined(separator: "; ")
             } else if let s {
                 state = s.consecutiveFailures == 0 ? "ok" : "FAILING (\(s.consecutiveFailures) polls)"
             } else {

@@ -158,7 +158,10 @@ func instant(_ zone: ZoneRules, _ y: Int, _ mo: Int, _ d: Int, _ h: Int = 0, _ m
     ])
     func firstMatchingWindowElseFallback(_ weekday: Int, _ minute: Int, _ name: String) throws {
         let p = try plan()
-        let i = try #require(TariffPlan.tariff(p, weekday: weekday, minuteOfDay: minute))
+        // 2026-11-30 is a Monday.
+        let date = CivilDate(year: 2026, month: 11, day: 29 + weekday)
+        #expect(date.isoWeekday == weekday)
+        let i = try #require(TariffPlan.tariff(p, date: date, dayType: DayType.of(date, holidays: HolidayCalendar([])), minuteOfDay: minute))
         #expect(p[i].name == name)
     }
 

@@ -25,12 +25,25 @@ import sys
 
 from pymodbus.constants import ExcCodes
 from pymodbus.server import ModbusSerialServer, ModbusTcpServer
+from pymodbus.exceptions import NoSuchIdException
 from pymodbus.simulator import DataType, SimData, SimDevice
+from pymodbus.simulator import simcore
+
+
+def _only_served_ids(self, device_id):
+    """A unit id nobody serves is absent (pymodbus 3.16 answers it from unit 0, or with
+    exception 4 when there is none): silent on a bus, exception 11 from a --gateway."""
+    if device_id in self.devices:
+        return self.devices[device_id]
+    raise NoSuchIdException(f"device_id - {device_id} does not exist")
+
+
+simcore.SimCore._SimCore__get_device = _only_served_ids
 
 WORDS = {"u16": 1, "s16": 1, "u32": 2, "s32": 2, "u64": 4, "float32": 2, "float64": 4, "acc32": 2}
 SUNSPEC_BASE = 40000
 # Scale factors the simulated SunSpec meter declares, by point offset in model 203.
-SUNSPEC_SF = {4: -2, 13: -1, 15: -2, 20: 0, 35: 0, 52: 0}
+SUNSPEC_SF = {4: -2, 13: -1, 15: -2, 20: 0, 30: 0, 35: 0, 52: 0, 102: 0}
 
 
 def reg(address, unit, kind="gauge", scale=1.0, type=None, sf=None):
@@ -40,54 +53,71 @@ def reg(address, unit, kind="gauge", scale=1.0, type=None, sf=None):
 
 # The makers' published maps (0-based PDU addresses), in the channel names Strata uses.
 # Eastron SDM630 / SDM120 Modbus protocol: input registers (FC04), IEEE 754 float32 with the
-# high word first; 30001 = 0x0000 volts L1, 30007 amps L1, 30053 total W, 30063 total PF,
-# 30071 Hz, 30073 import kWh, 30075 export kWh.
+# high word first; 30001 = 0x0000 volts L1, 30007 amps L1, 30053 total W, 30061 total VAr,
+# 30063 total PF, 30071 Hz, 30073 import kWh, 30075 export kWh, 30077 / 30079 import / export
+# kvarh (SDM120: 30025 VAr).
 SDM = {"fc": 4, "type": "float32", "order": "high"}
 METERS = {
     "eastron-sdm630": dict(SDM, points={
         "voltage_l1": reg(0x00, "V"), "voltage_l2": reg(0x02, "V"), "voltage_l3": reg(0x04, "V"),
         "current_l1": reg(0x06, "A"), "current_l2": reg(0x08, "A"), "current_l3": reg(0x0A, "A"),
-        "power": reg(0x34, "W"), "power_factor": reg(0x3E, ""), "frequency": reg(0x46, "Hz"),
+        "power": reg(0x34, "W"), "reactive_power": reg(0x3C, "var"), "power_factor": reg(0x3E, ""), "frequency": reg(0x46, "Hz"),
         "energy_import": reg(0x48, "kWh", "counter"), "energy_export": reg(0x4A, "kWh", "counter"),
+        "reactive_import": reg(0x4C, "kvarh", "counter"), "reactive_export": reg(0x4E, "kvarh", "counter"),
     }),
     "eastron-sdm120": dict(SDM, points={
-        "voltage_l1": reg(0x00, "V"), "current_l1": reg(0x06, "A"), "power": reg(0x0C, "W"),
+        "voltage_l1": reg(0x00, "V"), "current_l1": reg(0x06, "A"), "power": reg(0x0C, "W"), "reactive_power": reg(0x18, "var"),
         "power_factor": reg(0x1E, ""), "frequency": reg(0x46, "Hz"),
         "energy_import": reg(0x48, "kWh", "counter"), "energy_export": reg(0x4A, "kWh", "counter"),
+        "reactive_import": reg(0x4C, "kvarh", "counter"), "reactive_export": reg(0x4E, "kvarh", "counter"),
     }),
     # Carlo Gavazzi EM340 communication protocol: input registers (FC04), INT32 with the LEAST
-    # significant word first; V x10, A x1000, W x10, kWh x10.
+    # significant word first; V x10, A x1000, W and var x10, kWh and kvarh x10: 0x28 W sys,
+    # 0x2C var sys, 0x34 kWh(+) TOT, 0x36 kvarh(+) TOT, 0x4E kWh(-) TOT, 0x50 kvarh(-) TOT.
     "carlo-gavazzi-em340": {"fc": 4, "type": "s32", "order": "low", "points": {
         "voltage_l1": reg(0x00, "V", scale=0.1), "voltage_l2": reg(0x02, "V", scale=0.1), "voltage_l3": reg(0x04, "V", scale=0.1),
         "current_l1": reg(0x0C, "A", scale=0.001), "current_l2": reg(0x0E, "A", scale=0.001), "current_l3": reg(0x10, "A", scale=0.001),
-        "power": reg(0x28, "W", scale=0.1),
+        "power": reg(0x28, "W", scale=0.1), "reactive_power": reg(0x2C, "var", scale=0.1),
         "energy_import": reg(0x34, "kWh", "counter", scale=0.1), "energy_export": reg(0x4E, "kWh", "counter", scale=0.1),
+        "reactive_import": reg(0x36, "kvarh", "counter", scale=0.1), "reactive_export": reg(0x50, "kvarh", "counter", scale=0.1),
     }},
     # Janitza UMG 96RM-E Modbus address list: holding registers (FC03), float big-endian;
-    # 808.. volts, 860.. amps, 874 total W, 19068 / 19076 real energy consumed / delivered in Wh.
+    # 808.. volts, 860.. amps, 874 total W, 19042 Q sum (var), 19068 / 19076 real energy
+    # consumed / delivered in Wh, 19100 / 19108 inductive / capacitive reactive energy in varh.
     "janitza-umg96rme": {"fc": 3, "type": "float32", "order": "high", "points": {
         "voltage_l1": reg(808, "V"), "voltage_l2": reg(810, "V"), "voltage_l3": reg(812, "V"),
         "current_l1": reg(860, "A"), "current_l2": reg(862, "A"), "current_l3": reg(864, "A"),
-        "power": reg(874, "W"),
+        "power": reg(874, "W"), "reactive_power": reg(19042, "var"),
         "energy_import": reg(19068, "kWh", "counter", scale=0.001), "energy_export": reg(19076, "kWh", "counter", scale=0.001),
+        "reactive_import": reg(19100, "kvarh", "counter", scale=0.001), "reactive_export": reg(19108, "kvarh", "counter", scale=0.001),
     }},
     # Varibits HAN2X register list: holding registers (FC03), u32 most significant word first;
-    # 0 W import, 8.. s32 currents in mA, 14.. volts x10, 20 / 22 energy import / export in Wh.
+    # 0 W import, 8.. s32 currents in mA, 14.. volts x10, 20 / 22 energy import / export in Wh,
+    # 24 / 26 reactive energy import / export in varh (the HAN list's order; see the profile).
     "varibits-han2x": {"fc": 3, "type": "u32", "order": "high", "points": {
         "power": reg(0, "W"),
         "current_l1": reg(8, "A", scale=0.001, type="s32"), "current_l2": reg(10, "A", scale=0.001, type="s32"),
         "current_l3": reg(12, "A", scale=0.001, type="s32"),
         "voltage_l1": reg(14, "V", scale=0.1), "voltage_l2": reg(16, "V", scale=0.1), "voltage_l3": reg(18, "V", scale=0.1),
         "energy_import": reg(20, "kWh", "counter", scale=0.001), "energy_export": reg(22, "kWh", "counter", scale=0.001),
+        "reactive_import": reg(24, "kvarh", "counter", scale=0.001), "reactive_export": reg(26, "kvarh", "counter", scale=0.001),
     }},
     # SunSpec model 203 (wye meter), offsets from the model's first point; int16 x 10^SF,
-    # acc32 energies in Wh; PF in percent.
+    # acc32 energies in Wh and varh; PF in percent; 26 VAR, 70 TotVArhImpQ1, 94 TotVArhExpQ4.
     "sunspec-meter": {"fc": 3, "type": "s16", "order": "high", "sunspec": True, "points": {
         "current_l1": reg(1, "A", sf=4), "current_l2": reg(2, "A", sf=4), "current_l3": reg(3, "A", sf=4),
         "voltage_l1": reg(6, "V", sf=13), "voltage_l2": reg(7, "V", sf=13), "voltage_l3": reg(8, "V", sf=13),
-        "frequency": reg(14, "Hz", sf=15), "power": reg(16, "W", sf=20), "power_factor": reg(31, "", scale=0.01, sf=35),
+        "frequency": reg(14, "Hz", sf=15), "power": reg(16, "W", sf=20), "reactive_power": reg(26, "var", sf=30),
+        "power_factor": reg(31, "", scale=0.01, sf=35),
         "energy_export": reg(36, "kWh", "counter", scale=0.001, type="acc32", sf=52),
         "energy_import": reg(44, "kWh", "counter", scale=0.001, type="acc32", sf=52),
+        "reactive_import": reg(70, "kvarh", "counter", scale=0.001, type="acc32", sf=102),
+        "reactive_export": reg(94, "kvarh", "counter", scale=0.001, type="acc32", sf=102),
+    }},
+    # A generic 8-input pulse module: holding registers (FC03), one u32 counter per input, most
+    # significant word first, input n at 2(n-1). Counters start just below 2^32 and wrap.
+    "generic-di8-counter": {"fc": 3, "type": "u32", "order": "high", "points": {
+        f"input_{n}": reg(2 * (n - 1), "pulses", "counter") for n in range(1, 9)
     }},
 }
 
@@ -158,8 +188,15 @@ class Meter:
     def value(self, r, k):
         """The engineering value of register r at read k: counters climb, gauges wander."""
         c = r["channel"]
+        if r["unit"] == "pulses":
+            n = int(c.split("_")[1])
+            return float((2 ** 32 - 130 + k * 45 + n) % (2 ** 32))
         if r["kind"] == "counter":
+            if c.startswith("reactive"):
+                return 300.0 + self.unit * 10 + k * 0.1 + (0 if "import" in c else 40)
             return 1000.0 + self.unit * 100 + k * 0.5 + (0 if "import" in c else 250)
+        if r["unit"] == "var":
+            return 200.0 + (k % 5) * 10
         if r["unit"] == "V":
             return 230.0 + (k % 7) * 0.3 + self.unit * 0.1
         if r["unit"] == "A":
@@ -213,6 +250,9 @@ def main():
     ap.add_argument("--parity", default="N")
     ap.add_argument("--device", action="append", required=True, help="UNIT:METER[:exception=ADDR][:absurd=CHANNEL] or UNIT:silent")
     ap.add_argument("--log", help="append one JSON line per served read")
+    ap.add_argument("--gateway", action="store_true",
+                    help="answer absent unit ids with exception 11 (gateway target did not respond), as TCP gateways do; "
+                         "without it they stay silent, as on an RS485 bus")
     args = ap.parse_args()
 
     log = open(args.log, "a") if args.log else None
@@ -254,9 +294,9 @@ def main():
     async def run():
         if args.serial:
             server = ModbusSerialServer(devices, port=args.serial, baudrate=args.baud, parity=args.parity,
-                                        ignore_missing_devices=True)
+                                        ignore_missing_devices=not args.gateway)
         else:
-            server = ModbusTcpServer(devices, address=(args.host, args.port), ignore_missing_devices=True)
+            server = ModbusTcpServer(devices, address=(args.host, args.port), ignore_missing_devices=not args.gateway)
         print(f"modbus_sim ready {'serial ' + args.serial if args.serial else f'tcp {args.host}:{args.port}'}",
               flush=True)
         await server.serve_forever()
