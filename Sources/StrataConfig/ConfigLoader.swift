@@ -260,7 +260,8 @@ struct Reader {
             }
             paths = mp.values.map(\.path)
         }
-        // Profile channels a channel entry names (by id or `source`): optional ones are read only then.
+        // Profile channels a channel entry names by id: optional ones are read only then (one
+        // taken as another channel's `source` is read under that channel's id instead).
         var named: Set<String> = []
         if let cn = t["channels"] {
             guard case .array(let items) = cn.value else { throw error("\(p).channels", cn.line, "expected [[devices.channels]] tables") }
@@ -283,7 +284,7 @@ struct Reader {
                     guard !specs.contains(where: { $0.id == cid }) || cid == source else {
                         throw error("\(cp).id", cT["id"]?.line, "channel id \"\(cid)\" is also a channel of profile \"\(profile.id)\"; choose another id")
                     }
-                    named.insert(source)
+                    if cid == source { named.insert(source) }
                     var base = specs[k]
                     base.id = cid
                     base.name = cid

@@ -8,17 +8,18 @@ import Testing
 @Suite(.serialized) struct ProfileMapTests {
     static let channels: [String: [String]] = [
         "eastron-sdm630": ["voltage_l1", "voltage_l2", "voltage_l3", "current_l1", "current_l2", "current_l3", "power",
-                           "power_factor", "frequency", "energy_import", "energy_export"],
-        "eastron-sdm120": ["voltage_l1", "current_l1", "power", "power_factor", "frequency", "energy_import", "energy_export"],
+                           "power_factor", "frequency", "energy_import", "energy_export"] + reactive,
+        "eastron-sdm120": ["voltage_l1", "current_l1", "power", "power_factor", "frequency", "energy_import", "energy_export"] + reactive,
         "carlo-gavazzi-em340": ["voltage_l1", "voltage_l2", "voltage_l3", "current_l1", "current_l2", "current_l3", "power",
-                                "energy_import", "energy_export"],
+                                "energy_import", "energy_export"] + reactive,
         "janitza-umg96rme": ["voltage_l1", "voltage_l2", "voltage_l3", "current_l1", "current_l2", "current_l3", "power",
-                             "energy_import", "energy_export"],
+                             "energy_import", "energy_export"] + reactive,
         "varibits-han2x": ["power", "current_l1", "current_l2", "current_l3", "voltage_l1", "voltage_l2", "voltage_l3",
-                           "energy_import", "energy_export"],
+                           "energy_import", "energy_export", "reactive_import", "reactive_export"],
         "sunspec-meter": ["current_l1", "current_l2", "current_l3", "voltage_l1", "voltage_l2", "voltage_l3", "frequency", "power",
-                          "power_factor", "energy_import", "energy_export"],
+                          "power_factor", "energy_import", "energy_export"] + reactive,
     ]
+    static let reactive = ["reactive_power", "reactive_import", "reactive_export"]
 
     @Test(arguments: ["eastron-sdm630", "eastron-sdm120", "carlo-gavazzi-em340", "janitza-umg96rme", "varibits-han2x", "sunspec-meter"])
     func shippedProfileReadsWhatThePublishedMapServes(profile: String) throws {
