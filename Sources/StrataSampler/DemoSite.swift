@@ -50,6 +50,24 @@ public enum DemoSite {
         at = "07:00"
         to = ["facility.manager@example.org", "controlling@example.org"]
         dialect = "excel-eu"
+        # Days whose reactive energy runs above these shares of the active energy are listed.
+        reactive_limit_inductive = 0.20
+        reactive_limit_capacitive = 0.15
+
+        # Tariff bands (README, "Reports"): the first that covers an hour prices it.
+        [[tariffs]]
+        name = "holiday"
+        price = 0.17
+        currency = "EUR"
+        day_types = ["holiday"]
+
+        [[tariffs]]
+        name = "winter-peak"
+        price = 0.31
+        currency = "EUR"
+        hours = "07:00-20:00"
+        day_types = ["workday"]
+        seasons = ["10-01..03-31"]
 
         [[tariffs]]
         name = "peak"
@@ -62,6 +80,24 @@ public enum DemoSite {
         name = "off-peak"
         price = 0.19
         currency = "EUR"
+
+        [[holidays]]
+        name = "New Year"
+        date = "01-01"
+
+        [[holidays]]
+        name = "Easter Monday"
+        easter = 1
+
+        [[holidays]]
+        name = "Christmas"
+        date = "12-25"
+
+        # The building's consumption that no sub-meter sees.
+        [[calculated]]
+        id = "unmetered"
+        name = "Main without HVAC and kitchen"
+        formula = "main.energy_import - hvac.energy_import - kitchen.energy_import"
 
         # Alarms (README, "Alarms"): each raise and clear is an e-mail through the outbox, a line
         # in `strata alarms` and in _site/alarms/ of the archive.

@@ -96,6 +96,7 @@ public struct SimulatedMeter: Sendable {
         switch (load, c.unit) {
         case (.electricity, "kWh"): return c.id.contains("export") ? 0 : demand
         case (.electricity, "Wh"): return c.id.contains("export") ? 0 : demand * 1000
+        case (.electricity, "kvarh"): return demand * (c.id.contains("export") ? capacitiveShare(lastTs ?? 0) : inductiveShare(lastTs ?? 0))
         case (_, "l"), (_, "L"): return demand * 1000
         default: return demand
         }
@@ -110,6 +111,7 @@ public struct SimulatedMeter: Sendable {
             let share = (1 + 0.08 * (phase - 1)) / (c.id.hasSuffix("_l1") && !channels.contains { $0.id == "current_l2" } ? 1 : 3)
             return demand * 1000 * share / 230
         case ("W", _): return demand * 1000
+        case ("var", _): return demand * 1000 * (inductiveShare(t) - capacitiveShare(t))
         case ("kW", _): return demand
         case ("Hz", _): return 50 + 0.02 * n
         case ("", _) where c.id.contains("power_factor"): return 0.95 + 0.03 * sin(t / 7200) + 0.005 * n
@@ -120,6 +122,11 @@ public struct SimulatedMeter: Sendable {
         default: return demand
         }
     }
+
+    /// Reactive against active energy: inductive around 19 %, drifting over days so that some
+    /// days cross a 20 % limit; capacitive a few percent (cables and idle drives).
+    func inductiveShare(_ t: Double) -> Double { 0.19 + 0.04 * sin(t / (86_400 * 3.3)) }
+    func capacitiveShare(_ t: Double) -> Double { 0.05 + 0.02 * sin(t / (86_400 * 5.1) + 1) }
 
     /// Whether water leaks on the night starting the local day `day` (days since 1970).
     func isLeakNight(_ day: Double) -> Bool {

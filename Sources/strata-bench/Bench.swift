@@ -38,6 +38,9 @@ struct Bench {
         if what == "alarms-store" {
             try await AlarmStoreBench.run(dir: dir, channels: opt("--channels", 5000), rules: opt("--rules", 1000), minutes: opt("--minutes", 1440))
         }
+        if what == "calculated" {
+            try CalculatedBench.run(dir: dir, channels: opt("--channels", 5000), minutes: opt("--minutes", 120))
+        }
         if what == "mqtt" {
             try MQTTBench.run(dir: dir, channels: opt("--channels", 5000), minutes: opt("--minutes", 5), port: opt("--port", 18883))
         }

@@ -135,8 +135,12 @@ import Testing
         let html = try #require(daily["html"] as? String)
         #expect(html.contains("<table") && !html.contains("<img") && !html.contains("<script") && !html.contains("src="))
         #expect((daily["zips"] as? [String])?.first?.hasPrefix("strata-strata-demo-office-daily-") == true)
-        // Yesterday's minute file of each of the five meters, byte for byte the archive's.
-        #expect(daily["csv_equal"] as? Int == 5, "\(daily["csv_members"] ?? "")")
+        // Yesterday's minute file of each of the five meters and of the calculated channel, byte
+        // for byte the archive's.
+        #expect(daily["csv_equal"] as? Int == 6, "\(daily["csv_members"] ?? "")")
+        // The demo shows the field breadth too: the unmetered rest, reactive energy.
+        #expect((daily["plain"] as? String)?.contains("Main without HVAC and kitchen [kWh]") == true)
+        #expect((daily["plain"] as? String)?.contains("Inductive reactive:") == true)
         #expect((daily["csv_differ"] as? [String])?.isEmpty == true)
         #expect(parsed.allSatisfy { ($0["csv_differ"] as? [String])?.isEmpty == true })
         let outbox = try CLI.run(["outbox", "--config", cfg])
