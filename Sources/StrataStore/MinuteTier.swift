@@ -325,14 +325,18 @@ final class MinuteTier {
         return Self.least(a, b)
     }
 
-    /// The oldest and newest minute stored for one channel.
-    func bounds(channel ch: Int64) throws(StoreError) -> (Int64, Int64)? {
-        let lo = Self.least(try db.scalarInt("SELECT min(ts) FROM minute WHERE channel = \(ch)"),
-                            try db.scalarInt("SELECT min(first) FROM minute_block WHERE channel = \(ch)"))
-        let hi = Self.greatest(try db.scalarInt("SELECT max(ts) FROM minute WHERE channel = \(ch)"),
-                               try db.scalarInt("SELECT max(last) FROM minute_block WHERE channel = \(ch)"))
-        guard let lo, let hi else { return nil }
-        return (lo, hi)
+    /// The oldest and newest minute stored for each channel: one pass over rows and blocks.
+    func boundsByChannel() throws(StoreError) -> [Int64: (Int64, Int64)] {
+        var out: [Int64: (Int64, Int64)] = [:]
+        for q in ["SELECT channel, min(ts), max(ts) FROM minute GROUP BY channel",
+                  "SELECT channel, min(first), max(last) FROM minute_block GROUP BY channel"] {
+            let st = try db.prepare(q)
+            while try st.step() {
+                let ch = st.int(0), lo = st.int(1), hi = st.int(2)
+                out[ch] = out[ch].map { (min($0.0, lo), max($0.1, hi)) } ?? (lo, hi)
+            }
+        }
+        return out
     }
 
     /// The newest minute stored for any channel.

@@ -46,21 +46,35 @@ extension Store {
     /// cumulative values (counters, exact in integer steps) or values (gauges). Minutes whose
     /// derived value is already stored are left out, so the live path only appends.
     func deriveCalculated(touched: [Int64: (Int64, Int64)]) throws(StoreError) -> [(Int, [Reading])] {
-        var out: [(Int, [Reading])] = []
+        var plans: [CalculatedPlan] = []
+        var span: (Int64, Int64)?
         for plan in calculated {
-            var range: (Int64, Int64)?
+            var hit = false
             for i in plan.inputs {
                 guard let r = touched[i.id] else { continue }
-                range = range.map { (min($0.0, r.0), max($0.1, r.1)) } ?? r
+                hit = true
+                span = span.map { (min($0.0, r.0), max($0.1, r.1)) } ?? r
             }
-            guard let (a, b) = range else { continue }
-            out.append((plan.slot, try derive(plan, from: a, to: b)))
+            if hit { plans.append(plan) }
         }
-        return out
+        guard let (a, b) = span else { return [] }
+        // One read of every input's minutes in the span, shared by all the channels: the live
+        // path reads two minutes of a few thousand channels once, not once per channel.
+        return try derive(plans, from: a, to: b)
     }
 
-    func derive(_ plan: CalculatedPlan, from a: Int64, to b: Int64) throws(StoreError) -> [Reading] {
-        let rows = try minute.byChannel(from: a, to: b, wanted: Set(plan.inputs.map(\.id) + [plan.id]))
+    func derive(_ plans: [CalculatedPlan], from a: Int64, to b: Int64) throws(StoreError) -> [(Int, [Reading])] {
+        var wanted = Set<Int64>()
+        for p in plans {
+            wanted.insert(p.id)
+            for i in p.inputs { wanted.insert(i.id) }
+        }
+        let rows = try minute.byChannel(from: a, to: b, wanted: wanted)
+        return plans.map { ($0.slot, derive($0, rows)) }
+    }
+
+    /// One channel's readings from the inputs' rows.
+    func derive(_ plan: CalculatedPlan, _ rows: [Int64: [MinuteRow]]) -> [Reading] {
         let counter = plan.spec.kind == .counter
         // Per input, ts → steps (counters) or value (gauges), decided readings only.
         var steps: [[Int64: Int64]] = []
@@ -108,43 +122,46 @@ extension Store {
     /// day a transaction. Minutes already pruned from the inputs cannot be derived.
     @discardableResult
     public func backfillCalculated() throws(StoreError) -> Int {
-        var written = 0
+        // Each channel's missing spans: before its first minute and after its last, where every
+        // input has minutes (only there can anything be derived).
+        var todo: [(CalculatedPlan, Int64, Int64)] = []
+        guard !calculated.isEmpty else { return 0 }
+        let bounds = try minute.boundsByChannel()
         for plan in calculated {
-            // Only where every input has minutes can anything be derived.
             var range: (Int64, Int64)? = nil
             var missing = false
             for i in plan.inputs {
-                guard let r = try minute.bounds(channel: i.id) else { missing = true; break }
+                guard let r = bounds[i.id] else { missing = true; break }
                 range = range.map { (max($0.0, r.0), min($0.1, r.1)) } ?? r
             }
             guard !missing, let range, range.0 <= range.1 else { continue }
-            let have = try minute.bounds(channel: plan.id)
-            // Before the calculated channel's first minute, and after its last.
-            var spans: [(Int64, Int64)] = []
-            if let h = have {
-                if range.0 < h.0 { spans.append((range.0, h.0)) }
-                if range.1 > h.1 { spans.append((h.1 + 60, range.1 + 60)) }
+            if let h = bounds[plan.id] {
+                if range.0 < h.0 { todo.append((plan, range.0, h.0)) }
+                if range.1 > h.1 { todo.append((plan, h.1 + 60, range.1 + 60)) }
             } else {
-                spans.append((range.0, range.1 + 60))
+                todo.append((plan, range.0, range.1 + 60))
             }
-            for (a, b) in spans {
-                var from = a
-                while from < b {
-                    let to = min(b, from + 86_400)
-                    var touched: [Int64: (Int64, Int64)] = [:]
-                    for i in plan.inputs { touched[i.id] = (from, to) }
-                    try db.transaction { () throws(StoreError) in
-                        var batch = WriteBatch()
-                        var result = WriteResult()
-                        let readings = try derive(plan, from: from, to: to)
-                        if !readings.isEmpty { try writeSlot(plan.slot, readings.map { ($0.ts, $0.value) }, &batch, &result) }
-                        try minute.flush()
-                        written += result.rows
-                        try recordDirty(batch)
+        }
+        guard let first = todo.map(\.1).min(), let last = todo.map(\.2).max() else { return 0 }
+        var written = 0
+        // A UTC day at a time, every channel that needs it in one read and one transaction.
+        var from = MinuteTier.dayStart(first)
+        while from < last {
+            let to = from + 86_400
+            let plans = todo.filter { $0.1 < to && $0.2 > from }.map(\.0)
+            if !plans.isEmpty {
+                try db.transaction { () throws(StoreError) in
+                    var batch = WriteBatch()
+                    var result = WriteResult()
+                    for (slot, readings) in try derive(plans, from: from, to: to) where !readings.isEmpty {
+                        try writeSlot(slot, readings.map { ($0.ts, $0.value) }, &batch, &result)
                     }
-                    from = to
+                    try minute.flush()
+                    written += result.rows
+                    try recordDirty(batch)
                 }
             }
+            from = to
         }
         return written
     }

@@ -103,6 +103,7 @@ extension Store {
 
     /// The batch's changed ranges, for the next roll-up, and its stale anchors dropped.
     func recordDirty(_ batch: WriteBatch) throws(StoreError) {
+        for (ch, ts) in batch.firstTs { try db.exec("UPDATE channel SET first_ts = \(ts) WHERE id = \(ch)") }
         for ch in batch.staleAnchors {
             // Its reading before the watermark may have changed.
             anchors[ch] = nil
@@ -123,6 +124,8 @@ extension Store {
         var staleAnchors: [Int64] = []
         /// Per channel id: the time range whose readings (or cumulative values) changed.
         var touched: [Int64: (Int64, Int64)] = [:]
+        /// Channels whose first minute moved earlier, to record in `channel.first_ts`.
+        var firstTs: [(Int64, Int64)] = []
     }
 
     func writeSlot(_ slot: Int, _ raw: [(ts: Int64, value: Double)], _ batch: inout WriteBatch, _ result: inout WriteResult) throws(StoreError) {
@@ -144,9 +147,13 @@ extension Store {
         }
         guard let first = readings.first, let last = readings.last else { return }
         result.rows += readings.count
-        if firstTs[ch].map({ first.ts < $0 }) ?? true {
-            firstTs[ch] = first.ts
-            try db.exec("UPDATE channel SET first_ts = \(first.ts) WHERE id = \(ch)")
+        // Recorded after the write: a channel without data so far needs no look-back for its
+        // counter state (that look-back scans the day's rows of every channel).
+        defer {
+            if firstTs[ch].map({ first.ts < $0 }) ?? true {
+                firstTs[ch] = first.ts
+                batch.firstTs.append((ch, first.ts))
+            }
         }
         switch spec.kind {
         case .gauge:
