@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Fleet replication into a central PostgreSQL (COPY and upserts); the server is Debian's.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
@@ -58,6 +60,20 @@ let package = Package(
         // MQTT messages of written minutes and Home Assistant discovery configs, the backlog
         // kept while the broker is down. Pure: no sockets.
         .target(name: "StrataMQTT", dependencies: ["StrataCore"], swiftSettings: strictness),
+        // The central schema, the COPY encoding of buckets, fleet CSV exports. Pure: no sockets.
+        .target(name: "StrataFleet", dependencies: ["StrataCore"], swiftSettings: strictness),
+        // The central server connection: postgres-nio, the schema, pushes in one transaction, reads.
+        .target(
+            name: "StrataFleetLink",
+            dependencies: [
+                "StrataFleet", "StrataCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictness),
         // The broker connection: libmosquitto with its own network thread and reconnects.
         .target(name: "StrataMQTTLink", dependencies: ["StrataMQTT", "CMosquitto"], swiftSettings: strictness),
         // The wiring: opens the store from a config, owns the store actor and the archivist,
@@ -66,7 +82,7 @@ let package = Package(
             name: "StrataRuntime",
             dependencies: [
                 "StrataCore", "StrataConfig", "StrataDatabase", "StrataStore", "StrataSampler", "StrataArchive",
-                "StrataFTP", "StrataReport", "StrataWeb", "StrataAlarms", "StrataMQTT", "StrataMQTTLink",
+                "StrataFTP", "StrataReport", "StrataWeb", "StrataAlarms", "StrataMQTT", "StrataMQTTLink", "StrataFleet", "StrataFleetLink",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -158,7 +174,7 @@ let package = Package(
             name: "strata",
             dependencies: [
                 "StrataCore", "StrataConfig", "StrataStore", "StrataImport", "StrataArchive", "StrataModbus", "StrataSampler", "StrataFTP",
-                "StrataReport", "StrataMail", "StrataRuntime", "StrataWeb",
+                "StrataReport", "StrataMail", "StrataRuntime", "StrataWeb", "StrataFleet", "StrataFleetLink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -174,7 +190,7 @@ let package = Package(
         .executableTarget(
             name: "strata-bench",
             dependencies: [
-                "StrataCodec", "StrataCore", "StrataDatabase", "StrataStore", "StrataArchive", "StrataConfig", "StrataSampler", "StrataRuntime", "StrataMail", "StrataWeb", "StrataAlarms", "StrataMQTT", "StrataMQTTLink", "CBenchReference",
+                "StrataCodec", "StrataCore", "StrataDatabase", "StrataStore", "StrataArchive", "StrataConfig", "StrataSampler", "StrataRuntime", "StrataFleet", "StrataFleetLink", "StrataMail", "StrataWeb", "StrataAlarms", "StrataMQTT", "StrataMQTTLink", "CBenchReference",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -185,6 +201,7 @@ let package = Package(
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore"], swiftSettings: strictness),
         .testTarget(name: "StrataAlarmsTests", dependencies: ["StrataAlarms", "StrataCore"], swiftSettings: strictness),
         .testTarget(name: "StrataMQTTTests", dependencies: ["StrataMQTT", "StrataCore"], swiftSettings: strictness),
+        .testTarget(name: "StrataFleetTests", dependencies: ["StrataFleet", "StrataCore"], swiftSettings: strictness),
         .testTarget(name: "StrataCodecTests", dependencies: ["StrataCodec", "StrataTestSupport"], swiftSettings: strictness),
         .testTarget(name: "StrataModbusTests", dependencies: ["StrataModbus", "StrataCore"], swiftSettings: strictness),
         .testTarget(name: "StrataConfigTests", dependencies: ["StrataAlarms", "StrataConfig", "StrataModbus", "StrataCore", "StrataTestSupport"], swiftSettings: strictness),

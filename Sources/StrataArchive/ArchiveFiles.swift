@@ -6,20 +6,20 @@ import Glibc
 
 /// File operations with the durability the archive promises: a reader sees a whole old file
 /// or a whole new one, and an append is one write of whole lines.
-enum ArchiveFiles {
+public enum ArchiveFiles {
     struct Failure: Error, CustomStringConvertible {
         var path: String
         var what: String
         var description: String { "archive: cannot \(what) \(path): \(String(cString: strerror(errno)))" }
     }
 
-    static func ensureFolder(_ path: String) throws {
+    public static func ensureFolder(_ path: String) throws {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
     /// Writes `bytes` to a temporary file in the same folder, flushes it, and renames it over
     /// `path`; then flushes the folder so the rename itself survives a power cut.
-    static func replace(_ path: String, with bytes: [UInt8]) throws {
+    public static func replace(_ path: String, with bytes: [UInt8]) throws {
         let folder = (path as NSString).deletingLastPathComponent
         try ensureFolder(folder)
         let tmp = temporary(for: path)

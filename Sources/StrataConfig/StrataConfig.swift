@@ -143,6 +143,8 @@ public struct StrataConfig: Sendable {
     public var mqtt: MQTT? = nil
     /// `[[alarms]]`, checked against the devices.
     public var alarms: [AlarmRule] = []
+    /// `[replication]`: pushing to a central PostgreSQL; nil without the section.
+    public var replication: Replication? = nil
 
     public func device(_ id: String) -> Device? { devices.first { $0.id == id } }
 

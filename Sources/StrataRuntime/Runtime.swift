@@ -47,6 +47,9 @@ public struct Runtime: Sendable {
         if let mqtt = cfg.mqtt {
             services.append(.init(service: MQTTService(config: cfg, settings: mqtt, store: store, logger: Logger(label: "strata.mqtt"))))
         }
+        if cfg.replication != nil {
+            services.append(.init(service: ReplicationService(config: cfg, clock: clock, logger: Logger(label: "strata.replication"))))
+        }
         if let ftp {
             try? FileManager.default.createDirectory(atPath: ftp.root, withIntermediateDirectories: true)
             services.append(.init(service: FTPServer(config: ftp, logger: Logger(label: "strata.ftp"))))

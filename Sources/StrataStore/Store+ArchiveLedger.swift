@@ -85,7 +85,13 @@ extension Store {
 
     /// Ranges whose closed buckets changed since the archive last looked, with the last id.
     public func archiveDirty() throws(StoreError) -> (ranges: [(Int64, Int64)], lastID: Int64?) {
-        let st = try db.prepare("SELECT rowid, from_ts, to_ts FROM archive_dirty ORDER BY rowid")
+        try dirtyRanges("archive_dirty")
+    }
+
+    /// The rows of a ledger of changed ranges (`archive_dirty`, `replication_dirty`) in order,
+    /// and the last one's id, so its reader deletes exactly what it consumed.
+    func dirtyRanges(_ table: String) throws(StoreError) -> (ranges: [(Int64, Int64)], lastID: Int64?) {
+        let st = try db.prepare("SELECT rowid, from_ts, to_ts FROM \(table) ORDER BY rowid")
         st.reset()
         var out: [(Int64, Int64)] = []
         var last: Int64?

@@ -81,6 +81,8 @@ extension Store {
                 result.dirtyRanges += 1
                 // The archive rewrites the files these buckets sit in.
                 try db.exec("INSERT INTO archive_dirty(from_ts, to_ts) VALUES (\(a), \(b))")
+                // And the fleet's copy of them, where the site replicates.
+                try db.exec("INSERT INTO replication_dirty(from_ts, to_ts) SELECT \(a), \(b) WHERE EXISTS (SELECT 1 FROM meta WHERE key = 'replication.enabled')")
             }
             let ids = rowids.map(String.init).joined(separator: ",")
             try db.exec("DELETE FROM dirty WHERE rowid IN (\(ids))")

@@ -111,6 +111,7 @@ public final class Store {
                     device TEXT PRIMARY KEY, last_success INTEGER, last_attempt INTEGER,
                     failures INTEGER NOT NULL, last_error TEXT, bad_readings INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
                 \(Store.alarmSchema)
+                \(Store.replicationSchema)
                 """)
         // Stores made before peak demand was kept: add its columns; roll-ups fill them from now on.
         if try db.scalarInt("SELECT count(*) FROM pragma_table_info('agg') WHERE name = 'peak'") == 0 {

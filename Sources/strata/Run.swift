@@ -169,6 +169,20 @@ struct Status: AsyncParsableCommand {
             return LocalDateTime(secondsSinceEpoch: t + Int64(zone.offset(at: t))).description
         }
         print("site \"\(cfg.site.name)\" (\(cfg.site.timezone)), store \(cfg.storage.path)")
+        if let r = cfg.replication {
+            // How far the central server is behind this site's closed buckets.
+            if let st = try storeCall({ try store.replicationStatus() }) {
+                let lags = r.tiers.map { t -> String in
+                    let behind = store.closedUntil(t) - (st.cursors[t] ?? 0)
+                    return st.cursors[t] == nil ? "\(t.name) not sent yet" : "\(t.name) \(behind <= 0 ? "up to date" : "\(Span(seconds: behind)) behind")"
+                }
+                print("replication to \(r.url): \(lags.joined(separator: ", "))")
+                print("  last push     \(local(st.lastSuccess))\(st.pendingDirty > 0 ? ", \(st.pendingDirty) late-data ranges waiting" : "")")
+                if let e = st.lastError { print("  last error    \(e)") }
+            } else {
+                print("replication to \(r.url): not started yet")
+            }
+        }
         for d in cfg.devices {
             let s = statuses[d.id]
             var state: String

@@ -13,7 +13,7 @@ struct Strata: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strata",
         abstract: "Strata: an energy historian. Meters in, exact minute-to-year data out.",
-        subcommands: [Run.self, Demo.self, Status.self, Check.self, Passwd.self, Import.self, Export.self, Resets.self, Alarms.self, Backup.self, RollUp.self, Migrate.self, ArchiveCommand.self, Share.self, ReportCommand.self, OutboxCommand.self, Scan.self])
+        subcommands: [Run.self, Demo.self, Status.self, Check.self, Passwd.self, Import.self, Export.self, Resets.self, Alarms.self, Backup.self, RollUp.self, Migrate.self, ArchiveCommand.self, Share.self, ReportCommand.self, OutboxCommand.self, Scan.self, Fleet.self])
 }
 
 /// Options every command that reads the config shares.

@@ -225,3 +225,45 @@ struct CalculatedConfigTests {
                              file: "/etc/strata.toml", key: "calculated[0].resolution", message: "at least as fine")
     }
 }
+
+/// `[replication]`: the issue's keys load; mistakes name file, line and key.
+struct ReplicationConfigTests {
+    static let header = SiteTOML.header(timezone: "UTC", store: "/tmp/s.sqlite") + SiteTOML.device("main", channels: [("energy_import", "kWh", "counter")])
+
+    @Test func theKeysLoad() throws {
+        let dir = TempDir()
+        try dir.write("pg.pass", "secret\n")
+        let c = try StrataConfig.parse(Self.header + """
+
+            [replication]
+            url = "postgres://strata@central.example.org:5432/strata"
+            password_file = "pg.pass"
+            tiers = ["day", "hour", "quarter"]
+            site_id = "plant-12"
+            interval = "30 s"
+            timeout = "2 min"
+            """, file: dir.file("strata.toml"))
+        let r = try #require(c.replication)
+        #expect(r.url == "postgres://strata@central.example.org:5432/strata" && r.passwordFile == dir.file("pg.pass"))
+        #expect(r.tiers == [.quarter, .hour, .day] && r.siteID == "plant-12" && r.interval == 30 && r.timeout == 120)
+        #expect(try r.password() == "secret")
+        let d = try StrataConfig.parse(Self.header + "\n[replication]\nurl = \"postgres://h/db\"\n", file: "/etc/strata.toml")
+        #expect(d.replication?.tiers == [.quarter, .hour, .day, .month, .year] && d.replication?.interval == 60)
+    }
+
+    @Test(arguments: [
+        ("url = \"postgres://h/db\"", "url = \"mysql://h/db\"", "replication.url", "PostgreSQL URL"),
+        ("url = \"postgres://h/db\"", "url = \"postgres://u:pw@h/db\"", "replication.url", "password_file"),
+        ("url = \"postgres://h/db\"", "url = \"postgres://h/db\"\ntiers = [\"minute\"]", "replication.tiers", "not replicated yet"),
+        ("url = \"postgres://h/db\"", "url = \"postgres://h/db\"\ntiers = [\"week\"]", "replication.tiers", "expected any of"),
+        ("url = \"postgres://h/db\"", "url = \"postgres://h/db\"\npassword_file = \"/nonexistent/pw\"", "replication.password_file", "cannot read"),
+        ("url = \"postgres://h/db\"", "url = \"postgres://h/db\"\nsite_id = \"a b\"", "replication.site_id", "not a usable id"),
+        ("url = \"postgres://h/db\"", "url = \"postgres://h/db\"\nintervall = \"1 min\"", "replication.intervall", "unknown key"),
+    ])
+    func mistakes(old: String, new: String, key: String, message: String) {
+        let good = Self.header + "\n[replication]\nurl = \"postgres://h/db\"\n"
+        let text = good.replacingOccurrences(of: old, with: new)
+        #expect(text != good)
+        ConfigMistake.expect(text, file: "/etc/strata.toml", key: key, message: message)
+    }
+}

@@ -1,0 +1,339 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOSSL
+import PostgresNIO
+import StrataCore
+import StrataFleet
+
+/// Why the central server could not be used, in words an admin can act on.
+public enum FleetError: Error, CustomStringConvertible, Sendable {
+    case badURL(String)
+    case cannotReadFile(String)
+    case connect(String)
+    case server(String)
+    case schema(found: Int)
+    /// Some bucket is on the server already (handled inside `push`, never seen by callers).
+    case duplicate
+
+    public var description: String {
+        switch self {
+        case .badURL(let u): "\(u) is not a PostgreSQL URL like postgres://strata@central.example.org:5432/strata"
+        case .cannotReadFile(let f): "cannot read \(f)"
+        case .connect(let m): "cannot reach the central server: \(m)"
+        case .server(let m): "the central server refused: \(m)"
+        case .duplicate: "a bucket was on the central server already"
+        case .schema(let v): "the central schema is version \(v), newer than this strata knows (\(FleetSchema.version)): update strata"
+        }
+    }
+
+    /// PSQLError hides the server's words from its description; they are what the admin needs.
+    static func from(_ error: any Error) -> FleetError {
+        if let e = error as? FleetError { return e }
+        if let p = error as? PSQLError {
+            if let msg = p.serverInfo?[.message] {
+                let state = p.serverInfo?[.sqlState].map { " (\($0))" } ?? ""
+                return .server(msg + state)
+            }
+            if let u = p.underlying { return .connect("\(u)") }
+            return .connect(p.code.description)
+        }
+        return .connect("\(error)")
+    }
+}
+
+/// Where the central server is: `postgres://user@host:port/database`, the password from a file.
+public struct FleetTarget: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+    public var user: String
+    public var database: String
+    public var password: String?
+    public var caFile: String?
+
+    public init(url: String, password: String? = nil, caFile: String? = nil) throws(FleetError) {
+        guard let u = URLComponents(string: url), ["postgres", "postgresql"].contains(u.scheme ?? ""), let host = u.host, !host.isEmpty else {
+            throw .badURL(url)
+        }
+        self.host = host
+        port = u.port ?? 5432
+        user = u.user ?? "strata"
+        let db = u.path.hasPrefix("/") ? String(u.path.dropFirst()) : u.path
+        database = db.isEmpty ? user : db
+        self.password = password ?? u.password
+        self.caFile = caFile
+    }
+
+    public var display: String { "postgres://\(user)@\(host):\(port)/\(database)" }
+}
+
+/// One connection to the central PostgreSQL: schema, pushes and reads.
+public final class FleetLink: @unchecked Sendable {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    private init(connection: PostgresConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    public static func connect(_ t: FleetTarget, logger: Logger, timeout: TimeAmount = .seconds(10)) async throws(FleetError) -> FleetLink {
+        var tls = PostgresConnection.Configuration.TLS.disable
+        if let ca = t.caFile {
+            var c = TLSConfiguration.makeClientConfiguration()
+            guard FileManager.default.isReadableFile(atPath: ca) else { throw .cannotReadFile(ca) }
+            c.trustRoots = .file(ca)
+            do { tls = .require(try NIOSSLContext(configuration: c)) } catch { throw .connect("TLS: \(error)") }
+        }
+        var config = PostgresConnection.Configuration(host: t.host, port: t.port, username: t.user, password: t.password, database: t.database, tls: tls)
+        config.options.connectTimeout = timeout
+        do {
+            let conn = try await PostgresConnection.connect(configuration: config, id: 1, logger: logger)
+            return FleetLink(connection: conn, logger: logger)
+        } catch {
+            throw FleetError.from(error)
+        }
+    }
+
+    public func close() async { try? await connection.close() }
+
+    func exec(_ sql: String) async throws(FleetError) {
+        do { try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) } catch { throw FleetError.from(error) }
+    }
+
+    /// Creates the schema, or checks and migrates an existing one.
+    public func initSchema() async throws(FleetError) -> (created: Bool, version: Int) {
+        var existing: Int?
+        do {
+            let rows = try await connection.query("SELECT value FROM strata_meta WHERE key = 'schema_version'", logger: logger)
+            for try await v in rows.decode(String.self) { existing = Int(v) }
+        } catch {
+            existing = nil  // no table yet
+        }
+        if let v = existing, v > FleetSchema.version { throw .schema(found: v) }
+        try await exec("BEGIN")
+        do throws(FleetError) {
+            for s in FleetSchema.statements { try await exec(s) }
+            try await exec("COMMIT")
+        } catch {
+            try? await exec("ROLLBACK")
+            throw error
+        }
+        return (existing == nil, FleetSchema.version)
+    }
+
+    /// A site, its devices and channels: names and units travel with the data.
+    public struct SiteInfo: Sendable {
+        public var id: String
+        public var name: String
+        public var timezone: String
+        public var devices: [(id: String, name: String)]
+        public var channels: [(device: String, id: String, name: String, unit: String, kind: String, decimals: Int)]
+        public var statuses: [(device: String, lastSuccess: Int64?, lastAttempt: Int64?, failures: Int, lastError: String?)]
+
+        /// Equal for equal descriptions (and device states).
+        public var fingerprint: String {
+            var f = "\(id)|\(name)|\(timezone)"
+            for d in devices { f += "|d:\(d.id)=\(d.name)" }
+            for c in channels { f += "|c:\(c.device).\(c.id)=\(c.name),\(c.unit),\(c.kind),\(c.decimals)" }
+            for s in statuses.sorted(by: { $0.device < $1.device }) {
+                f += "|s:\(s.device)=\(s.lastSuccess ?? 0),\(s.lastAttempt ?? 0),\(s.failures),\(s.lastError ?? "")"
+            }
+            return f
+        }
+
+        public init(id: String, name: String, timezone: String, devices: [(id: String, name: String)],
+                    channels: [(device: String, id: String, name: String, unit: String, kind: String, decimals: Int)],
+                    statuses: [(device: String, lastSuccess: Int64?, lastAttempt: Int64?, failures: Int, lastError: String?)] = []) {
+            self.id = id
+            self.name = name
+            self.timezone = timezone
+            self.devices = devices
+            self.channels = channels
+            self.statuses = statuses
+        }
+    }
+
+    /// `push` with a deadline, and ended at once when the task is cancelled (a shutdown).
+    ///
+    /// A server that dies in the middle of a COPY can leave postgres-nio waiting for an answer
+    /// that never comes, even after the connection is closed. So the push runs in a task this
+    /// link owns, and the caller waits only for whichever comes first: its result, the
+    /// deadline, or a cancellation; in the other two cases the connection is closed and the
+    /// link must not be used again (the service makes a new one).
+    public func push(_ site: SiteInfo, buckets: [FleetBucket], events: [(device: String, channel: String, event: CounterEvent)],
+                     timeout: Duration) async throws(FleetError) {
+        let state = NIOLockedValueBox<CheckedContinuation<Void, any Error>?>(nil)
+        let resumeOnce: @Sendable (Result<Void, any Error>) -> Void = { r in
+            state.withLockedValue { c in
+                c?.resume(with: r)
+                c = nil
+            }
+        }
+        do {
+            try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+                    state.withLockedValue { $0 = c }
+                    let work = Task {
+                        do {
+                            try await self.push(site, buckets: buckets, events: events)
+                            resumeOnce(.success(()))
+                        } catch {
+                            resumeOnce(.failure(error))
+                        }
+                    }
+                    let timer = Task {
+                        try await Task.sleep(for: timeout)
+                        resumeOnce(.failure(FleetError.connect("no answer within \(timeout.components.seconds) s; the connection was closed")))
+                        work.cancel()
+                        await self.close()
+                    }
+                    self.pending.withLockedValue { $0 = (work, timer) }
+                }
+            } onCancel: {
+                resumeOnce(.failure(CancellationError()))
+                Task { await self.close() }
+            }
+        } catch {
+            throw FleetError.from(error)
+        }
+        pending.withLockedValue { p in
+            p?.timer.cancel()
+            p = nil
+        }
+    }
+
+    /// The running push and its deadline (see `push(_:buckets:events:timeout:)`).
+    let pending = NIOLockedValueBox<(work: Task<Void, Never>, timer: Task<Void, any Error>)?>(nil)
+
+    /// One push in one server transaction: the site's description, the buckets and counter
+    /// events. Either all of it is committed or none.
+    ///
+    /// Buckets go by COPY straight into `bucket` (the bulk rate); if any of them is already
+    /// there (a push repeated after a crash, late data sent again) the key refuses the COPY,
+    /// and the push is made again through a staging table and an upsert, which replaces them.
+    public func push(_ site: SiteInfo, buckets: [FleetBucket], events: [(device: String, channel: String, event: CounterEvent)]) async throws(FleetError) {
+        do {
+            try await pushOnce(site, buckets: buckets, events: events, direct: true)
+        } catch .duplicate {
+            try await pushOnce(site, buckets: buckets, events: events, direct: false)
+        }
+    }
+
+    func pushOnce(_ site: SiteInfo, buckets: [FleetBucket], events: [(device: String, channel: String, event: CounterEvent)], direct: Bool) async throws(FleetError) {
+        try await exec("BEGIN")
+        do throws(FleetError) {
+            // Names, units and states change rarely: sent again only when they did (a catch-up
+            // of hundreds of pushes would otherwise repeat a statement per channel each time).
+            let key = site.fingerprint
+            if sentSite.withLockedValue({ $0 }) != key { try await upsertSite(site) }
+            var months = Set<String>()
+            for b in buckets {
+                let p = FleetSchema.partition(containing: b.start)
+                if months.insert(p.name).inserted { try await exec(FleetSchema.createPartition(containing: b.start)) }
+            }
+            if !buckets.isEmpty {
+                if !direct { try await exec(FleetSchema.createStaging) }
+                do {
+                    try await connection.copyFrom(table: direct ? "bucket" : "strata_staging", columns: BucketCopy.columns, logger: logger) { writer in
+                        var bytes: [UInt8] = []
+                        bytes.reserveCapacity(4096 * 160)
+                        var i = 0
+                        while i < buckets.count {
+                            bytes.removeAll(keepingCapacity: true)
+                            for b in buckets[i..<min(i + 4096, buckets.count)] { BucketCopy.append(b, site: site.id, to: &bytes) }
+                            try await writer.write(ByteBuffer(bytes: bytes))
+                            i += 4096
+                        }
+                    }
+                } catch {
+                    if direct, let p = error as? PSQLError, p.serverInfo?[.sqlState] == "23505" { throw FleetError.duplicate }
+                    throw FleetError.from(error)
+                }
+                if !direct { try await exec(FleetSchema.upsertFromStaging) }
+            }
+            for e in events {
+                try await query("""
+                    INSERT INTO counter_event (site, device, channel, ts, old, new, action)
+                    VALUES (\(site.id), \(e.device), \(e.channel), \(Date(timeIntervalSince1970: TimeInterval(e.event.ts))), \(e.event.oldValue), \(e.event.newValue), \(e.event.action.rawValue))
+                    ON CONFLICT (site, device, channel, ts) DO UPDATE SET old = EXCLUDED.old, new = EXCLUDED.new, action = EXCLUDED.action
+                    """)
+            }
+            try await exec("COMMIT")
+            sentSite.withLockedValue { $0 = key }
+        } catch {
+            try? await exec("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// What this connection last committed of the site's description.
+    let sentSite = NIOLockedValueBox<String?>(nil)
+
+    func query(_ q: PostgresQuery) async throws(FleetError) {
+        do { try await connection.query(q, logger: logger) } catch { throw FleetError.from(error) }
+    }
+
+    func upsertSite(_ s: SiteInfo) async throws(FleetError) {
+        try await query("""
+            INSERT INTO site (site, name, timezone, updated) VALUES (\(s.id), \(s.name), \(s.timezone), now())
+            ON CONFLICT (site) DO UPDATE SET name = EXCLUDED.name, timezone = EXCLUDED.timezone, updated = now()
+            """)
+        for d in s.devices {
+            try await query("""
+                INSERT INTO device (site, device, name) VALUES (\(s.id), \(d.id), \(d.name))
+                ON CONFLICT (site, device) DO UPDATE SET name = EXCLUDED.name
+                """)
+        }
+        for c in s.channels {
+            try await query("""
+                INSERT INTO channel (site, device, channel, name, unit, kind, decimals) VALUES (\(s.id), \(c.device), \(c.id), \(c.name), \(c.unit), \(c.kind), \(c.decimals))
+                ON CONFLICT (site, device, channel) DO UPDATE SET name = EXCLUDED.name, unit = EXCLUDED.unit, kind = EXCLUDED.kind, decimals = EXCLUDED.decimals
+                """)
+        }
+        for st in s.statuses {
+            try await query("""
+                UPDATE device SET last_success = \(st.lastSuccess.map { Date(timeIntervalSince1970: TimeInterval($0)) }),
+                    last_attempt = \(st.lastAttempt.map { Date(timeIntervalSince1970: TimeInterval($0)) }), failures = \(st.failures), last_error = \(st.lastError)
+                WHERE site = \(s.id) AND device = \(st.device)
+                """)
+        }
+    }
+
+    /// The fleet's buckets of a tier in `[from, to)`, for an export; one site or all.
+    public func rows(tier: Tier, from: Int64, to: Int64, site: String?) async throws(FleetError) -> [FleetRow] {
+        let q: PostgresQuery = """
+            SELECT b.site, s.timezone, b.device, b.channel, c.unit, c.kind, c.decimals, extract(epoch FROM b.start)::bigint,
+                   b.count, b.consumption, CASE WHEN b.count > 0 THEN b.sum / b.count END, b.min, b.max
+            FROM bucket b JOIN site s USING (site) JOIN channel c USING (site, device, channel)
+            WHERE b.tier = \(FleetSchema.tierNumber(tier)) AND b.start >= \(Date(timeIntervalSince1970: TimeInterval(from)))
+              AND b.start < \(Date(timeIntervalSince1970: TimeInterval(to))) AND (\(site)::text IS NULL OR b.site = \(site) OR s.name = \(site))
+            ORDER BY b.site, b.device, b.channel, b.start
+            """
+        var out: [FleetRow] = []
+        do {
+            let rows = try await connection.query(q, logger: logger)
+            for try await (s, tz, d, c, unit, kind, dec, start, count, cons, mean, mn, mx) in rows.decode(
+                (String, String, String, String, String, String, Int, Int64, Int, Int64?, Double?, Double?, Double?).self) {
+                out.append(FleetRow(site: s, timezone: tz, device: d, channel: c, unit: unit, isCounter: kind == "counter", decimals: dec,
+                                    start: start, count: count, consumption: cons, mean: mean, min: mn, max: mx))
+            }
+        } catch {
+            throw FleetError.from(error)
+        }
+        return out
+    }
+
+    /// The sites the central server knows: (id, name, timezone).
+    public func sites() async throws(FleetError) -> [(id: String, name: String, timezone: String)] {
+        var out: [(String, String, String)] = []
+        do {
+            let rows = try await connection.query("SELECT site, name, timezone FROM site ORDER BY name, site", logger: logger)
+            for try await (a, b, c) in rows.decode((String, String, String).self) { out.append((a, b, c)) }
+        } catch {
+            throw FleetError.from(error)
+        }
+        return out.map { (id: $0.0, name: $0.1, timezone: $0.2) }
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import StrataConfig
+import StrataCore
+import StrataDatabase
+import StrataFleet
+import StrataFleetLink
+import StrataStore
+
+/// The site's side of a push, on its own thread and store connection (like the archivist):
+/// what to send next, read through the store's public read API, and recording what was sent.
+public actor ReplicationReader {
+    private nonisolated let executor: ThreadExecutor
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    let store: Store
+    let config: StrataConfig
+    let replication: StrataConfig.Replication
+
+    /// One push: the buckets and events, and what to record once the server committed them.
+    public struct Batch: Sendable {
+        public var buckets: [FleetBucket] = []
+        public var events: [(device: String, channel: String, event: CounterEvent)] = []
+        public var cursors: [Tier: Int64] = [:]
+        public var consumedDirty: Int64?
+        /// More is waiting after this one (a catch-up).
+        public var more = false
+        var sent: Set<BucketKey> = []
+    }
+
+    struct BucketKey: Hashable, Sendable {
+        var channel: Int64
+        var tier: Tier
+        var start: Int64
+    }
+
+    public init(config: StrataConfig) throws(StoreError) {
+        guard let r = config.replication else { throw .cannotOpen(path: config.storage.path, reason: "no [replication] section") }
+        executor = ThreadExecutor(name: "strata.replication")
+        store = try config.makeStore()
+        self.config = config
+        replication = r
+        try store.enableReplication()
+    }
+
+    public func siteInfo() throws(StoreError) -> FleetLink.SiteInfo {
+        var id = replication.siteID ?? ""
+        if id.isEmpty { id = try store.siteID() }
+        let statuses = try store.deviceStatuses()
+        let configured = Set(config.devices.flatMap { d in d.channels.map { "\(d.id)/\($0.id)" } })
+        let chans = store.channels.filter { configured.contains("\($0.spec.device)/\($0.spec.id)") }
+        return FleetLink.SiteInfo(
+            id: id, name: config.site.name, timezone: config.site.timezone,
+            devices: config.devices.map { (id: $0.id, name: $0.name) },
+            channels: chans.map { (device: $0.spec.device, id: $0.spec.id, name: $0.spec.name, unit: $0.spec.unit, kind: $0.spec.kind.rawValue,
+                                   decimals: $0.spec.resolution.decimals) },
+            statuses: statuses.values.map { (device: $0.device, lastSuccess: $0.lastSuccess, lastAttempt: $0.lastAttempt,
+                                             failures: $0.consecutiveFailures, lastError: $0.lastError) })
+    }
+
+    /// The configured channels the fleet gets (the store's own `_min`/`_max` helpers are not).
+    var channels: [StoredChannel] {
+        let configured = Set(config.devices.flatMap { d in d.channels.map { "\(d.id)/\($0.id)" } })
+        return store.channels.filter { configured.contains("\($0.spec.device)/\($0.spec.id)") }
+    }
+
+    /// The next push: late-data ranges first, then each tier's closed buckets after its cursor,
+    /// up to `batchRows` buckets. nil when there is nothing to send.
+    public func next() throws(StoreError) -> Batch? {
+        try store.reloadWatermark()
+        let chans = channels
+        guard !chans.isEmpty, let range = try store.dataRange(channels: chans) else { return nil }
+        var batch = Batch()
+        let perBucket = max(chans.count, 1)
+        let limit = max(replication.batchRows, perBucket)
+        var cursors = try store.replicationCursors()
+        // Late data changed buckets already sent: send those again (the server upserts).
+        let dirty = try store.replicationDirty()
+        if !dirty.ranges.isEmpty {
+            // One range per stretch of time: each channel's late data has its own row, and a
+            // bucket may be sent once per push only (the server's upsert refuses a row twice).
+            var merged: [(Int64, Int64)] = []
+            for r in dirty.ranges.sorted(by: { $0.0 < $1.0 }) {
+                if let l = merged.last, r.0 <= l.1 { merged[merged.count - 1].1 = max(l.1, r.1) } else { merged.append(r) }
+            }
+            for (a, b) in merged {
+                for tier in replication.tiers {
+                    let sentUntil = cursors[tier] ?? range.0
+                    let from = store.calendar.bucketStart(tier, containing: a)
+                    let to = min(b, sentUntil)
+                    guard from < to else { continue }
+                    try add(tier, chans, from: from, to: to, into: &batch)
+                }
+                for (c, e) in try store.events(channels: chans) where e.ts >= a && e.ts < b {
+                    batch.events.append((c.spec.device, c.spec.id, e))
+                }
+            }
+            batch.consumedDirty = dirty.lastID
+        }
+        for tier in replication.tiers {
+            let from = cursors[tier] ?? store.calendar.bucketStart(tier, containing: range.0)
+            let until = store.closedUntil(tier)
+            guard from < until else {
+                // Nothing closed yet (this year's bucket): say so, so the status is not "never".
+                if cursors[tier] == nil { batch.cursors[tier] = from }
+                continue
+            }
+            // As many whole buckets as fit in what is left of the batch.
+            let room = limit - batch.buckets.count
+            guard room >= perBucket else {
+                batch.more = true
+                break
+            }
+            var to = until
+            let buckets = store.calendar.buckets(tier, overlapping: from, until).filter { $0.start >= from }
+            if buckets.count * perBucket > room {
+                to = buckets[room / perBucket].start
+                batch.more = true
+            }
+            guard from < to else { continue }
+            try add(tier, chans, from: from, to: to, into: &batch)
+            if tier == .quarter {
+                for (c, e) in try store.events(channels: chans) where e.ts >= from && e.ts < to {
+                    batch.events.append((c.spec.device, c.spec.id, e))
+                }
+            }
+            cursors[tier] = to
+            batch.cursors[tier] = to
+        }
+        return batch.buckets.isEmpty && batch.cursors.isEmpty && batch.consumedDirty == nil ? nil : batch
+    }
+
+    func add(_ tier: Tier, _ chans: [StoredChannel], from: Int64, to: Int64, into batch: inout Batch) throws(StoreError) {
+        for row in try store.buckets(tier, channels: chans, from: from, to: to) where row.end <= store.watermark {
+            for c in chans {
+                guard let g = row.values[c.id], g.hasData else { continue }
+                guard batch.sent.insert(BucketKey(channel: c.id, tier: tier, start: row.start)).inserted else { continue }
+                batch.buckets.append(FleetBucket(device: c.spec.device, channel: c.spec.id, tier: tier, start: row.start, end: row.end,
+                                                 aggregate: g, isCounter: c.spec.kind == .counter))
+            }
+        }
+    }
+
+    public func committed(_ b: Batch, now: Int64) throws(StoreError) {
+        try store.commitReplication(cursors: b.cursors, consumedDirty: b.consumedDirty, at: now)
+    }
+
+    public func failed(_ message: String, now: Int64) {
+        try? store.replicationFailed(message, at: now)
+    }
+
+    /// Seconds the oldest replicated tier is behind the store's closed buckets (0 when caught up).
+    public func lag() throws(StoreError) -> Int64 {
+        try store.reloadWatermark()
+        let c = try store.replicationCursors()
+        let start = try store.dataRange(channels: channels)?.0
+        var worst: Int64 = 0
+        for t in replication.tiers {
+            let until = store.closedUntil(t)
+            guard let from = c[t] ?? start.map({ store.calendar.bucketStart(t, containing: $0) }) else { continue }
+            worst = max(worst, until - from)
+        }
+        return worst
+    }
+}

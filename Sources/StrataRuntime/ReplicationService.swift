@@ -1,0 +1,89 @@
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+import StrataConfig
+import StrataFleetLink
+import StrataSampler
+
+/// Pushes the site's closed buckets to the central PostgreSQL (`[replication]`): every
+/// `interval` while caught up, batch after batch while catching up. The site never waits for
+/// the server: the reader has its own store connection and thread, and a server that is down
+/// costs only lag (a log line when it fails and one when it works again; `strata status` and
+/// `strata_replication_lag_seconds` show how far behind it is).
+public struct ReplicationService: Service, CustomStringConvertible {
+    public var description: String { "ReplicationService(\(config.replication?.url ?? "-"))" }
+    let config: StrataConfig
+    let clock: any SamplerClock
+    let logger: Logger
+
+    public init(config: StrataConfig, clock: any SamplerClock, logger: Logger) {
+        self.config = config
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        guard let r = config.replication else { return }
+        let logger = self.logger
+        let reader: ReplicationReader
+        let target: FleetTarget
+        do {
+            reader = try ReplicationReader(config: config)
+            target = try FleetTarget(url: r.url, password: try r.password(), caFile: r.caFile)
+        } catch {
+            // A broken [replication] must not stop the site: say so and wait for shutdown.
+            logger.error("replication cannot start", metadata: ["error": "\(error)"])
+            try? await gracefulShutdown()
+            return
+        }
+        let lagGauge = Gauge(label: "strata_replication_lag_seconds")
+        var link: FleetLink?
+        var failing: String?
+        var pushed = 0
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            var more = false
+            do {
+                if link == nil { link = try await FleetLink.connect(target, logger: Logger(label: "strata.replication.pg")) }
+                guard let l = link else { continue }
+                let site = try await reader.siteInfo()
+                if let b = try await reader.next() {
+                    // Ended by a shutdown too: the site must stop in seconds even with the server hung.
+                    try await cancelWhenGracefulShutdown {
+                        try await l.push(site, buckets: b.buckets, events: b.events, timeout: .seconds(r.timeout))
+                    }
+                    try await reader.committed(b, now: Int64(clock.now()))
+                    pushed += b.buckets.count
+                    more = b.more
+                    logger.debug("replicated", metadata: ["buckets": "\(b.buckets.count)", "more": "\(b.more)"])
+                }
+                if let f = failing {
+                    logger.notice("central server reachable again", metadata: ["was": "\(f)", "url": "\(target.display)"])
+                    failing = nil
+                }
+            } catch {
+                if Task.isShuttingDownGracefully { break }
+                let msg = "\(error)"
+                if failing != msg {
+                    logger.error("replication failed; the site keeps its data and retries", metadata: [
+                        "error": "\(msg)", "url": "\(target.display)", "retry": "every \(r.interval) s",
+                    ])
+                }
+                failing = msg
+                await reader.failed(msg, now: Int64(clock.now()))
+                await link?.close()
+                link = nil
+            }
+            if let lag = try? await reader.lag() { lagGauge.record(Double(lag)) }
+            if more && failing == nil { continue }
+            let next = clock.now() + Double(r.interval)
+            do {
+                try await cancelWhenGracefulShutdown { try await clock.sleep(until: next) }
+            } catch {
+                break
+            }
+        }
+        await link?.close()
+        if pushed > 0 { logger.info("replication stopped", metadata: ["buckets": "\(pushed)"]) }
+    }
+}

@@ -1,0 +1,188 @@
+import ArgumentParser
+import Foundation
+import Logging
+import StrataArchive
+import StrataCore
+import StrataFleet
+import StrataFleetLink
+
+/// `strata fleet`: the central side of replication. Sites push with `[replication]` in their
+/// `strata run`; these commands make the central schema, export across sites, and keep a fleet
+/// archive tree for the FTP server and the share.
+struct Fleet: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The central PostgreSQL of a fleet of sites: schema, exports across sites, a fleet archive tree.",
+        subcommands: [FleetInit.self, FleetExport.self, FleetServe.self])
+}
+
+/// Where the central server is, as every fleet command takes it.
+struct FleetOptions: ParsableArguments {
+    @Option(help: "The central server, like postgres://strata@central.example.org:5432/strata.") var url: String
+    @Option(name: .customLong("password-file"), help: "A file holding the password (never on the command line).") var passwordFile: String?
+    @Option(name: .customLong("ca-file"), help: "Require TLS, trusting this CA certificate.") var caFile: String?
+
+    func connect() async throws -> FleetLink {
+        var password: String?
+        if let f = passwordFile {
+            guard let d = FileManager.default.contents(atPath: f), let s = String(data: d, encoding: .utf8) else {
+                throw ValidationError("--password-file: cannot read \(f)")
+            }
+            password = s.trimmingCharacters(in: .newlines)
+        }
+        do {
+            let t = try FleetTarget(url: url, password: password, caFile: caFile)
+            return try await FleetLink.connect(t, logger: Logger(label: "strata.fleet"))
+        } catch {
+            throw FleetFailure(message: "\(error)")
+        }
+    }
+}
+
+struct FleetFailure: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+struct FleetInit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "init", abstract: "Create (or migrate) the central schema.")
+    @OptionGroup var server: FleetOptions
+
+    func run() async throws {
+        let link = try await server.connect()
+        defer { Task { await link.close() } }
+        do {
+            let r = try await link.initSchema()
+            print(r.created ? "created the fleet schema (version \(r.version))" : "the fleet schema is up to date (version \(r.version))")
+        } catch {
+            throw FleetFailure(message: "\(error)")
+        }
+        await link.close()
+    }
+}
+
+struct FleetExport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write one tier of every site (or one) as CSV in an archive dialect.",
+        discussion: "Dates are each site's local dates: --from 2026-03-01 --to 2026-04-01 is March in every site's own time.")
+    @OptionGroup var server: FleetOptions
+    @Option(help: "quarter, hour, day, month or year.") var tier: String = "day"
+    @Option(help: "First local date (inclusive), YYYY-MM-DD.") var from: String
+    @Option(help: "Local date to stop before (exclusive), YYYY-MM-DD.") var to: String
+    @Option(help: "Only this site (its id or name).") var site: String?
+    @Option(help: "excel-eu, excel-us or iso.") var dialect: String = "iso"
+    @Option(help: "Write to this file instead of standard output.") var out: String?
+
+    func run() async throws {
+        guard let t = Tier(name: tier), t != .minute else { throw ValidationError("--tier: expected quarter, hour, day, month or year") }
+        guard let a = CivilDate(parsing: from), let b = CivilDate(parsing: to), a < b else {
+            throw ValidationError("--from and --to: expected dates like 2026-03-01, --from before --to")
+        }
+        guard let d = CSVDialect(rawValue: dialect) else { throw ValidationError("--dialect: expected excel-eu, excel-us or iso") }
+        let link = try await server.connect()
+        let rows: [FleetRow]
+        do {
+            // Wide enough in UTC for every zone; each site's own dates are kept below.
+            let lo = Int64(a.daysSinceEpoch) * 86_400 - 15 * 3600, hi = Int64(b.daysSinceEpoch) * 86_400 + 15 * 3600
+            rows = try await link.rows(tier: t, from: lo, to: hi, site: site).filter { r in
+                let zone = ZoneRules(identifier: r.timezone) ?? ZoneRules(fixedOffset: 0)
+                let date = zone.local(r.start).date
+                return date >= a && date < b
+            }
+        } catch {
+            await link.close()
+            throw FleetFailure(message: "\(error)")
+        }
+        await link.close()
+        let bytes = FleetTable.csv(rows, dialect: d)
+        if let out {
+            try ArchiveFiles.replace(out, with: bytes)
+            FileHandle.standardError.write(Data("\(rows.count) rows written to \(out)\n".utf8))
+        } else {
+            FileHandle.standardOutput.write(Data(bytes))
+        }
+    }
+}
+
+struct FleetServe: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Keep a fleet archive tree: a folder per site and a _fleet roll-up, for the FTP server and the share.",
+        discussion: """
+            Writes <archive>/<dialect>/<site>/<tier>/<year>.csv for day, month and year (and \
+            _fleet/<tier>/<year>.csv with every site), atomically, every --every until SIGTERM \
+            (or once with --once). Serve the folder with strata's FTP server or a Samba share \
+            as a site's archive (README, Fleet).
+            """)
+    @OptionGroup var server: FleetOptions
+    @Option(help: "The fleet archive folder.") var archive: String
+    @Option(help: "Dialects, comma-separated.") var dialects: String = "excel-eu,iso"
+    @Option(help: "Seconds between refreshes.") var every: Int = 300
+    @Flag(help: "Write the tree once and exit.") var once = false
+
+    func run() async throws {
+        let ds = try dialects.split(separator: ",").map { s in
+            guard let d = CSVDialect(rawValue: String(s)) else { throw ValidationError("--dialects: \(s) is not excel-eu, excel-us or iso") }
+            return d
+        }
+        while true {
+            let link = try await server.connect()
+            do {
+                let n = try await FleetTree(root: archive, dialects: ds).write(link)
+                FileHandle.standardError.write(Data("fleet archive \(archive): \(n) files written\n".utf8))
+            } catch {
+                await link.close()
+                throw FleetFailure(message: "\(error)")
+            }
+            await link.close()
+            if once { return }
+            try await Task.sleep(for: .seconds(every))
+        }
+    }
+}
+
+/// The fleet archive tree, from the central server's buckets.
+struct FleetTree {
+    var root: String
+    var dialects: [CSVDialect]
+
+    /// Writes every site's and the fleet's files whose bytes changed; returns how many.
+    func write(_ link: FleetLink) async throws -> Int {
+        var written = 0
+        let sites = try await link.sites()
+        let names = Dictionary(sites.map { ($0.id, Self.folder($0.name, $0.id)) }, uniquingKeysWith: { a, _ in a })
+        for tier in [Tier.day, .month, .year] {
+            let rows = try await link.rows(tier: tier, from: 0, to: 4_102_444_800, site: nil)
+            // By the year of each bucket in its site's time.
+            var byYear: [Int: [FleetRow]] = [:]
+            for r in rows {
+                let zone = ZoneRules(identifier: r.timezone) ?? ZoneRules(fixedOffset: 0)
+                byYear[tier == .year ? 0 : zone.local(r.start).date.year, default: []].append(r)
+            }
+            for (year, list) in byYear {
+                let file = tier == .year ? "all.csv" : "\(year).csv"
+                for d in dialects {
+                    written += try put("\(root)/\(d.rawValue)/_fleet/\(tier.name)/\(file)", FleetTable.csv(list, dialect: d))
+                    for (site, rows) in Dictionary(grouping: list, by: \.site) {
+                        let folder = names[site] ?? site
+                        written += try put("\(root)/\(d.rawValue)/\(folder)/\(tier.name)/\(file)", FleetTable.csv(rows, dialect: d))
+                    }
+                }
+            }
+        }
+        return written
+    }
+
+    func put(_ path: String, _ bytes: [UInt8]) throws -> Int {
+        if FileManager.default.contents(atPath: path).map({ Array($0) }) == bytes { return 0 }
+        try ArchiveFiles.ensureFolder((path as NSString).deletingLastPathComponent)
+        try ArchiveFiles.replace(path, with: bytes)
+        return 1
+    }
+
+    /// A site's folder: its name made safe for a path (its id where the name has nothing usable).
+    static func folder(_ name: String, _ id: String) -> String {
+        let safe = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "-" })
+        return safe.allSatisfy({ $0 == "-" }) ? id : safe
+    }
+}
