@@ -14,6 +14,8 @@ public actor ReplicationReader {
     let store: Store
     let config: StrataConfig
     let replication: StrataConfig.Replication
+    /// The configured channels the fleet gets (the store's own `_min`/`_max` helpers are not).
+    let channels: [StoredChannel]
 
     /// One push: the buckets and events, and what to record once the server committed them.
     public struct Batch: Sendable {
@@ -38,6 +40,8 @@ public actor ReplicationReader {
         store = try config.makeStore()
         self.config = config
         replication = r
+        let configured = Set(config.devices.flatMap { d in d.channels.map { "\(d.id)/\($0.id)" } })
+        channels = store.channels.filter { configured.contains("\($0.spec.device)/\($0.spec.id)") }
         try store.enableReplication()
     }
 
@@ -45,21 +49,13 @@ public actor ReplicationReader {
         var id = replication.siteID ?? ""
         if id.isEmpty { id = try store.siteID() }
         let statuses = try store.deviceStatuses()
-        let configured = Set(config.devices.flatMap { d in d.channels.map { "\(d.id)/\($0.id)" } })
-        let chans = store.channels.filter { configured.contains("\($0.spec.device)/\($0.spec.id)") }
         return FleetLink.SiteInfo(
             id: id, name: config.site.name, timezone: config.site.timezone,
             devices: config.devices.map { (id: $0.id, name: $0.name) },
-            channels: chans.map { (device: $0.spec.device, id: $0.spec.id, name: $0.spec.name, unit: $0.spec.unit, kind: $0.spec.kind.rawValue,
+            channels: channels.map { (device: $0.spec.device, id: $0.spec.id, name: $0.spec.name, unit: $0.spec.unit, kind: $0.spec.kind.rawValue,
                                    decimals: $0.spec.resolution.decimals) },
             statuses: statuses.values.map { (device: $0.device, lastSuccess: $0.lastSuccess, lastAttempt: $0.lastAttempt,
                                              failures: $0.consecutiveFailures, lastError: $0.lastError) })
-    }
-
-    /// The configured channels the fleet gets (the store's own `_min`/`_max` helpers are not).
-    var channels: [StoredChannel] {
-        let configured = Set(config.devices.flatMap { d in d.channels.map { "\(d.id)/\($0.id)" } })
-        return store.channels.filter { configured.contains("\($0.spec.device)/\($0.spec.id)") }
     }
 
     /// The next push: late-data ranges first, then each tier's closed buckets after its cursor,
@@ -72,6 +68,12 @@ public actor ReplicationReader {
         let perBucket = max(chans.count, 1)
         let limit = max(replication.batchRows, perBucket)
         var cursors = try store.replicationCursors()
+        // Every counter event, read once for this push and only if some range needs them.
+        var allEvents: [(StoredChannel, CounterEvent)]?
+        func events(from a: Int64, to b: Int64) throws(StoreError) -> [(device: String, channel: String, event: CounterEvent)] {
+            if allEvents == nil { allEvents = try store.events(channels: chans) }
+            return (allEvents ?? []).filter { $0.1.ts >= a && $0.1.ts < b }.map { ($0.0.spec.device, $0.0.spec.id, $0.1) }
+        }
         // Late data changed buckets already sent: send those again (the server upserts).
         let dirty = try store.replicationDirty()
         if !dirty.ranges.isEmpty {
@@ -89,9 +91,7 @@ public actor ReplicationReader {
                     guard from < to else { continue }
                     try add(tier, chans, from: from, to: to, into: &batch)
                 }
-                for (c, e) in try store.events(channels: chans) where e.ts >= a && e.ts < b {
-                    batch.events.append((c.spec.device, c.spec.id, e))
-                }
+                batch.events += try events(from: a, to: b)
             }
             batch.consumedDirty = dirty.lastID
         }
@@ -118,9 +118,7 @@ public actor ReplicationReader {
             guard from < to else { continue }
             try add(tier, chans, from: from, to: to, into: &batch)
             if tier == .quarter {
-                for (c, e) in try store.events(channels: chans) where e.ts >= from && e.ts < to {
-                    batch.events.append((c.spec.device, c.spec.id, e))
-                }
+                batch.events += try events(from: from, to: to)
             }
             cursors[tier] = to
             batch.cursors[tier] = to

@@ -192,17 +192,8 @@ import Testing
 
     @Test func scanFindsThreeMetersOnAnRS485Pair() throws {
         let dir = TempDir()
-        let socat = Process()
-        socat.executableURL = URL(fileURLWithPath: "/usr/bin/socat")
-        socat.arguments = ["pty,raw,echo=0,link=\(dir.file("ttyStrata"))", "pty,raw,echo=0,link=\(dir.file("ttyMeter"))"]
-        socat.standardError = FileHandle.nullDevice
-        socat.standardOutput = FileHandle.nullDevice
-        try socat.run()
-        defer {
-            kill(socat.processIdentifier, SIGKILL)
-            socat.waitUntilExit()
-        }
-        for _ in 0..<50 where !FileManager.default.fileExists(atPath: dir.file("ttyMeter")) { Thread.sleep(forTimeInterval: 0.1) }
+        let pair = try SerialPair(in: dir)
+        defer { withExtendedLifetime(pair) {} }
         let sim = try ModbusSim(["--serial", dir.file("ttyMeter"), "--baud", "19200"] + Self.units.flatMap { ["--device", $0] }, log: dir.file("served.jsonl"))
         defer { sim.stop() }
         let r = try CLI.run(["scan", "--serial", dir.file("ttyStrata"), "--baud", "19200", "--units", "1-45", "--timeout", "100ms"])

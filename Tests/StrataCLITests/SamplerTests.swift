@@ -151,17 +151,8 @@ import Testing
 
     @Test func rtuThroughASerialPair() throws {
         let dir = TempDir()
-        let socat = Process()
-        socat.executableURL = URL(fileURLWithPath: "/usr/bin/socat")
-        socat.arguments = ["pty,raw,echo=0,link=\(dir.file("ttyStrata"))", "pty,raw,echo=0,link=\(dir.file("ttyMeter"))"]
-        socat.standardError = FileHandle.nullDevice
-        socat.standardOutput = FileHandle.nullDevice
-        try socat.run()
-        defer {
-            kill(socat.processIdentifier, SIGKILL)
-            socat.waitUntilExit()
-        }
-        for _ in 0..<50 where !FileManager.default.fileExists(atPath: dir.file("ttyMeter")) { Thread.sleep(forTimeInterval: 0.1) }
+        let pair = try SerialPair(in: dir)
+        defer { withExtendedLifetime(pair) {} }
         let sim = try ModbusSim(["--serial", dir.file("ttyMeter"), "--baud", "19200", "--parity", "N", "--device", "7:eastron-sdm120",
                                  "--device", "8:carlo-gavazzi-em340"], log: dir.file("served.jsonl"))
         defer { sim.stop() }
