@@ -61,9 +61,6 @@ extension Reader {
                 guard let tier = Tier(name: name) else {
                     throw error("replication.tiers", line, "expected any of \"minute\", \"quarter\", \"hour\", \"day\", \"month\", \"year\", found \"\(name)\"")
                 }
-                if tier == .minute {
-                    throw error("replication.tiers", line, "the minute tier is not replicated yet: quarter-hours are the finest tier the central server takes")
-                }
                 if !tiers.contains(tier) { tiers.append(tier) }
             }
             r.tiers = tiers.sorted()

@@ -21,6 +21,21 @@ public struct FleetBucket: Sendable, Equatable {
     }
 }
 
+/// A push's rows, encoded ahead (off the connection's path) so the next push can be prepared
+/// while the server takes this one.
+public struct FleetPayload: Sendable {
+    public var rows: Int
+    /// The first instant of each UTC month partition the rows fall in.
+    public var months: [Int64]
+    public var copy: [UInt8]
+
+    public init(rows: Int, months: [Int64], copy: [UInt8]) {
+        self.rows = rows
+        self.months = months
+        self.copy = copy
+    }
+}
+
 /// Buckets as the lines of a `COPY … FROM STDIN` in PostgreSQL's text format: tab-separated,
 /// `\N` for null, backslash escapes in text. The bulk path: several times an INSERT's rate.
 public enum BucketCopy {
@@ -39,39 +54,143 @@ public enum BucketCopy {
         tab(&out)
         text(b.channel, &out)
         tab(&out)
-        raw(String(FleetSchema.tierNumber(b.tier)), &out)
+        digits(Int64(FleetSchema.tierNumber(b.tier)), &out)
         tab(&out)
         time(b.start, &out)
         tab(&out)
         time(b.end, &out)
         tab(&out)
         let a = b.aggregate
-        raw(String(a.count), &out)
+        digits(Int64(a.count), &out)
         tab(&out)
-        if b.isCounter { raw(String(a.consumption), &out) } else { null(&out) }
-        for v in [a.min, a.max, b.isCounter ? nil : a.sum, a.first, a.last] {
-            tab(&out)
-            if let v { raw(number(v), &out) } else { null(&out) }
-        }
+        if b.isCounter { digits(a.consumption, &out) } else { null(&out) }
         tab(&out)
-        raw(String(flags(a)), &out)
+        optional(a.min, &out)
         tab(&out)
-        if let p = a.peak { raw(String(p), &out) } else { null(&out) }
+        optional(a.max, &out)
+        tab(&out)
+        optional(b.isCounter ? nil : a.sum, &out)
+        tab(&out)
+        optional(a.first, &out)
+        tab(&out)
+        optional(a.last, &out)
+        tab(&out)
+        digits(Int64(flags(a)), &out)
+        tab(&out)
+        if let p = a.peak { digits(p, &out) } else { null(&out) }
         tab(&out)
         if let p = a.peakStart { time(p, &out) } else { null(&out) }
         out.append(0x0A)
     }
 
-    /// UTC, as PostgreSQL reads a timestamptz.
-    public static func timestamp(_ t: Int64) -> String { LocalDateTime(secondsSinceEpoch: t).description + "+00" }
+    /// A whole push's buckets as COPY text, and the month partitions they need.
+    public static func encode(_ buckets: [FleetBucket], site: String) -> FleetPayload {
+        var out: [UInt8] = []
+        out.reserveCapacity(buckets.count * 160)
+        var months = Set<Int64>()
+        var lastMonth: (from: Int64, to: Int64)?
+        for b in buckets {
+            append(b, site: site, to: &out)
+            // Buckets come in time order: one partition look-up per month, not per bucket.
+            if let m = lastMonth, b.start >= m.from, b.start < m.to { continue }
+            let p = FleetSchema.partitionBounds(containing: b.start)
+            lastMonth = p
+            months.insert(p.from)
+        }
+        return FleetPayload(rows: buckets.count, months: months.sorted(), copy: out)
+    }
 
-    /// Shortest text that reads back as the same double (Swift's description does that).
-    static func number(_ v: Double) -> String { v.isFinite ? "\(v)" : "NaN" }
+    /// UTC, as PostgreSQL reads a timestamptz.
+    public static func timestamp(_ t: Int64) -> String {
+        var out: [UInt8] = []
+        time(t, &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Shortest text that reads back as the same double (Swift's description does that); whole
+    /// numbers, most readings, written directly in the same form ("12.0") without a String.
+    static func number(_ v: Double, _ out: inout [UInt8]) {
+        if v.isFinite, v == v.rounded(), abs(v) < 1e15 {
+            digits(Int64(v), &out)
+            out += [0x2E, 0x30]
+            if v == 0, v.sign == .minus { out.insert(0x2D, at: out.count - 3) }
+        } else if v.isFinite {
+            out += Array("\(v)".utf8)
+        } else {
+            out += [0x4E, 0x61, 0x4E]
+        }
+    }
+
+    static func optional(_ v: Double?, _ out: inout [UInt8]) {
+        if let v { number(v, &out) } else { null(&out) }
+    }
 
     static func tab(_ out: inout [UInt8]) { out.append(0x09) }
     static func null(_ out: inout [UInt8]) { out += [0x5C, 0x4E] }
-    static func raw(_ s: String, _ out: inout [UInt8]) { out += Array(s.utf8) }
-    static func time(_ t: Int64, _ out: inout [UInt8]) { raw(timestamp(t), &out) }
+
+    static func digits(_ v: Int64, _ out: inout [UInt8]) {
+        if v < 0 {
+            out.append(0x2D)
+            if v == .min {
+                out += Array(String(v).utf8.dropFirst())
+                return
+            }
+        }
+        var n = v.magnitude
+        var tmp: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                  UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var i = 0
+        withUnsafeMutableBytes(of: &tmp) { buf in
+            repeat {
+                buf[i] = UInt8(truncatingIfNeeded: n % 10) &+ 0x30
+                n /= 10
+                i += 1
+            } while n > 0
+            while i > 0 {
+                i -= 1
+                out.append(buf[i])
+            }
+        }
+    }
+
+    static func padded(_ v: Int, _ width: Int, _ out: inout [UInt8]) {
+        var w = width
+        var p = 1
+        while w > 1 {
+            p *= 10
+            w -= 1
+        }
+        var n = v
+        while p > 0 {
+            out.append(UInt8(truncatingIfNeeded: (n / p) % 10) &+ 0x30)
+            n %= p
+            p /= 10
+        }
+    }
+
+    /// `YYYY-MM-DD hh:mm:ss+00`, from the civil date without going through a String.
+    static func time(_ t: Int64, _ out: inout [UInt8]) {
+        let l = LocalDateTime(secondsSinceEpoch: t)
+        let d = l.date
+        let s = l.secondOfDay
+        guard (0...9999).contains(d.year) else {
+            out += Array((l.description + "+00").utf8)
+            return
+        }
+        padded(d.year, 4, &out)
+        out.append(0x2D)
+        padded(d.month, 2, &out)
+        out.append(0x2D)
+        padded(d.day, 2, &out)
+        out.append(0x20)
+        padded(s / 3600, 2, &out)
+        out.append(0x3A)
+        padded(s / 60 % 60, 2, &out)
+        out.append(0x3A)
+        padded(s % 60, 2, &out)
+        out += [0x2B, 0x30, 0x30]
+    }
 
     static func text(_ s: String, _ out: inout [UInt8]) {
         for b in s.utf8 {

@@ -54,6 +54,13 @@ public enum FleetSchema {
         return (name, "\(first) 00:00:00+00", "\(next) 00:00:00+00")
     }
 
+    /// The month partition holding `start`, as instants.
+    public static func partitionBounds(containing start: Int64) -> (from: Int64, to: Int64) {
+        let d = LocalDateTime(secondsSinceEpoch: start).date
+        let first = CivilDate(year: d.year, month: d.month, day: 1)
+        return (Int64(first.daysSinceEpoch) * 86_400, Int64(first.addingMonths(1).daysSinceEpoch) * 86_400)
+    }
+
     public static func createPartition(containing start: Int64) -> String {
         let p = partition(containing: start)
         return "CREATE TABLE IF NOT EXISTS \(p.name) PARTITION OF bucket FOR VALUES FROM ('\(p.from)') TO ('\(p.to)')"

@@ -3,7 +3,9 @@ import StrataCore
 /// A bucket as the central server returns it for an export, with what the site said of its
 /// channel and zone.
 public struct FleetRow: Sendable, Equatable {
+    /// The site's id (stable across renames) and the name its people know it by.
     public var site: String
+    public var siteName: String
     public var timezone: String
     public var device: String
     public var channel: String
@@ -18,8 +20,9 @@ public struct FleetRow: Sendable, Equatable {
     public var max: Double?
 
     public init(site: String, timezone: String, device: String, channel: String, unit: String, isCounter: Bool, decimals: Int,
-                start: Int64, count: Int, consumption: Int64?, mean: Double?, min: Double?, max: Double?) {
+                start: Int64, count: Int, consumption: Int64?, mean: Double?, min: Double?, max: Double?, siteName: String? = nil) {
         self.site = site
+        self.siteName = siteName ?? site
         self.timezone = timezone
         self.device = device
         self.channel = channel
@@ -42,13 +45,14 @@ public enum FleetTable {
     public static func csv(_ rows: [FleetRow], dialect: CSVDialect) -> [UInt8] {
         var w = CSVWriter(dialect: dialect)
         if dialect.byteOrderMark { w.writeBOM() }
-        for h in ["site", "device", "channel", "unit", "start", "utc_offset", "readings", "consumption", "mean", "min", "max"] { w.field(h) }
+        for h in ["site", "site_name", "device", "channel", "unit", "start", "utc_offset", "readings", "consumption", "mean", "min", "max"] { w.field(h) }
         w.endRow()
         var zones: [String: ZoneRules] = [:]
         for r in rows {
             let zone = zones[r.timezone] ?? ZoneRules(identifier: r.timezone) ?? ZoneRules(fixedOffset: 0, identifier: "UTC")
             zones[r.timezone] = zone
             w.field(r.site)
+            w.field(r.siteName)
             w.field(r.device)
             w.field(r.channel)
             w.field(r.unit)

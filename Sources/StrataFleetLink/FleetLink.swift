@@ -162,7 +162,7 @@ public final class FleetLink: @unchecked Sendable {
     /// link owns, and the caller waits only for whichever comes first: its result, the
     /// deadline, or a cancellation; in the other two cases the connection is closed and the
     /// link must not be used again (the service makes a new one).
-    public func push(_ site: SiteInfo, buckets: [FleetBucket], events: [(device: String, channel: String, event: CounterEvent)],
+    public func push(_ site: SiteInfo, payload: FleetPayload, events: [(device: String, channel: String, event: CounterEvent)],
                      timeout: Duration) async throws(FleetError) {
         let state = NIOLockedValueBox<CheckedContinuation<Void, any Error>?>(nil)
         let resumeOnce: @Sendable (Result<Void, any Error>) -> Void = { r in
@@ -177,7 +177,7 @@ public final class FleetLink: @unchecked Sendable {
                     state.withLockedValue { $0 = c }
                     let work = Task {
                         do {
-                            try await self.push(site, buckets: buckets, events: events)
+                            try await self.push(site, payload: payload, events: events)
                             resumeOnce(.success(()))
                         } catch {
                             resumeOnce(.failure(error))
@@ -204,7 +204,7 @@ public final class FleetLink: @unchecked Sendable {
         }
     }
 
-    /// The running push and its deadline (see `push(_:buckets:events:timeout:)`).
+    /// The running push and its deadline (see `push(_:payload:events:timeout:)`).
     let pending = NIOLockedValueBox<(work: Task<Void, Never>, timer: Task<Void, any Error>)?>(nil)
 
     /// One push in one server transaction: the site's description, the buckets and counter
@@ -214,37 +214,37 @@ public final class FleetLink: @unchecked Sendable {
     /// there (a push repeated after a crash, late data sent again) the key refuses the COPY,
     /// and the push is made again through a staging table and an upsert, which replaces them.
     public func push(_ site: SiteInfo, buckets: [FleetBucket], events: [(device: String, channel: String, event: CounterEvent)]) async throws(FleetError) {
+        try await push(site, payload: BucketCopy.encode(buckets, site: site.id), events: events)
+    }
+
+    /// `push` of rows encoded ahead (`BucketCopy.encode`).
+    public func push(_ site: SiteInfo, payload: FleetPayload, events: [(device: String, channel: String, event: CounterEvent)]) async throws(FleetError) {
         do {
-            try await pushOnce(site, buckets: buckets, events: events, direct: true)
+            try await pushOnce(site, payload: payload, events: events, direct: true)
         } catch .duplicate {
-            try await pushOnce(site, buckets: buckets, events: events, direct: false)
+            try await pushOnce(site, payload: payload, events: events, direct: false)
         }
     }
 
-    func pushOnce(_ site: SiteInfo, buckets: [FleetBucket], events: [(device: String, channel: String, event: CounterEvent)], direct: Bool) async throws(FleetError) {
+    func pushOnce(_ site: SiteInfo, payload: FleetPayload, events: [(device: String, channel: String, event: CounterEvent)], direct: Bool) async throws(FleetError) {
         try await exec("BEGIN")
         do throws(FleetError) {
             // Names, units and states change rarely: sent again only when they did (a catch-up
             // of hundreds of pushes would otherwise repeat a statement per channel each time).
             let key = site.fingerprint
             if sentSite.withLockedValue({ $0 }) != key { try await upsertSite(site) }
-            var months = Set<String>()
-            for b in buckets {
-                let p = FleetSchema.partition(containing: b.start)
-                if months.insert(p.name).inserted { try await exec(FleetSchema.createPartition(containing: b.start)) }
-            }
-            if !buckets.isEmpty {
+            for m in payload.months { try await exec(FleetSchema.createPartition(containing: m)) }
+            if payload.rows > 0 {
                 if !direct { try await exec(FleetSchema.createStaging) }
                 do {
                     try await connection.copyFrom(table: direct ? "bucket" : "strata_staging", columns: BucketCopy.columns, logger: logger) { writer in
-                        var bytes: [UInt8] = []
-                        bytes.reserveCapacity(4096 * 160)
+                        // In slices: one huge buffer would be copied whole into the channel.
+                        let bytes = payload.copy
                         var i = 0
-                        while i < buckets.count {
-                            bytes.removeAll(keepingCapacity: true)
-                            for b in buckets[i..<min(i + 4096, buckets.count)] { BucketCopy.append(b, site: site.id, to: &bytes) }
-                            try await writer.write(ByteBuffer(bytes: bytes))
-                            i += 4096
+                        while i < bytes.count {
+                            let j = min(i + (1 << 20), bytes.count)
+                            try await writer.write(ByteBuffer(bytes: bytes[i..<j]))
+                            i = j
                         }
                     }
                 } catch {
@@ -304,7 +304,7 @@ public final class FleetLink: @unchecked Sendable {
     /// The fleet's buckets of a tier in `[from, to)`, for an export; one site or all.
     public func rows(tier: Tier, from: Int64, to: Int64, site: String?) async throws(FleetError) -> [FleetRow] {
         let q: PostgresQuery = """
-            SELECT b.site, s.timezone, b.device, b.channel, c.unit, c.kind, c.decimals, extract(epoch FROM b.start)::bigint,
+            SELECT b.site, s.name, s.timezone, b.device, b.channel, c.unit, c.kind, c.decimals, extract(epoch FROM b.start)::bigint,
                    b.count, b.consumption, CASE WHEN b.count > 0 THEN b.sum / b.count END, b.min, b.max
             FROM bucket b JOIN site s USING (site) JOIN channel c USING (site, device, channel)
             WHERE b.tier = \(FleetSchema.tierNumber(tier)) AND b.start >= \(Date(timeIntervalSince1970: TimeInterval(from)))
@@ -314,10 +314,10 @@ public final class FleetLink: @unchecked Sendable {
         var out: [FleetRow] = []
         do {
             let rows = try await connection.query(q, logger: logger)
-            for try await (s, tz, d, c, unit, kind, dec, start, count, cons, mean, mn, mx) in rows.decode(
-                (String, String, String, String, String, String, Int, Int64, Int, Int64?, Double?, Double?, Double?).self) {
+            for try await (s, name, tz, d, c, unit, kind, dec, start, count, cons, mean, mn, mx) in rows.decode(
+                (String, String, String, String, String, String, String, Int, Int64, Int, Int64?, Double?, Double?, Double?).self) {
                 out.append(FleetRow(site: s, timezone: tz, device: d, channel: c, unit: unit, isCounter: kind == "counter", decimals: dec,
-                                    start: start, count: count, consumption: cons, mean: mean, min: mn, max: mx))
+                                    start: start, count: count, consumption: cons, mean: mean, min: mn, max: mx, siteName: name))
             }
         } catch {
             throw FleetError.from(error)

@@ -23,6 +23,8 @@ public actor ReplicationReader {
         public var events: [(device: String, channel: String, event: CounterEvent)] = []
         public var cursors: [Tier: Int64] = [:]
         public var consumedDirty: Int64?
+        /// The buckets as the server takes them, encoded on this reader's thread.
+        public var payload = FleetPayload(rows: 0, months: [], copy: [])
         /// More is waiting after this one (a catch-up).
         public var more = false
         var sent: Set<BucketKey> = []
@@ -43,11 +45,16 @@ public actor ReplicationReader {
         let configured = Set(config.devices.flatMap { d in d.channels.map { "\(d.id)/\($0.id)" } })
         channels = store.channels.filter { configured.contains("\($0.spec.device)/\($0.spec.id)") }
         try store.enableReplication()
+        var id = r.siteID ?? ""
+        if id.isEmpty { id = try store.siteID() }
+        siteID = id
     }
 
+    /// The id the central server knows this site by: `[replication] site_id`, or the store's.
+    let siteID: String
+
     public func siteInfo() throws(StoreError) -> FleetLink.SiteInfo {
-        var id = replication.siteID ?? ""
-        if id.isEmpty { id = try store.siteID() }
+        let id = siteID
         let statuses = try store.deviceStatuses()
         return FleetLink.SiteInfo(
             id: id, name: config.site.name, timezone: config.site.timezone,
@@ -60,7 +67,17 @@ public actor ReplicationReader {
 
     /// The next push: late-data ranges first, then each tier's closed buckets after its cursor,
     /// up to `batchRows` buckets. nil when there is nothing to send.
-    public func next() throws(StoreError) -> Batch? {
+    ///
+    /// `after`: a push still on its way to the server, whose cursors count as committed, so a
+    /// catch-up reads and encodes the next batch while the server takes this one. Late data
+    /// waits for a push made without it (the dirty rows it consumed are not deleted yet).
+    public func next(after previous: Batch? = nil) throws(StoreError) -> Batch? {
+        guard var b = try collect(after: previous) else { return nil }
+        b.payload = BucketCopy.encode(b.buckets, site: siteID)
+        return b
+    }
+
+    func collect(after previous: Batch?) throws(StoreError) -> Batch? {
         try store.reloadWatermark()
         let chans = channels
         guard !chans.isEmpty, let range = try store.dataRange(channels: chans) else { return nil }
@@ -68,6 +85,7 @@ public actor ReplicationReader {
         let perBucket = max(chans.count, 1)
         let limit = max(replication.batchRows, perBucket)
         var cursors = try store.replicationCursors()
+        if let p = previous { cursors.merge(p.cursors) { _, pending in pending } }
         // Every counter event, read once for this push and only if some range needs them.
         var allEvents: [(StoredChannel, CounterEvent)]?
         func events(from a: Int64, to b: Int64) throws(StoreError) -> [(device: String, channel: String, event: CounterEvent)] {
@@ -75,7 +93,7 @@ public actor ReplicationReader {
             return (allEvents ?? []).filter { $0.1.ts >= a && $0.1.ts < b }.map { ($0.0.spec.device, $0.0.spec.id, $0.1) }
         }
         // Late data changed buckets already sent: send those again (the server upserts).
-        let dirty = try store.replicationDirty()
+        let dirty = previous == nil ? try store.replicationDirty() : (ranges: [], lastID: nil)
         if !dirty.ranges.isEmpty {
             // One range per stretch of time: each channel's late data has its own row, and a
             // bucket may be sent once per push only (the server's upsert refuses a row twice).
@@ -127,6 +145,7 @@ public actor ReplicationReader {
     }
 
     func add(_ tier: Tier, _ chans: [StoredChannel], from: Int64, to: Int64, into batch: inout Batch) throws(StoreError) {
+        if tier == .minute { return try addMinutes(chans, from: from, to: to, into: &batch) }
         for row in try store.buckets(tier, channels: chans, from: from, to: to) where row.end <= store.watermark {
             for c in chans {
                 guard let g = row.values[c.id], g.hasData else { continue }
@@ -135,6 +154,35 @@ public actor ReplicationReader {
                                                  aggregate: g, isCounter: c.spec.kind == .counter))
             }
         }
+    }
+
+    /// Minutes as one-reading buckets (`MinuteBlock.aggregate`), as the API serves them.
+    func addMinutes(_ chans: [StoredChannel], from: Int64, to: Int64, into batch: inout Batch) throws(StoreError) {
+        let until = min(to, store.watermark)
+        guard from < until else { return }
+        var found: [FleetBucket] = []
+        do {
+            try store.minutes(channels: chans, from: from, to: until) { block in
+                for c in chans {
+                    guard let col = block.columnIndex(c.id) else { continue }
+                    let counter = c.spec.kind == .counter
+                    for i in 0..<block.count {
+                        guard let g = block.aggregate(column: col, i, counter: counter) else { continue }
+                        let ts = block.ts(i)
+                        guard ts >= from, batch.sent.insert(BucketKey(channel: c.id, tier: .minute, start: ts)).inserted else { continue }
+                        found.append(FleetBucket(device: c.spec.device, channel: c.spec.id, tier: .minute, start: ts, end: ts + 60,
+                                                 aggregate: g, isCounter: counter))
+                    }
+                }
+            }
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw .cannotOpen(path: config.storage.path, reason: "\(error)")
+        }
+        // In time order, as the other tiers come (one partition look-up per month).
+        found.sort { $0.start < $1.start }
+        batch.buckets += found
     }
 
     public func committed(_ b: Batch, now: Int64) throws(StoreError) {

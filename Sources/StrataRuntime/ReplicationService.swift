@@ -41,26 +41,32 @@ public struct ReplicationService: Service, CustomStringConvertible {
         var link: FleetLink?
         var failing: String?
         var pushed = 0
+        func recovered() {
+            guard let f = failing else { return }
+            logger.notice("central server reachable again", metadata: ["was": "\(f)", "url": "\(target.display)"])
+            failing = nil
+        }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            var more = false
             do {
                 if link == nil { link = try await FleetLink.connect(target, logger: Logger(label: "strata.replication.pg")) }
                 guard let l = link else { continue }
                 let site = try await reader.siteInfo()
-                if let b = try await reader.next() {
+                var batch = try await reader.next()
+                while let b = batch, !Task.isShuttingDownGracefully {
+                    // A catch-up reads and encodes the next batch while the server takes this one.
+                    async let following = b.more ? reader.next(after: b) : nil
                     // Ended by a shutdown too: the site must stop in seconds even with the server hung.
                     try await cancelWhenGracefulShutdown {
-                        try await l.push(site, buckets: b.buckets, events: b.events, timeout: .seconds(r.timeout))
+                        try await l.push(site, payload: b.payload, events: b.events, timeout: .seconds(r.timeout))
                     }
                     try await reader.committed(b, now: Int64(clock.now()))
-                    pushed += b.buckets.count
-                    more = b.more
-                    logger.debug("replicated", metadata: ["buckets": "\(b.buckets.count)", "more": "\(b.more)"])
+                    pushed += b.payload.rows
+                    logger.debug("replicated", metadata: ["buckets": "\(b.payload.rows)", "more": "\(b.more)"])
+                    recovered()
+                    if b.more, let lag = try? await reader.lag() { lagGauge.record(Double(lag)) }
+                    batch = try await following
                 }
-                if let f = failing {
-                    logger.notice("central server reachable again", metadata: ["was": "\(f)", "url": "\(target.display)"])
-                    failing = nil
-                }
+                recovered()
             } catch {
                 if Task.isShuttingDownGracefully { break }
                 let msg = "\(error)"
@@ -75,7 +81,6 @@ public struct ReplicationService: Service, CustomStringConvertible {
                 link = nil
             }
             if let lag = try? await reader.lag() { lagGauge.record(Double(lag)) }
-            if more && failing == nil { continue }
             let next = clock.now() + Double(r.interval)
             do {
                 try await cancelWhenGracefulShutdown { try await clock.sleep(until: next) }

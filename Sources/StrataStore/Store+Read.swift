@@ -47,6 +47,22 @@ public struct MinuteBlock: Sendable {
 
     public func value(_ channel: Int64, _ i: Int) -> Double? { column[channel].flatMap { value(column: $0, i) } }
 
+    /// A minute as a bucket of one reading (what the API and replication serve for the minute
+    /// tier): the reading as first, last, min, max and sum, a counter's consumption to the next
+    /// minute. nil where there is no reading.
+    public func aggregate(column c: Int, _ i: Int, counter: Bool) -> Aggregate? {
+        guard let v = value(column: c, i) else { return nil }
+        var g = Aggregate()
+        g.count = 1
+        g.min = v
+        g.max = v
+        g.sum = v
+        g.first = v
+        g.last = v
+        if counter { g.consumption = consumption(column: c, i) ?? 0 }
+        return g
+    }
+
     /// Both buffers at once, for encoders that walk every cell (the archive's CSV cells).
     @inlinable
     public func withCells<R>(_ body: (UnsafeBufferPointer<Double>, UnsafeBufferPointer<Int64>) throws -> R) rethrows -> R {

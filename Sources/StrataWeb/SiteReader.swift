@@ -172,19 +172,8 @@ public actor SiteReader {
                         row.reserveCapacity(chs.count)
                         var any = false
                         for (k, c) in chs.enumerated() {
-                            guard let col = cols[k], let v = block.value(column: col, i) else {
-                                row.append(nil)
-                                continue
-                            }
-                            any = true
-                            var g = Aggregate()
-                            g.count = 1
-                            g.min = v
-                            g.max = v
-                            g.sum = v
-                            g.first = v
-                            g.last = v
-                            if c.spec.kind == .counter { g.consumption = block.consumption(column: col, i) ?? 0 }
+                            let g = cols[k].flatMap { block.aggregate(column: $0, i, counter: c.spec.kind == .counter) }
+                            if g != nil { any = true }
                             row.append(g)
                         }
                         // Minutes without any reading are left out: a gap is the absence of a row.

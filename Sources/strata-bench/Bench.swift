@@ -39,7 +39,8 @@ struct Bench {
             try await AlarmStoreBench.run(dir: dir, channels: opt("--channels", 5000), rules: opt("--rules", 1000), minutes: opt("--minutes", 1440))
         }
         if what == "fleet" {
-            try await FleetBench.run(dir: dir, channels: opt("--channels", 250), days: opt("--days", 7), port: opt("--port", 55433))
+            try await FleetBench.run(dir: dir, channels: opt("--channels", 250), days: opt("--days", 7), port: opt("--port", 55433),
+                                minute: opt("--minute", 0) != 0)
         }
         if what == "calculated" {
             try CalculatedBench.run(dir: dir, channels: opt("--channels", 5000), minutes: opt("--minutes", 120))

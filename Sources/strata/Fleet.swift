@@ -66,7 +66,7 @@ struct FleetExport: AsyncParsableCommand {
         abstract: "Write one tier of every site (or one) as CSV in an archive dialect.",
         discussion: "Dates are each site's local dates: --from 2026-03-01 --to 2026-04-01 is March in every site's own time.")
     @OptionGroup var server: FleetOptions
-    @Option(help: "quarter, hour, day, month or year.") var tier: String = "day"
+    @Option(help: "minute (from sites that replicate it), quarter, hour, day, month or year.") var tier: String = "day"
     @Option(help: "First local date (inclusive), YYYY-MM-DD.") var from: String
     @Option(help: "Local date to stop before (exclusive), YYYY-MM-DD.") var to: String
     @Option(help: "Only this site (its id or name).") var site: String?
@@ -74,7 +74,7 @@ struct FleetExport: AsyncParsableCommand {
     @Option(help: "Write to this file instead of standard output.") var out: String?
 
     func run() async throws {
-        guard let t = Tier(name: tier), t != .minute else { throw ValidationError("--tier: expected quarter, hour, day, month or year") }
+        guard let t = Tier(name: tier) else { throw ValidationError("--tier: expected minute, quarter, hour, day, month or year") }
         guard let a = CivilDate(parsing: from), let b = CivilDate(parsing: to), a < b else {
             throw ValidationError("--from and --to: expected dates like 2026-03-01, --from before --to")
         }

@@ -72,8 +72,9 @@ import Testing
         var out: [String: String] = [:]
         for l in r.stdout.split(whereSeparator: \.isNewline).dropFirst() {
             let f = l.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            guard f.count >= 8, f[2] == channel, !f[7].isEmpty else { continue }
-            out[String(f[4].prefix(10))] = f[7]
+            // The site by name as well as by id (the filter takes either; the tests name it).
+            guard f.count >= 9, f[1] == site, f[3] == channel, !f[8].isEmpty else { continue }
+            out[String(f[5].prefix(10))] = f[8]
         }
         return out
     }
@@ -243,5 +244,92 @@ import Testing
         #expect(st.stdout.contains("not sent yet"), "\(st.stdout)")
         let bad = try CLI.run(["fleet", "export", "--url", "postgres://strata@127.0.0.1:\(port)/fleet", "--from", "2026-03-01", "--to", "2026-03-02"])
         #expect(bad.status != 0 && bad.stderr.contains("cannot reach the central server"), "\(bad.stderr)")
+    }
+
+    /// The minute tier replicated as one-reading buckets whose consumption adds up to the day;
+    /// the lag metric high while the server is down and 0 once caught up; the fleet archive
+    /// tree served by strata's own FTP server on a central box.
+    @Test func minutesTheLagMetricAndTheFleetTreeOverFTP() throws {
+        let pg = try PostgresServer()
+        _ = try CLI.run(["fleet", "init", "--url", pg.url, "--password-file", pg.dir + "/pw"])
+        let dir = TempDir()
+        let web = Net.freePort()
+        let cfg = try Self.site(dir, name: "Site M", zone: "Europe/Berlin", pg: pg, start: Self.berlinStart, days: 2, seed: 6)
+        try dir.write("strata.toml", try dir.read("strata.toml") + "\ntiers = [\"minute\", \"day\"]\n\n[web]\nport = \(web)\n")
+        func lag() -> Double? {
+            guard let text = try? WebCLITests.curl(["http://127.0.0.1:\(web)/metrics"]) else { return nil }
+            return WebCLITests.metrics(text)["strata_replication_lag_seconds"]
+        }
+        func minutes() -> Int {
+            Int((try? pg.psql("SELECT count(*) FROM bucket WHERE tier = 0"))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+        }
+        // The server down first: the site runs, and the metric says how far behind it is.
+        pg.stop(immediate: true)
+        let p = try CLI.start(["run", "--config", cfg, "--no-archive"])
+        defer { if p.process.isRunning { p.process.terminate() } }
+        #expect(p.waitForStderr("web server listening", seconds: 60), "\(p.early.suffix(1500))")
+        var behind: Double?
+        let d1 = Date().addingTimeInterval(30)
+        while Date() < d1 && (behind ?? 0) < 86_400 {
+            Thread.sleep(forTimeInterval: 0.5)
+            behind = lag()
+        }
+        #expect((behind ?? 0) >= 86_400, "two days of data, none sent: \(String(describing: behind))")
+        try pg.start()
+        let d2 = Date().addingTimeInterval(90)
+        var caughtUp = false
+        while Date() < d2 && !caughtUp {
+            Thread.sleep(forTimeInterval: 0.5)
+            caughtUp = lag() == 0 && minutes() > 0
+        }
+        p.process.terminate()
+        let r = p.finish()
+        #expect(caughtUp, "\(r.stderr.suffix(1500))")
+
+        // Every minute of both whole days, per channel, and a counter's minutes add up to its day.
+        let days = [("2026-03-01 00:00+01", "2026-03-02 00:00+01"), ("2026-03-02 00:00+01", "2026-03-03 00:00+01")]
+        for (a, b) in days {
+            let n = try pg.psql("SELECT count(*) FROM bucket WHERE tier = 0 AND channel = 'power' AND start >= '\(a)' AND start < '\(b)'")
+            #expect(n.trimmingCharacters(in: .whitespacesAndNewlines) == "1440", "\(a): \(n)")
+            for ch in ["energy_import", "water"] {
+                let m = try pg.psql("SELECT sum(consumption) FROM bucket WHERE tier = 0 AND channel = '\(ch)' AND start >= '\(a)' AND start < '\(b)'")
+                let d = try pg.psql("SELECT consumption FROM bucket WHERE tier = 3 AND channel = '\(ch)' AND start = '\(a)'")
+                let mt = m.trimmingCharacters(in: .whitespacesAndNewlines), dt = d.trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(!dt.isEmpty && mt == dt, "\(ch) \(a): minutes \(mt), day \(dt)")
+            }
+            let g = try pg.psql("""
+                SELECT (SELECT sum(sum) FROM bucket WHERE tier = 0 AND channel = 'power' AND start >= '\(a)' AND start < '\(b)')
+                     = (SELECT sum FROM bucket WHERE tier = 3 AND channel = 'power' AND start = '\(a)')
+                """)
+            #expect(g.trimmingCharacters(in: .whitespacesAndNewlines) == "t", "\(a): the gauge's minutes sum to its day")
+        }
+        let own = try Self.siteDays(cfg, channel: "energy_import", from: "2026-03-01", to: "2026-03-03")
+        let centralDays = try Self.centralDays(pg, site: "Site M", channel: "energy_import", from: "2026-03-01", to: "2026-03-03")
+        #expect(own.count == 2 && own == centralDays)
+
+        // A central box: no meters, its archive path the fleet tree, anonymous FTP.
+        let central = TempDir()
+        let tree = central.file("fleet")
+        let serve = try CLI.run(["fleet", "serve", "--url", pg.url, "--password-file", pg.dir + "/pw", "--archive", tree, "--once"])
+        #expect(serve.status == 0, "\(serve.stderr)")
+        let ftp = Net.freePort()
+        try central.write("central.toml", SiteTOML.header(name: "Fleet", timezone: "UTC", store: central.file("c.sqlite"), archive: tree) + """
+
+            [ftp]
+            listen = "127.0.0.1"
+            port = \(ftp)
+            anonymous = true
+            """)
+        let c = try CLI.start(["run", "--config", central.file("central.toml"), "--no-archive"])
+        defer { if c.process.isRunning { c.process.terminate() } }
+        #expect(c.waitForStderr("FTP server listening", seconds: 60), "\(c.early.suffix(1500))")
+        let listing = try WebCLITests.curl(["--list-only", "ftp://anonymous:x@127.0.0.1:\(ftp)/iso/"])
+        #expect(listing.contains("Site-M") && listing.contains("_fleet"), "\(listing)")
+        let file = "iso/Site-M/day/2026.csv"
+        let served = try WebCLITests.curl(["ftp://anonymous:x@127.0.0.1:\(ftp)/" + file])
+        let onDisk = try String(contentsOfFile: tree + "/" + file, encoding: .utf8)
+        #expect(!served.isEmpty && served == onDisk)
+        c.process.terminate()
+        #expect(c.finish().status == 0)
     }
 }

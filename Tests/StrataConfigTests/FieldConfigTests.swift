@@ -249,12 +249,15 @@ struct ReplicationConfigTests {
         #expect(try r.password() == "secret")
         let d = try StrataConfig.parse(Self.header + "\n[replication]\nurl = \"postgres://h/db\"\n", file: "/etc/strata.toml")
         #expect(d.replication?.tiers == [.quarter, .hour, .day, .month, .year] && d.replication?.interval == 60)
+        // The minute tier is there for those who want it, never by default.
+        let m = try StrataConfig.parse(Self.header + "\n[replication]\nurl = \"postgres://h/db\"\ntiers = [\"day\", \"minute\"]\n", file: "/etc/strata.toml")
+        #expect(m.replication?.tiers == [.minute, .day])
     }
 
     @Test(arguments: [
         ("url = \"postgres://h/db\"", "url = \"mysql://h/db\"", "replication.url", "PostgreSQL URL"),
         ("url = \"postgres://h/db\"", "url = \"postgres://u:pw@h/db\"", "replication.url", "password_file"),
-        ("url = \"postgres://h/db\"", "url = \"postgres://h/db\"\ntiers = [\"minute\"]", "replication.tiers", "not replicated yet"),
+        ("url = \"postgres://h/db\"", "url = \"postgres://h/db\"\ntiers = \"day\"", "replication.tiers", "expected"),
         ("url = \"postgres://h/db\"", "url = \"postgres://h/db\"\ntiers = [\"week\"]", "replication.tiers", "expected any of"),
         ("url = \"postgres://h/db\"", "url = \"postgres://h/db\"\npassword_file = \"/nonexistent/pw\"", "replication.password_file", "cannot read"),
         ("url = \"postgres://h/db\"", "url = \"postgres://h/db\"\nsite_id = \"a b\"", "replication.site_id", "not a usable id"),

@@ -52,6 +52,40 @@ struct FleetEncodingTests {
         #expect(FleetSchema.createPartition(containing: start).contains("PARTITION OF bucket FOR VALUES FROM ('\(from)') TO ('\(to)')"))
     }
 
+    /// Numbers and times are written without Strings on the bulk path; they must read as the
+    /// same values Swift's own formatting gives.
+    @Test(arguments: [0.0, -0.0, 1.0, -12.0, 0.1, 1234.5678, -0.001, 1e14, 999_999_999_999_999.0, 1e15, 1e300, 5e-324, 123_456_789.125])
+    func numbersReadBackAsTheSameDouble(_ v: Double) {
+        var out: [UInt8] = []
+        BucketCopy.number(v, &out)
+        let text = String(decoding: out, as: UTF8.self)
+        #expect(Double(text) == v && Double(text)?.sign == v.sign, "\(v) written as \(text)")
+        #expect(text == "\(v)", "the same text as Swift's description")
+    }
+
+    @Test(arguments: [Int64(0), 59, 951_782_400, 951_868_799, 1_772_319_600, 4_102_444_799, -1, -86_401])
+    func timesAreUTC(_ t: Int64) {
+        #expect(BucketCopy.timestamp(t) == LocalDateTime(secondsSinceEpoch: t).description + "+00")
+    }
+
+    @Test(arguments: [Int64(0), 7, -7, 1234567890123, Int64.max, Int64.min])
+    func integers(_ n: Int64) {
+        var out: [UInt8] = []
+        BucketCopy.digits(n, &out)
+        #expect(String(decoding: out, as: UTF8.self) == String(n))
+    }
+
+    @Test func aPayloadNamesEachMonthItsRowsNeed() {
+        var g = Aggregate()
+        g.count = 1
+        g.sum = 1
+        let starts: [Int64] = [1_772_319_600, 1_772_323_200, 1_772_323_200 + 31 * 86_400, 1_772_319_600 + 3600]
+        let buckets = starts.map { FleetBucket(device: "d", channel: "c", tier: .hour, start: $0, end: $0 + 3600, aggregate: g, isCounter: false) }
+        let p = BucketCopy.encode(buckets, site: "s")
+        #expect(p.rows == 4 && p.copy.filter { $0 == 0x0A }.count == 4)
+        #expect(p.months.map { FleetSchema.partition(containing: $0).name } == ["bucket_2026_02", "bucket_2026_03", "bucket_2026_04"])
+    }
+
     @Test func tiersRoundTrip() {
         for t in Tier.allCases { #expect(FleetSchema.tier(number: FleetSchema.tierNumber(t)) == t) }
     }
@@ -59,15 +93,15 @@ struct FleetEncodingTests {
     @Test func exportRowsAreLabelledInTheirSitesOwnTime() {
         let rows = [
             FleetRow(site: "berlin", timezone: "Europe/Berlin", device: "main", channel: "energy_import", unit: "kWh", isCounter: true, decimals: 3,
-                     start: 1_772_319_600, count: 1440, consumption: 20_820, mean: nil, min: nil, max: nil),
+                     start: 1_772_319_600, count: 1440, consumption: 20_820, mean: nil, min: nil, max: nil, siteName: "Werk Berlin"),
             FleetRow(site: "vancouver", timezone: "America/Vancouver", device: "main", channel: "power", unit: "W", isCounter: false, decimals: 1,
                      start: 1_772_352_000, count: 1440, consumption: nil, mean: 1000.25, min: 800, max: 1199),
         ]
         let iso = String(decoding: FleetTable.csv(rows, dialect: .iso), as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
-        #expect(iso[0] == "site,device,channel,unit,start,utc_offset,readings,consumption,mean,min,max")
-        #expect(iso[1].hasPrefix("berlin,main,energy_import,kWh,2026-03-01 00:00:00,") && iso[1].hasSuffix(",1440,20.820,,,"), "\(iso[1])")
-        #expect(iso[2].hasPrefix("vancouver,main,power,W,2026-03-01 00:00:00,") && iso[2].hasSuffix(",1440,,1000.3,800.0,1199.0"), "\(iso[2])")
+        #expect(iso[0] == "site,site_name,device,channel,unit,start,utc_offset,readings,consumption,mean,min,max")
+        #expect(iso[1].hasPrefix("berlin,Werk Berlin,main,energy_import,kWh,2026-03-01 00:00:00,") && iso[1].hasSuffix(",1440,20.820,,,"), "\(iso[1])")
+        #expect(iso[2].hasPrefix("vancouver,vancouver,main,power,W,2026-03-01 00:00:00,") && iso[2].hasSuffix(",1440,,1000.3,800.0,1199.0"), "\(iso[2])")
         let eu = String(decoding: FleetTable.csv(rows, dialect: .excelEU), as: UTF8.self)
-        #expect(eu.hasPrefix("\u{FEFF}site;") && eu.contains(";20,820;"))
+        #expect(eu.hasPrefix("\u{FEFF}site;site_name;") && eu.contains(";20,820;"))
     }
 }
