@@ -80,7 +80,7 @@ public enum ArchiveFiles {
         guard fsync(fd) == 0 else { throw Failure(path: path, what: "flush") }
     }
 
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
         var off = 0
         while off < bytes.count {
             let n = bytes.withUnsafeBytes { p -> Int in

@@ -132,7 +132,7 @@ struct Reader {
 
     mutating func config(_ root: TOMLTable) throws(ConfigError) -> StrataConfig {
         // Sections owned by other parts of Strata are accepted here and checked by their owners.
-        let later: Set<String> = ["ftp", "smtp", "reports", "tariffs", "holidays", "calculated", "outbox", "profiles_dir", "web", "share", "sampler", "alarms", "mqtt", "replication"]
+        let later: Set<String> = ["ftp", "smtp", "reports", "tariffs", "holidays", "calculated", "outbox", "profiles_dir", "web", "share", "sampler", "alarms", "mqtt", "replication", "fleet"]
         try checkKeys(root, allowed: Set(["site", "storage", "retention", "devices", "archive"]).union(later), path: "")
 
         guard let siteT = try table(root, "site", path: "site") else {
@@ -224,6 +224,7 @@ struct Reader {
         }
         config.alarms = try alarms(root, devices: devices)
         config.replication = try replication(root)
+        config.fleet = try fleet(root, devices: config.devices)
         return config
     }
 

@@ -145,6 +145,8 @@ public struct StrataConfig: Sendable {
     public var alarms: [AlarmRule] = []
     /// `[replication]`: pushing to a central PostgreSQL; nil without the section.
     public var replication: Replication? = nil
+    /// `[fleet]`: this box keeps the fleet archive tree; nil without the section.
+    public var fleet: Fleet? = nil
 
     public func device(_ id: String) -> Device? { devices.first { $0.id == id } }
 

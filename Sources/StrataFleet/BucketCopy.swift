@@ -26,14 +26,31 @@ public struct FleetBucket: Sendable, Equatable {
 public struct FleetPayload: Sendable {
     public var rows: Int
     /// The first instant of each UTC month partition the rows fall in.
-    public var months: [Int64]
+    public var months: [Int64] { Array(Set(changes.map(\.month))).sorted() }
+    /// Each tier's months the rows fall in.
+    public var changes: [FleetChange]
     public var copy: [UInt8]
 
-    public init(rows: Int, months: [Int64], copy: [UInt8]) {
+    public init(rows: Int, changes: [FleetChange], copy: [UInt8]) {
         self.rows = rows
-        self.months = months
+        self.changes = changes
         self.copy = copy
     }
+}
+
+/// A UTC month of one tier that a push wrote buckets in (`site_change` on the server).
+public struct FleetChange: Hashable, Sendable, Comparable {
+    /// `FleetSchema.tierNumber`.
+    public var tier: Int
+    /// The month's first instant, UTC.
+    public var month: Int64
+
+    public init(tier: Int, month: Int64) {
+        self.tier = tier
+        self.month = month
+    }
+
+    public static func < (a: FleetChange, b: FleetChange) -> Bool { (a.tier, a.month) < (b.tier, b.month) }
 }
 
 /// Buckets as the lines of a `COPY … FROM STDIN` in PostgreSQL's text format: tab-separated,
@@ -87,17 +104,17 @@ public enum BucketCopy {
     public static func encode(_ buckets: [FleetBucket], site: String) -> FleetPayload {
         var out: [UInt8] = []
         out.reserveCapacity(buckets.count * 160)
-        var months = Set<Int64>()
-        var lastMonth: (from: Int64, to: Int64)?
+        var changes = Set<FleetChange>()
+        var last: (tier: Tier, from: Int64, to: Int64)?
         for b in buckets {
             append(b, site: site, to: &out)
-            // Buckets come in time order: one partition look-up per month, not per bucket.
-            if let m = lastMonth, b.start >= m.from, b.start < m.to { continue }
+            // Buckets come in time order per tier: one month look-up per month, not per bucket.
+            if let m = last, m.tier == b.tier, b.start >= m.from, b.start < m.to { continue }
             let p = FleetSchema.partitionBounds(containing: b.start)
-            lastMonth = p
-            months.insert(p.from)
+            last = (b.tier, p.from, p.to)
+            changes.insert(FleetChange(tier: FleetSchema.tierNumber(b.tier), month: p.from))
         }
-        return FleetPayload(rows: buckets.count, months: months.sorted(), copy: out)
+        return FleetPayload(rows: buckets.count, changes: changes.sorted(), copy: out)
     }
 
     /// UTC, as PostgreSQL reads a timestamptz.

@@ -5,7 +5,7 @@ import StrataCore
 /// (site, device, channel, tier, start) so that a push repeated after a crash changes nothing.
 public enum FleetSchema {
     /// Bumped when the schema changes; `strata fleet init` migrates from the stored one.
-    public static let version = 1
+    public static let version = 2
 
     public static let statements: [String] = [
         "CREATE TABLE IF NOT EXISTS strata_meta (key text PRIMARY KEY, value text NOT NULL)",
@@ -42,8 +42,38 @@ public enum FleetSchema {
             old double precision, new double precision, action text NOT NULL,
             PRIMARY KEY (site, device, channel, ts))
         """,
-        "INSERT INTO strata_meta (key, value) VALUES ('schema_version', '\(version)') ON CONFLICT (key) DO NOTHING",
+        // Which months of which tier each site's pushes changed, and when (version 2): what a
+        // fleet archive tree rewrites, instead of reading every bucket of the fleet each time.
+        """
+        CREATE TABLE IF NOT EXISTS site_change (
+            site text NOT NULL REFERENCES site ON DELETE CASCADE, tier smallint NOT NULL, month date NOT NULL,
+            at timestamptz NOT NULL, PRIMARY KEY (site, tier, month))
+        """,
+        "CREATE INDEX IF NOT EXISTS site_change_at ON site_change (at)",
+        """
+        INSERT INTO strata_meta (key, value) VALUES ('schema_version', '\(version)')
+        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value
+        """,
     ]
+
+    /// From version 1: the months the stored day, month and year buckets are in, as changes, so
+    /// the first fleet tree after the migration has them all.
+    public static let backfillChanges = """
+        INSERT INTO site_change (site, tier, month, at)
+        SELECT site, tier, date_trunc('month', start AT TIME ZONE 'UTC')::date, now() FROM bucket WHERE tier >= 3 GROUP BY 1, 2, 3
+        ON CONFLICT (site, tier, month) DO NOTHING
+        """
+
+    /// Records a push's changed months (bound: $1 the site); `changes` are generated numbers.
+    public static func recordChanges(_ changes: [FleetChange]) -> String {
+        let values = changes.map { c in
+            "($1, \(c.tier), '\(LocalDateTime(secondsSinceEpoch: c.month).date)', now())"
+        }
+        return """
+            INSERT INTO site_change (site, tier, month, at) VALUES \(values.joined(separator: ", "))
+            ON CONFLICT (site, tier, month) DO UPDATE SET at = EXCLUDED.at
+            """
+    }
 
     /// The month partition holding `start` (UTC months: a partition never depends on a site's zone).
     public static func partition(containing start: Int64) -> (name: String, from: String, to: String) {

@@ -43,10 +43,21 @@ public struct FleetRow: Sendable, Equatable {
 /// offset beside it. Counters print their exact consumption; gauges mean, min and max.
 public enum FleetTable {
     public static func csv(_ rows: [FleetRow], dialect: CSVDialect) -> [UInt8] {
+        header(dialect: dialect) + body(rows, dialect: dialect)
+    }
+
+    /// The byte-order mark (where the dialect has one) and the column names.
+    public static func header(dialect: CSVDialect) -> [UInt8] {
         var w = CSVWriter(dialect: dialect)
         if dialect.byteOrderMark { w.writeBOM() }
         for h in ["site", "site_name", "device", "channel", "unit", "start", "utc_offset", "readings", "consumption", "mean", "min", "max"] { w.field(h) }
         w.endRow()
+        return w.bytes
+    }
+
+    /// The rows alone: a file of many sites is its header and each site's body in turn.
+    public static func body(_ rows: [FleetRow], dialect: CSVDialect) -> [UInt8] {
+        var w = CSVWriter(dialect: dialect)
         var zones: [String: ZoneRules] = [:]
         for r in rows {
             let zone = zones[r.timezone] ?? ZoneRules(identifier: r.timezone) ?? ZoneRules(fixedOffset: 0, identifier: "UTC")

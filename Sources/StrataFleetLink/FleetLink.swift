@@ -33,8 +33,11 @@ public enum FleetError: Error, CustomStringConvertible, Sendable {
         if let e = error as? FleetError { return e }
         if let p = error as? PSQLError {
             if let msg = p.serverInfo?[.message] {
-                let state = p.serverInfo?[.sqlState].map { " (\($0))" } ?? ""
-                return .server(msg + state)
+                let code = p.serverInfo?[.sqlState]
+                let state = code.map { " (\($0))" } ?? ""
+                // An undefined table: a server whose schema is older than this strata.
+                let hint = code == "42P01" ? "; run `strata fleet init` against it to create or migrate the schema" : ""
+                return .server(msg + state + hint)
             }
             if let u = p.underlying { return .connect("\(u)") }
             return .connect(p.code.description)
@@ -103,7 +106,7 @@ public final class FleetLink: @unchecked Sendable {
     }
 
     /// Creates the schema, or checks and migrates an existing one.
-    public func initSchema() async throws(FleetError) -> (created: Bool, version: Int) {
+    public func initSchema() async throws(FleetError) -> (created: Bool, version: Int, from: Int?) {
         var existing: Int?
         do {
             let rows = try await connection.query("SELECT value FROM strata_meta WHERE key = 'schema_version'", logger: logger)
@@ -115,12 +118,13 @@ public final class FleetLink: @unchecked Sendable {
         try await exec("BEGIN")
         do throws(FleetError) {
             for s in FleetSchema.statements { try await exec(s) }
+            if let v = existing, v < 2 { try await exec(FleetSchema.backfillChanges) }
             try await exec("COMMIT")
         } catch {
             try? await exec("ROLLBACK")
             throw error
         }
-        return (existing == nil, FleetSchema.version)
+        return (existing == nil, FleetSchema.version, existing)
     }
 
     /// A site, its devices and channels: names and units travel with the data.
@@ -253,6 +257,15 @@ public final class FleetLink: @unchecked Sendable {
                 }
                 if !direct { try await exec(FleetSchema.upsertFromStaging) }
             }
+            if !payload.changes.isEmpty {
+                var binds = PostgresBindings()
+                binds.append(site.id)
+                do {
+                    try await connection.query(PostgresQuery(unsafeSQL: FleetSchema.recordChanges(payload.changes), binds: binds), logger: logger)
+                } catch {
+                    throw FleetError.from(error)
+                }
+            }
             for e in events {
                 try await query("""
                     INSERT INTO counter_event (site, device, channel, ts, old, new, action)
@@ -303,7 +316,23 @@ public final class FleetLink: @unchecked Sendable {
 
     /// The fleet's buckets of a tier in `[from, to)`, for an export; one site or all.
     public func rows(tier: Tier, from: Int64, to: Int64, site: String?) async throws(FleetError) -> [FleetRow] {
-        let q: PostgresQuery = """
+        try await rows(tier: tier, from: from, to: to, site: site, exact: false)
+    }
+
+    /// One site's buckets of a tier in `[from, to)`, the site given by its id (the key's lead).
+    public func rows(tier: Tier, from: Int64, to: Int64, siteID: String) async throws(FleetError) -> [FleetRow] {
+        try await rows(tier: tier, from: from, to: to, site: siteID, exact: true)
+    }
+
+    func rows(tier: Tier, from: Int64, to: Int64, site: String?, exact: Bool) async throws(FleetError) -> [FleetRow] {
+        let q: PostgresQuery = exact ? """
+            SELECT b.site, s.name, s.timezone, b.device, b.channel, c.unit, c.kind, c.decimals, extract(epoch FROM b.start)::bigint,
+                   b.count, b.consumption, CASE WHEN b.count > 0 THEN b.sum / b.count END, b.min, b.max
+            FROM bucket b JOIN site s USING (site) JOIN channel c USING (site, device, channel)
+            WHERE b.site = \(site) AND b.tier = \(FleetSchema.tierNumber(tier)) AND b.start >= \(Date(timeIntervalSince1970: TimeInterval(from)))
+              AND b.start < \(Date(timeIntervalSince1970: TimeInterval(to)))
+            ORDER BY b.device, b.channel, b.start
+            """ : """
             SELECT b.site, s.name, s.timezone, b.device, b.channel, c.unit, c.kind, c.decimals, extract(epoch FROM b.start)::bigint,
                    b.count, b.consumption, CASE WHEN b.count > 0 THEN b.sum / b.count END, b.min, b.max
             FROM bucket b JOIN site s USING (site) JOIN channel c USING (site, device, channel)
@@ -323,6 +352,28 @@ public final class FleetLink: @unchecked Sendable {
             throw FleetError.from(error)
         }
         return out
+    }
+
+    /// The months each site's pushes changed in `tiers` after `since` (all of them for nil), and
+    /// the server's time now, for the next call.
+    public func changes(since: Date?, tiers: [Tier]) async throws(FleetError) -> (now: Date, changes: [(site: String, change: FleetChange)]) {
+        var now = Date()
+        var out: [(site: String, change: FleetChange)] = []
+        do {
+            for try await t in try await connection.query("SELECT now()", logger: logger).decode(Date.self) { now = t }
+            let numbers = tiers.map { FleetSchema.tierNumber($0) }
+            let q: PostgresQuery = """
+                SELECT site, tier, extract(epoch FROM month)::bigint FROM site_change
+                WHERE tier = ANY(\(numbers)) AND (\(since)::timestamptz IS NULL OR at > \(since))
+                ORDER BY site, tier, month
+                """
+            for try await (site, tier, month) in try await connection.query(q, logger: logger).decode((String, Int, Int64).self) {
+                out.append((site, FleetChange(tier: tier, month: month)))
+            }
+        } catch {
+            throw FleetError.from(error)
+        }
+        return (now, out)
     }
 
     /// The sites the central server knows: (id, name, timezone).

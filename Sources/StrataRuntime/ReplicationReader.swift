@@ -24,7 +24,7 @@ public actor ReplicationReader {
         public var cursors: [Tier: Int64] = [:]
         public var consumedDirty: Int64?
         /// The buckets as the server takes them, encoded on this reader's thread.
-        public var payload = FleetPayload(rows: 0, months: [], copy: [])
+        public var payload = FleetPayload(rows: 0, changes: [], copy: [])
         /// More is waiting after this one (a catch-up).
         public var more = false
         var sent: Set<BucketKey> = []

@@ -39,13 +39,9 @@ public struct ReplicationService: Service, CustomStringConvertible {
         }
         let lagGauge = Gauge(label: "strata_replication_lag_seconds")
         var link: FleetLink?
-        var failing: String?
+        var failures = CentralServerFailures(logger: logger, what: "replication failed; the site keeps its data and retries",
+                                             url: target.display, retry: r.interval)
         var pushed = 0
-        func recovered() {
-            guard let f = failing else { return }
-            logger.notice("central server reachable again", metadata: ["was": "\(f)", "url": "\(target.display)"])
-            failing = nil
-        }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 if link == nil { link = try await FleetLink.connect(target, logger: Logger(label: "strata.replication.pg")) }
@@ -62,31 +58,20 @@ public struct ReplicationService: Service, CustomStringConvertible {
                     try await reader.committed(b, now: Int64(clock.now()))
                     pushed += b.payload.rows
                     logger.debug("replicated", metadata: ["buckets": "\(b.payload.rows)", "more": "\(b.more)"])
-                    recovered()
+                    failures.succeeded()
                     if b.more, let lag = try? await reader.lag() { lagGauge.record(Double(lag)) }
                     batch = try await following
                 }
-                recovered()
+                failures.succeeded()
             } catch {
                 if Task.isShuttingDownGracefully { break }
-                let msg = "\(error)"
-                if failing != msg {
-                    logger.error("replication failed; the site keeps its data and retries", metadata: [
-                        "error": "\(msg)", "url": "\(target.display)", "retry": "every \(r.interval) s",
-                    ])
-                }
-                failing = msg
-                await reader.failed(msg, now: Int64(clock.now()))
+                failures.failed(error)
+                await reader.failed("\(error)", now: Int64(clock.now()))
                 await link?.close()
                 link = nil
             }
             if let lag = try? await reader.lag() { lagGauge.record(Double(lag)) }
-            let next = clock.now() + Double(r.interval)
-            do {
-                try await cancelWhenGracefulShutdown { try await clock.sleep(until: next) }
-            } catch {
-                break
-            }
+            guard await CentralServerFailures.wait(clock, seconds: r.interval) else { break }
         }
         await link?.close()
         if pushed > 0 { logger.info("replication stopped", metadata: ["buckets": "\(pushed)"]) }

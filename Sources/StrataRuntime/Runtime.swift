@@ -24,7 +24,8 @@ public struct Runtime: Sendable {
     public init(config: StrataConfig, archive: Bool, logger: Logger = Logger(label: "strata")) throws(StoreError) {
         self.config = config
         store = try StoreActor(config: config, logger: logger)
-        archivist = archive ? try Archivist(config: config) : nil
+        // A central box's archive is the fleet tree, kept by FleetService, not an archivist.
+        archivist = archive && config.fleet == nil ? try Archivist(config: config) : nil
     }
 
     /// Runs sampler, maintenance, reports and (given settings) the FTP server in one service
@@ -49,6 +50,9 @@ public struct Runtime: Sendable {
         }
         if cfg.replication != nil {
             services.append(.init(service: ReplicationService(config: cfg, clock: clock, logger: Logger(label: "strata.replication"))))
+        }
+        if cfg.fleet != nil {
+            services.append(.init(service: FleetService(config: cfg, clock: clock, logger: Logger(label: "strata.fleet"))))
         }
         if let ftp {
             try? FileManager.default.createDirectory(atPath: ftp.root, withIntermediateDirectories: true)

@@ -5,6 +5,7 @@ import StrataArchive
 import StrataCore
 import StrataFleet
 import StrataFleetLink
+import StrataRuntime
 
 /// `strata fleet`: the central side of replication. Sites push with `[replication]` in their
 /// `strata run`; these commands make the central schema, export across sites, and keep a fleet
@@ -52,7 +53,13 @@ struct FleetInit: AsyncParsableCommand {
         defer { Task { await link.close() } }
         do {
             let r = try await link.initSchema()
-            print(r.created ? "created the fleet schema (version \(r.version))" : "the fleet schema is up to date (version \(r.version))")
+            if r.created {
+                print("created the fleet schema (version \(r.version))")
+            } else if let f = r.from, f < r.version {
+                print("migrated the fleet schema from version \(f) to \(r.version)")
+            } else {
+                print("the fleet schema is up to date (version \(r.version))")
+            }
         } catch {
             throw FleetFailure(message: "\(error)")
         }
@@ -110,9 +117,10 @@ struct FleetServe: AsyncParsableCommand {
         abstract: "Keep a fleet archive tree: a folder per site and a _fleet roll-up, for the FTP server and the share.",
         discussion: """
             Writes <archive>/<dialect>/<site>/<tier>/<year>.csv for day, month and year (and \
-            _fleet/<tier>/<year>.csv with every site), atomically, every --every until SIGTERM \
-            (or once with --once). Serve the folder with strata's FTP server or a Samba share \
-            as a site's archive (README, Fleet).
+            _fleet/… with every site), atomically: the whole tree first, then every --every \
+            seconds what the sites' pushes changed, until SIGTERM (or once with --once). Serve \
+            the folder with strata's FTP server or a Samba share (README, Fleet); `[fleet]` in \
+            a central box's strata.toml does the same inside `strata run`.
             """)
     @OptionGroup var server: FleetOptions
     @Option(help: "The fleet archive folder.") var archive: String
@@ -125,10 +133,12 @@ struct FleetServe: AsyncParsableCommand {
             guard let d = CSVDialect(rawValue: String(s)) else { throw ValidationError("--dialects: \(s) is not excel-eu, excel-us or iso") }
             return d
         }
+        // The first refresh writes the whole tree; later ones what pushes changed since.
+        var tree = FleetTree(root: archive, dialects: ds)
         while true {
             let link = try await server.connect()
             do {
-                let n = try await FleetTree(root: archive, dialects: ds).write(link)
+                let n = try await tree.refresh(link)
                 FileHandle.standardError.write(Data("fleet archive \(archive): \(n) files written\n".utf8))
             } catch {
                 await link.close()
@@ -138,51 +148,5 @@ struct FleetServe: AsyncParsableCommand {
             if once { return }
             try await Task.sleep(for: .seconds(every))
         }
-    }
-}
-
-/// The fleet archive tree, from the central server's buckets.
-struct FleetTree {
-    var root: String
-    var dialects: [CSVDialect]
-
-    /// Writes every site's and the fleet's files whose bytes changed; returns how many.
-    func write(_ link: FleetLink) async throws -> Int {
-        var written = 0
-        let sites = try await link.sites()
-        let names = Dictionary(sites.map { ($0.id, Self.folder($0.name, $0.id)) }, uniquingKeysWith: { a, _ in a })
-        for tier in [Tier.day, .month, .year] {
-            let rows = try await link.rows(tier: tier, from: 0, to: 4_102_444_800, site: nil)
-            // By the year of each bucket in its site's time.
-            var byYear: [Int: [FleetRow]] = [:]
-            for r in rows {
-                let zone = ZoneRules(identifier: r.timezone) ?? ZoneRules(fixedOffset: 0)
-                byYear[tier == .year ? 0 : zone.local(r.start).date.year, default: []].append(r)
-            }
-            for (year, list) in byYear {
-                let file = tier == .year ? "all.csv" : "\(year).csv"
-                for d in dialects {
-                    written += try put("\(root)/\(d.rawValue)/_fleet/\(tier.name)/\(file)", FleetTable.csv(list, dialect: d))
-                    for (site, rows) in Dictionary(grouping: list, by: \.site) {
-                        let folder = names[site] ?? site
-                        written += try put("\(root)/\(d.rawValue)/\(folder)/\(tier.name)/\(file)", FleetTable.csv(rows, dialect: d))
-                    }
-                }
-            }
-        }
-        return written
-    }
-
-    func put(_ path: String, _ bytes: [UInt8]) throws -> Int {
-        if FileManager.default.contents(atPath: path).map({ Array($0) }) == bytes { return 0 }
-        try ArchiveFiles.ensureFolder((path as NSString).deletingLastPathComponent)
-        try ArchiveFiles.replace(path, with: bytes)
-        return 1
-    }
-
-    /// A site's folder: its name made safe for a path (its id where the name has nothing usable).
-    static func folder(_ name: String, _ id: String) -> String {
-        let safe = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "-" })
-        return safe.allSatisfy({ $0 == "-" }) ? id : safe
     }
 }

@@ -119,13 +119,27 @@ import Testing
         let st = try CLI.run(["status", "--config", ca])
         #expect(st.stdout.contains("replication to \(pg.url)") && st.stdout.contains("day up to date"), "\(st.stdout)")
 
+        // A server made by an older strata (schema version 1, no site_change) is migrated, and the
+        // buckets it holds are in the first tree.
+        _ = try pg.psql("DROP TABLE site_change; UPDATE strata_meta SET value = '1' WHERE key = 'schema_version'")
+        let migrate = try CLI.run(["fleet", "init", "--url", pg.url, "--password-file", pg.dir + "/pw"])
+        #expect(migrate.stdout.contains("migrated the fleet schema from version 1 to 2"), "\(migrate.stdout)\(migrate.stderr)")
+
         // The fleet archive tree: a folder per site and the _fleet roll-up.
         let tree = TempDir()
         let serve = try CLI.run(["fleet", "serve", "--url", pg.url, "--password-file", pg.dir + "/pw", "--archive", tree.path, "--once"])
         #expect(serve.status == 0, "\(serve.stderr)")
-        for f in ["iso/Werk-Berlin/day/2026.csv", "iso/Plant-Vancouver/day/2026.csv", "iso/_fleet/day/2026.csv", "excel-eu/_fleet/month/2026.csv"] {
+        // (March's month and 2026's year are still open: no month or year files yet.)
+        for f in ["iso/Werk-Berlin/day/2026.csv", "iso/Plant-Vancouver/day/2026.csv", "iso/_fleet/day/2026-03.csv", "excel-eu/_fleet/day/2026-03.csv"] {
             #expect(FileManager.default.fileExists(atPath: tree.file(f)), "\(f)")
         }
+        // Each site's days in the fleet's March, in its own time, with the same totals: ten, and
+        // the 11th with its one reading at midnight, three channels each.
+        let march = try String(contentsOfFile: tree.file("iso/_fleet/day/2026-03.csv"), encoding: .utf8).split(whereSeparator: \.isNewline)
+        #expect(march.count == 1 + 2 * 11 * 3, "\(march.count) lines")
+        let berlinTen = march.first { $0.contains(",Werk Berlin,main,energy_import,kWh,2026-03-10 00:00:00,") }.map(String.init) ?? ""
+        let berlinOwn = try Self.siteDays(ca, channel: "energy_import", from: "2026-03-10", to: "2026-03-11")["2026-03-10"] ?? "?"
+        #expect(berlinTen.split(separator: ",", omittingEmptySubsequences: false).dropFirst(8).first.map(String.init) == berlinOwn, "\(berlinTen)")
     }
 
     @Test func killingEitherSideMidCatchUpLosesAndDoublesNothing() throws {
@@ -307,28 +321,60 @@ import Testing
         let centralDays = try Self.centralDays(pg, site: "Site M", channel: "energy_import", from: "2026-03-01", to: "2026-03-03")
         #expect(own.count == 2 && own == centralDays)
 
-        // A central box: no meters, its archive path the fleet tree, anonymous FTP.
+        // A central box: no meters, [fleet] keeping its archive (the fleet tree), anonymous FTP.
         let central = TempDir()
         let tree = central.file("fleet")
-        let serve = try CLI.run(["fleet", "serve", "--url", pg.url, "--password-file", pg.dir + "/pw", "--archive", tree, "--once"])
-        #expect(serve.status == 0, "\(serve.stderr)")
         let ftp = Net.freePort()
         try central.write("central.toml", SiteTOML.header(name: "Fleet", timezone: "UTC", store: central.file("c.sqlite"), archive: tree) + """
+
+            [fleet]
+            url = "\(pg.url)"
+            password_file = "\(pg.dir)/pw"
+            interval = "10 s"
 
             [ftp]
             listen = "127.0.0.1"
             port = \(ftp)
             anonymous = true
             """)
-        let c = try CLI.start(["run", "--config", central.file("central.toml"), "--no-archive"])
+        let c = try CLI.start(["run", "--config", central.file("central.toml")])
         defer { if c.process.isRunning { c.process.terminate() } }
-        #expect(c.waitForStderr("FTP server listening", seconds: 60), "\(c.early.suffix(1500))")
+        #expect(c.waitForStderr("fleet archive refreshed", seconds: 60), "\(c.early.suffix(1500))")
         let listing = try WebCLITests.curl(["--list-only", "ftp://anonymous:x@127.0.0.1:\(ftp)/iso/"])
         #expect(listing.contains("Site-M") && listing.contains("_fleet"), "\(listing)")
         let file = "iso/Site-M/day/2026.csv"
         let served = try WebCLITests.curl(["ftp://anonymous:x@127.0.0.1:\(ftp)/" + file])
         let onDisk = try String(contentsOfFile: tree + "/" + file, encoding: .utf8)
-        #expect(!served.isEmpty && served == onDisk)
+        // 3 March so far: its one reading at midnight.
+        #expect(!served.isEmpty && served == onDisk && served.contains(",2026-03-03 00:00:00,+01:00,1,0.000,"), "\(served.suffix(600))")
+
+        // A third day arrives at the site and is pushed: the next refresh writes it.
+        let last = try dir.read("data.csv").split(whereSeparator: \.isNewline).last.map { $0.split(separator: ",").map(String.init) } ?? []
+        var e = Double(last.count > 1 ? last[1] : "") ?? 0, w = Double(last.count > 2 ? last[2] : "") ?? 0
+        var day3 = ["unix_ts,e,w,p"]
+        for k in 1...1440 {
+            e += 0.012
+            w += 0.002
+            day3.append("\(Self.berlinStart + 2 * 86_400 + Int64(k) * 60),\(String(format: "%.3f", e)),\(String(format: "%.3f", w)),900")
+        }
+        try dir.write("day3.csv", day3.joined(separator: "\n") + "\n")
+        let imp = try CLI.run(["import", "--config", cfg, "--device", "main", "--time-column", "unix_ts", "--time-format", "unix",
+                               "--map", "e=energy_import", "--map", "w=water", "--map", "p=power", dir.file("day3.csv")])
+        #expect(imp.status == 0, "\(imp.stderr)")
+        _ = try Self.run(cfg) {
+            let q = "SELECT consumption FROM bucket WHERE tier = 3 AND channel = 'energy_import' AND start = '2026-03-03 00:00+01'"
+            return (try? pg.psql(q))?.trimmingCharacters(in: .whitespacesAndNewlines) == "17280"
+        }
+        var refreshed = ""
+        let d3 = Date().addingTimeInterval(60)
+        while Date() < d3 && !refreshed.contains(",17.280,") {
+            Thread.sleep(forTimeInterval: 1)
+            refreshed = (try? WebCLITests.curl(["ftp://anonymous:x@127.0.0.1:\(ftp)/iso/_fleet/day/2026-03.csv"])) ?? ""
+        }
+        #expect(refreshed.contains(",Site M,main,energy_import,kWh,2026-03-03 00:00:00,"), "\(refreshed.suffix(500))")
+        let own3 = try Self.siteDays(cfg, channel: "energy_import", from: "2026-03-03", to: "2026-03-04")
+        #expect(own3["2026-03-03"] == "17.280", "\(own3)")
+        #expect(refreshed.contains(",1441,17.280,") || refreshed.contains(",1440,17.280,"), "\(refreshed.suffix(500))")
         c.process.terminate()
         #expect(c.finish().status == 0)
     }

@@ -270,3 +270,38 @@ struct ReplicationConfigTests {
         ConfigMistake.expect(text, file: "/etc/strata.toml", key: key, message: message)
     }
 }
+
+/// `[fleet]`: a central box's keys load; it refuses meters of its own and the usual mistakes.
+struct FleetConfigTests {
+    static let header = SiteTOML.header(name: "Fleet", timezone: "UTC", store: "/tmp/c.sqlite", archive: "/srv/strata/fleet")
+
+    @Test func theKeysLoad() throws {
+        let dir = TempDir()
+        try dir.write("pg.pass", "secret\n")
+        let c = try StrataConfig.parse(Self.header + """
+
+            [fleet]
+            url = "postgres://strata@central.example.org/strata"
+            password_file = "pg.pass"
+            interval = "2 min"
+            """, file: dir.file("strata.toml"))
+        let f = try #require(c.fleet)
+        #expect(f.url == "postgres://strata@central.example.org/strata" && f.interval == 120)
+        #expect(try f.password() == "secret")
+        #expect(try StrataConfig.parse(Self.header + "\n[fleet]\nurl = \"postgres://h/db\"\n", file: "/etc/strata.toml").fleet?.interval == 300)
+    }
+
+    @Test(arguments: [
+        ("url = \"postgres://h/db\"", "url = \"http://h/db\"", "fleet.url", "PostgreSQL URL"),
+        ("url = \"postgres://h/db\"", "url = \"postgres://u:pw@h/db\"", "fleet.url", "password_file"),
+        ("url = \"postgres://h/db\"", "url = \"postgres://h/db\"\ninterval = \"1 s\"", "fleet.interval", "at least 10 s"),
+        ("url = \"postgres://h/db\"", "url = \"postgres://h/db\"\ntiers = [\"day\"]", "fleet.tiers", "unknown key"),
+        ("[fleet]", SiteTOML.device("main", channels: [("energy_import", "kWh", "counter")]) + "\n[fleet]", "fleet", "no meters of its own"),
+    ])
+    func mistakes(old: String, new: String, key: String, message: String) {
+        let good = Self.header + "\n[fleet]\nurl = \"postgres://h/db\"\n"
+        let text = good.replacingOccurrences(of: old, with: new)
+        #expect(text != good)
+        ConfigMistake.expect(text, file: "/etc/strata.toml", key: key, message: message)
+    }
+}

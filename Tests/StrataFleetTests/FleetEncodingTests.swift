@@ -105,3 +105,40 @@ struct FleetEncodingTests {
         #expect(eu.hasPrefix("\u{FEFF}site;site_name;") && eu.contains(";20,820;"))
     }
 }
+
+/// Which files of the fleet tree a change on the server touches, and where they are.
+struct FleetTreeLayoutTests {
+    static let berlin = ZoneRules(identifier: "Europe/Berlin") ?? ZoneRules(fixedOffset: 3600)
+    static let vancouver = ZoneRules(identifier: "America/Vancouver") ?? ZoneRules(fixedOffset: -28_800)
+    static func month(_ y: Int, _ m: Int) -> Int64 { Int64(CivilDate(year: y, month: m, day: 1).daysSinceEpoch) * 86_400 }
+
+    @Test func aUTCMonthOfDaysCanReachIntoTheNextLocalMonth() {
+        // Berlin's 1 March starts on 28 February, 23:00 UTC: in February's partition.
+        let f = Set(FleetTreeLayout.files(site: "b", zone: Self.berlin, change: FleetChange(tier: 3, month: Self.month(2026, 2))))
+        #expect(f == [.site("b", tier: .day, year: 2026), .fleet(tier: .day, period: 202_602), .fleet(tier: .day, period: 202_603)])
+    }
+
+    @Test func aUTCJanuaryIsPartlyTheLocalYearBeforeWestOfGreenwich() {
+        let f = Set(FleetTreeLayout.files(site: "v", zone: Self.vancouver, change: FleetChange(tier: 3, month: Self.month(2026, 1))))
+        #expect(f == [.site("v", tier: .day, year: 2025), .site("v", tier: .day, year: 2026), .fleet(tier: .day, period: 202_512),
+                      .fleet(tier: .day, period: 202_601)])
+        let m = Set(FleetTreeLayout.files(site: "b", zone: Self.berlin, change: FleetChange(tier: 4, month: Self.month(2026, 12))))
+        #expect(m == [.site("b", tier: .month, year: 2026), .fleet(tier: .month, period: 2026), .site("b", tier: .month, year: 2027),
+                      .fleet(tier: .month, period: 2027)])
+    }
+
+    @Test(arguments: [0, 1, 2])
+    func finerTiersAreNotInTheTree(tier: Int) {
+        #expect(FleetTreeLayout.files(site: "b", zone: Self.berlin, change: FleetChange(tier: tier, month: Self.month(2026, 3))).isEmpty)
+    }
+
+    @Test func paths() {
+        let folder: (String) -> String = { $0 == "b" ? "Werk-Berlin" : $0 }
+        #expect(FleetTreeLayout.File.site("b", tier: .day, year: 2026).path(folder: folder) == "Werk-Berlin/day/2026.csv")
+        #expect(FleetTreeLayout.File.site("b", tier: .year, year: 0).path(folder: folder) == "Werk-Berlin/year/all.csv")
+        #expect(FleetTreeLayout.File.fleet(tier: .day, period: 202_603).path(folder: folder) == "_fleet/day/2026-03.csv")
+        #expect(FleetTreeLayout.File.fleet(tier: .month, period: 2026).path(folder: folder) == "_fleet/month/2026.csv")
+        #expect(FleetTreeLayout.File.fleet(tier: .day, period: 202_603).dates?.from == CivilDate(year: 2026, month: 3, day: 1))
+        #expect(FleetTreeLayout.folder("Werk Berlin / Süd", "id1") == "Werk-Berlin---Süd" && FleetTreeLayout.folder("***", "id1") == "id1")
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import StrataConfig
+import StrataFleetLink
+import StrataSampler
+
+/// `[fleet]` in `strata run`: keeps the fleet archive tree at `[archive] path`, the whole tree
+/// when it starts and then, every `interval`, the files whose months the sites' pushes changed.
+/// A central server that is down leaves the tree as it was: a log line when refreshes start
+/// failing and one when they work again.
+public struct FleetService: Service, CustomStringConvertible {
+    public var description: String { "FleetService(\(config.fleet?.url ?? "-"))" }
+    let config: StrataConfig
+    let clock: any SamplerClock
+    let logger: Logger
+
+    public init(config: StrataConfig, clock: any SamplerClock, logger: Logger) {
+        self.config = config
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        guard let f = config.fleet else { return }
+        let target: FleetTarget
+        do {
+            target = try FleetTarget(url: f.url, password: try f.password(), caFile: f.caFile)
+        } catch {
+            logger.error("the fleet archive cannot start", metadata: ["error": "\(error)"])
+            try? await gracefulShutdown()
+            return
+        }
+        var tree = FleetTree(root: config.archive.path, dialects: config.archive.dialects)
+        var failures = CentralServerFailures(logger: logger, what: "fleet archive refresh failed; the tree stays as it was and is retried",
+                                             url: target.display, retry: f.interval)
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            var link: FleetLink?
+            do {
+                let l = try await FleetLink.connect(target, logger: Logger(label: "strata.fleet.pg"))
+                link = l
+                let first = tree.since == nil
+                let current = tree
+                let n = try await cancelWhenGracefulShutdown { try await current.refreshed(l) }
+                tree = n.tree
+                if first || n.files > 0 {
+                    logger.info("fleet archive refreshed", metadata: ["files": "\(n.files)", "path": "\(config.archive.path)"])
+                }
+                failures.succeeded()
+            } catch {
+                if Task.isShuttingDownGracefully { break }
+                failures.failed(error)
+            }
+            await link?.close()
+            guard await CentralServerFailures.wait(clock, seconds: f.interval) else { break }
+        }
+    }
+}
+
+extension FleetTree {
+    /// `refresh` on a copy, for a closure that cannot capture the caller's variable.
+    func refreshed(_ link: FleetLink) async throws -> (tree: FleetTree, files: Int) {
+        var t = self
+        let n = try await t.refresh(link)
+        return (t, n)
+    }
+}
