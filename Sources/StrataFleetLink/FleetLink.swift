@@ -314,31 +314,17 @@ public final class FleetLink: @unchecked Sendable {
         }
     }
 
-    /// The fleet's buckets of a tier in `[from, to)`, for an export; one site or all.
-    public func rows(tier: Tier, from: Int64, to: Int64, site: String?) async throws(FleetError) -> [FleetRow] {
-        try await rows(tier: tier, from: from, to: to, site: site, exact: false)
-    }
-
-    /// One site's buckets of a tier in `[from, to)`, the site given by its id (the key's lead).
-    public func rows(tier: Tier, from: Int64, to: Int64, siteID: String) async throws(FleetError) -> [FleetRow] {
-        try await rows(tier: tier, from: from, to: to, site: siteID, exact: true)
-    }
-
-    func rows(tier: Tier, from: Int64, to: Int64, site: String?, exact: Bool) async throws(FleetError) -> [FleetRow] {
-        let q: PostgresQuery = exact ? """
+    /// One site's buckets of a tier in `[from, to)`, the site given by its id (the key's lead,
+    /// so this is one index range). Exports and the fleet tree go a site at a time: memory
+    /// holds one site's rows however big the fleet is.
+    public func rows(tier: Tier, from: Int64, to: Int64, siteID site: String) async throws(FleetError) -> [FleetRow] {
+        let q: PostgresQuery = """
             SELECT b.site, s.name, s.timezone, b.device, b.channel, c.unit, c.kind, c.decimals, extract(epoch FROM b.start)::bigint,
                    b.count, b.consumption, CASE WHEN b.count > 0 THEN b.sum / b.count END, b.min, b.max
             FROM bucket b JOIN site s USING (site) JOIN channel c USING (site, device, channel)
             WHERE b.site = \(site) AND b.tier = \(FleetSchema.tierNumber(tier)) AND b.start >= \(Date(timeIntervalSince1970: TimeInterval(from)))
               AND b.start < \(Date(timeIntervalSince1970: TimeInterval(to)))
             ORDER BY b.device, b.channel, b.start
-            """ : """
-            SELECT b.site, s.name, s.timezone, b.device, b.channel, c.unit, c.kind, c.decimals, extract(epoch FROM b.start)::bigint,
-                   b.count, b.consumption, CASE WHEN b.count > 0 THEN b.sum / b.count END, b.min, b.max
-            FROM bucket b JOIN site s USING (site) JOIN channel c USING (site, device, channel)
-            WHERE b.tier = \(FleetSchema.tierNumber(tier)) AND b.start >= \(Date(timeIntervalSince1970: TimeInterval(from)))
-              AND b.start < \(Date(timeIntervalSince1970: TimeInterval(to))) AND (\(site)::text IS NULL OR b.site = \(site) OR s.name = \(site))
-            ORDER BY b.site, b.device, b.channel, b.start
             """
         var out: [FleetRow] = []
         do {

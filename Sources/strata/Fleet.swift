@@ -87,27 +87,37 @@ struct FleetExport: AsyncParsableCommand {
         }
         guard let d = CSVDialect(rawValue: dialect) else { throw ValidationError("--dialect: expected excel-eu, excel-us or iso") }
         let link = try await server.connect()
-        let rows: [FleetRow]
+        var written = 0
         do {
+            let sites = try await link.sites().filter { site == nil || $0.id == site || $0.name == site }
+            if let site, sites.isEmpty { throw FleetFailure(message: "the central server has no site with the id or name \"\(site)\"") }
+            // A site at a time, straight to the output: a fleet's month need not fit in memory.
+            let sink = try out.map { try GrowingFile($0) }
+            func emit(_ bytes: [UInt8]) throws {
+                if let sink { try sink.append(bytes) } else { FileHandle.standardOutput.write(Data(bytes)) }
+            }
+            try emit(FleetTable.header(dialect: d))
             // Wide enough in UTC for every zone; each site's own dates are kept below.
             let lo = Int64(a.daysSinceEpoch) * 86_400 - 15 * 3600, hi = Int64(b.daysSinceEpoch) * 86_400 + 15 * 3600
-            rows = try await link.rows(tier: t, from: lo, to: hi, site: site).filter { r in
-                let zone = ZoneRules(identifier: r.timezone) ?? ZoneRules(fixedOffset: 0)
-                let date = zone.local(r.start).date
-                return date >= a && date < b
+            for s in sites {
+                let zone = ZoneRules(identifier: s.timezone) ?? ZoneRules(fixedOffset: 0)
+                let rows = try await link.rows(tier: t, from: lo, to: hi, siteID: s.id).filter { r in
+                    let date = zone.local(r.start).date
+                    return date >= a && date < b
+                }
+                try emit(FleetTable.body(rows, dialect: d))
+                written += rows.count
             }
+            try sink?.commit()
+        } catch let e as FleetFailure {
+            await link.close()
+            throw e
         } catch {
             await link.close()
             throw FleetFailure(message: "\(error)")
         }
         await link.close()
-        let bytes = FleetTable.csv(rows, dialect: d)
-        if let out {
-            try ArchiveFiles.replace(out, with: bytes)
-            FileHandle.standardError.write(Data("\(rows.count) rows written to \(out)\n".utf8))
-        } else {
-            FileHandle.standardOutput.write(Data(bytes))
-        }
+        if let out { FileHandle.standardError.write(Data("\(written) rows written to \(out)\n".utf8)) }
     }
 }
 

@@ -110,6 +110,19 @@ import Testing
                 #expect(central == own, "\(name) \(ch)")
             }
         }
+        // The whole fleet to a file is both sites' rows under one header; a site the server does
+        // not know is an error, not an empty file.
+        let outDir = TempDir()
+        let all = try CLI.run(["fleet", "export", "--url", pg.url, "--password-file", pg.dir + "/pw", "--from", "2026-03-01", "--to", "2026-03-11",
+                               "--dialect", "excel-eu", "--out", outDir.file("march.csv")])
+        #expect(all.status == 0 && all.stderr.contains("60 rows written"), "\(all.stderr)")
+        let euBytes = try Data(contentsOf: URL(fileURLWithPath: outDir.file("march.csv")))
+        let eu = String(decoding: euBytes, as: UTF8.self)
+        #expect(eu.hasPrefix("\u{FEFF}site;site_name;") && eu.contains(";Werk Berlin;") && eu.contains(";Plant Vancouver;"), "\(eu.prefix(300))")
+        let none = try CLI.run(["fleet", "export", "--url", pg.url, "--password-file", pg.dir + "/pw", "--from", "2026-03-01", "--to", "2026-03-02",
+                                "--site", "Nowhere"])
+        #expect(none.status != 0 && none.stderr.contains("no site with the id or name \"Nowhere\""), "\(none.stderr)")
+
         // Names and units travel with the data; each site has its own id.
         let chans = try pg.psql("SELECT s.name, c.device, c.channel, c.unit FROM channel c JOIN site s USING (site) ORDER BY 1, 3")
         #expect(chans.contains("Werk Berlin|main|energy_import|kWh") && chans.contains("Plant Vancouver|main|water|m3"), "\(chans)")
