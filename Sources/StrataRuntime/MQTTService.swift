@@ -98,6 +98,8 @@ struct Publisher {
         self.client = client
         self.logger = logger
         backlog = Backlog(capacity: max(1, settings.backlogMinutes))
+        // Calculated channels have no meter to fail: always there while Strata is.
+        for dev in config.devices where dev.driver == "calculated" { available[dev.id] = true }
     }
 
     mutating func written(_ b: WrittenBatch) {
@@ -165,7 +167,7 @@ struct Publisher {
     func discoveryConfigs() -> [MQTTMessage] {
         let d = Discovery(discoveryPrefix: settings.discoveryPrefix, messages: messages, site: config.site.name)
         var out: [MQTTMessage] = []
-        for dev in config.devices where dev.isPolled {
+        for dev in config.devices where dev.isPolled || dev.driver == "calculated" {
             for c in dev.channels { out.append(d.config(c, deviceName: dev.name, model: dev.profile?.id)) }
         }
         return out

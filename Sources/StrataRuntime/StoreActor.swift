@@ -72,7 +72,8 @@ public actor StoreActor: SampleStore {
         if !feeds.isEmpty {
             var values: [WrittenBatch.Value] = []
             values.reserveCapacity(samples.count)
-            for s in samples { if let spec = published[s.channel] { values.append(.init(channel: spec, ts: s.ts, value: s.value)) } }
+            // Calculated channels too, as the write derived them from its inputs.
+            for s in samples + r.derived { if let spec = published[s.channel] { values.append(.init(channel: spec, ts: s.ts, value: s.value)) } }
             let batch = WrittenBatch(values: values, statuses: statuses)
             for f in feeds { f.yield(batch) }
         }

@@ -27,6 +27,9 @@ public struct WriteResult: Sendable, Equatable {
     /// refuse them first and say where; this is the last line, so no caller can crash the
     /// roll-up or skew an aggregate with one.
     public var implausible = 0
+    /// The calculated channels' readings this write derived (and stored) from its inputs, for
+    /// those who pass the written values on (MQTT).
+    public var derived: [Sample] = []
 }
 
 extension Store {
@@ -94,6 +97,8 @@ extension Store {
             if !calculated.isEmpty && !batch.touched.isEmpty {
                 for (slot, readings) in try deriveCalculated(touched: batch.touched) where !readings.isEmpty {
                     try writeSlot(slot, readings.map { ($0.ts, $0.value) }, &batch, &result)
+                    let id = channels[slot].id
+                    result.derived += readings.map { Sample(channel: id, ts: $0.ts, value: $0.value) }
                 }
                 try minute.flush()
             }

@@ -28,6 +28,11 @@ import Testing
               kind = "counter"
               resolution = 0.001
 
+            [[calculated]]
+            id = "net"
+            name = "Import plus export"
+            formula = "main.energy_import + main.energy_export"
+
             [mqtt]
             url = "mqtt://127.0.0.1:\(port)"
             username = "strata"
@@ -107,6 +112,20 @@ import Testing
         let status = all.filter { $0.topic == "strata/mqtt-site/status" }.map(\.payload)
         #expect(status.first == "online" && status.last == "offline", "\(status)")
         #expect(all.contains { $0.topic == "strata/mqtt-site/main/availability" && $0.payload == "online" })
+
+        // A calculated channel is published like a meter's, with its own discovery config,
+        // and its values are the store's.
+        let net = try #require(discovery("calculated", "net"), "\(Set(all.map(\.topic)).sorted())")
+        #expect(net["device_class"] as? String == "energy" && net["state_topic"] as? String == "strata/mqtt-site/calculated/net")
+        #expect(all.contains { $0.topic == "strata/mqtt-site/calculated/availability" && $0.payload == "online" })
+        let netMinutes = all.filter { $0.topic == "strata/mqtt-site/calculated/net" }.compactMap { json($0.payload) }
+        #expect(netMinutes.count >= 3, "\(netMinutes.count)")
+        let netStored = try stored(dir, device: "calculated", column: "net reading [kWh]")
+        for m in netMinutes {
+            guard let t = m["t"] as? String, let v = m["v"] as? Double else { continue }
+            let local = String(t.prefix(19)).replacingOccurrences(of: "T", with: " ")
+            #expect(netStored[local] == v, "\(t): published \(v), stored \(netStored[local] ?? -1)")
+        }
 
         // Retained: a subscriber arriving after Strata stopped still gets the configs, the
         // last values and the status (flagged as retained by the broker).

@@ -117,6 +117,22 @@ import Testing
         #expect(abs(mean - total / 15) < 1e-9)
     }
 
+    /// A write says what it derived: the MQTT publisher passes calculated channels on from it.
+    @Test func aWriteReturnsTheReadingsItDerived() throws {
+        let dir = TempDir()
+        let s = try openStore(dir, Self.specs(), calendar: Self.utc)
+        let rp = try s.channel(device: "calculated", channel: "rest_power").id
+        let rest = try s.channel(device: "calculated", channel: "rest").id
+        for i in 0..<3 {
+            let r = try s.write(try Self.samples(s, minutes: i..<(i + 1)))
+            let ts = Self.t0 + Int64(i) * 60
+            let power = r.derived.filter { $0.channel == rp }
+            #expect(power == [Sample(channel: rp, ts: ts, value: 3000 + Double(i % 5) - (1260 + Double(i % 3)))], "minute \(i): \(r.derived)")
+            #expect(r.derived.contains { $0.channel == rest && $0.ts == ts }, "minute \(i)")
+            #expect(!r.derived.contains { $0.channel != rp && $0.channel != rest })
+        }
+    }
+
     @Test func aLateSubMeterReadingRecomputesTheRest() throws {
         let dir = TempDir()
         let s = try openStore(dir, Self.specs(), calendar: Self.utc)
