@@ -64,6 +64,15 @@ struct Check: ParsableCommand {
                 print("note: no [smtp]: reports are saved as .eml files in \(cfg.outbox.path)")
             }
         }
+        if let r = cfg.replication {
+            print("replication to \(r.url): \(r.tiers.map(\.name).joined(separator: ", ")), every \(r.interval) s, \(r.batchRows) buckets a push"
+                + (r.caFile == nil ? "" : ", TLS"))
+            if r.caFile == nil && !Self.isLoopback(r.url) { print("note: no ca_file in [replication]: the data and password travel unencrypted") }
+        }
+        if let f = cfg.fleet {
+            print("fleet archive from \(f.url) into \(cfg.archive.path) (\(cfg.archive.dialects.map(\.rawValue).joined(separator: ", "))), every \(f.interval) s"
+                + (f.caFile == nil ? "" : ", TLS"))
+        }
         let est = StorageEstimate(channels: cfg.allChannels, retention: cfg.retention, budget: cfg.storage.budget)
         print("")
         print("tier     rows/day     bytes/day    kept")
@@ -76,6 +85,12 @@ struct Check: ParsableCommand {
         if let b = cfg.storage.budget, let days = est.minuteDaysWithinBudget(b), let ret = cfg.retention[.minute]?.seconds, days < Double(ret) / 86_400 {
             print("note: the budget holds about \(Int(days)) days of minute data, less than retention.minute (\(Span(seconds: ret))); the oldest minutes will be pruned first")
         }
+    }
+
+    /// A server on this machine: no network to cross, so no TLS to ask for.
+    static func isLoopback(_ url: String) -> Bool {
+        guard let h = URLComponents(string: url)?.host else { return false }
+        return h == "localhost" || h == "::1" || h.hasPrefix("127.")
     }
 }
 

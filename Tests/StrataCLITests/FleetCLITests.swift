@@ -129,6 +129,9 @@ import Testing
         #expect(try pg.psql("SELECT count(DISTINCT site) FROM bucket").trimmingCharacters(in: .whitespacesAndNewlines) == "2")
         // Partitioned by month.
         #expect(try pg.psql("SELECT count(*) FROM pg_inherits WHERE inhparent = 'bucket'::regclass").trimmingCharacters(in: .whitespacesAndNewlines) != "0")
+        let check = try CLI.run(["check", "--config", ca])
+        #expect(check.stdout.contains("replication to \(pg.url): quarter, hour, day, month, year, every 5 s, 50000 buckets a push"), "\(check.stdout)")
+        #expect(!check.stdout.contains("unencrypted"), "a server on loopback needs no TLS")
         let st = try CLI.run(["status", "--config", ca])
         #expect(st.stdout.contains("replication to \(pg.url)") && st.stdout.contains("day up to date"), "\(st.stdout)")
 
@@ -350,6 +353,8 @@ import Testing
             port = \(ftp)
             anonymous = true
             """)
+        let centralCheck = try CLI.run(["check", "--config", central.file("central.toml")])
+        #expect(centralCheck.stdout.contains("fleet archive from \(pg.url) into \(tree)"), "\(centralCheck.stdout)\(centralCheck.stderr)")
         let c = try CLI.start(["run", "--config", central.file("central.toml")])
         defer { if c.process.isRunning { c.process.terminate() } }
         #expect(c.waitForStderr("fleet archive refreshed", seconds: 60), "\(c.early.suffix(1500))")
