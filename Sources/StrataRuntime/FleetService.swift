@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import StrataConfig
 import StrataFleetLink
@@ -12,11 +13,13 @@ import StrataSampler
 public struct FleetService: Service, CustomStringConvertible {
     public var description: String { "FleetService(\(config.fleet?.url ?? "-"))" }
     let config: StrataConfig
+    let store: StoreActor
     let clock: any SamplerClock
     let logger: Logger
 
-    public init(config: StrataConfig, clock: any SamplerClock, logger: Logger) {
+    public init(config: StrataConfig, store: StoreActor, clock: any SamplerClock, logger: Logger) {
         self.config = config
+        self.store = store
         self.clock = clock
         self.logger = logger
     }
@@ -32,6 +35,7 @@ public struct FleetService: Service, CustomStringConvertible {
             return
         }
         var tree = FleetTree(root: config.archive.path, dialects: config.archive.dialects)
+        let refreshedGauge = Gauge(label: "strata_fleet_archive_refreshed_timestamp_seconds")
         var failures = CentralServerFailures(logger: logger, what: "fleet archive refresh failed; the tree stays as it was and is retried",
                                              url: target.display, retry: f.interval)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -46,10 +50,15 @@ public struct FleetService: Service, CustomStringConvertible {
                 if first || n.files > 0 {
                     logger.info("fleet archive refreshed", metadata: ["files": "\(n.files)", "path": "\(config.archive.path)"])
                 }
+                let now = clock.now()
+                await store.fleetRefreshed(now: Int64(now), files: n.files)
+                // A timestamp, as Prometheus has it: alert on time() minus this.
+                refreshedGauge.record(now)
                 failures.succeeded()
             } catch {
                 if Task.isShuttingDownGracefully { break }
                 failures.failed(error)
+                await store.fleetFailed("\(error)", now: Int64(clock.now()))
             }
             await link?.close()
             guard await CentralServerFailures.wait(clock, seconds: f.interval) else { break }

@@ -52,7 +52,7 @@ public struct Runtime: Sendable {
             services.append(.init(service: ReplicationService(config: cfg, clock: clock, logger: Logger(label: "strata.replication"))))
         }
         if cfg.fleet != nil {
-            services.append(.init(service: FleetService(config: cfg, clock: clock, logger: Logger(label: "strata.fleet"))))
+            services.append(.init(service: FleetService(config: cfg, store: store, clock: clock, logger: Logger(label: "strata.fleet"))))
         }
         if let ftp {
             try? FileManager.default.createDirectory(atPath: ftp.root, withIntermediateDirectories: true)

@@ -110,6 +110,16 @@ public actor StoreActor: SampleStore {
         report(now: now) { $0.archiveFailing = !ok }
     }
 
+    /// The fleet archive tree's last refresh or failure (a central box), for `strata status`;
+    /// not being able to record it is logged, the tree itself is written either way.
+    public func fleetRefreshed(now: Int64, files: Int) {
+        do { try store.fleetRefreshed(at: now, files: files) } catch { logger.error("fleet: could not record the refresh", metadata: ["error": "\(error)"]) }
+    }
+
+    public func fleetFailed(_ message: String, now: Int64) {
+        do { try store.fleetFailed(message, at: now) } catch { logger.error("fleet: could not record the failure", metadata: ["error": "\(error)"]) }
+    }
+
     /// Outbox messages whose last delivery attempt failed.
     public func outboxFailing(_ count: Int, now: Int64) {
         report(now: now) { $0.outboxFailing = count }

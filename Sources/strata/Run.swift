@@ -168,6 +168,12 @@ struct Status: AsyncParsableCommand {
             guard let t else { return "never" }
             return LocalDateTime(secondsSinceEpoch: t + Int64(zone.offset(at: t))).description
         }
+        // Errors are kept as "<unix time> <message>".
+        func stamped(_ e: String) -> String {
+            let parts = e.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, let t = Int64(parts[0]) else { return e }
+            return "\(local(t)): \(parts[1])"
+        }
         print("site \"\(cfg.site.name)\" (\(cfg.site.timezone)), store \(cfg.storage.path)")
         if let r = cfg.replication {
             // How far the central server is behind this site's closed buckets.
@@ -178,9 +184,18 @@ struct Status: AsyncParsableCommand {
                 }
                 print("replication to \(r.url): \(lags.joined(separator: ", "))")
                 print("  last push     \(local(st.lastSuccess))\(st.pendingDirty > 0 ? ", \(st.pendingDirty) late-data ranges waiting" : "")")
-                if let e = st.lastError { print("  last error    \(e)") }
+                if let e = st.lastError { print("  last error    \(stamped(e))") }
             } else {
                 print("replication to \(r.url): not started yet")
+            }
+        }
+        if let f = cfg.fleet {
+            if let st = try storeCall({ try store.fleetStatus() }) {
+                print("fleet archive \(cfg.archive.path) from \(f.url)")
+                print("  last refresh  \(local(st.lastSuccess))\(st.lastFiles.map { ", \($0) files changed" } ?? "")")
+                if let e = st.lastError { print("  last error    \(stamped(e))") }
+            } else {
+                print("fleet archive \(cfg.archive.path) from \(f.url): not refreshed yet")
             }
         }
         for d in cfg.devices {

@@ -340,7 +340,7 @@ import Testing
         // A central box: no meters, [fleet] keeping its archive (the fleet tree), anonymous FTP.
         let central = TempDir()
         let tree = central.file("fleet")
-        let ftp = Net.freePort()
+        let ftp = Net.freePort(), centralWeb = Net.freePort()
         try central.write("central.toml", SiteTOML.header(name: "Fleet", timezone: "UTC", store: central.file("c.sqlite"), archive: tree) + """
 
             [fleet]
@@ -352,12 +352,20 @@ import Testing
             listen = "127.0.0.1"
             port = \(ftp)
             anonymous = true
+
+            [web]
+            port = \(centralWeb)
             """)
         let centralCheck = try CLI.run(["check", "--config", central.file("central.toml")])
         #expect(centralCheck.stdout.contains("fleet archive from \(pg.url) into \(tree)"), "\(centralCheck.stdout)\(centralCheck.stderr)")
         let c = try CLI.start(["run", "--config", central.file("central.toml")])
         defer { if c.process.isRunning { c.process.terminate() } }
         #expect(c.waitForStderr("fleet archive refreshed", seconds: 60), "\(c.early.suffix(1500))")
+        // Its status and metric say when the tree was last refreshed.
+        let centralStatus = try CLI.run(["status", "--config", central.file("central.toml")]).stdout
+        #expect(centralStatus.contains("fleet archive \(tree) from \(pg.url)") && centralStatus.contains("last refresh  2026-"), "\(centralStatus)")
+        let refreshedAt = WebCLITests.metrics(try WebCLITests.curl(["http://127.0.0.1:\(centralWeb)/metrics"]))["strata_fleet_archive_refreshed_timestamp_seconds"]
+        #expect((refreshedAt ?? 0) > Date().timeIntervalSince1970 - 120, "\(String(describing: refreshedAt))")
         let listing = try WebCLITests.curl(["--list-only", "ftp://anonymous:x@127.0.0.1:\(ftp)/iso/"])
         #expect(listing.contains("Site-M") && listing.contains("_fleet"), "\(listing)")
         let file = "iso/Site-M/day/2026.csv"
