@@ -135,7 +135,8 @@ public actor ReplicationReader {
             }
             guard from < to else { continue }
             try add(tier, chans, from: from, to: to, into: &batch)
-            if tier == .quarter {
+            // The counter events go with the finest tier sent, which walks through all time.
+            if tier == replication.tiers.min() {
                 batch.events += try events(from: from, to: to)
             }
             cursors[tier] = to

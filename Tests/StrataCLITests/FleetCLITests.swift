@@ -362,7 +362,12 @@ import Testing
         defer { if c.process.isRunning { c.process.terminate() } }
         #expect(c.waitForStderr("fleet archive refreshed", seconds: 60), "\(c.early.suffix(1500))")
         // Its status and metric say when the tree was last refreshed.
-        let centralStatus = try CLI.run(["status", "--config", central.file("central.toml")]).stdout
+        var centralStatus = ""
+        let d0 = Date().addingTimeInterval(15)
+        while Date() < d0 && !centralStatus.contains("last refresh  2026-") {
+            centralStatus = try CLI.run(["status", "--config", central.file("central.toml")]).stdout
+            Thread.sleep(forTimeInterval: 0.3)
+        }
         #expect(centralStatus.contains("fleet archive \(tree) from \(pg.url)") && centralStatus.contains("last refresh  2026-"), "\(centralStatus)")
         let refreshedAt = WebCLITests.metrics(try WebCLITests.curl(["http://127.0.0.1:\(centralWeb)/metrics"]))["strata_fleet_archive_refreshed_timestamp_seconds"]
         #expect((refreshedAt ?? 0) > Date().timeIntervalSince1970 - 120, "\(String(describing: refreshedAt))")
@@ -381,6 +386,8 @@ import Testing
         for k in 1...1440 {
             e += 0.012
             w += 0.002
+            // The water meter is replaced at noon: a counter event, sent with the minutes.
+            if k == 720 { w = 0.5 }
             day3.append("\(Self.berlinStart + 2 * 86_400 + Int64(k) * 60),\(String(format: "%.3f", e)),\(String(format: "%.3f", w)),900")
         }
         try dir.write("day3.csv", day3.joined(separator: "\n") + "\n")
@@ -398,6 +405,8 @@ import Testing
             refreshed = (try? WebCLITests.curl(["ftp://anonymous:x@127.0.0.1:\(ftp)/iso/_fleet/day/2026-03.csv"])) ?? ""
         }
         #expect(refreshed.contains(",Site M,main,energy_import,kWh,2026-03-03 00:00:00,"), "\(refreshed.suffix(500))")
+        let events = try pg.psql("SELECT channel, action FROM counter_event WHERE ts >= '2026-03-03 11:00+01' AND ts < '2026-03-03 13:00+01'")
+        #expect(events.contains("water|"), "the replacement's event reached the server with the minute tier alone: \(events)")
         let own3 = try Self.siteDays(cfg, channel: "energy_import", from: "2026-03-03", to: "2026-03-04")
         #expect(own3["2026-03-03"] == "17.280", "\(own3)")
         #expect(refreshed.contains(",1441,17.280,") || refreshed.contains(",1440,17.280,"), "\(refreshed.suffix(500))")
