@@ -64,6 +64,9 @@ public enum FleetSchema {
         ON CONFLICT (site, tier, month) DO NOTHING
         """
 
+    /// The tiers whose changed months are recorded: day, month and year (the fleet tree's).
+    public static let recordedTiers = Set(FleetTreeLayout.tiers.map(tierNumber))
+
     /// Records a push's changed months (bound: $1 the site); `changes` are generated numbers.
     public static func recordChanges(_ changes: [FleetChange]) -> String {
         let values = changes.map { c in

@@ -257,11 +257,14 @@ public final class FleetLink: @unchecked Sendable {
                 }
                 if !direct { try await exec(FleetSchema.upsertFromStaging) }
             }
-            if !payload.changes.isEmpty {
+            // Only the tiers the fleet tree holds: quarter-hours and hours change with every push,
+            // and a fleet's worth of them would be hundreds of upserts a second for nobody.
+            let changes = payload.changes.filter { FleetSchema.recordedTiers.contains($0.tier) }
+            if !changes.isEmpty {
                 var binds = PostgresBindings()
                 binds.append(site.id)
                 do {
-                    try await connection.query(PostgresQuery(unsafeSQL: FleetSchema.recordChanges(payload.changes), binds: binds), logger: logger)
+                    try await connection.query(PostgresQuery(unsafeSQL: FleetSchema.recordChanges(changes), binds: binds), logger: logger)
                 } catch {
                     throw FleetError.from(error)
                 }

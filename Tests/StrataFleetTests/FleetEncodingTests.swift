@@ -132,6 +132,11 @@ struct FleetTreeLayoutTests {
         #expect(FleetTreeLayout.files(site: "b", zone: Self.berlin, change: FleetChange(tier: tier, month: Self.month(2026, 3))).isEmpty)
     }
 
+    @Test func theServerRecordsTheMonthsOfTheTiersTheTreeHolds() {
+        #expect(FleetSchema.recordedTiers == [3, 4, 5])
+        #expect(FleetSchema.recordChanges([FleetChange(tier: 3, month: Self.month(2026, 3))]).contains("($1, 3, '2026-03-01', now())"))
+    }
+
     @Test func paths() {
         let folder: (String) -> String = { $0 == "b" ? "Werk-Berlin" : $0 }
         #expect(FleetTreeLayout.File.site("b", tier: .day, year: 2026).path(folder: folder) == "Werk-Berlin/day/2026.csv")
