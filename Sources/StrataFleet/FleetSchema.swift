@@ -42,14 +42,17 @@ public enum FleetSchema {
             old double precision, new double precision, action text NOT NULL,
             PRIMARY KEY (site, device, channel, ts))
         """,
-        // Which months of which tier each site's pushes changed, and when (version 2): what a
-        // fleet archive tree rewrites, instead of reading every bucket of the fleet each time.
+        // Which months of which tier each site's pushes changed, when, and in which transaction
+        // (version 2): what a fleet archive tree rewrites, instead of reading every bucket of the
+        // fleet each time. The transaction id, not the time, tells a refresh what is new: a push
+        // that commits after a refresh began has an id the refresh's horizon still includes.
         """
         CREATE TABLE IF NOT EXISTS site_change (
             site text NOT NULL REFERENCES site ON DELETE CASCADE, tier smallint NOT NULL, month date NOT NULL,
-            at timestamptz NOT NULL, PRIMARY KEY (site, tier, month))
+            at timestamptz NOT NULL, tx bigint NOT NULL DEFAULT pg_current_xact_id()::text::bigint,
+            PRIMARY KEY (site, tier, month))
         """,
-        "CREATE INDEX IF NOT EXISTS site_change_at ON site_change (at)",
+        "CREATE INDEX IF NOT EXISTS site_change_tx ON site_change (tx)",
         """
         INSERT INTO strata_meta (key, value) VALUES ('schema_version', '\(version)')
         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value
@@ -74,9 +77,12 @@ public enum FleetSchema {
         }
         return """
             INSERT INTO site_change (site, tier, month, at) VALUES \(values.joined(separator: ", "))
-            ON CONFLICT (site, tier, month) DO UPDATE SET at = EXCLUDED.at
+            ON CONFLICT (site, tier, month) DO UPDATE SET at = EXCLUDED.at, tx = EXCLUDED.tx
             """
     }
+
+    /// The oldest transaction still running: every change of a lower id is committed (or gone).
+    public static let changeHorizon = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 
     /// The month partition holding `start` (UTC months: a partition never depends on a site's zone).
     public static func partition(containing start: Int64) -> (name: String, from: String, to: String) {

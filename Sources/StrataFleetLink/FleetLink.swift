@@ -321,21 +321,46 @@ public final class FleetLink: @unchecked Sendable {
     /// so this is one index range). Exports and the fleet tree go a site at a time: memory
     /// holds one site's rows however big the fleet is.
     public func rows(tier: Tier, from: Int64, to: Int64, siteID site: String) async throws(FleetError) -> [FleetRow] {
-        let q: PostgresQuery = """
-            SELECT b.site, s.name, s.timezone, b.device, b.channel, c.unit, c.kind, c.decimals, extract(epoch FROM b.start)::bigint,
-                   b.count, b.consumption, CASE WHEN b.count > 0 THEN b.sum / b.count END, b.min, b.max
-            FROM bucket b JOIN site s USING (site) JOIN channel c USING (site, device, channel)
-            WHERE b.site = \(site) AND b.tier = \(FleetSchema.tierNumber(tier)) AND b.start >= \(Date(timeIntervalSince1970: TimeInterval(from)))
-              AND b.start < \(Date(timeIntervalSince1970: TimeInterval(to)))
-            ORDER BY b.device, b.channel, b.start
-            """
+        // The site's and its channels' descriptions once, not joined onto every row: decoding
+        // text columns is most of a row's cost on this side.
+        var siteName = site, zone = "UTC"
+        var meta: [String: [String: (unit: String, counter: Bool, decimals: Int)]] = [:]
         var out: [FleetRow] = []
         do {
+            for try await (name, tz) in try await connection.query("SELECT name, timezone FROM site WHERE site = \(site)", logger: logger)
+                .decode((String, String).self) {
+                siteName = name
+                zone = tz
+            }
+            for try await (d, c, unit, kind, dec) in try await connection.query(
+                "SELECT device, channel, unit, kind, decimals FROM channel WHERE site = \(site)", logger: logger).decode((String, String, String, String, Int).self) {
+                meta[d, default: [:]][c] = (unit, kind == "counter", dec)
+            }
+            // A row per channel, its buckets as arrays: a row's decoding costs far more than an
+            // array element's. NULLs travel as NaN and Int64.min (arrays of optionals do not).
+            let q: PostgresQuery = """
+                SELECT device, channel, array_agg(extract(epoch FROM start)::bigint ORDER BY start), array_agg(count::bigint ORDER BY start),
+                       array_agg(coalesce(consumption, -9223372036854775808) ORDER BY start),
+                       array_agg(coalesce(CASE WHEN count > 0 THEN sum / count END, 'NaN') ORDER BY start),
+                       array_agg(coalesce(min, 'NaN') ORDER BY start), array_agg(coalesce(max, 'NaN') ORDER BY start)
+                FROM bucket
+                WHERE site = \(site) AND tier = \(FleetSchema.tierNumber(tier)) AND start >= \(Date(timeIntervalSince1970: TimeInterval(from)))
+                  AND start < \(Date(timeIntervalSince1970: TimeInterval(to)))
+                GROUP BY device, channel ORDER BY device, channel
+                """
             let rows = try await connection.query(q, logger: logger)
-            for try await (s, name, tz, d, c, unit, kind, dec, start, count, cons, mean, mn, mx) in rows.decode(
-                (String, String, String, String, String, String, String, Int, Int64, Int, Int64?, Double?, Double?, Double?).self) {
-                out.append(FleetRow(site: s, timezone: tz, device: d, channel: c, unit: unit, isCounter: kind == "counter", decimals: dec,
-                                    start: start, count: count, consumption: cons, mean: mean, min: mn, max: mx, siteName: name))
+            func value(_ v: Double) -> Double? { v.isNaN ? nil : v }
+            for try await (d, c, starts, counts, cons, means, mins, maxs) in rows.decode(
+                (String, String, [Int64], [Int64], [Int64], [Double], [Double], [Double]).self) {
+                // A bucket whose channel the site never described is not exported (the push
+                // describes every channel before its buckets, so this is a damaged server).
+                guard let m = meta[d]?[c] else { continue }
+                let n = [counts.count, cons.count, means.count, mins.count, maxs.count].min() ?? 0
+                for i in 0..<min(starts.count, n) {
+                    out.append(FleetRow(site: site, timezone: zone, device: d, channel: c, unit: m.unit, isCounter: m.counter, decimals: m.decimals,
+                                        start: starts[i], count: Int(counts[i]), consumption: cons[i] == Int64.min ? nil : cons[i],
+                                        mean: value(means[i]), min: value(mins[i]), max: value(maxs[i]), siteName: siteName))
+                }
             }
         } catch {
             throw FleetError.from(error)
@@ -343,17 +368,21 @@ public final class FleetLink: @unchecked Sendable {
         return out
     }
 
-    /// The months each site's pushes changed in `tiers` after `since` (all of them for nil), and
-    /// the server's time now, for the next call.
-    public func changes(since: Date?, tiers: [Tier]) async throws(FleetError) -> (now: Date, changes: [(site: String, change: FleetChange)]) {
-        var now = Date()
+    /// The months each site's pushes changed in `tiers` in transactions from `since` on (all of
+    /// them for nil), and the horizon to pass as `since` next time: the changes of transactions
+    /// still running now have ids from it on, so none is missed, and what was read before is
+    /// read again only if it was written while this call ran.
+    public func changes(since: Int64?, tiers: [Tier]) async throws(FleetError) -> (horizon: Int64, changes: [(site: String, change: FleetChange)]) {
+        var horizon: Int64 = 0
         var out: [(site: String, change: FleetChange)] = []
         do {
-            for try await t in try await connection.query("SELECT now()", logger: logger).decode(Date.self) { now = t }
+            for try await h in try await connection.query(PostgresQuery(unsafeSQL: FleetSchema.changeHorizon), logger: logger).decode(Int64.self) {
+                horizon = h
+            }
             let numbers = tiers.map { FleetSchema.tierNumber($0) }
             let q: PostgresQuery = """
                 SELECT site, tier, extract(epoch FROM month)::bigint FROM site_change
-                WHERE tier = ANY(\(numbers)) AND (\(since)::timestamptz IS NULL OR at > \(since))
+                WHERE tier = ANY(\(numbers)) AND (\(since)::bigint IS NULL OR tx >= \(since))
                 ORDER BY site, tier, month
                 """
             for try await (site, tier, month) in try await connection.query(q, logger: logger).decode((String, Int, Int64).self) {
@@ -362,7 +391,7 @@ public final class FleetLink: @unchecked Sendable {
         } catch {
             throw FleetError.from(error)
         }
-        return (now, out)
+        return (horizon, out)
     }
 
     /// The sites the central server knows: (id, name, timezone).

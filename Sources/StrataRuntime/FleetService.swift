@@ -43,7 +43,7 @@ public struct FleetService: Service, CustomStringConvertible {
             do {
                 let l = try await FleetLink.connect(target, logger: Logger(label: "strata.fleet.pg"))
                 link = l
-                let first = tree.since == nil
+                let first = tree.horizon == nil
                 let current = tree
                 let n = try await cancelWhenGracefulShutdown { try await current.refreshed(l) }
                 tree = n.tree

@@ -14,14 +14,11 @@ import StrataFleetLink
 public struct FleetTree: Sendable {
     public let root: String
     public let dialects: [CSVDialect]
-    /// The server's time when the last refresh began; nil: everything is written.
-    public private(set) var since: Date?
+    /// The server's change horizon when the last refresh began (`FleetLink.changes`); nil: the
+    /// next refresh writes everything.
+    public private(set) var horizon: Int64?
     /// Each site's folder as last written, to notice a renamed site.
     private var folders: [String: String] = [:]
-
-    /// How far before the last refresh changes are read again: a push commits after it began,
-    /// with the change time of its start (pushes are given up after `[replication] timeout`).
-    static let overlap: TimeInterval = 3600
 
     public init(root: String, dialects: [CSVDialect]) {
         self.root = root
@@ -38,7 +35,7 @@ public struct FleetTree: Sendable {
             info[s.id] = (ZoneRules(identifier: s.timezone) ?? ZoneRules(fixedOffset: 0), folder)
             if let old = folders[s.id], old != folder { renamed.insert(s.id) }
         }
-        var (now, changes) = try await link.changes(since: since.map { $0.addingTimeInterval(-Self.overlap) }, tiers: FleetTreeLayout.tiers)
+        var (next, changes) = try await link.changes(since: horizon, tiers: FleetTreeLayout.tiers)
         if !renamed.isEmpty {
             // A renamed site's folder starts empty: all of its months, not only the new ones.
             changes += try await link.changes(since: nil, tiers: FleetTreeLayout.tiers).changes.filter { renamed.contains($0.site) }
@@ -49,47 +46,59 @@ public struct FleetTree: Sendable {
             files.formUnion(FleetTreeLayout.files(site: site, zone: zone, change: c))
         }
         let folder: (String) -> String = { info[$0]?.folder ?? $0 }
-        var written = 0
-        for f in files.sorted() {
-            switch f {
-            case .site(let site, _, _):
-                guard let zone = info[site]?.zone else { continue }
-                let rows = try await Self.rows(link, site: site, zone: zone, file: f)
-                for d in dialects {
-                    let path = "\(root)/\(d.rawValue)/\(f.path(folder: folder))"
-                    let bytes = FleetTable.csv(rows, dialect: d)
-                    // Unchanged bytes leave the file (and the time mirroring clients compare) alone.
-                    if FileManager.default.contents(atPath: path).map({ Array($0) }) == bytes { continue }
-                    try ArchiveFiles.replace(path, with: bytes)
-                    written += 1
-                }
-            case .fleet:
-                let outs = try dialects.map { d in try GrowingFile("\(root)/\(d.rawValue)/\(f.path(folder: folder))") }
-                for (d, o) in zip(dialects, outs) { try o.append(FleetTable.header(dialect: d)) }
-                for s in sites {
-                    guard let zone = info[s.id]?.zone else { continue }
-                    let rows = try await Self.rows(link, site: s.id, zone: zone, file: f)
-                    guard !rows.isEmpty else { continue }
-                    for (d, o) in zip(dialects, outs) { try o.append(FleetTable.body(rows, dialect: d)) }
-                }
-                for o in outs where try o.commit() { written += 1 }
+        // The fleet's files, open for the whole pass: each site's rows are added in turn.
+        let fleetFiles = files.filter { if case .fleet = $0 { true } else { false } }.sorted()
+        var outs: [FleetTreeLayout.File: [GrowingFile]] = [:]
+        for f in fleetFiles {
+            outs[f] = try dialects.map { d in
+                let g = try GrowingFile("\(root)/\(d.rawValue)/\(f.path(folder: folder))")
+                try g.append(FleetTable.header(dialect: d))
+                return g
             }
         }
+        var written = 0
+        for s in sites {
+            guard let zone = info[s.id]?.zone else { continue }
+            let own = files.filter { if case .site(s.id, _, _) = $0 { true } else { false } }
+            for tier in FleetTreeLayout.tiers {
+                let wanted = (own + fleetFiles).filter { $0.tier == tier }.sorted()
+                guard !wanted.isEmpty else { continue }
+                // One read of this site's rows for all the files that want them.
+                let rows = try await Self.rows(link, site: s.id, zone: zone, tier: tier, covering: wanted.map(\.dates))
+                for f in wanted {
+                    let mine = rows.filter { r in f.dates.map { r.date >= $0.from && r.date < $0.to } ?? true }.map(\.row)
+                    if case .site = f {
+                        for d in dialects {
+                            let path = "\(root)/\(d.rawValue)/\(f.path(folder: folder))"
+                            let bytes = FleetTable.csv(mine, dialect: d)
+                            // Unchanged bytes leave the file (and the time mirroring clients compare) alone.
+                            if FileManager.default.contents(atPath: path).map({ Array($0) }) == bytes { continue }
+                            try ArchiveFiles.replace(path, with: bytes)
+                            written += 1
+                        }
+                    } else if !mine.isEmpty, let o = outs[f] {
+                        for (d, g) in zip(dialects, o) { try g.append(FleetTable.body(mine, dialect: d)) }
+                    }
+                }
+            }
+        }
+        for o in outs.values { for g in o where try g.commit() { written += 1 } }
         for (id, s) in info { folders[id] = s.folder }
-        since = now
+        horizon = next
         return written
     }
 
-    /// A site's buckets for a file: its tier, in the file's local dates in the site's zone.
-    static func rows(_ link: FleetLink, site: String, zone: ZoneRules, file: FleetTreeLayout.File) async throws -> [FleetRow] {
-        guard let (from, to) = file.dates else {
-            return try await link.rows(tier: file.tier, from: 0, to: 4_102_444_800, siteID: site)
+    /// A site's buckets of a tier over the local dates of several files (nil: all dates), each
+    /// with its local date.
+    static func rows(_ link: FleetLink, site: String, zone: ZoneRules, tier: Tier,
+                     covering spans: [(from: CivilDate, to: CivilDate)?]) async throws -> [(row: FleetRow, date: CivilDate)] {
+        var lo: Int64 = 0, hi: Int64 = 4_102_444_800
+        let bounded = spans.compactMap { $0 }
+        if bounded.count == spans.count, let from = bounded.map(\.from).min(), let to = bounded.map(\.to).max() {
+            // Wide enough in UTC for every zone; the files keep their own local dates.
+            lo = Int64(from.daysSinceEpoch) * 86_400 - 15 * 3600
+            hi = Int64(to.daysSinceEpoch) * 86_400 + 15 * 3600
         }
-        // Wide enough in UTC for every zone; the site's own dates are kept below.
-        let lo = Int64(from.daysSinceEpoch) * 86_400 - 15 * 3600, hi = Int64(to.daysSinceEpoch) * 86_400 + 15 * 3600
-        return try await link.rows(tier: file.tier, from: lo, to: hi, siteID: site).filter { r in
-            let d = zone.local(r.start).date
-            return d >= from && d < to
-        }
+        return try await link.rows(tier: tier, from: lo, to: hi, siteID: site).map { ($0, zone.local($0.start).date) }
     }
 }

@@ -42,6 +42,10 @@ struct Bench {
             try await FleetBench.run(dir: dir, channels: opt("--channels", 250), days: opt("--days", 7), port: opt("--port", 55433),
                                 minute: opt("--minute", 0) != 0)
         }
+        if what == "fleet-tree" {
+            try await FleetTreeBench.run(dir: dir, sites: opt("--sites", 40), channels: opt("--channels", 250), days: opt("--days", 365),
+                                         port: opt("--port", 55434))
+        }
         if what == "calculated" {
             try CalculatedBench.run(dir: dir, channels: opt("--channels", 5000), minutes: opt("--minutes", 120))
         }

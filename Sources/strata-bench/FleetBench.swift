@@ -40,27 +40,49 @@ enum FleetBench {
         init(_ d: String) { description = d }
     }
 
-    static func run(dir: String, channels: Int, days: Int, port: Int, minute: Bool) async throws {
-        let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql"))?.sorted() ?? []
-        guard let v = versions.last else { throw BenchError("PostgreSQL is not installed (apt-get install postgresql)") }
-        let bin = "/usr/lib/postgresql/\(v)/bin"
-        let pg = "/tmp/strata-bench-pg-\(getpid())"
-        try FileManager.default.createDirectory(atPath: pg, withIntermediateDirectories: true)
-        try "bench".write(toFile: pg + "/pw", atomically: true, encoding: .utf8)
-        let owner = getuid() == 0 ? ["runuser", "-u", "postgres", "--"] : []
-        if getuid() == 0 { _ = try sh(["chown", "-R", "postgres:postgres", pg]) }
-        _ = try sh(owner + [bin + "/initdb", "-D", pg + "/data", "-U", "strata", "--auth=scram-sha-256", "--pwfile=" + pg + "/pw", "-E", "UTF8", "--no-locale"])
-        _ = try sh(owner + [bin + "/pg_ctl", "-D", pg + "/data", "-l", pg + "/log", "-w", "-o", "-p \(port) -k \(pg) -c listen_addresses=127.0.0.1", "start"])
-        defer {
-            _ = try? sh(owner + [bin + "/pg_ctl", "-D", pg + "/data", "-m", "fast", "-w", "stop"])
-            try? FileManager.default.removeItem(atPath: pg)
+    /// A PostgreSQL cluster of Debian's server in a temp folder, on `port`, password "bench",
+    /// with the databases given; stopped and removed by `stop`.
+    struct Cluster {
+        let dir: String
+        let port: Int
+        let version: String
+        let owner: [String]
+        let bin: String
+
+        init(port: Int, databases: [String]) throws {
+            let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql"))?.sorted() ?? []
+            guard let v = versions.last else { throw BenchError("PostgreSQL is not installed (apt-get install postgresql)") }
+            version = v
+            bin = "/usr/lib/postgresql/\(v)/bin"
+            dir = "/tmp/strata-bench-pg-\(getpid())-\(port)"
+            self.port = port
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try "bench".write(toFile: dir + "/pw", atomically: true, encoding: .utf8)
+            owner = getuid() == 0 ? ["runuser", "-u", "postgres", "--"] : []
+            if getuid() == 0 { _ = try sh(["chown", "-R", "postgres:postgres", dir]) }
+            _ = try sh(owner + [bin + "/initdb", "-D", dir + "/data", "-U", "strata", "--auth=scram-sha-256", "--pwfile=" + dir + "/pw", "-E", "UTF8", "--no-locale"])
+            _ = try sh(owner + [bin + "/pg_ctl", "-D", dir + "/data", "-l", dir + "/log", "-w", "-o", "-p \(port) -k \(dir) -c listen_addresses=127.0.0.1", "start"])
+            for db in databases { _ = try psql("postgres", "CREATE DATABASE \(db)") }
         }
-        let env = ["PGPASSWORD": "bench"]
+
+        func stop() {
+            _ = try? sh(owner + [bin + "/pg_ctl", "-D", dir + "/data", "-m", "fast", "-w", "stop"])
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+
         func psql(_ db: String, _ sql: String) throws -> String {
-            try sh(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)", "-U", "strata", "-d", db, "-c", sql], env: env)
+            try sh(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)", "-U", "strata", "-d", db, "-c", sql],
+                   env: ["PGPASSWORD": "bench"])
         }
-        _ = try psql("postgres", "CREATE DATABASE fleet")
-        _ = try psql("postgres", "CREATE DATABASE reference")
+
+        func url(_ db: String) -> String { "postgres://strata@127.0.0.1:\(port)/\(db)" }
+    }
+
+    static func run(dir: String, channels: Int, days: Int, port: Int, minute: Bool) async throws {
+        let cluster = try Cluster(port: port, databases: ["fleet", "reference"])
+        defer { cluster.stop() }
+        let pg = cluster.dir, v = cluster.version
+        func psql(_ db: String, _ sql: String) throws -> String { try cluster.psql(db, sql) }
         let logger = Logger(label: "bench")
         for db in ["fleet", "reference"] {
             let link = try await FleetLink.connect(try FleetTarget(url: "postgres://strata@127.0.0.1:\(port)/\(db)", password: "bench"), logger: logger)
