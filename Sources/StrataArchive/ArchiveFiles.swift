@@ -31,6 +31,15 @@ public enum ArchiveFiles {
         syncFolder(folder)
     }
 
+    /// `replace`, unless the file holds these bytes already: an unchanged file keeps its time,
+    /// which mirroring clients compare. True when it was written.
+    @discardableResult
+    public static func replaceIfChanged(_ path: String, with bytes: [UInt8]) throws -> Bool {
+        if read(path) == bytes { return false }
+        try replace(path, with: bytes)
+        return true
+    }
+
     /// The temporary file `replace` and `StagedFiles` write next to `path`.
     static func temporary(for path: String) -> String {
         (path as NSString).deletingLastPathComponent + "/\(ArchiveLayout.temporaryPrefix)\(getpid())-" + (path as NSString).lastPathComponent

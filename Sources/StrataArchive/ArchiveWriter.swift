@@ -84,7 +84,7 @@ public struct ArchiveWriter {
             return summary
         }
         try ArchiveFiles.ensureFolder(root)
-        try writeIfChanged(root + "/README.txt", Array(ArchiveReadme.text(site: siteName, dialects: dialects, calendar: store.calendar).utf8))
+        try ArchiveFiles.replaceIfChanged(root + "/README.txt", with: Array(ArchiveReadme.text(site: siteName, dialects: dialects, calendar: store.calendar).utf8))
         var records = try store.archiveFiles()
         let before = records
         let all = store.channels
@@ -324,7 +324,7 @@ public struct ArchiveWriter {
             let lines = (byFolder[f] ?? []).sorted { $0.path < $1.path }.compactMap { r -> String? in
                 r.sha256.map { "\($0)  \((r.path as NSString).lastPathComponent)\n" }
             }
-            try writeIfChanged(root + "/" + f + "/SHA256SUMS", Array(lines.joined().utf8))
+            try ArchiveFiles.replaceIfChanged(root + "/" + f + "/SHA256SUMS", with: Array(lines.joined().utf8))
         }
     }
 
@@ -360,13 +360,8 @@ public struct ArchiveWriter {
             for d in dialects {
                 let folder = "\(root)/\(d.rawValue)/\(ArchiveLayout.siteFolder)/alarms"
                 try ArchiveFiles.ensureFolder(folder)
-                try writeIfChanged("\(folder)/\(year).csv", AlarmTable.csv(rows, dialect: d, zone: zone))
+                try ArchiveFiles.replaceIfChanged("\(folder)/\(year).csv", with: AlarmTable.csv(rows, dialect: d, zone: zone))
             }
         }
-    }
-
-    private func writeIfChanged(_ path: String, _ bytes: [UInt8]) throws {
-        if ArchiveFiles.read(path) == bytes { return }
-        try ArchiveFiles.replace(path, with: bytes)
     }
 }

@@ -25,9 +25,13 @@ extension StrataConfig {
     /// A password file's first line; nil without a file.
     static func readPassword(_ file: String?, key: String) throws -> String? {
         guard let f = file else { return nil }
-        guard let d = FileManager.default.contents(atPath: f), let s = String(data: d, encoding: .utf8) else {
-            throw ConfigError(file: f, line: nil, key: key, message: "cannot read the password file")
-        }
+        guard let p = passwordFile(f) else { throw ConfigError(file: f, line: nil, key: key, message: "cannot read the password file") }
+        return p
+    }
+
+    /// The password a file holds (its trailing line ends dropped); nil when it cannot be read.
+    public static func passwordFile(_ path: String) -> String? {
+        guard let d = FileManager.default.contents(atPath: path), let s = String(data: d, encoding: .utf8) else { return nil }
         return s.trimmingCharacters(in: .newlines)
     }
 }

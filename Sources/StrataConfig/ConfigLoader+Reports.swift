@@ -123,10 +123,10 @@ extension Reader {
         if let pf = try string(t, "password_file", path: "smtp.password_file") {
             if inline != nil { throw error("smtp.password_file", t["password_file"]?.line, "set either password or password_file, not both") }
             let abs = StrataConfig.absolutePath(pf, relativeTo: folder)
-            guard let data = FileManager.default.contents(atPath: abs), let text = String(data: data, encoding: .utf8) else {
+            guard let password = StrataConfig.passwordFile(abs) else {
                 throw error("smtp.password_file", t["password_file"]?.line, "cannot read \(abs) (does it exist, and may strata read it?)")
             }
-            s.password = String(text.trimmingCharacters(in: .newlines))
+            s.password = password
         } else {
             s.password = inline
         }

@@ -81,19 +81,7 @@ public struct CSVWriter: Sendable {
     /// labels are written millions of times in a rebuild.
     public mutating func dateTime(_ t: LocalDateTime, iso: Bool = false) {
         separatorIfNeeded()
-        let d = t.date
-        let s = t.secondOfDay
-        digits(d.year, 4)
-        bytes.append(UInt8(ascii: "-"))
-        digits(d.month, 2)
-        bytes.append(UInt8(ascii: "-"))
-        digits(d.day, 2)
-        bytes.append(iso ? UInt8(ascii: "T") : UInt8(ascii: " "))
-        digits(s / 3600, 2)
-        bytes.append(UInt8(ascii: ":"))
-        digits(s / 60 % 60, 2)
-        bytes.append(UInt8(ascii: ":"))
-        digits(s % 60, 2)
+        t.append(to: &bytes, between: iso ? UInt8(ascii: "T") : UInt8(ascii: " "))
         if iso { bytes.append(UInt8(ascii: "Z")) }
     }
 
@@ -109,21 +97,7 @@ public struct CSVWriter: Sendable {
     }
 
     @inline(__always) private mutating func digits(_ v: Int, _ width: Int) {
-        var n = max(v, 0)
-        var tmp: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &tmp) { buf in
-            repeat {
-                buf[count] = UInt8(ascii: "0") + UInt8(n % 10)
-                n /= 10
-                count += 1
-            } while n > 0 && count < 8
-            while count < width && count < 8 {
-                buf[count] = UInt8(ascii: "0")
-                count += 1
-            }
-            for i in stride(from: count - 1, through: 0, by: -1) { bytes.append(buf[i]) }
-        }
+        appendDigits(v, width, to: &bytes)
     }
 
     public mutating func endRow() {

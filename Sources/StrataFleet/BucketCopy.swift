@@ -128,9 +128,8 @@ public enum BucketCopy {
     /// numbers, most readings, written directly in the same form ("12.0") without a String.
     static func number(_ v: Double, _ out: inout [UInt8]) {
         if v.isFinite, v == v.rounded(), abs(v) < 1e15 {
-            digits(Int64(v), &out)
-            out += [0x2E, 0x30]
-            if v == 0, v.sign == .minus { out.insert(0x2D, at: out.count - 3) }
+            if v == 0, v.sign == .minus { out.append(0x2D) }
+            Decimal.append(steps: Int64(v) * 10, decimals: 1, to: &out)
         } else if v.isFinite {
             out += Array("\(v)".utf8)
         } else {
@@ -144,68 +143,16 @@ public enum BucketCopy {
 
     static func tab(_ out: inout [UInt8]) { out.append(0x09) }
     static func null(_ out: inout [UInt8]) { out += [0x5C, 0x4E] }
+    static func digits(_ v: Int64, _ out: inout [UInt8]) { Decimal.append(steps: v, decimals: 0, to: &out) }
 
-    static func digits(_ v: Int64, _ out: inout [UInt8]) {
-        if v < 0 {
-            out.append(0x2D)
-            if v == .min {
-                out += Array(String(v).utf8.dropFirst())
-                return
-            }
-        }
-        var n = v.magnitude
-        var tmp: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                  UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var i = 0
-        withUnsafeMutableBytes(of: &tmp) { buf in
-            repeat {
-                buf[i] = UInt8(truncatingIfNeeded: n % 10) &+ 0x30
-                n /= 10
-                i += 1
-            } while n > 0
-            while i > 0 {
-                i -= 1
-                out.append(buf[i])
-            }
-        }
-    }
-
-    static func padded(_ v: Int, _ width: Int, _ out: inout [UInt8]) {
-        var w = width
-        var p = 1
-        while w > 1 {
-            p *= 10
-            w -= 1
-        }
-        var n = v
-        while p > 0 {
-            out.append(UInt8(truncatingIfNeeded: (n / p) % 10) &+ 0x30)
-            n %= p
-            p /= 10
-        }
-    }
-
-    /// `YYYY-MM-DD hh:mm:ss+00`, from the civil date without going through a String.
+    /// `YYYY-MM-DD hh:mm:ss+00`, as the archive writes its labels.
     static func time(_ t: Int64, _ out: inout [UInt8]) {
         let l = LocalDateTime(secondsSinceEpoch: t)
-        let d = l.date
-        let s = l.secondOfDay
-        guard (0...9999).contains(d.year) else {
+        guard (0...9999).contains(l.date.year) else {
             out += Array((l.description + "+00").utf8)
             return
         }
-        padded(d.year, 4, &out)
-        out.append(0x2D)
-        padded(d.month, 2, &out)
-        out.append(0x2D)
-        padded(d.day, 2, &out)
-        out.append(0x20)
-        padded(s / 3600, 2, &out)
-        out.append(0x3A)
-        padded(s / 60 % 60, 2, &out)
-        out.append(0x3A)
-        padded(s % 60, 2, &out)
+        l.append(to: &out)
         out += [0x2B, 0x30, 0x30]
     }
 

@@ -86,11 +86,9 @@ public enum FleetSchema {
 
     /// The month partition holding `start` (UTC months: a partition never depends on a site's zone).
     public static func partition(containing start: Int64) -> (name: String, from: String, to: String) {
-        let d = LocalDateTime(secondsSinceEpoch: start).date
-        let first = CivilDate(year: d.year, month: d.month, day: 1)
-        let next = first.addingMonths(1)
-        let name = "bucket_\(first.year)_\(first.month < 10 ? "0" : "")\(first.month)"
-        return (name, "\(first) 00:00:00+00", "\(next) 00:00:00+00")
+        let b = partitionBounds(containing: start)
+        let first = LocalDateTime(secondsSinceEpoch: b.from).date
+        return ("bucket_\(first.year)_\(zeroPadded(first.month, 2))", "\(first) 00:00:00+00", "\(LocalDateTime(secondsSinceEpoch: b.to).date) 00:00:00+00")
     }
 
     /// The month partition holding `start`, as instants.

@@ -101,9 +101,7 @@ public final class FleetLink: @unchecked Sendable {
 
     public func close() async { try? await connection.close() }
 
-    func exec(_ sql: String) async throws(FleetError) {
-        do { try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) } catch { throw FleetError.from(error) }
-    }
+    func exec(_ sql: String) async throws(FleetError) { try await query(PostgresQuery(unsafeSQL: sql)) }
 
     /// Creates the schema, or checks and migrates an existing one.
     public func initSchema() async throws(FleetError) -> (created: Bool, version: Int, from: Int?) {
@@ -263,11 +261,7 @@ public final class FleetLink: @unchecked Sendable {
             if !changes.isEmpty {
                 var binds = PostgresBindings()
                 binds.append(site.id)
-                do {
-                    try await connection.query(PostgresQuery(unsafeSQL: FleetSchema.recordChanges(changes), binds: binds), logger: logger)
-                } catch {
-                    throw FleetError.from(error)
-                }
+                try await query(PostgresQuery(unsafeSQL: FleetSchema.recordChanges(changes), binds: binds))
             }
             for e in events {
                 try await query("""

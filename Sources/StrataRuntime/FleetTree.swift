@@ -70,11 +70,7 @@ public struct FleetTree: Sendable {
                     if case .site = f {
                         for d in dialects {
                             let path = "\(root)/\(d.rawValue)/\(f.path(folder: folder))"
-                            let bytes = FleetTable.csv(mine, dialect: d)
-                            // Unchanged bytes leave the file (and the time mirroring clients compare) alone.
-                            if FileManager.default.contents(atPath: path).map({ Array($0) }) == bytes { continue }
-                            try ArchiveFiles.replace(path, with: bytes)
-                            written += 1
+                            if try ArchiveFiles.replaceIfChanged(path, with: FleetTable.csv(mine, dialect: d)) { written += 1 }
                         }
                     } else if !mine.isEmpty, let o = outs[f] {
                         for (d, g) in zip(dialects, o) { try g.append(FleetTable.body(mine, dialect: d)) }

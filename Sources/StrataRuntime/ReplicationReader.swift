@@ -19,7 +19,8 @@ public actor ReplicationReader {
 
     /// One push: the buckets and events, and what to record once the server committed them.
     public struct Batch: Sendable {
-        public var buckets: [FleetBucket] = []
+        /// Collected here; emptied once encoded into `payload`.
+        var buckets: [FleetBucket] = []
         public var events: [(device: String, channel: String, event: CounterEvent)] = []
         public var cursors: [Tier: Int64] = [:]
         public var consumedDirty: Int64?
@@ -74,6 +75,9 @@ public actor ReplicationReader {
     public func next(after previous: Batch? = nil) throws(StoreError) -> Batch? {
         guard var b = try collect(after: previous) else { return nil }
         b.payload = BucketCopy.encode(b.buckets, site: siteID)
+        // From here on the buckets live on as their COPY text: two batches are in flight at
+        // once in a catch-up, and each would otherwise be held twice.
+        b.buckets = []
         return b
     }
 

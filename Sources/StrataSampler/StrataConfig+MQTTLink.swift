@@ -10,8 +10,8 @@ extension StrataConfig.MQTT {
         var s = MQTTLink.Settings(host: host, port: port, clientID: clientID, tls: tls)
         s.username = username
         if let f = passwordFile {
-            guard let text = try? String(contentsOfFile: f, encoding: .utf8) else { throw .setup("cannot read mqtt.password_file \(f)") }
-            s.password = text.trimmingCharacters(in: .newlines)
+            guard let password = StrataConfig.passwordFile(f) else { throw .setup("cannot read mqtt.password_file \(f)") }
+            s.password = password
         }
         s.caFile = caFile
         s.certFile = certFile

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import StrataArchive
+import StrataConfig
 import StrataCore
 import StrataFleet
 import StrataFleetLink
@@ -25,10 +26,8 @@ struct FleetOptions: ParsableArguments {
     func connect() async throws -> FleetLink {
         var password: String?
         if let f = passwordFile {
-            guard let d = FileManager.default.contents(atPath: f), let s = String(data: d, encoding: .utf8) else {
-                throw ValidationError("--password-file: cannot read \(f)")
-            }
-            password = s.trimmingCharacters(in: .newlines)
+            guard let p = StrataConfig.passwordFile(f) else { throw ValidationError("--password-file: cannot read \(f)") }
+            password = p
         }
         do {
             let t = try FleetTarget(url: url, password: password, caFile: caFile)
