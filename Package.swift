@@ -82,7 +82,8 @@ let package = Package(
             name: "StrataRuntime",
             dependencies: [
                 "StrataCore", "StrataConfig", "StrataDatabase", "StrataStore", "StrataSampler", "StrataArchive",
-                "StrataFTP", "StrataReport", "StrataWeb", "StrataAlarms", "StrataMQTT", "StrataMQTTLink", "StrataFleet", "StrataFleetLink",
+                "StrataFTP", "StrataReport", "StrataWeb", "StrataAlarms", "StrataMQTT", "StrataMQTTLink", "StrataFleet",
+                "StrataFleetLink",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -97,7 +98,9 @@ let package = Package(
         // device status and the archive's ledger.
         .target(
             name: "StrataStore",
-            dependencies: ["StrataCore", "StrataCodec", "StrataDatabase", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "StrataCore", "StrataCodec", "StrataDatabase", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictness),
         // CSV / gzip import: streaming reader, time parsing, row mapping.
         .target(
@@ -145,7 +148,8 @@ let package = Package(
         .target(
             name: "StrataReport",
             dependencies: [
-                "StrataAlarms", "StrataCore", "StrataConfig", "StrataDatabase", "StrataStore", "StrataArchive", "StrataMail", "StrataZip",
+                "StrataAlarms", "StrataCore", "StrataConfig", "StrataDatabase", "StrataStore", "StrataArchive",
+                "StrataMail", "StrataZip",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -173,7 +177,8 @@ let package = Package(
         .executableTarget(
             name: "strata",
             dependencies: [
-                "StrataCore", "StrataConfig", "StrataStore", "StrataImport", "StrataArchive", "StrataModbus", "StrataSampler", "StrataFTP",
+                "StrataCore", "StrataConfig", "StrataStore", "StrataImport", "StrataArchive", "StrataModbus",
+                "StrataSampler", "StrataFTP",
                 "StrataReport", "StrataMail", "StrataRuntime", "StrataWeb", "StrataFleet", "StrataFleetLink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -181,7 +186,10 @@ let package = Package(
             swiftSettings: strictness),
         // The parsers that meet outside bytes as one-input functions, for libFuzzer and replay.
         .target(
-            name: "StrataFuzzTargets", dependencies: ["StrataCodec", "StrataCore", "StrataConfig", "StrataFTP", "StrataImport", "StrataMail", "StrataModbus"],
+            name: "StrataFuzzTargets",
+            dependencies: [
+                "StrataCodec", "StrataCore", "StrataConfig", "StrataFTP", "StrataImport", "StrataMail", "StrataModbus",
+            ],
             swiftSettings: strictness),
         // libFuzzer entry (tools/fuzz/run.sh builds it with -sanitize=fuzzer); a replay tool otherwise.
         .executableTarget(name: "strata-fuzz", dependencies: ["StrataFuzzTargets"], swiftSettings: strictness),
@@ -190,43 +198,71 @@ let package = Package(
         .executableTarget(
             name: "strata-bench",
             dependencies: [
-                "StrataCodec", "StrataCore", "StrataDatabase", "StrataStore", "StrataArchive", "StrataConfig", "StrataSampler", "StrataRuntime", "StrataFleet", "StrataFleetLink", "StrataMail", "StrataWeb", "StrataAlarms", "StrataMQTT", "StrataMQTTLink", "CBenchReference",
+                "StrataCodec", "StrataCore", "StrataDatabase", "StrataStore", "StrataArchive", "StrataConfig",
+                "StrataSampler", "StrataRuntime", "StrataFleet", "StrataFleetLink", "StrataMail", "StrataWeb",
+                "StrataAlarms", "StrataMQTT", "StrataMQTTLink", "CBenchReference",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictness),
         // What tests share: temporary folders, the datasets, TOML builders, the Python peers
         // (Modbus simulator, mail server) and the `strata` launcher.
-        .target(name: "StrataTestSupport", dependencies: ["StrataCore", "StrataStore", "StrataImport"], path: "Tests/StrataTestSupport", swiftSettings: strictness),
+        .target(
+            name: "StrataTestSupport", dependencies: ["StrataCore", "StrataStore", "StrataImport"],
+            path: "Tests/StrataTestSupport", swiftSettings: strictness),
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore"], swiftSettings: strictness),
-        .testTarget(name: "StrataAlarmsTests", dependencies: ["StrataAlarms", "StrataCore"], swiftSettings: strictness),
+        .testTarget(
+            name: "StrataAlarmsTests", dependencies: ["StrataAlarms", "StrataCore"], swiftSettings: strictness),
         .testTarget(name: "StrataMQTTTests", dependencies: ["StrataMQTT", "StrataCore"], swiftSettings: strictness),
         .testTarget(name: "StrataFleetTests", dependencies: ["StrataFleet", "StrataCore"], swiftSettings: strictness),
-        .testTarget(name: "StrataCodecTests", dependencies: ["StrataCodec", "StrataTestSupport"], swiftSettings: strictness),
-        .testTarget(name: "StrataModbusTests", dependencies: ["StrataModbus", "StrataCore"], swiftSettings: strictness),
-        .testTarget(name: "StrataConfigTests", dependencies: ["StrataAlarms", "StrataConfig", "StrataModbus", "StrataCore", "StrataTestSupport"], swiftSettings: strictness),
         .testTarget(
-            name: "StrataStoreTests", dependencies: ["StrataStore", "StrataCore", "StrataTestSupport"], swiftSettings: strictness),
+            name: "StrataCodecTests", dependencies: ["StrataCodec", "StrataTestSupport"], swiftSettings: strictness),
         .testTarget(
-            name: "StrataImportTests", dependencies: ["StrataImport", "StrataStore", "StrataCore", "StrataTestSupport"],
+            name: "StrataModbusTests", dependencies: ["StrataModbus", "StrataCore"], swiftSettings: strictness),
+        .testTarget(
+            name: "StrataConfigTests",
+            dependencies: ["StrataAlarms", "StrataConfig", "StrataModbus", "StrataCore", "StrataTestSupport"],
             swiftSettings: strictness),
         .testTarget(
-            name: "StrataArchiveTests", dependencies: ["StrataArchive", "StrataStore", "StrataImport", "StrataCore", "StrataTestSupport"],
+            name: "StrataStoreTests", dependencies: ["StrataStore", "StrataCore", "StrataTestSupport"],
             swiftSettings: strictness),
-        .testTarget(name: "StrataZipTests", dependencies: ["StrataZip", "StrataCore", "StrataTestSupport"], swiftSettings: strictness),
+        .testTarget(
+            name: "StrataImportTests",
+            dependencies: ["StrataImport", "StrataStore", "StrataCore", "StrataTestSupport"],
+            swiftSettings: strictness),
+        .testTarget(
+            name: "StrataArchiveTests",
+            dependencies: ["StrataArchive", "StrataStore", "StrataImport", "StrataCore", "StrataTestSupport"],
+            swiftSettings: strictness),
+        .testTarget(
+            name: "StrataZipTests", dependencies: ["StrataZip", "StrataCore", "StrataTestSupport"],
+            swiftSettings: strictness),
         .testTarget(name: "StrataMailTests", dependencies: ["StrataMail", "StrataCore"], swiftSettings: strictness),
         .testTarget(
             name: "StrataReportTests",
             dependencies: [
-                "StrataReport", "StrataStore", "StrataImport", "StrataConfig", "StrataCore", "StrataMail", "StrataTestSupport",
+                "StrataReport", "StrataStore", "StrataImport", "StrataConfig", "StrataCore", "StrataMail",
+                "StrataTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictness),
-        .testTarget(name: "StrataFTPTests", dependencies: ["StrataFTP", .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log")], swiftSettings: strictness),
         .testTarget(
-            name: "StrataSamplerTests", dependencies: ["StrataSampler", "StrataModbus", "StrataConfig", "StrataStore", "StrataCore", "StrataTestSupport"],
+            name: "StrataFTPTests",
+            dependencies: [
+                "StrataFTP", .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ], swiftSettings: strictness),
+        .testTarget(
+            name: "StrataSamplerTests",
+            dependencies: [
+                "StrataSampler", "StrataModbus", "StrataConfig", "StrataStore", "StrataCore", "StrataTestSupport",
+            ],
             swiftSettings: strictness),
-        .testTarget(name: "StrataFuzzTests", dependencies: ["StrataFuzzTargets"], resources: [.copy("Corpus")], swiftSettings: strictness),
+        .testTarget(
+            name: "StrataFuzzTests", dependencies: ["StrataFuzzTargets"], resources: [.copy("Corpus")],
+            swiftSettings: strictness),
         .testTarget(
             name: "StrataWebTests",
             dependencies: [

@@ -18,6 +18,9 @@ export STRATA_PYTHON="$PWD/.venv-test/bin/python"
 # The target graph: docs/ARCHITECTURE.md is what Package.swift says, every import is a declared
 # dependency, and no forbidden arrow exists (seconds; it fails before the long build does).
 python3 tools/architecture/check.py
+# The house style (.swift-format: 120 columns): `swift format --in-place --recursive Sources Tests
+# Package.swift` fixes what this finds (the toolchain ships swift-format).
+swift format lint --strict --recursive --parallel Sources Tests Package.swift
 swift build --build-tests
 
 # Runs one `swift test` and fails when it ran no test at all (a filter that matches nothing

@@ -61,8 +61,10 @@ public struct AlarmBook: Sendable {
 
     /// What a consumption rule judges a window by: its consumption, or with `per` the largest
     /// of its slices (nil: no data at all).
-    public static func consumption(_ rule: AlarmRule, _ start: Int64, _ end: Int64, per: Int64?,
-                                   consumed: (AlarmRule, Int64, Int64) -> Double?) -> Double? {
+    public static func consumption(
+        _ rule: AlarmRule, _ start: Int64, _ end: Int64, per: Int64?,
+        consumed: (AlarmRule, Int64, Int64) -> Double?
+    ) -> Double? {
         var worst: Double?
         for (a, b) in per.map({ ConsumptionWindow.slices(start, end, per: $0) }) ?? [(start, end)] {
             if let c = consumed(rule, a, b) { worst = max(worst ?? c, c) }
@@ -74,14 +76,17 @@ public struct AlarmBook: Sendable {
     /// `[from, to]` judged again in order, from the phase the log says the rule was in before
     /// the first (`prior`). Returns the notices and the phase after the last window; only
     /// windows closed by `closedBy` (the newest minute stored) are judged.
-    public func revisit(_ rule: AlarmRule, from: Int64, to: Int64, closedBy: Int64, prior: AlarmPhase,
-                        consumed: (AlarmRule, Int64, Int64) -> Double?) -> (notices: [AlarmNotice], phase: AlarmPhase, lastEnd: Int64?) {
+    public func revisit(
+        _ rule: AlarmRule, from: Int64, to: Int64, closedBy: Int64, prior: AlarmPhase,
+        consumed: (AlarmRule, Int64, Int64) -> Double?
+    ) -> (notices: [AlarmNotice], phase: AlarmPhase, lastEnd: Int64?) {
         guard case .consumption(_, let w, _, let per) = rule.kind else { return ([], prior, nil) }
         var m = AlarmMachine(rule: rule, phase: prior)
         var out: [AlarmNotice] = []
         var lastEnd: Int64?
         for s in ConsumptionWindow(window: w, zone: zone).spans(overlapping: from, to) where s.end <= closedBy {
-            out += m.windowClosed(at: s.end, consumed: Self.consumption(rule, s.start, s.end, per: per, consumed: consumed))
+            out += m.windowClosed(
+                at: s.end, consumed: Self.consumption(rule, s.start, s.end, per: per, consumed: consumed))
             lastEnd = s.end
         }
         return (out, m.phase, lastEnd)
@@ -119,24 +124,30 @@ public struct AlarmBook: Sendable {
 
     /// Evaluates one minute. `consumed(rule, from, to)` gives a counter's consumption over a
     /// span (nil: no data); it is asked only for windows ending at this minute.
-    public mutating func evaluate(_ o: MinuteObservation, consumed: (AlarmRule, Int64, Int64) -> Double?) -> [AlarmNotice] {
+    public mutating func evaluate(_ o: MinuteObservation, consumed: (AlarmRule, Int64, Int64) -> Double?)
+        -> [AlarmNotice]
+    {
         var out: [AlarmNotice] = []
         for i in machines.indices {
             let rule = machines[i].rule
             switch rule.kind {
             case .offline:
                 guard let d = rule.device else { continue }
-                out += machines[i].observe(minute: o.minute, answered: o.answered.contains(d), lastReading: o.lastReading[d])
+                out += machines[i].observe(
+                    minute: o.minute, answered: o.answered.contains(d), lastReading: o.lastReading[d])
             case .threshold(let channel, _, _, _):
                 guard let d = rule.device else { continue }
                 out += machines[i].observe(minute: o.minute, value: o.gauges["\(d)/\(channel)"])
             case .consumption(_, let w, _, let per):
                 let s = ConsumptionWindow(window: w, zone: zone).span(endingOn: zone.local(o.minute).date)
                 guard s.end == o.minute else { continue }
-                out += machines[i].windowClosed(at: o.minute, consumed: Self.consumption(rule, s.start, s.end, per: per, consumed: consumed))
+                out += machines[i].windowClosed(
+                    at: o.minute, consumed: Self.consumption(rule, s.start, s.end, per: per, consumed: consumed))
             case .counterEvent(let channel, let actions):
-                for e in o.events where actions.contains(e.action) && (rule.device == nil || rule.device == e.device)
-                    && (channel == nil || channel == e.channel) {
+                for e in o.events
+                where actions.contains(e.action) && (rule.device == nil || rule.device == e.device)
+                    && (channel == nil || channel == e.channel)
+                {
                     // An event is raised and done: there is nothing to clear.
                     out.append(.raised(rule: rule.id, at: e.ts, value: e.value))
                 }

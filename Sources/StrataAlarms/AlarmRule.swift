@@ -79,8 +79,10 @@ public struct AlarmRule: Sendable, Equatable {
         return false
     }
 
-    public init(id: String, kind: Kind, device: String?, notify: [String], severity: Severity = .warning,
-                repeatEvery: Int64? = nil, quiet: Window? = nil) {
+    public init(
+        id: String, kind: Kind, device: String?, notify: [String], severity: Severity = .warning,
+        repeatEvery: Int64? = nil, quiet: Window? = nil
+    ) {
         self.id = id
         self.kind = kind
         self.device = device

@@ -66,7 +66,9 @@ public struct AlarmMachine: Sendable, Equatable {
     }
 
     private mutating func repeatIfDue(_ t: Int64, value: Double?) -> [AlarmNotice] {
-        guard case .active(let since, let notified) = phase, let every = rule.repeatEvery, t - notified >= every else { return [] }
+        guard case .active(let since, let notified) = phase, let every = rule.repeatEvery, t - notified >= every else {
+            return []
+        }
         phase = .active(since: since, notified: t)
         return [.repeated(rule: rule.id, at: t, value: value)]
     }
@@ -105,7 +107,9 @@ public struct AlarmMachine: Sendable, Equatable {
     /// start and none is in trouble: a restart does not clear an alarm that still holds.
     public mutating func observe(minute t: Int64, health h: SystemHealth) -> [AlarmNotice] {
         guard case .system(let checks, let above, let clear, let seconds) = rule.kind else { return [] }
-        let known = checks.sorted().compactMap { c in h.state(c, above: above, clear: clear).map { (check: c, state: $0) } }
+        let known = checks.sorted().compactMap { c in
+            h.state(c, above: above, clear: clear).map { (check: c, state: $0) }
+        }
         guard !known.isEmpty else { return [] }
         let raising = known.filter(\.state.raise).map(\.check)
         let single = checks.count == 1 ? checks.first.flatMap(h.value) : nil

@@ -15,7 +15,8 @@ public struct ConsumptionWindow: Sendable {
     /// midnight starts the evening before).
     public func span(endingOn day: CivilDate) -> (start: Int64, end: Int64) {
         let startDay = window.from < window.to ? day : CivilDate(daysSinceEpoch: day.daysSinceEpoch - 1)
-        let start = zone.firstInstant(atOrAfter: LocalDateTime(date: startDay, hour: window.from / 60, minute: window.from % 60))
+        let start = zone.firstInstant(
+            atOrAfter: LocalDateTime(date: startDay, hour: window.from / 60, minute: window.from % 60))
         let end = zone.firstInstant(atOrAfter: LocalDateTime(date: day, hour: window.to / 60, minute: window.to % 60))
         return (start, end)
     }

@@ -22,7 +22,10 @@ public enum AlarmTable {
         for e in log {
             switch e.event {
             case "raised":
-                rows.append(Row(raised: e.at, cleared: nil, rule: e.rule, device: e.device, channel: e.channel, value: e.value, threshold: e.threshold))
+                rows.append(
+                    Row(
+                        raised: e.at, cleared: nil, rule: e.rule, device: e.device, channel: e.channel, value: e.value,
+                        threshold: e.threshold))
                 open[e.rule] = rows.count - 1
             case "cleared":
                 if let i = open[e.rule] {
@@ -43,7 +46,10 @@ public enum AlarmTable {
     public static func csv(_ rows: [Row], dialect: CSVDialect, zone: ZoneRules) -> [UInt8] {
         var w = CSVWriter(dialect: dialect)
         w.writeBOM()
-        for h in ["raised", "raised_utc_offset", "cleared", "cleared_utc_offset", "rule", "device", "channel", "value", "threshold"] { w.field(h) }
+        for h in [
+            "raised", "raised_utc_offset", "cleared", "cleared_utc_offset", "rule", "device", "channel", "value",
+            "threshold",
+        ] { w.field(h) }
         w.endRow()
         func time(_ t: Int64?) {
             guard let t else {

@@ -1,7 +1,8 @@
 import CFileSync
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// File operations with the durability the archive promises: a reader sees a whole old file
@@ -42,7 +43,8 @@ public enum ArchiveFiles {
 
     /// The temporary file `replace` and `StagedFiles` write next to `path`.
     static func temporary(for path: String) -> String {
-        (path as NSString).deletingLastPathComponent + "/\(ArchiveLayout.temporaryPrefix)\(getpid())-" + (path as NSString).lastPathComponent
+        (path as NSString).deletingLastPathComponent + "/\(ArchiveLayout.temporaryPrefix)\(getpid())-"
+            + (path as NSString).lastPathComponent
     }
 
     /// Creates `tmp` with `bytes`; flushed now, or (`flush: false`) with its pages only started

@@ -35,7 +35,9 @@ public struct ArchiveLayout: Sendable {
     /// Path of a file below `<dialect>/<device>/`, e.g. `minute/2026/11/2026-11-21.csv`.
     public func relativePath(_ tier: Tier, periodStart: Int64) -> String {
         let d = calendar.zone.local(periodStart).date
-        let y = zeroPadded(d.year, 4), m = zeroPadded(d.month, 2), dd = zeroPadded(d.day, 2)
+        let y = zeroPadded(d.year, 4)
+        let m = zeroPadded(d.month, 2)
+        let dd = zeroPadded(d.day, 2)
         switch tier {
         case .minute: return "minute/\(y)/\(m)/\(y)-\(m)-\(dd).csv"
         case .quarter: return "quarter/\(y)/\(y)-\(m).csv"

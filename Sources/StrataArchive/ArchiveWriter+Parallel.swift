@@ -7,8 +7,10 @@ extension ArchiveWriter {
     /// Writes the files of `list`'s periods. More than one period (a rebuild, the catch-up
     /// after a back-fill) is split with a helper thread that has its own connection to the
     /// store, so both cores encode and write; the helper is joined before this returns.
-    func processAll(_ tier: Tier, _ list: [(start: Int64, end: Int64, full: Bool)], watermark w: Int64,
-                            firstData: [String: Int64], records: inout [String: ArchiveFileRecord], summary: inout Summary) throws {
+    func processAll(
+        _ tier: Tier, _ list: [(start: Int64, end: Int64, full: Bool)], watermark w: Int64,
+        firstData: [String: Int64], records: inout [String: ArchiveFileRecord], summary: inout Summary
+    ) throws {
         let parallel = list.count >= 2 && ProcessInfo.processInfo.activeProcessorCount > 1
         let mine = parallel ? Array(list.prefix(list.count / 2)) : list
         let theirs = parallel ? Array(list.dropFirst(list.count / 2)) : []
@@ -17,19 +19,24 @@ extension ArchiveWriter {
         var thread: Thread?
         if !theirs.isEmpty {
             let (path, specs, calendar, root, dialects, devices, prune, siteName, logger, start) =
-                (store.path, store.channels.map(\.spec), store.calendar, root, dialects, targets.filter { !$0.qualified }.map(\.folder),
-                 prune, siteName, logger, records)
+                (
+                    store.path, store.channels.map(\.spec), store.calendar, root, dialects,
+                    targets.filter { !$0.qualified }.map(\.folder),
+                    prune, siteName, logger, records
+                )
             let t = Thread {
                 do {
                     let other = try Store(path: path, channels: specs, calendar: calendar, logger: logger)
-                    let writer = ArchiveWriter(store: other, root: root, dialects: dialects, devices: devices, prune: prune,
-                                               siteName: siteName, logger: logger)
+                    let writer = ArchiveWriter(
+                        store: other, root: root, dialects: dialects, devices: devices, prune: prune,
+                        siteName: siteName, logger: logger)
                     var records = start
                     var summary = Summary()
                     let staged = StagedFiles(root: root)
                     for p in theirs {
-                        try writer.process(tier, period: (p.start, p.end), forceFull: p.full, watermark: w, firstData: firstData,
-                                           staged: staged, records: &records, summary: &summary)
+                        try writer.process(
+                            tier, period: (p.start, p.end), forceFull: p.full, watermark: w, firstData: firstData,
+                            staged: staged, records: &records, summary: &summary)
                     }
                     try staged.flush()
                     helper.finish(records: records, summary: summary, error: nil)
@@ -45,8 +52,9 @@ extension ArchiveWriter {
         do {
             let staged = StagedFiles(root: root)
             for p in mine {
-                try process(tier, period: (p.start, p.end), forceFull: p.full, watermark: w, firstData: firstData,
-                            staged: staged, records: &records, summary: &summary)
+                try process(
+                    tier, period: (p.start, p.end), forceFull: p.full, watermark: w, firstData: firstData,
+                    staged: staged, records: &records, summary: &summary)
             }
             try staged.flush()
         } catch {
@@ -75,7 +83,9 @@ extension ArchiveWriter {
 private final class HelperRun: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private let lock = NSLock()
-    private var result: ([String: ArchiveFileRecord], ArchiveWriter.Summary, (any Error)?) = ([:], ArchiveWriter.Summary(), nil)
+    private var result: ([String: ArchiveFileRecord], ArchiveWriter.Summary, (any Error)?) = (
+        [:], ArchiveWriter.Summary(), nil
+    )
 
     func finish(records: [String: ArchiveFileRecord], summary: ArchiveWriter.Summary, error: (any Error)?) {
         lock.withLock { result = (records, summary, error) }

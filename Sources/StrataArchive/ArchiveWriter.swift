@@ -47,8 +47,10 @@ public struct ArchiveWriter {
     let layout: ArchiveLayout
     let logger: Logger
 
-    public init(store: Store, root: String, dialects: [CSVDialect], devices: [String], prune: Bool, siteName: String,
-                logger: Logger = Logger(label: "strata.archive")) {
+    public init(
+        store: Store, root: String, dialects: [CSVDialect], devices: [String], prune: Bool, siteName: String,
+        logger: Logger = Logger(label: "strata.archive")
+    ) {
         self.store = store
         self.root = root
         self.dialects = dialects
@@ -57,7 +59,10 @@ public struct ArchiveWriter {
         self.logger = logger
         layout = ArchiveLayout(calendar: store.calendar)
         var t = devices.map { Target(folder: $0, channels: store.channels(ofDevice: $0), qualified: false) }
-        t.append(Target(folder: ArchiveLayout.siteFolder, channels: devices.flatMap { store.channels(ofDevice: $0) }, qualified: true))
+        t.append(
+            Target(
+                folder: ArchiveLayout.siteFolder, channels: devices.flatMap { store.channels(ofDevice: $0) },
+                qualified: true))
         targets = t.filter { !$0.channels.isEmpty }
     }
 
@@ -80,16 +85,21 @@ public struct ArchiveWriter {
         let w = store.watermark
         let dirty = try store.archiveDirty()
         // Most minutes nothing closed and nothing came late: nothing to read or write.
-        if let s = state, s.watermark == w, s.layout == layoutKey, dirty.ranges.isEmpty, FileManager.default.fileExists(atPath: root + "/README.txt") {
+        if let s = state, s.watermark == w, s.layout == layoutKey, dirty.ranges.isEmpty,
+            FileManager.default.fileExists(atPath: root + "/README.txt")
+        {
             return summary
         }
         try ArchiveFiles.ensureFolder(root)
-        try ArchiveFiles.replaceIfChanged(root + "/README.txt", with: Array(ArchiveReadme.text(site: siteName, dialects: dialects, calendar: store.calendar).utf8))
+        try ArchiveFiles.replaceIfChanged(
+            root + "/README.txt",
+            with: Array(ArchiveReadme.text(site: siteName, dialects: dialects, calendar: store.calendar).utf8))
         var records = try store.archiveFiles()
         let before = records
         let all = store.channels
         guard let range = try store.dataRange(channels: all), w > range.0 else {
-            try store.commitArchive([], removed: [], watermark: w, root: root, consumedDirty: dirty.lastID, layout: layoutKey)
+            try store.commitArchive(
+                [], removed: [], watermark: w, root: root, consumedDirty: dirty.lastID, layout: layoutKey)
             return summary
         }
         let from = state.map { max($0.watermark, range.0) } ?? range.0
@@ -102,7 +112,9 @@ public struct ArchiveWriter {
         // Only within one hour: the next run's range then starts in the same hour, so in the
         // same file period.
         let hour = store.calendar.bucketStart(.hour, containing: w)
-        let deferFine = state != nil && dirty.ranges.isEmpty && hour != w && store.calendar.bucketStart(.hour, containing: from) == hour
+        let deferFine =
+            state != nil && dirty.ranges.isEmpty && hour != w
+            && store.calendar.bucketStart(.hour, containing: from) == hour
         for tier in Tier.allCases {
             if deferFine, tier <= .quarter { continue }
             var periods: [Int64: (start: Int64, end: Int64, full: Bool)] = [:]
@@ -110,19 +122,30 @@ public struct ArchiveWriter {
                 for p in layout.periods(tier, overlapping: from, w) { periods[p.start] = (p.start, p.end, false) }
             }
             for (a, b) in dirty.ranges where a < w {
-                for p in layout.periods(tier, overlapping: max(a, range.0), min(b, w)) { periods[p.start] = (p.start, p.end, true) }
+                for p in layout.periods(tier, overlapping: max(a, range.0), min(b, w)) {
+                    periods[p.start] = (p.start, p.end, true)
+                }
             }
             // The year tier's single file covers all time: from the first year with data.
             let firstYear = store.calendar.bucketStart(.year, containing: range.0)
-            let list = periods.values.sorted(by: { $0.start < $1.start }).map { (start: max($0.start, firstYear), end: $0.end, full: $0.full) }
+            let list = periods.values.sorted(by: { $0.start < $1.start }).map {
+                (start: max($0.start, firstYear), end: $0.end, full: $0.full)
+            }
             let t0 = Date()
             try processAll(tier, list, watermark: w, firstData: firstData, records: &records, summary: &summary)
-            logger.debug("archive tier written", metadata: ["tier": "\(tier)", "periods": "\(list.count)", "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(t0)))"])
+            logger.debug(
+                "archive tier written",
+                metadata: [
+                    "tier": "\(tier)", "periods": "\(list.count)",
+                    "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(t0)))",
+                ])
         }
         try updateChecksums(before: before, after: records)
         var years = Set<Int>()
         for (a, b) in [(from, w)] + dirty.ranges.map({ ($0.0, min($0.1, w)) }) where a < b {
-            for y in store.calendar.zone.local(max(a, range.0)).date.year...store.calendar.zone.local(b - 1).date.year { years.insert(y) }
+            for y in store.calendar.zone.local(max(a, range.0)).date.year...store.calendar.zone.local(b - 1).date.year {
+                years.insert(y)
+            }
         }
         try writeReactiveFiles(years: years)
         try updateCurrentLinks(records: records, watermark: w, previous: state?.watermark)
@@ -136,18 +159,24 @@ public struct ArchiveWriter {
             }
         }
         if !summary.stale.isEmpty {
-            logger.warning("archive files of devices or dialects no longer configured", metadata: [
-                "files": "\(summary.stale.count)", "first": "\(summary.stale.sorted().first ?? "")",
-                "action": "\(prune ? "deleted (archive.prune = true)" : "kept; set archive.prune = true to delete them")",
-            ])
+            logger.warning(
+                "archive files of devices or dialects no longer configured",
+                metadata: [
+                    "files": "\(summary.stale.count)", "first": "\(summary.stale.sorted().first ?? "")",
+                    "action":
+                        "\(prune ? "deleted (archive.prune = true)" : "kept; set archive.prune = true to delete them")",
+                ])
         }
         let changed = records.values.filter { before[$0.path] != $0 }
-        try store.commitArchive(changed, removed: removed, watermark: w, root: root, consumedDirty: dirty.lastID, layout: layoutKey)
+        try store.commitArchive(
+            changed, removed: removed, watermark: w, root: root, consumedDirty: dirty.lastID, layout: layoutKey)
         guard summary.touched + summary.closed > 0 else { return summary }
-        logger.info("archive updated", metadata: [
-            "created": "\(summary.created)", "appended": "\(summary.appended)", "replaced": "\(summary.replaced)",
-            "unchanged": "\(summary.unchanged)", "closed": "\(summary.closed)",
-        ])
+        logger.info(
+            "archive updated",
+            metadata: [
+                "created": "\(summary.created)", "appended": "\(summary.appended)", "replaced": "\(summary.replaced)",
+                "unchanged": "\(summary.unchanged)", "closed": "\(summary.closed)",
+            ])
         return summary
     }
 
@@ -156,13 +185,16 @@ public struct ArchiveWriter {
     @discardableResult
     public func sweepTemporaries() -> Int {
         let n = ArchiveFiles.sweepTemporaries(root)
-        if n > 0 { logger.notice("removed temporary files of an interrupted archive pass", metadata: ["files": "\(n)"]) }
+        if n > 0 {
+            logger.notice("removed temporary files of an interrupted archive pass", metadata: ["files": "\(n)"])
+        }
         return n
     }
 
     /// Which dialects and folders this writer keeps: a change means stale files to look for.
     var layoutKey: String {
-        dialects.map(\.rawValue).joined(separator: ",") + ";" + targets.map(\.folder).joined(separator: ",") + (prune ? ";prune" : "")
+        dialects.map(\.rawValue).joined(separator: ",") + ";" + targets.map(\.folder).joined(separator: ",")
+            + (prune ? ";prune" : "")
     }
 
     private func isStale(_ path: String) -> Bool {
@@ -175,8 +207,11 @@ public struct ArchiveWriter {
         layout.path(d, t.folder, tier, periodStart: periodStart)
     }
 
-    func process(_ tier: Tier, period: (start: Int64, end: Int64), forceFull: Bool, watermark w: Int64, firstData: [String: Int64],
-                 staged: StagedFiles, records: inout [String: ArchiveFileRecord], summary: inout Summary) throws {
+    func process(
+        _ tier: Tier, period: (start: Int64, end: Int64), forceFull: Bool, watermark w: Int64,
+        firstData: [String: Int64],
+        staged: StagedFiles, records: inout [String: ArchiveFileRecord], summary: inout Summary
+    ) throws {
         let to = min(period.end, w)
         guard period.start < to else { return }
         // Where each file of this period needs rows from: the start for a new, damaged or
@@ -189,7 +224,9 @@ public struct ArchiveWriter {
                 var full = forceFull || rec == nil
                 if let r = rec, ArchiveFiles.size(root + "/" + rel) != r.bytes { full = true }
                 guard let first = firstData[t.folder] else { continue }
-                let begin = max(period.start, tier == .minute ? first - floorMod(first, 60) : store.calendar.bucketStart(tier, containing: first))
+                let begin = max(
+                    period.start,
+                    tier == .minute ? first - floorMod(first, 60) : store.calendar.bucketStart(tier, containing: first))
                 plans.append((d, t, rel, full ? begin : (rec?.until ?? begin), full))
             }
         }
@@ -217,10 +254,14 @@ public struct ArchiveWriter {
                         summary.unchanged += 1
                     } else {
                         try staged.replace(file, with: out.bytes)
-                        if existing == nil { summary.created += 1 } else {
+                        if existing == nil {
+                            summary.created += 1
+                        } else {
                             summary.replaced += 1
                             if old?.closed == true {
-                                logger.notice("archive file rewritten: late data changed its rows", metadata: ["file": "\(plan.rel)"])
+                                logger.notice(
+                                    "archive file rewritten: late data changed its rows",
+                                    metadata: ["file": "\(plan.rel)"])
                             }
                         }
                     }
@@ -236,7 +277,8 @@ public struct ArchiveWriter {
                     sha = plan.full ? SHA256.hex(out.bytes) : ArchiveFiles.read(file).map { SHA256.hex($0) }
                     if old?.closed != true { summary.closed += 1 }
                 }
-                records[plan.rel] = ArchiveFileRecord(path: plan.rel, until: until, bytes: size, sha256: sha, closed: closed)
+                records[plan.rel] = ArchiveFileRecord(
+                    path: plan.rel, until: until, bytes: size, sha256: sha, closed: closed)
             }
         }
     }
@@ -247,9 +289,12 @@ public struct ArchiveWriter {
     /// The rows each plan's file gains from `[lo, to)`. Every file of the period is encoded side
     /// by side while the store is read a slice at a time (a day of minutes, about a hundred
     /// buckets): a month of quarters for 640 channels read at once was 259 MB per thread.
-    private func encode(_ tier: Tier, _ plans: [Plan], from lo: Int64, to: Int64, watermark w: Int64) throws -> [Output] {
+    private func encode(_ tier: Tier, _ plans: [Plan], from lo: Int64, to: Int64, watermark w: Int64) throws -> [Output]
+    {
         var outputs = plans.map { plan in
-            let table = CSVTable(tier: tier, dialect: plan.d, channels: plan.t.channels, calendar: store.calendar, qualified: plan.t.qualified)
+            let table = CSVTable(
+                tier: tier, dialect: plan.d, channels: plan.t.channels, calendar: store.calendar,
+                qualified: plan.t.qualified)
             var out = CSVWriter(dialect: plan.d)
             if plan.full { table.writeHeader(&out) }
             return Output(table: table, out: out, until: plan.from)
@@ -263,15 +308,20 @@ public struct ArchiveWriter {
                     for d in dialects {
                         let first = plans.filter { $0.d == d }.map { max(0, Int(($0.from - b.start) / 60)) }.min() ?? 0
                         for t in targets where !t.qualified {
-                            let table = CSVTable(tier: .minute, dialect: d, channels: t.channels, calendar: store.calendar)
+                            let table = CSVTable(
+                                tier: .minute, dialect: d, channels: t.channels, calendar: store.calendar)
                             cells[d, default: [:]][t.folder] = MinuteCells(table, b, from: min(first, b.count))
                         }
                     }
                     for (k, plan) in plans.enumerated() where b.ts(b.count - 1) >= plan.from {
                         let first = max(0, Int((plan.from - b.start) / 60))
                         let byFolder = cells[plan.d] ?? [:]
-                        let groups = plan.t.qualified ? targets.compactMap { byFolder[$0.folder] } : byFolder[plan.t.folder].map { [$0] } ?? []
-                        if outputs[k].table.writeRows(&outputs[k].out, b, cells: groups, from: first) { outputs[k].any = true }
+                        let groups =
+                            plan.t.qualified
+                            ? targets.compactMap { byFolder[$0.folder] } : byFolder[plan.t.folder].map { [$0] } ?? []
+                        if outputs[k].table.writeRows(&outputs[k].out, b, cells: groups, from: first) {
+                            outputs[k].any = true
+                        }
                         outputs[k].until = b.ts(b.count - 1) + 60
                     }
                 }
@@ -283,7 +333,9 @@ public struct ArchiveWriter {
                     for (k, plan) in plans.enumerated() {
                         let cols = outputs[k].table.columns.map { block.columnIndex($0.channel.id) }
                         for i in 0..<block.count where block.starts[i] >= plan.from && block.ends[i] <= w {
-                            if outputs[k].table.writeRow(&outputs[k].out, block, i, columns: cols) { outputs[k].any = true }
+                            if outputs[k].table.writeRow(&outputs[k].out, block, i, columns: cols) {
+                                outputs[k].any = true
+                            }
                             outputs[k].until = block.ends[i]
                         }
                     }
@@ -319,7 +371,9 @@ public struct ArchiveWriter {
         for (p, r) in after where r.closed && before[p]?.sha256 != r.sha256 {
             folders.insert((p as NSString).deletingLastPathComponent)
         }
-        let byFolder = Dictionary(grouping: after.values.filter(\.closed)) { ($0.path as NSString).deletingLastPathComponent }
+        let byFolder = Dictionary(grouping: after.values.filter(\.closed)) {
+            ($0.path as NSString).deletingLastPathComponent
+        }
         for f in folders {
             let lines = (byFolder[f] ?? []).sorted { $0.path < $1.path }.compactMap { r -> String? in
                 r.sha256.map { "\($0)  \((r.path as NSString).lastPathComponent)\n" }
@@ -360,7 +414,8 @@ public struct ArchiveWriter {
             for d in dialects {
                 let folder = "\(root)/\(d.rawValue)/\(ArchiveLayout.siteFolder)/alarms"
                 try ArchiveFiles.ensureFolder(folder)
-                try ArchiveFiles.replaceIfChanged("\(folder)/\(year).csv", with: AlarmTable.csv(rows, dialect: d, zone: zone))
+                try ArchiveFiles.replaceIfChanged(
+                    "\(folder)/\(year).csv", with: AlarmTable.csv(rows, dialect: d, zone: zone))
             }
         }
     }

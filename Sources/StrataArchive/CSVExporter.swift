@@ -14,7 +14,9 @@ public struct CSVExporter {
 
     /// Streams the CSV to `sink` in chunks; returns the number of data rows.
     @discardableResult
-    public func export(_ tier: Tier, channels: [StoredChannel], from: Int64, to: Int64, sink: ([UInt8]) throws -> Void) throws -> Int {
+    public func export(_ tier: Tier, channels: [StoredChannel], from: Int64, to: Int64, sink: ([UInt8]) throws -> Void)
+        throws -> Int
+    {
         let table = CSVTable(tier: tier, dialect: dialect, channels: channels, calendar: store.calendar)
         var w = CSVWriter(dialect: dialect)
         table.writeHeader(&w)
@@ -31,7 +33,10 @@ public struct CSVExporter {
         // A month of buckets at a time keeps memory flat for long ranges.
         var a = from
         while a < to {
-            let b = tier <= .hour ? min(to, store.calendar.bucketEnd(.month, start: store.calendar.bucketStart(.month, containing: a))) : to
+            let b =
+                tier <= .hour
+                ? min(to, store.calendar.bucketEnd(.month, start: store.calendar.bucketStart(.month, containing: a)))
+                : to
             for bucket in try store.buckets(tier, channels: channels, from: a, to: b) {
                 table.writeRow(&w, bucket)
                 rows += 1

@@ -27,12 +27,18 @@ public struct CSVTable: Sendable {
 
     let cellSpecs: [CellSpec]
 
-    public init(tier: Tier, dialect: CSVDialect, channels: [StoredChannel], calendar: SiteCalendar, qualified: Bool = false) {
+    public init(
+        tier: Tier, dialect: CSVDialect, channels: [StoredChannel], calendar: SiteCalendar, qualified: Bool = false
+    ) {
         self.tier = tier
         self.dialect = dialect
         self.calendar = calendar
         columns = channels.map { Column(channel: $0, name: qualified ? "\($0.spec.device).\($0.spec.id)" : $0.spec.id) }
-        cellSpecs = channels.map { CellSpec(id: $0.id, counter: $0.spec.kind == .counter, resolution: $0.spec.resolution, interval: $0.spec.interval) }
+        cellSpecs = channels.map {
+            CellSpec(
+                id: $0.id, counter: $0.spec.kind == .counter, resolution: $0.spec.resolution, interval: $0.spec.interval
+            )
+        }
     }
 
     public var headerCells: [String] {
@@ -71,7 +77,8 @@ public struct CSVTable: Sendable {
     public func writeRow(_ w: inout CSVWriter, _ bucket: BucketRow) {
         writeLabel(&w, bucket.start)
         let seconds = bucket.end - bucket.start
-        w.number(steps: seconds % 3600 == 0 ? seconds / 3600 : seconds * 100 / 3600, decimals: seconds % 3600 == 0 ? 0 : 2)
+        w.number(
+            steps: seconds % 3600 == 0 ? seconds / 3600 : seconds * 100 / 3600, decimals: seconds % 3600 == 0 ? 0 : 2)
         for c in columns {
             let r = c.channel.spec.resolution
             let g = bucket.values[c.channel.id]
@@ -97,10 +104,12 @@ public struct CSVTable: Sendable {
     /// `writeRow(_:_:)` of the equal `BucketRow`.
     @discardableResult
     public func writeRow(_ w: inout CSVWriter, _ block: BucketBlock, _ i: Int, columns cols: [Int?]) -> Bool {
-        let start = block.starts[i], end = block.ends[i]
+        let start = block.starts[i]
+        let end = block.ends[i]
         writeLabel(&w, start)
         let seconds = end - start
-        w.number(steps: seconds % 3600 == 0 ? seconds / 3600 : seconds * 100 / 3600, decimals: seconds % 3600 == 0 ? 0 : 2)
+        w.number(
+            steps: seconds % 3600 == 0 ? seconds / 3600 : seconds * 100 / 3600, decimals: seconds % 3600 == 0 ? 0 : 2)
         var any = false
         for k in cellSpecs.indices {
             let r = cellSpecs[k].resolution
@@ -133,8 +142,11 @@ public struct CSVTable: Sendable {
     /// Rows of minutes `from...` of a block whose cells are already encoded, `groups` side by
     /// side (a site file's row is its devices' cells in a row); returns whether any had a value.
     @discardableResult
-    public func writeRows(_ w: inout CSVWriter, _ block: MinuteBlock, cells groups: [MinuteCells], from first: Int) -> Bool {
-        precondition(groups.allSatisfy { $0.first <= first }, "cells encoded from a later minute than the rows asked for")
+    public func writeRows(_ w: inout CSVWriter, _ block: MinuteBlock, cells groups: [MinuteCells], from first: Int)
+        -> Bool
+    {
+        precondition(
+            groups.allSatisfy { $0.first <= first }, "cells encoded from a later minute than the rows asked for")
         var any = false
         for i in first..<block.count {
             writeLabel(&w, block.ts(i))
@@ -149,7 +161,9 @@ public struct CSVTable: Sendable {
 
     /// Whether a row carries any value for these columns (files are made only for periods
     /// with data).
-    public func hasData(_ bucket: BucketRow) -> Bool { columns.contains { bucket.values[$0.channel.id]?.hasData == true } }
+    public func hasData(_ bucket: BucketRow) -> Bool {
+        columns.contains { bucket.values[$0.channel.id]?.hasData == true }
+    }
 
     func writeLabel(_ w: inout CSVWriter, _ start: Int64) {
         let (local, offset) = calendar.label(start)

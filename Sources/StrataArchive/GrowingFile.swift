@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A file written in pieces and put in place whole: a reader sees the old file or the new one.
@@ -66,13 +67,15 @@ public final class GrowingFile {
     /// The two files hold the same bytes (compared a megabyte at a time).
     static func sameBytes(_ a: String, _ b: String) -> Bool {
         guard let sa = ArchiveFiles.size(a), let sb = ArchiveFiles.size(b), sa == sb,
-              let ha = FileHandle(forReadingAtPath: a), let hb = FileHandle(forReadingAtPath: b) else { return false }
+            let ha = FileHandle(forReadingAtPath: a), let hb = FileHandle(forReadingAtPath: b)
+        else { return false }
         defer {
             try? ha.close()
             try? hb.close()
         }
         while true {
-            let x = ha.readData(ofLength: 1 << 20), y = hb.readData(ofLength: 1 << 20)
+            let x = ha.readData(ofLength: 1 << 20)
+            let y = hb.readData(ofLength: 1 << 20)
             if x != y { return false }
             if x.isEmpty { return true }
         }

@@ -18,7 +18,10 @@ public struct MinuteCells: Sendable {
         self.first = first
         let rows = max(0, block.count - first)
         let plan = table.cellSpecs.map { c in
-            (offset: block.columnIndex(c.id).map { $0 * block.count } ?? -1, counter: c.counter, resolution: c.resolution)
+            (
+                offset: block.columnIndex(c.id).map { $0 * block.count } ?? -1, counter: c.counter,
+                resolution: c.resolution
+            )
         }
         var w = CSVWriter(dialect: table.dialect, reserve: rows * plan.count * 8)
         var ends: [Int] = []

@@ -23,26 +23,37 @@ public enum ReactiveTable {
     /// `reactive_export`, in units of energy; nil for any other device.
     public static func meter(device: String, _ channels: [StoredChannel]) -> Meter? {
         func find(_ id: String, reactive: Bool) -> StoredChannel? {
-            channels.first { $0.spec.id == id && $0.spec.kind == .counter && ReactiveRatio.scale($0.spec.unit, reactive: reactive) != nil }
+            channels.first {
+                $0.spec.id == id && $0.spec.kind == .counter
+                    && ReactiveRatio.scale($0.spec.unit, reactive: reactive) != nil
+            }
         }
         guard let a = find("energy_import", reactive: false) else { return nil }
-        let i = find("reactive_import", reactive: true), c = find("reactive_export", reactive: true)
+        let i = find("reactive_import", reactive: true)
+        let c = find("reactive_export", reactive: true)
         guard i != nil || c != nil else { return nil }
         return Meter(device: device, active: a, inductive: i, capacitive: c)
     }
 
     /// The meter's ratio in each bucket of `tier` in `[from, to)` that has active energy.
-    public static func rows(_ store: Store, _ m: Meter, tier: Tier, from: Int64, to: Int64) throws(StoreError) -> [Row] {
+    public static func rows(_ store: Store, _ m: Meter, tier: Tier, from: Int64, to: Int64) throws(StoreError) -> [Row]
+    {
         let chs = [m.active, m.inductive, m.capacitive].compactMap { $0 }
         var out: [Row] = []
         for b in try store.buckets(tier, channels: chs, from: from, to: to) {
             func energy(_ c: StoredChannel?, reactive: Bool) -> Double? {
-                guard let c, let g = b.values[c.id], g.hasData, let k = ReactiveRatio.scale(c.spec.unit, reactive: reactive) else { return nil }
+                guard let c, let g = b.values[c.id], g.hasData,
+                    let k = ReactiveRatio.scale(c.spec.unit, reactive: reactive)
+                else { return nil }
                 return c.spec.resolution.value(ofSteps: g.consumption) * k
             }
             guard let active = energy(m.active, reactive: false) else { continue }
-            out.append(Row(tier: tier, start: b.start, device: m.device,
-                           ratio: ReactiveRatio(active: active, inductive: energy(m.inductive, reactive: true), capacitive: energy(m.capacitive, reactive: true))))
+            out.append(
+                Row(
+                    tier: tier, start: b.start, device: m.device,
+                    ratio: ReactiveRatio(
+                        active: active, inductive: energy(m.inductive, reactive: true),
+                        capacitive: energy(m.capacitive, reactive: true))))
         }
         return out
     }
@@ -54,7 +65,8 @@ public enum ReactiveTable {
             let v = rows.compactMap { f($0.ratio) }
             return v.isEmpty ? nil : v.reduce(0, +)
         }
-        return ReactiveRatio(active: rows.reduce(0) { $0 + $1.ratio.active }, inductive: sum(\.inductive), capacitive: sum(\.capacitive))
+        return ReactiveRatio(
+            active: rows.reduce(0) { $0 + $1.ratio.active }, inductive: sum(\.inductive), capacitive: sum(\.capacitive))
     }
 
     static let energyResolution = Resolution(decimals: 3)
@@ -63,8 +75,11 @@ public enum ReactiveTable {
     public static func csv(_ rows: [Row], limits: ReactiveLimits, dialect: CSVDialect, zone: ZoneRules) -> [UInt8] {
         var w = CSVWriter(dialect: dialect)
         w.writeBOM()
-        for h in ["period", "start", "device", "active_kwh", "inductive_kvarh", "capacitive_kvarh", "inductive_ratio", "capacitive_ratio",
-                  "inductive_limit", "capacitive_limit", "inductive_exceeded", "capacitive_exceeded"] { w.field(h) }
+        for h in [
+            "period", "start", "device", "active_kwh", "inductive_kvarh", "capacitive_kvarh", "inductive_ratio",
+            "capacitive_ratio",
+            "inductive_limit", "capacitive_limit", "inductive_exceeded", "capacitive_exceeded",
+        ] { w.field(h) }
         w.endRow()
         for r in rows {
             w.field(r.tier.name)
@@ -78,8 +93,16 @@ public enum ReactiveTable {
             w.number(limits.inductive, ratioResolution)
             w.number(limits.capacitive, ratioResolution)
             let x = r.ratio.exceeds(limits)
-            if limits.inductive != nil && r.ratio.inductiveRatio != nil { w.field(x.inductive ? "yes" : "no") } else { w.empty() }
-            if limits.capacitive != nil && r.ratio.capacitiveRatio != nil { w.field(x.capacitive ? "yes" : "no") } else { w.empty() }
+            if limits.inductive != nil && r.ratio.inductiveRatio != nil {
+                w.field(x.inductive ? "yes" : "no")
+            } else {
+                w.empty()
+            }
+            if limits.capacitive != nil && r.ratio.capacitiveRatio != nil {
+                w.field(x.capacitive ? "yes" : "no")
+            } else {
+                w.empty()
+            }
             w.endRow()
         }
         return w.bytes

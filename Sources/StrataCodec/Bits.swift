@@ -60,10 +60,13 @@ struct BitReader {
     mutating func read(_ count: Int) throws(SeriesBlockError) -> UInt64 {
         guard count > 0 else { return 0 }
         guard bitPos + count <= endBit else { throw .truncated }
-        let at = bitPos >> 3, shift = bitPos & 7
+        let at = bitPos >> 3
+        let shift = bitPos & 7
         let n = bytes.count
         var out: UInt64 = bytes.withUnsafeBytes { raw in
-            if at + 8 <= n { return UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)) >> UInt64(shift) }
+            if at + 8 <= n {
+                return UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)) >> UInt64(shift)
+            }
             var w: UInt64 = 0
             for k in 0..<(n - at) { w |= UInt64(raw[at + k]) << UInt64(8 * k) }
             return w >> UInt64(shift)

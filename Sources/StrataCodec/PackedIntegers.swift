@@ -43,7 +43,8 @@ enum XORFloats {
         guard let first = values.first else { return }
         var prev = first.bitPattern
         w.write(prev, 64)
-        var prevLeading = 65, prevTrailing = 0
+        var prevLeading = 65
+        var prevTrailing = 0
         for v in values.dropFirst() {
             let bits = v.bitPattern
             let x = bits ^ prev
@@ -53,7 +54,8 @@ enum XORFloats {
                 continue
             }
             w.writeBit(true)
-            let leading = x.leadingZeroBitCount, trailing = x.trailingZeroBitCount
+            let leading = x.leadingZeroBitCount
+            let trailing = x.trailingZeroBitCount
             if prevLeading <= 64, leading >= prevLeading, trailing >= prevTrailing {
                 // Inside the previous window: only its bits.
                 w.writeBit(false)
@@ -76,7 +78,8 @@ enum XORFloats {
         out.reserveCapacity(count)
         var prev = try r.read(64)
         out.append(Double(bitPattern: prev))
-        var leading = 65, trailing = 0
+        var leading = 65
+        var trailing = 0
         for _ in 1..<count {
             if try r.readBit() {
                 if try r.readBit() {
@@ -121,7 +124,8 @@ enum CRC32 {
                 while i + 8 <= count {
                     let lo = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt32.self)) ^ c
                     let hi = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self))
-                    c = t[7 * 256 + Int(lo & 0xFF)] ^ t[6 * 256 + Int((lo >> 8) & 0xFF)]
+                    c =
+                        t[7 * 256 + Int(lo & 0xFF)] ^ t[6 * 256 + Int((lo >> 8) & 0xFF)]
                         ^ t[5 * 256 + Int((lo >> 16) & 0xFF)] ^ t[4 * 256 + Int(lo >> 24)]
                         ^ t[3 * 256 + Int(hi & 0xFF)] ^ t[2 * 256 + Int((hi >> 8) & 0xFF)]
                         ^ t[1 * 256 + Int((hi >> 16) & 0xFF)] ^ t[Int(hi >> 24)]

@@ -19,13 +19,17 @@ extension SeriesBlock {
         var points: [SeriesPoint] = []
         points.reserveCapacity(c.slot.count)
         for k in c.slot.indices {
-            points.append(SeriesPoint(slot: Int(c.slot[k]), value: c.value[k], cum: c.cum.isEmpty ? nil : c.cum[k], hwm: c.hwm.isEmpty ? nil : c.hwm[k]))
+            points.append(
+                SeriesPoint(
+                    slot: Int(c.slot[k]), value: c.value[k], cum: c.cum.isEmpty ? nil : c.cum[k],
+                    hwm: c.hwm.isEmpty ? nil : c.hwm[k]))
         }
         self.init(slots: c.slots, decimals: c.decimals, points: points)
     }
 
     /// Decodes a block into columns.
-    public static func columns(_ bytes: [UInt8], verifyChecksum: Bool = true) throws(SeriesBlockError) -> SeriesColumns {
+    public static func columns(_ bytes: [UInt8], verifyChecksum: Bool = true) throws(SeriesBlockError) -> SeriesColumns
+    {
         guard bytes.count >= 6 else { throw .truncated }
         let end = bytes.count - 4
         var stored: UInt32 = 0
@@ -34,7 +38,9 @@ extension SeriesBlock {
         guard Int(bytes[0]) <= Self.formatVersion else { throw .version(Int(bytes[0])) }
         let flags = bytes[1]
         // Flags a format-1 block cannot have mean damage there, not a newer writer.
-        guard bytes[0] >= 2 || flags & (Flag.product | Flag.exceptions) == 0 else { throw .corrupt("flags \(flags) in a format-1 block") }
+        guard bytes[0] >= 2 || flags & (Flag.product | Flag.exceptions) == 0 else {
+            throw .corrupt("flags \(flags) in a format-1 block")
+        }
         var i = 2
         let decimals = Varint.unzigzag(try Varint.read(bytes, &i, end: end))
         // Any decimals round-trip (XOR blocks do not use them); scaled ones are at most 22.
@@ -67,7 +73,9 @@ extension SeriesBlock {
             if flags & Flag.exceptions != 0 {
                 var which: [Int] = []
                 try readRuns(bytes, &i, end: end, span: n, what: "exception") { which.append($0) }
-                guard !which.isEmpty, which.count * 8 <= n else { throw .corrupt("\(which.count) exceptions in \(n) values") }
+                guard !which.isEmpty, which.count * 8 <= n else {
+                    throw .corrupt("\(which.count) exceptions in \(n) values")
+                }
                 guard which.count * 8 <= end - i else { throw .truncated }
                 for k in which {
                     var b: UInt64 = 0
@@ -84,10 +92,13 @@ extension SeriesBlock {
         let cums = try Self.readOffsets(Presence(rawValue: (flags >> Flag.cumShift) & 3), steps, bytes, &i, end: end)
         let hwms = try Self.readOffsets(Presence(rawValue: (flags >> Flag.hwmShift) & 3), steps, bytes, &i, end: end)
         guard i == end else { throw .corrupt("\(end - i) bytes left over") }
-        return SeriesColumns(slots: Int(slots), decimals: Int(decimals), slot: slotOf, value: values, cum: cums, hwm: hwms)
+        return SeriesColumns(
+            slots: Int(slots), decimals: Int(decimals), slot: slotOf, value: values, cum: cums, hwm: hwms)
     }
 
-    static func readOffsets(_ presence: Presence?, _ steps: [Int64], _ bytes: [UInt8], _ i: inout Int, end: Int) throws(SeriesBlockError) -> [Int64?] {
+    static func readOffsets(_ presence: Presence?, _ steps: [Int64], _ bytes: [UInt8], _ i: inout Int, end: Int)
+        throws(SeriesBlockError) -> [Int64?]
+    {
         guard let presence else { throw .corrupt("an unknown presence flag") }
         if presence == .none { return [] }
         var out = [Int64?](repeating: nil, count: steps.count)
@@ -107,8 +118,10 @@ extension SeriesBlock {
     }
 
     /// Reads what `appendRuns` wrote: each present position, ascending, within `0..<span`.
-    static func readRuns(_ bytes: [UInt8], _ i: inout Int, end: Int, span: Int, what: String,
-                         _ present: (Int) -> Void) throws(SeriesBlockError) {
+    static func readRuns(
+        _ bytes: [UInt8], _ i: inout Int, end: Int, span: Int, what: String,
+        _ present: (Int) -> Void
+    ) throws(SeriesBlockError) {
         let runCount = try Varint.read(bytes, &i, end: end)
         guard runCount <= 2 * UInt64(span) + 2 else { throw .corrupt("\(runCount) \(what) runs") }
         var at = 0

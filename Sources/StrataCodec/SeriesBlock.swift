@@ -61,7 +61,7 @@ public struct SeriesBlock: Equatable, Sendable {
     enum Flag {
         static let scaled: UInt8 = 1
         static let secondOrder: UInt8 = 2
-        static let cumShift: UInt8 = 2   // 2 bits: none, all, some
+        static let cumShift: UInt8 = 2 // 2 bits: none, all, some
         static let hwmShift: UInt8 = 4
         /// Scaled values are `n × 10^-d` (a Modbus register times its scale) instead of `n / 10^d`
         /// (a decimal parsed from text): the two differ in the last bit for many values.
@@ -71,7 +71,11 @@ public struct SeriesBlock: Equatable, Sendable {
         static let known: UInt8 = 255
     }
 
-    enum Presence: UInt8 { case none = 0, all = 1, some = 2 }
+    enum Presence: UInt8 {
+        case none = 0
+        case all = 1
+        case some = 2
+    }
 
     static let powers: [Double] = (0...22).map { p in (0..<p).reduce(1.0) { a, _ in a * 10 } }
 
@@ -81,21 +85,28 @@ public struct SeriesBlock: Equatable, Sendable {
     /// The values as integers of the resolution, with the reconstruction most of them come back
     /// from bit for bit; the others are exceptions, kept whole. Nil when any value is not
     /// finite or too large, or when exceptions would cost more than XOR floats.
-    static func scaled(_ values: [Double], decimals: Int) -> (steps: [Int64], mode: Reconstruction, exceptions: [Int])? {
+    static func scaled(_ values: [Double], decimals: Int) -> (steps: [Int64], mode: Reconstruction, exceptions: [Int])?
+    {
         guard abs(decimals) <= 22 else { return nil }
         let scale = powers[abs(decimals)]
         var out: [Int64] = []
         out.reserveCapacity(values.count)
-        var quotientMiss: [Int] = [], productMiss: [Int] = []
+        var quotientMiss: [Int] = []
+        var productMiss: [Int] = []
         for (k, v) in values.enumerated() {
             let x = (decimals >= 0 ? v * scale : v / scale).rounded()
             guard x.isFinite, abs(x) < 9.0e15 else { return nil }
             let n = Int64(x)
-            if unscale(n, decimals: decimals, scale: scale, .quotient).bitPattern != v.bitPattern { quotientMiss.append(k) }
-            if unscale(n, decimals: decimals, scale: scale, .product).bitPattern != v.bitPattern { productMiss.append(k) }
+            if unscale(n, decimals: decimals, scale: scale, .quotient).bitPattern != v.bitPattern {
+                quotientMiss.append(k)
+            }
+            if unscale(n, decimals: decimals, scale: scale, .product).bitPattern != v.bitPattern {
+                productMiss.append(k)
+            }
             out.append(n)
         }
-        let (mode, misses) = productMiss.count < quotientMiss.count ? (Reconstruction.product, productMiss) : (.quotient, quotientMiss)
+        let (mode, misses) =
+            productMiss.count < quotientMiss.count ? (Reconstruction.product, productMiss) : (.quotient, quotientMiss)
         // An exception costs about ten bytes; past one value in eight, XOR floats win.
         guard misses.count * 8 <= values.count else { return nil }
         return (out, mode, misses)
@@ -120,14 +131,17 @@ public struct SeriesBlock: Equatable, Sendable {
         if let (n, mode, exceptions) = Self.scaled(values, decimals: decimals) {
             flags |= Flag.scaled | (mode == .product ? Flag.product : 0) | (exceptions.isEmpty ? 0 : Flag.exceptions)
             steps = n
-            let first = Self.differences(n, order: 1), second = Self.differences(n, order: 2)
+            let first = Self.differences(n, order: 1)
+            let second = Self.differences(n, order: 2)
             let useSecond = Self.packedBits(second) < Self.packedBits(first)
             if useSecond { flags |= Flag.secondOrder }
             let d = useSecond ? second : first
             // The first one or two terms are large (the reading itself): varints, outside the groups.
             let head = min(d.count, useSecond ? 2 : 1)
             for k in 0..<head { Varint.append(Varint.zigzag(d[k]), to: &out) }
-            Self.appendBits(to: &out, reserving: d.count) { PackedIntegers.encode(d.dropFirst(head).map(Varint.zigzag), into: &$0) }
+            Self.appendBits(to: &out, reserving: d.count) {
+                PackedIntegers.encode(d.dropFirst(head).map(Varint.zigzag), into: &$0)
+            }
             if !exceptions.isEmpty {
                 // Which points, as runs over the points, then each one's bits.
                 Self.appendRuns(exceptions, to: &out)
@@ -173,7 +187,8 @@ public struct SeriesBlock: Equatable, Sendable {
     }
 
     static func packedBits(_ d: [Int64]) -> Int {
-        var bits = 0, i = min(d.count, 2)
+        var bits = 0
+        var i = min(d.count, 2)
         while i < d.count {
             let end = min(d.count, i + PackedIntegers.group)
             var any: UInt64 = 0
@@ -195,7 +210,9 @@ public struct SeriesBlock: Equatable, Sendable {
         let offsets = present.map { (column[$0] ?? 0) &- steps[$0] }
         let d = differences(offsets, order: 1)
         Varint.append(Varint.zigzag(d[0]), to: &out)
-        appendBits(to: &out, reserving: d.count / 8) { PackedIntegers.encode(d.dropFirst().map(Varint.zigzag), into: &$0) }
+        appendBits(to: &out, reserving: d.count / 8) {
+            PackedIntegers.encode(d.dropFirst().map(Varint.zigzag), into: &$0)
+        }
         return all ? Presence.all.rawValue : Presence.some.rawValue
     }
 
@@ -203,7 +220,8 @@ public struct SeriesBlock: Equatable, Sendable {
     /// minutes is two small numbers); `readRuns` reads them back.
     static func appendRuns(_ positions: [Int], to out: inout [UInt8]) {
         var runs: [UInt64] = []
-        var next = 0, i = 0
+        var next = 0
+        var i = 0
         while i < positions.count {
             var j = i
             while j + 1 < positions.count, positions[j + 1] == positions[j] + 1 { j += 1 }

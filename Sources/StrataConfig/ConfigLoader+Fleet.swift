@@ -12,7 +12,9 @@ extension StrataConfig {
         /// Seconds between refreshes of the tree.
         public var interval: Int64 = 300
 
-        public func password() throws -> String? { try StrataConfig.readPassword(passwordFile, key: "fleet.password_file") }
+        public func password() throws -> String? {
+            try StrataConfig.readPassword(passwordFile, key: "fleet.password_file")
+        }
     }
 }
 
@@ -28,7 +30,9 @@ extension Reader {
         }
         // The tree is the archive: a site's own files would land among the site folders.
         if !devices.isEmpty {
-            throw error("fleet", t.line, "a central box ([fleet]) has no meters of its own: run the sites' devices in their own strata.toml")
+            throw error(
+                "fleet", t.line,
+                "a central box ([fleet]) has no meters of its own: run the sites' devices in their own strata.toml")
         }
         return f
     }

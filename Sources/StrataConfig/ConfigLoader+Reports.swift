@@ -99,32 +99,47 @@ extension StrataConfig {
 extension Reader {
     func smtp(_ root: TOMLTable) throws(ConfigError) -> StrataConfig.SMTP? {
         guard let t = try table(root, "smtp", path: "smtp") else { return nil }
-        try checkKeys(t, allowed: [
-            "host", "port", "security", "username", "password", "password_file", "from", "from_name", "ca_file", "timeout", "retry_for",
-            "retry_interval",
-        ], path: "smtp")
+        try checkKeys(
+            t,
+            allowed: [
+                "host", "port", "security", "username", "password", "password_file", "from", "from_name", "ca_file",
+                "timeout", "retry_for",
+                "retry_interval",
+            ], path: "smtp")
         let host = try string(t, "host", path: "smtp.host", required: true) ?? ""
-        guard !host.isEmpty, !host.contains(" ") else { throw error("smtp.host", t["host"]?.line, "expected the mail server's host name") }
+        guard !host.isEmpty, !host.contains(" ") else {
+            throw error("smtp.host", t["host"]?.line, "expected the mail server's host name")
+        }
         var security = StrataConfig.SMTP.Security.starttls
         if let s = try string(t, "security", path: "smtp.security") {
             guard let v = StrataConfig.SMTP.Security(rawValue: s) else {
-                throw error("smtp.security", t["security"]?.line, "expected \"starttls\" (port 587), \"tls\" (implicit TLS, port 465) or \"none\", found \"\(s)\"")
+                throw error(
+                    "smtp.security", t["security"]?.line,
+                    "expected \"starttls\" (port 587), \"tls\" (implicit TLS, port 465) or \"none\", found \"\(s)\"")
             }
             security = v
         }
         var port = security == .tls ? 465 : (security == .starttls ? 587 : 25)
         if let p = try whole(t, "port", path: "smtp.port", 1...65535, "a port number") { port = p }
         let from = try string(t, "from", path: "smtp.from", required: true) ?? ""
-        guard Self.isAddress(from) else { throw error("smtp.from", t["from"]?.line, "expected an e-mail address like strata@example.org, found \"\(from)\"") }
+        guard Self.isAddress(from) else {
+            throw error(
+                "smtp.from", t["from"]?.line, "expected an e-mail address like strata@example.org, found \"\(from)\"")
+        }
         var s = StrataConfig.SMTP(host: host, port: port, security: security, from: from)
         s.fromName = try string(t, "from_name", path: "smtp.from_name")
         s.username = try string(t, "username", path: "smtp.username")
         let inline = try string(t, "password", path: "smtp.password")
         if let pf = try string(t, "password_file", path: "smtp.password_file") {
-            if inline != nil { throw error("smtp.password_file", t["password_file"]?.line, "set either password or password_file, not both") }
+            if inline != nil {
+                throw error(
+                    "smtp.password_file", t["password_file"]?.line, "set either password or password_file, not both")
+            }
             let abs = StrataConfig.absolutePath(pf, relativeTo: folder)
             guard let password = StrataConfig.passwordFile(abs) else {
-                throw error("smtp.password_file", t["password_file"]?.line, "cannot read \(abs) (does it exist, and may strata read it?)")
+                throw error(
+                    "smtp.password_file", t["password_file"]?.line,
+                    "cannot read \(abs) (does it exist, and may strata read it?)")
             }
             s.password = password
         } else {
@@ -135,21 +150,35 @@ extension Reader {
         }
         if s.username != nil && security == .none {
             // AUTH PLAIN/LOGIN send the password readable by anyone on the path.
-            throw error("smtp.security", t["security"]?.line ?? t.line, "security = \"none\" cannot be used with a user name: the password would cross the network in clear text")
+            throw error(
+                "smtp.security", t["security"]?.line ?? t.line,
+                "security = \"none\" cannot be used with a user name: the password would cross the network in clear text"
+            )
         }
         if let ca = try string(t, "ca_file", path: "smtp.ca_file") {
             let abs = StrataConfig.absolutePath(ca, relativeTo: folder)
-            guard FileManager.default.isReadableFile(atPath: abs) else { throw error("smtp.ca_file", t["ca_file"]?.line, "cannot read \(abs)") }
+            guard FileManager.default.isReadableFile(atPath: abs) else {
+                throw error("smtp.ca_file", t["ca_file"]?.line, "cannot read \(abs)")
+            }
             s.caFile = abs
         }
-        if let v = try span(t, "timeout", path: "smtp.timeout", allowForever: false, most: 3600)?.seconds { s.timeout = v }
-        if let v = try span(t, "retry_for", path: "smtp.retry_for", allowForever: false, most: 366 * 86_400)?.seconds { s.retryFor = v }
-        if let v = try span(t, "retry_interval", path: "smtp.retry_interval", allowForever: false, most: 86_400)?.seconds { s.retryInterval = v }
+        if let v = try span(t, "timeout", path: "smtp.timeout", allowForever: false, most: 3600)?.seconds {
+            s.timeout = v
+        }
+        if let v = try span(t, "retry_for", path: "smtp.retry_for", allowForever: false, most: 366 * 86_400)?.seconds {
+            s.retryFor = v
+        }
+        if let v = try span(t, "retry_interval", path: "smtp.retry_interval", allowForever: false, most: 86_400)?
+            .seconds
+        {
+            s.retryInterval = v
+        }
         return s
     }
 
     func outbox(_ root: TOMLTable, storagePath: String) throws(ConfigError) -> StrataConfig.Outbox {
-        let fallback = ((storagePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("outbox")
+        let fallback = ((storagePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent(
+            "outbox")
         guard let t = try table(root, "outbox", path: "outbox") else { return .init(path: fallback) }
         try checkKeys(t, allowed: ["path"], path: "outbox")
         let p = try string(t, "path", path: "outbox.path").map { StrataConfig.absolutePath($0, relativeTo: folder) }
@@ -164,16 +193,22 @@ extension Reader {
         for (i, item) in items.enumerated() {
             let p = "tariffs[\(i)]"
             guard case .table(let t) = item.value else { throw error(p, item.line, "expected a table") }
-            try checkKeys(t, allowed: ["name", "price", "currency", "hours", "days", "day_types", "seasons", "unit"], path: p)
+            try checkKeys(
+                t, allowed: ["name", "price", "currency", "hours", "days", "day_types", "seasons", "unit"], path: p)
             let name = try string(t, "name", path: "\(p).name", required: true, tableLine: t.line) ?? ""
-            guard let price = try number(t, "price", path: "\(p).price", 0...1e9, "a price per unit") else { throw error("\(p).price", t.line, "missing; expected the price per unit, like 0.23") }
+            guard let price = try number(t, "price", path: "\(p).price", 0...1e9, "a price per unit") else {
+                throw error("\(p).price", t.line, "missing; expected the price per unit, like 0.23")
+            }
             let currency = try string(t, "currency", path: "\(p).currency") ?? "EUR"
-            var tariff = StrataConfig.Tariff(name: name, price: price, currency: currency, hours: nil, days: nil, dayTypes: nil, seasons: nil,
-                                             unit: try string(t, "unit", path: "\(p).unit") ?? "kWh")
+            var tariff = StrataConfig.Tariff(
+                name: name, price: price, currency: currency, hours: nil, days: nil, dayTypes: nil, seasons: nil,
+                unit: try string(t, "unit", path: "\(p).unit") ?? "kWh")
             if let h = try string(t, "hours", path: "\(p).hours") {
                 let parts = h.split(separator: "-").map { Self.clock(String($0).trimmingSpaces) }
                 guard parts.count == 2, let a = parts[0], let b = parts[1], a != b, a % 60 == 0, b % 60 == 0 else {
-                    throw error("\(p).hours", t["hours"]?.line, "expected whole hours like \"06:00-22:00\" (over midnight: \"22:00-06:00\"), found \"\(h)\"")
+                    throw error(
+                        "\(p).hours", t["hours"]?.line,
+                        "expected whole hours like \"06:00-22:00\" (over midnight: \"22:00-06:00\"), found \"\(h)\"")
                 }
                 tariff.hours = (a, b == 1440 ? 0 : b)
             }
@@ -181,7 +216,10 @@ extension Reader {
                 var set = Set<Int>()
                 for (d, line) in ds {
                     guard let k = dayNames.firstIndex(of: d.lowercased()) else {
-                        throw error("\(p).days", line, "expected day names \(dayNames.map { "\"\($0)\"" }.joined(separator: ", ")), found \"\(d)\"")
+                        throw error(
+                            "\(p).days", line,
+                            "expected day names \(dayNames.map { "\"\($0)\"" }.joined(separator: ", ")), found \"\(d)\""
+                        )
                     }
                     set.insert(k + 1)
                 }
@@ -191,7 +229,10 @@ extension Reader {
                 var set = Set<DayType>()
                 for (d, line) in ds {
                     guard let k = DayType(rawValue: d.lowercased()) else {
-                        throw error("\(p).day_types", line, "expected \(DayType.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), found \"\(d)\"")
+                        throw error(
+                            "\(p).day_types", line,
+                            "expected \(DayType.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), found \"\(d)\""
+                        )
                     }
                     set.insert(k)
                 }
@@ -202,14 +243,22 @@ extension Reader {
                 for (text, line) in ss {
                     let parts = text.components(separatedBy: "..")
                     guard parts.count == 2, let a = Self.monthDay(parts[0]), let b = Self.monthDay(parts[1]) else {
-                        throw error("\(p).seasons", line, "expected a range of days of the year like \"04-01..09-30\" (1 April to 30 September; \"10-01..03-31\" runs over New Year), found \"\(text)\"")
+                        throw error(
+                            "\(p).seasons", line,
+                            "expected a range of days of the year like \"04-01..09-30\" (1 April to 30 September; \"10-01..03-31\" runs over New Year), found \"\(text)\""
+                        )
                     }
                     tariff.seasons?.append(SeasonRange(from: a, to: b))
                 }
             }
-            if out.contains(where: { $0.name == name && $0.unit == tariff.unit }) { throw error("\(p).name", t["name"]?.line, "tariff \"\(name)\" is defined twice") }
+            if out.contains(where: { $0.name == name && $0.unit == tariff.unit }) {
+                throw error("\(p).name", t["name"]?.line, "tariff \"\(name)\" is defined twice")
+            }
             if tariff.isFallback, out.contains(where: { $0.isFallback && $0.unit == tariff.unit }) {
-                throw error(p, t.line, "two tariffs for \(tariff.unit) without hours, days, day types or seasons; only one can apply where no other does")
+                throw error(
+                    p, t.line,
+                    "two tariffs for \(tariff.unit) without hours, days, day types or seasons; only one can apply where no other does"
+                )
             }
             out.append(tariff)
         }
@@ -219,10 +268,14 @@ extension Reader {
     /// A list of strings, each with its line.
     func strings(_ t: TOMLTable, _ key: String, path: String, example: String) throws(ConfigError) -> [(String, Int)]? {
         guard let n = t[key] else { return nil }
-        guard case .array(let items) = n.value, !items.isEmpty else { throw error(path, n.line, "expected a list like \(example)") }
+        guard case .array(let items) = n.value, !items.isEmpty else {
+            throw error(path, n.line, "expected a list like \(example)")
+        }
         var out: [(String, Int)] = []
         for it in items {
-            guard case .string(let s) = it.value else { throw error(path, it.line, "expected a list of strings like \(example)") }
+            guard case .string(let s) = it.value else {
+                throw error(path, it.line, "expected a list of strings like \(example)")
+            }
             out.append((s, it.line))
         }
         return out
@@ -232,7 +285,8 @@ extension Reader {
     static func monthDay(_ s: String) -> (month: Int, day: Int)? {
         let p = s.trimmingSpaces.split(separator: "-")
         guard p.count == 2, p[0].count == 2, p[1].count == 2, let m = Int(p[0]), let d = Int(p[1]),
-              CivilDate(year: 2000, month: m, day: d).isValid else { return nil }
+            CivilDate(year: 2000, month: m, day: d).isValid
+        else { return nil }
         return (m, d)
     }
 
@@ -246,7 +300,9 @@ extension Reader {
             try checkKeys(t, allowed: ["name", "date", "easter"], path: p)
             let name = try string(t, "name", path: "\(p).name") ?? "holiday"
             let date = try string(t, "date", path: "\(p).date")
-            let easter = try whole(t, "easter", path: "\(p).easter", -100...100, "days after Easter Sunday (1 = Easter Monday, -2 = Good Friday)")
+            let easter = try whole(
+                t, "easter", path: "\(p).easter", -100...100,
+                "days after Easter Sunday (1 = Easter Monday, -2 = Good Friday)")
             switch (date, easter) {
             case (let d?, nil):
                 if let md = Self.monthDay(d) {
@@ -254,58 +310,89 @@ extension Reader {
                 } else if let day = CivilDate(parsing: d.trimmingSpaces) {
                     out.append(.init(name: name, holiday: .once(day)))
                 } else {
-                    throw error("\(p).date", t["date"]?.line, "expected \"MM-DD\" for every year (\"12-25\") or \"YYYY-MM-DD\" for once, found \"\(d)\"")
+                    throw error(
+                        "\(p).date", t["date"]?.line,
+                        "expected \"MM-DD\" for every year (\"12-25\") or \"YYYY-MM-DD\" for once, found \"\(d)\"")
                 }
             case (nil, let e?): out.append(.init(name: name, holiday: .easter(offset: e)))
             case (_?, _?): throw error("\(p).easter", t["easter"]?.line, "set either date or easter, not both")
-            case (nil, nil): throw error("\(p).date", t.line, "missing; give date (\"12-25\", \"2027-05-07\") or easter (days after Easter Sunday: 1 = Easter Monday)")
+            case (nil, nil):
+                throw error(
+                    "\(p).date", t.line,
+                    "missing; give date (\"12-25\", \"2027-05-07\") or easter (days after Easter Sunday: 1 = Easter Monday)"
+                )
             }
         }
         return out
     }
 
-    func reports(_ root: TOMLTable, devices: [StrataConfig.Device], archive: StrataConfig.Archive) throws(ConfigError) -> [StrataConfig.Report] {
+    func reports(_ root: TOMLTable, devices: [StrataConfig.Device], archive: StrataConfig.Archive) throws(ConfigError)
+        -> [StrataConfig.Report]
+    {
         guard let n = root["reports"] else { return [] }
         guard case .array(let items) = n.value else { throw error("reports", n.line, "expected [[reports]] tables") }
         var out: [StrataConfig.Report] = []
         for (i, item) in items.enumerated() {
             let p = "reports[\(i)]"
             guard case .table(let t) = item.value else { throw error(p, item.line, "expected a table") }
-            try checkKeys(t, allowed: [
-                "name", "schedule", "at", "grace", "to", "devices", "channels", "dialect", "demand_interval", "attach", "max_attachment", "subject",
-                "reactive_limit_inductive", "reactive_limit_capacitive",
-            ], path: p)
+            try checkKeys(
+                t,
+                allowed: [
+                    "name", "schedule", "at", "grace", "to", "devices", "channels", "dialect", "demand_interval",
+                    "attach", "max_attachment", "subject",
+                    "reactive_limit_inductive", "reactive_limit_capacitive",
+                ], path: p)
             let name = try string(t, "name", path: "\(p).name", required: true, tableLine: t.line) ?? ""
             try checkIdentifier(name, key: "\(p).name", line: t["name"]?.line)
-            if out.contains(where: { $0.name == name }) { throw error("\(p).name", t["name"]?.line, "report \"\(name)\" is defined twice") }
+            if out.contains(where: { $0.name == name }) {
+                throw error("\(p).name", t["name"]?.line, "report \"\(name)\" is defined twice")
+            }
             let sched = try string(t, "schedule", path: "\(p).schedule", required: true, tableLine: t.line) ?? ""
             guard let schedule = StrataConfig.Report.Schedule(rawValue: sched) else {
-                throw error("\(p).schedule", t["schedule"]?.line, "expected \"daily\", \"weekly\" or \"monthly\", found \"\(sched)\"")
+                throw error(
+                    "\(p).schedule", t["schedule"]?.line,
+                    "expected \"daily\", \"weekly\" or \"monthly\", found \"\(sched)\"")
             }
             var at = 6 * 60
             if let a = try string(t, "at", path: "\(p).at") {
-                guard let m = Self.clock(a), m < 1440 else { throw error("\(p).at", t["at"]?.line, "expected a local time like \"06:00\", found \"\(a)\"") }
+                guard let m = Self.clock(a), m < 1440 else {
+                    throw error("\(p).at", t["at"]?.line, "expected a local time like \"06:00\", found \"\(a)\"")
+                }
                 at = m
             }
             let toList = try strings(t, "to", path: "\(p).to") ?? []
-            guard !toList.isEmpty else { throw error("\(p).to", t["to"]?.line ?? t.line, "expected at least one recipient, like to = [\"fm@example.org\"]") }
+            guard !toList.isEmpty else {
+                throw error(
+                    "\(p).to", t["to"]?.line ?? t.line,
+                    "expected at least one recipient, like to = [\"fm@example.org\"]")
+            }
             for a in toList where !Self.isAddress(a) {
                 throw error("\(p).to", t["to"]?.line, "\"\(a)\" is not an e-mail address")
             }
             var dialect = archive.dialects.first ?? .excelEU
             if let d = try string(t, "dialect", path: "\(p).dialect") {
-                guard let v = CSVDialect(rawValue: d) else { throw error("\(p).dialect", t["dialect"]?.line, "expected \"excel-eu\", \"excel-us\" or \"iso\"") }
+                guard let v = CSVDialect(rawValue: d) else {
+                    throw error("\(p).dialect", t["dialect"]?.line, "expected \"excel-eu\", \"excel-us\" or \"iso\"")
+                }
                 dialect = v
             }
             guard archive.dialects.contains(dialect) else {
-                throw error("\(p).dialect", t["dialect"]?.line, "the archive does not build \"\(dialect.rawValue)\" (archive.dialects = \(archive.dialects.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))): add it there or choose one of those")
+                throw error(
+                    "\(p).dialect", t["dialect"]?.line,
+                    "the archive does not build \"\(dialect.rawValue)\" (archive.dialects = \(archive.dialects.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))): add it there or choose one of those"
+                )
             }
-            var report = StrataConfig.Report(name: name, schedule: schedule, at: at, to: toList, dialect: dialect,
-                                             attach: Self.defaultAttach(schedule))
-            if let g = try span(t, "grace", path: "\(p).grace", allowForever: false, most: 31 * 86_400)?.seconds { report.grace = g }
+            var report = StrataConfig.Report(
+                name: name, schedule: schedule, at: at, to: toList, dialect: dialect,
+                attach: Self.defaultAttach(schedule))
+            if let g = try span(t, "grace", path: "\(p).grace", allowForever: false, most: 31 * 86_400)?.seconds {
+                report.grace = g
+            }
             if let ds = try strings(t, "devices", path: "\(p).devices") {
                 for d in ds where !devices.contains(where: { $0.id == d }) {
-                    throw error("\(p).devices", t["devices"]?.line, "no device \"\(d)\"; configured: \(devices.map(\.id).joined(separator: ", "))")
+                    throw error(
+                        "\(p).devices", t["devices"]?.line,
+                        "no device \"\(d)\"; configured: \(devices.map(\.id).joined(separator: ", "))")
                 }
                 report.devices = ds
             }
@@ -318,7 +405,9 @@ extension Reader {
             }
             if let d = try span(t, "demand_interval", path: "\(p).demand_interval", allowForever: false)?.seconds {
                 guard [900, 1800, 3600].contains(d) else {
-                    throw error("\(p).demand_interval", t["demand_interval"]?.line, "expected \"15 min\", \"30 min\" or \"60 min\" (blocks of whole quarters)")
+                    throw error(
+                        "\(p).demand_interval", t["demand_interval"]?.line,
+                        "expected \"15 min\", \"30 min\" or \"60 min\" (blocks of whole quarters)")
                 }
                 report.demandInterval = d
             }
@@ -326,9 +415,14 @@ extension Reader {
                 var tiers: [Tier] = []
                 var summary = false
                 for x in a {
-                    if x == "summary" { summary = true; continue }
+                    if x == "summary" {
+                        summary = true
+                        continue
+                    }
                     guard let tier = Tier(name: x), tier <= .day else {
-                        throw error("\(p).attach", t["attach"]?.line, "expected any of \"minute\", \"quarter\", \"hour\", \"day\", \"summary\", found \"\(x)\"")
+                        throw error(
+                            "\(p).attach", t["attach"]?.line,
+                            "expected any of \"minute\", \"quarter\", \"hour\", \"day\", \"summary\", found \"\(x)\"")
                     }
                     tiers.append(tier)
                 }
@@ -338,15 +432,19 @@ extension Reader {
             if let m = try string(t, "max_attachment", path: "\(p).max_attachment") {
                 // At most 1 GB: mail servers refuse far less, and the ZIP stays clear of 4 GiB.
                 guard let b = ByteSize(parsing: m), b.bytes >= 10_000, b.bytes <= 1_000_000_000 else {
-                    throw error("\(p).max_attachment", t["max_attachment"]?.line, "expected a size from \"10 kB\" to \"1 GB\" like \"10 MB\", found \"\(m)\"")
+                    throw error(
+                        "\(p).max_attachment", t["max_attachment"]?.line,
+                        "expected a size from \"10 kB\" to \"1 GB\" like \"10 MB\", found \"\(m)\"")
                 }
                 report.maxAttachment = b.bytes
             }
             report.subject = try string(t, "subject", path: "\(p).subject")
-            report.reactiveLimits.inductive = try number(t, "reactive_limit_inductive", path: "\(p).reactive_limit_inductive", 0...10,
-                                                         "a ratio of reactive to active energy, like 0.20 for 20 %")
-            report.reactiveLimits.capacitive = try number(t, "reactive_limit_capacitive", path: "\(p).reactive_limit_capacitive", 0...10,
-                                                          "a ratio of reactive to active energy, like 0.15 for 15 %")
+            report.reactiveLimits.inductive = try number(
+                t, "reactive_limit_inductive", path: "\(p).reactive_limit_inductive", 0...10,
+                "a ratio of reactive to active energy, like 0.20 for 20 %")
+            report.reactiveLimits.capacitive = try number(
+                t, "reactive_limit_capacitive", path: "\(p).reactive_limit_capacitive", 0...10,
+                "a ratio of reactive to active energy, like 0.15 for 15 %")
             out.append(report)
         }
         return out
@@ -363,10 +461,14 @@ extension Reader {
 
     func strings(_ t: TOMLTable, _ key: String, path: String) throws(ConfigError) -> [String]? {
         guard let n = t[key] else { return nil }
-        guard case .array(let items) = n.value else { throw error(path, n.line, "expected a list of strings like [\"a\", \"b\"]") }
+        guard case .array(let items) = n.value else {
+            throw error(path, n.line, "expected a list of strings like [\"a\", \"b\"]")
+        }
         var out: [String] = []
         for it in items {
-            guard case .string(let s) = it.value else { throw error(path, it.line, "expected a string, found \(it.typeName)") }
+            guard case .string(let s) = it.value else {
+                throw error(path, it.line, "expected a string, found \(it.typeName)")
+            }
             out.append(s)
         }
         return out
@@ -376,14 +478,18 @@ extension Reader {
     static func clock(_ s: String) -> Int? {
         let parts = s.split(separator: ":")
         guard parts.count == 2, parts[0].count <= 2, parts[1].count == 2, let h = Int(parts[0]), let m = Int(parts[1]),
-              (0...24).contains(h), (0..<60).contains(m), h * 60 + m <= 1440 else { return nil }
+            (0...24).contains(h), (0..<60).contains(m), h * 60 + m <= 1440
+        else { return nil }
         return h * 60 + m
     }
 
     static func isAddress(_ a: String) -> Bool {
         let parts = a.split(separator: "@", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") || parts.count == 2 && parts[1] == "localhost"
-            ? a.utf8.allSatisfy { $0 > 32 && $0 < 127 && $0 != UInt8(ascii: "<") && $0 != UInt8(ascii: ">") && $0 != UInt8(ascii: ",") } && !parts[0].isEmpty
+        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
+            || parts.count == 2 && parts[1] == "localhost"
+            ? a.utf8.allSatisfy {
+                $0 > 32 && $0 < 127 && $0 != UInt8(ascii: "<") && $0 != UInt8(ascii: ">") && $0 != UInt8(ascii: ",")
+            } && !parts[0].isEmpty
             : false
     }
 }

@@ -7,7 +7,8 @@ extension StrataConfig {
     public static func load(path: String) throws(ConfigError) -> StrataConfig {
         let abs = absolutePath(path, relativeTo: FileManager.default.currentDirectoryPath)
         guard let data = FileManager.default.contents(atPath: abs) else {
-            throw ConfigError(file: abs, line: nil, key: "", message: "cannot read the file (does it exist, and may strata read it?)")
+            throw ConfigError(
+                file: abs, line: nil, key: "", message: "cannot read the file (does it exist, and may strata read it?)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigError(file: abs, line: nil, key: "", message: "the file is not UTF-8 text")
@@ -51,11 +52,15 @@ struct Reader {
 
     func table(_ t: TOMLTable, _ key: String, path: String) throws(ConfigError) -> TOMLTable? {
         guard let n = t[key] else { return nil }
-        guard case .table(let sub) = n.value else { throw error(path, n.line, "expected a table ([\(path)]), found \(n.typeName)") }
+        guard case .table(let sub) = n.value else {
+            throw error(path, n.line, "expected a table ([\(path)]), found \(n.typeName)")
+        }
         return sub
     }
 
-    func string(_ t: TOMLTable, _ key: String, path: String, required: Bool = false, tableLine: Int? = nil) throws(ConfigError) -> String? {
+    func string(_ t: TOMLTable, _ key: String, path: String, required: Bool = false, tableLine: Int? = nil)
+        throws(ConfigError) -> String?
+    {
         guard let n = t[key] else {
             if required { throw error(path, tableLine ?? t.line, "missing; expected a string") }
             return nil
@@ -76,19 +81,28 @@ struct Reader {
     /// A whole number inside `range`; anything else (3.5, 1e20, -1 for a port) is an error
     /// naming the key and line. The range is checked on the double first: converting 1e20
     /// to Int would trap.
-    func whole(_ t: TOMLTable, _ key: String, path: String, _ range: ClosedRange<Int>, _ what: String = "a whole number") throws(ConfigError) -> Int? {
+    func whole(
+        _ t: TOMLTable, _ key: String, path: String, _ range: ClosedRange<Int>, _ what: String = "a whole number"
+    ) throws(ConfigError) -> Int? {
         guard let v = try number(t, key, path: path) else { return nil }
         guard v.isFinite, v == v.rounded(), v >= Double(range.lowerBound), v <= Double(range.upperBound) else {
-            throw error(path, t[key]?.line, "expected \(what) from \(range.lowerBound) to \(range.upperBound), found \(Self.show(v))")
+            throw error(
+                path, t[key]?.line,
+                "expected \(what) from \(range.lowerBound) to \(range.upperBound), found \(Self.show(v))")
         }
         return Int(v)
     }
 
     /// A number inside `range` (both ends included), e.g. a scale or a price.
-    func number(_ t: TOMLTable, _ key: String, path: String, _ range: ClosedRange<Double>, _ what: String) throws(ConfigError) -> Double? {
+    func number(_ t: TOMLTable, _ key: String, path: String, _ range: ClosedRange<Double>, _ what: String)
+        throws(ConfigError) -> Double?
+    {
         guard let v = try number(t, key, path: path) else { return nil }
         guard v.isFinite, range.contains(v) else {
-            throw error(path, t[key]?.line, "expected \(what) from \(Self.show(range.lowerBound)) to \(Self.show(range.upperBound)), found \(Self.show(v))")
+            throw error(
+                path, t[key]?.line,
+                "expected \(what) from \(Self.show(range.lowerBound)) to \(Self.show(range.upperBound)), found \(Self.show(v))"
+            )
         }
         return v
     }
@@ -100,17 +114,23 @@ struct Reader {
 
     func bool(_ t: TOMLTable, _ key: String, path: String) throws(ConfigError) -> Bool? {
         guard let n = t[key] else { return nil }
-        guard case .bool(let b) = n.value else { throw error(path, n.line, "expected true or false, found \(n.typeName)") }
+        guard case .bool(let b) = n.value else {
+            throw error(path, n.line, "expected true or false, found \(n.typeName)")
+        }
         return b
     }
 
     /// A duration; `most` (seconds) bounds timeouts and intervals that become timer values.
-    func span(_ t: TOMLTable, _ key: String, path: String, allowForever: Bool, most: Int64? = nil) throws(ConfigError) -> Span? {
+    func span(_ t: TOMLTable, _ key: String, path: String, allowForever: Bool, most: Int64? = nil) throws(ConfigError)
+        -> Span?
+    {
         guard let s = try string(t, key, path: path) else { return nil }
         let line = t[key]?.line
         do {
             let span = try Span(parsing: s)
-            if span.seconds == nil && !allowForever { throw error(path, line, "expected a duration like \"1 min\", found \"forever\"") }
+            if span.seconds == nil && !allowForever {
+                throw error(path, line, "expected a duration like \"1 min\", found \"forever\"")
+            }
             if span.seconds == 0 { throw error(path, line, "must be longer than zero") }
             if let most, let secs = span.seconds, secs > most {
                 throw error(path, line, "expected at most \(Span(seconds: most)), found \"\(s)\"")
@@ -119,7 +139,10 @@ struct Reader {
         } catch let e as ConfigError {
             throw e
         } catch {
-            throw self.error(path, line, "expected a duration like \"1 min\", \"400 days\", \"10 years\"\(allowForever ? " or \"forever\"" : ""), found \"\(s)\"")
+            throw self.error(
+                path, line,
+                "expected a duration like \"1 min\", \"400 days\", \"10 years\"\(allowForever ? " or \"forever\"" : ""), found \"\(s)\""
+            )
         }
     }
 
@@ -132,8 +155,12 @@ struct Reader {
 
     mutating func config(_ root: TOMLTable) throws(ConfigError) -> StrataConfig {
         // Sections owned by other parts of Strata are accepted here and checked by their owners.
-        let later: Set<String> = ["ftp", "smtp", "reports", "tariffs", "holidays", "calculated", "outbox", "profiles_dir", "web", "share", "sampler", "alarms", "mqtt", "replication", "fleet"]
-        try checkKeys(root, allowed: Set(["site", "storage", "retention", "devices", "archive"]).union(later), path: "")
+        let later: Set<String> = [
+            "ftp", "smtp", "reports", "tariffs", "holidays", "calculated", "outbox", "profiles_dir", "web", "share",
+            "sampler", "alarms", "mqtt", "replication", "fleet",
+        ]
+        try checkKeys(
+            root, allowed: Set(["site", "storage", "retention", "devices", "archive"]).union(later), path: "")
 
         guard let siteT = try table(root, "site", path: "site") else {
             throw error("site", nil, "missing [site] section with name and timezone")
@@ -142,7 +169,9 @@ struct Reader {
         let name = try string(siteT, "name", path: "site.name", required: true) ?? ""
         let tzName = try string(siteT, "timezone", path: "site.timezone", required: true) ?? ""
         guard let zone = ZoneRules(identifier: tzName), tzName.contains("/") || tzName == "UTC" else {
-            throw error("site.timezone", siteT["timezone"]?.line, "unknown time zone \"\(tzName)\"; expected an IANA name like \"Europe/Paris\"")
+            throw error(
+                "site.timezone", siteT["timezone"]?.line,
+                "unknown time zone \"\(tzName)\"; expected an IANA name like \"Europe/Paris\"")
         }
         let site = StrataConfig.Site(name: name, timezone: tzName, zone: zone)
 
@@ -154,7 +183,9 @@ struct Reader {
         var budget: ByteSize?
         if let b = try string(storT, "budget", path: "storage.budget") {
             guard let bs = ByteSize(parsing: b), bs.bytes > 0 else {
-                throw error("storage.budget", storT["budget"]?.line, "expected a size like \"2 GB\" or \"500 MB\", found \"\(b)\"")
+                throw error(
+                    "storage.budget", storT["budget"]?.line,
+                    "expected a size like \"2 GB\" or \"500 MB\", found \"\(b)\"")
             }
             budget = bs
         }
@@ -170,12 +201,17 @@ struct Reader {
             }
         }
 
-        var archive = StrataConfig.Archive(path: StrataConfig.absolutePath("archive", relativeTo: folder), dialects: [.excelEU, .iso], prune: false)
+        var archive = StrataConfig.Archive(
+            path: StrataConfig.absolutePath("archive", relativeTo: folder), dialects: [.excelEU, .iso], prune: false)
         if let aT = try table(root, "archive", path: "archive") {
             try checkKeys(aT, allowed: ["path", "dialects", "prune"], path: "archive")
-            if let p = try string(aT, "path", path: "archive.path") { archive.path = StrataConfig.absolutePath(p, relativeTo: folder) }
+            if let p = try string(aT, "path", path: "archive.path") {
+                archive.path = StrataConfig.absolutePath(p, relativeTo: folder)
+            }
             if let n = aT["dialects"] {
-                guard case .array(let items) = n.value else { throw error("archive.dialects", n.line, "expected an array like [\"excel-eu\", \"iso\"]") }
+                guard case .array(let items) = n.value else {
+                    throw error("archive.dialects", n.line, "expected an array like [\"excel-eu\", \"iso\"]")
+                }
                 var ds: [CSVDialect] = []
                 for it in items {
                     guard case .string(let s) = it.value, let d = CSVDialect(rawValue: s) else {
@@ -200,15 +236,20 @@ struct Reader {
         self.profilesDir = profilesDir
         var devices: [StrataConfig.Device] = []
         if let dn = root["devices"] {
-            guard case .array(let items) = dn.value else { throw error("devices", dn.line, "expected [[devices]] tables") }
+            guard case .array(let items) = dn.value else {
+                throw error("devices", dn.line, "expected [[devices]] tables")
+            }
             for (di, item) in items.enumerated() {
-                guard case .table(let dT) = item.value else { throw error("devices[\(di)]", item.line, "expected a table") }
+                guard case .table(let dT) = item.value else {
+                    throw error("devices[\(di)]", item.line, "expected a table")
+                }
                 devices.append(try device(dT, index: di, existing: devices))
             }
         }
         devices += try calculated(root, devices: devices)
-        var config = StrataConfig(file: file, site: site, storage: storage, retention: retention, archive: archive, devices: devices,
-                                  profilesDir: profilesDir, ftp: try ftp(root))
+        var config = StrataConfig(
+            file: file, site: site, storage: storage, retention: retention, archive: archive, devices: devices,
+            profilesDir: profilesDir, ftp: try ftp(root))
         config.smtp = try smtp(root)
         config.tariffs = try tariffs(root)
         config.holidays = try holidays(root)
@@ -219,8 +260,12 @@ struct Reader {
         if config.mqtt == nil, let i = config.devices.firstIndex(where: { $0.driver == "mqtt" }) {
             // The line of that device's driver: where the user will look.
             var line: Int?
-            if case .array(let items)? = root["devices"]?.value, i < items.count, case .table(let t) = items[i].value { line = t["driver"]?.line ?? t.line }
-            throw error("mqtt", line, "device \"\(config.devices[i].id)\" has driver \"mqtt\": add an [mqtt] section with the broker's url")
+            if case .array(let items)? = root["devices"]?.value, i < items.count, case .table(let t) = items[i].value {
+                line = t["driver"]?.line ?? t.line
+            }
+            throw error(
+                "mqtt", line,
+                "device \"\(config.devices[i].id)\" has driver \"mqtt\": add an [mqtt] section with the broker's url")
         }
         config.alarms = try alarms(root, devices: devices)
         config.replication = try replication(root)
@@ -229,11 +274,14 @@ struct Reader {
     }
 
     static let driverKeys: Set<String> = [
-        "host", "port", "unit_id", "profile", "poll", "serial", "baud", "parity", "stop_bits", "data_bits", "timeout", "retries",
+        "host", "port", "unit_id", "profile", "poll", "serial", "baud", "parity", "stop_bits", "data_bits", "timeout",
+        "retries",
         "simulate", "size", "outage_every", "outage_for", "topic", "time_path",
     ]
 
-    func device(_ t: TOMLTable, index di: Int, existing: [StrataConfig.Device]) throws(ConfigError) -> StrataConfig.Device {
+    func device(_ t: TOMLTable, index di: Int, existing: [StrataConfig.Device]) throws(ConfigError)
+        -> StrataConfig.Device
+    {
         let p = "devices[\(di)]"
         try checkKeys(t, allowed: Set(["id", "name", "driver", "channels"]).union(Self.driverKeys), path: p)
         let id = try string(t, "id", path: "\(p).id", required: true, tableLine: t.line) ?? ""
@@ -245,7 +293,9 @@ struct Reader {
         let driver = try string(t, "driver", path: "\(p).driver") ?? "none"
         let drivers = ["none", "simulated", "modbus-tcp", "modbus-rtu", "mqtt"]
         guard drivers.contains(driver) else {
-            throw error("\(p).driver", t["driver"]?.line, "unknown driver \"\(driver)\"; expected one of \(drivers.map { "\"\($0)\"" }.joined(separator: ", "))")
+            throw error(
+                "\(p).driver", t["driver"]?.line,
+                "unknown driver \"\(driver)\"; expected one of \(drivers.map { "\"\($0)\"" }.joined(separator: ", "))")
         }
         var dev = StrataConfig.Device(id: id, name: name, driver: driver, channels: [])
         try deviceDriver(t, path: p, into: &dev)
@@ -266,7 +316,9 @@ struct Reader {
         // taken as another channel's `source` is read under that channel's id instead).
         var named: Set<String> = []
         if let cn = t["channels"] {
-            guard case .array(let items) = cn.value else { throw error("\(p).channels", cn.line, "expected [[devices.channels]] tables") }
+            guard case .array(let items) = cn.value else {
+                throw error("\(p).channels", cn.line, "expected [[devices.channels]] tables")
+            }
             var seen: Set<String> = []
             let allowed = Self.channelKeys.union(isModbus ? Self.registerKeys : []).union(isMQTT ? ["path"] : [])
             for (ci, item) in items.enumerated() {
@@ -279,12 +331,17 @@ struct Reader {
                 try checkKeys(cT, allowed: allowed, path: cp)
                 if let source = try string(cT, "source", path: "\(cp).source") {
                     // A new channel read from a profile register (a pulse module's input).
-                    guard let k = registers.firstIndex(where: { $0.channel == source }), let profile = dev.profile else {
-                        throw error("\(cp).source", cT["source"]?.line,
-                                    "no register \"\(source)\" in profile \"\(dev.profile?.id ?? "")\" (it has: \(registers.map(\.channel).joined(separator: ", ")))")
+                    guard let k = registers.firstIndex(where: { $0.channel == source }), let profile = dev.profile
+                    else {
+                        throw error(
+                            "\(cp).source", cT["source"]?.line,
+                            "no register \"\(source)\" in profile \"\(dev.profile?.id ?? "")\" (it has: \(registers.map(\.channel).joined(separator: ", ")))"
+                        )
                     }
                     guard !specs.contains(where: { $0.id == cid }) || cid == source else {
-                        throw error("\(cp).id", cT["id"]?.line, "channel id \"\(cid)\" is also a channel of profile \"\(profile.id)\"; choose another id")
+                        throw error(
+                            "\(cp).id", cT["id"]?.line,
+                            "channel id \"\(cid)\" is also a channel of profile \"\(profile.id)\"; choose another id")
                     }
                     if cid == source { named.insert(source) }
                     var base = specs[k]
@@ -305,24 +362,32 @@ struct Reader {
                     // Overrides a profile channel: only the keys written change.
                     named.insert(cid)
                     specs[k] = try channel(cT, device: id, path: cp, base: specs[k])
-                    if isMQTT, k < paths.count, let path = try string(cT, "path", path: "\(cp).path"), !path.isEmpty { paths[k] = path }
+                    if isMQTT, k < paths.count, let path = try string(cT, "path", path: "\(cp).path"), !path.isEmpty {
+                        paths[k] = path
+                    }
                     if isModbus { registers[k] = try register(cT, path: cp, base: registers[k], spec: &specs[k]) }
                 } else {
                     if isMQTT {
                         guard let path = try string(cT, "path", path: "\(cp).path"), !path.isEmpty else {
-                            throw error("\(cp).path", cT.line, "missing; the JSON path of the value in the message, like \"ENERGY.Total\"")
+                            throw error(
+                                "\(cp).path", cT.line,
+                                "missing; the JSON path of the value in the message, like \"ENERGY.Total\"")
                         }
                         paths.append(path)
                     }
                     if isModbus, cT["address"] == nil || cT["type"] == nil {
-                        throw error("\(cp).id", cT["id"]?.line,
-                                    "channel \"\(cid)\" is not in profile \"\(dev.profile?.id ?? "")\"; give its address and type to read it, or correct the id (profile channels: \(specs.map(\.id).joined(separator: ", ")))")
+                        throw error(
+                            "\(cp).id", cT["id"]?.line,
+                            "channel \"\(cid)\" is not in profile \"\(dev.profile?.id ?? "")\"; give its address and type to read it, or correct the id (profile channels: \(specs.map(\.id).joined(separator: ", ")))"
+                        )
                     }
                     var spec = try channel(cT, device: id, path: cp, base: nil)
                     if isModbus {
                         registers.append(try register(cT, path: cp, base: nil, spec: &spec))
                     } else if cT["rollover"].map({ if case .string = $0.value { true } else { false } }) ?? false {
-                        throw error("\(cp).rollover", cT["rollover"]?.line, "rollover = \"register\" is for Modbus registers; give the wrap value")
+                        throw error(
+                            "\(cp).rollover", cT["rollover"]?.line,
+                            "rollover = \"register\" is for Modbus registers; give the wrap value")
                     }
                     specs.append(spec)
                 }
@@ -336,22 +401,30 @@ struct Reader {
         }
         if isModbus {
             for (i, r) in registers.enumerated() {
-                if let k = registers[..<i].firstIndex(where: { $0.function == r.function && $0.range.overlaps(r.range) }) {
-                    throw error("\(p).channels", t.line, "registers of \"\(r.channel)\" overlap \"\(registers[k].channel)\"")
+                if let k = registers[..<i].firstIndex(where: { $0.function == r.function && $0.range.overlaps(r.range) }
+                ) {
+                    throw error(
+                        "\(p).channels", t.line, "registers of \"\(r.channel)\" overlap \"\(registers[k].channel)\"")
                 }
             }
         }
         if specs.isEmpty {
-            throw error("\(p).channels", t.line, "device \"\(id)\" has no channels; add [[devices.channels]] entries\(driver == "none" ? "" : " or a profile")")
+            throw error(
+                "\(p).channels", t.line,
+                "device \"\(id)\" has no channels; add [[devices.channels]] entries\(driver == "none" ? "" : " or a profile")"
+            )
         }
         dev.readCount = specs.count
         if isMQTT { dev.mqttSource?.paths = paths }
         if dev.poll < 60 {
             // Faster polling keeps each gauge's minute mean, and its extremes beside it.
             for g in specs where g.kind == .gauge {
-                for (suffix, what) in [("_min", "minimum"), ("_max", "maximum")] where !specs.contains(where: { $0.id == g.id + suffix }) {
-                    specs.append(ChannelSpec(device: id, id: g.id + suffix, name: "\(g.name) (\(what) in the minute)", unit: g.unit,
-                                             kind: .gauge, resolution: g.resolution))
+                for (suffix, what) in [("_min", "minimum"), ("_max", "maximum")]
+                where !specs.contains(where: { $0.id == g.id + suffix }) {
+                    specs.append(
+                        ChannelSpec(
+                            device: id, id: g.id + suffix, name: "\(g.name) (\(what) in the minute)", unit: g.unit,
+                            kind: .gauge, resolution: g.resolution))
                 }
             }
         }
@@ -360,40 +433,56 @@ struct Reader {
         return dev
     }
 
-    static let channelKeys: Set<String> = ["id", "name", "unit", "kind", "resolution", "interval", "rollover", "max_rate"]
+    static let channelKeys: Set<String> = [
+        "id", "name", "unit", "kind", "resolution", "interval", "rollover", "max_rate",
+    ]
     static let registerKeys: Set<String> = [
         "address", "function", "type", "word_order", "scale", "offset", "pulses_per_unit", "unit_per_pulse", "source",
     ]
 
     func checkIdentifier(_ id: String, key: String, line: Int?) throws(ConfigError) {
-        let ok = !id.isEmpty && id.utf8.allSatisfy { c in
-            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F || c == 0x2D || c == 0x2E
-        } && !id.hasPrefix(".") && !id.hasPrefix("_")
+        let ok =
+            !id.isEmpty
+            && id.utf8.allSatisfy { c in
+                (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F
+                    || c == 0x2D || c == 0x2E
+            } && !id.hasPrefix(".") && !id.hasPrefix("_")
         guard ok else {
-            throw error(key, line, "\"\(id)\" is not a usable id; use letters, digits, '-', '_' and '.' (it becomes a folder and a column name)")
+            throw error(
+                key, line,
+                "\"\(id)\" is not a usable id; use letters, digits, '-', '_' and '.' (it becomes a folder and a column name)"
+            )
         }
     }
 
-    func channel(_ t: TOMLTable, device: String, path p: String, base: ChannelSpec?) throws(ConfigError) -> ChannelSpec {
+    func channel(_ t: TOMLTable, device: String, path p: String, base: ChannelSpec?) throws(ConfigError) -> ChannelSpec
+    {
         let id = try string(t, "id", path: "\(p).id", required: true, tableLine: t.line) ?? ""
         try checkIdentifier(id, key: "\(p).id", line: t["id"]?.line)
         let name = try string(t, "name", path: "\(p).name") ?? base?.name
-        let unit = try string(t, "unit", path: "\(p).unit", required: base == nil, tableLine: t.line) ?? base?.unit ?? ""
-        let kindS = try string(t, "kind", path: "\(p).kind", required: base == nil, tableLine: t.line) ?? base?.kind.rawValue ?? ""
+        let unit =
+            try string(t, "unit", path: "\(p).unit", required: base == nil, tableLine: t.line) ?? base?.unit ?? ""
+        let kindS =
+            try string(t, "kind", path: "\(p).kind", required: base == nil, tableLine: t.line) ?? base?.kind.rawValue
+            ?? ""
         guard let kind = ChannelKind(rawValue: kindS) else {
             throw error("\(p).kind", t["kind"]?.line, "expected \"counter\" or \"gauge\", found \"\(kindS)\"")
         }
         var resolution: Resolution? = base?.resolution
         if let r = try number(t, "resolution", path: "\(p).resolution") {
             guard let res = Resolution(r) else {
-                throw error("\(p).resolution", t["resolution"]?.line, "expected a power of ten like 0.001, 0.1, 1 or 10, found \(r)")
+                throw error(
+                    "\(p).resolution", t["resolution"]?.line,
+                    "expected a power of ten like 0.001, 0.1, 1 or 10, found \(r)")
             }
             resolution = res
         }
         var interval = base?.interval ?? 60
         if let s = try span(t, "interval", path: "\(p).interval", allowForever: false), let secs = s.seconds {
             guard secs >= 60, secs % 60 == 0 else {
-                throw error("\(p).interval", t["interval"]?.line, "expected whole minutes (\"1 min\", \"15 min\"): the minute is the store's finest step")
+                throw error(
+                    "\(p).interval", t["interval"]?.line,
+                    "expected whole minutes (\"1 min\", \"15 min\"): the minute is the store's finest step")
             }
             interval = Int(secs)
         }
@@ -401,8 +490,12 @@ struct Reader {
         let most = Double(Resolution.maxSteps) * (resolution ?? Resolution.defaultFor(unit: unit)).step
         // `rollover = "register"` is settled with the register's type and scale (Reader.register).
         let atWidth: Bool = if case .string("register")? = t["rollover"]?.value { true } else { false }
-        let rollover = atWidth ? base?.rollover : (try number(t, "rollover", path: "\(p).rollover", -most...most, "a register wrap value") ?? base?.rollover)
-        let maxRate = try number(t, "max_rate", path: "\(p).max_rate", -most...most, "a consumption per hour") ?? base?.maxRate
+        let rollover =
+            atWidth
+            ? base?.rollover
+            : (try number(t, "rollover", path: "\(p).rollover", -most...most, "a register wrap value") ?? base?.rollover)
+        let maxRate =
+            try number(t, "max_rate", path: "\(p).max_rate", -most...most, "a consumption per hour") ?? base?.maxRate
         if kind == .gauge {
             for k in ["rollover", "max_rate"] where t[k] != nil {
                 throw error("\(p).\(k)", t[k]?.line, "only counters have \(k); this channel is a gauge")
@@ -410,7 +503,8 @@ struct Reader {
         }
         if let r = rollover, r <= 0 { throw error("\(p).rollover", t["rollover"]?.line, "must be greater than zero") }
         if let m = maxRate, m <= 0 { throw error("\(p).max_rate", t["max_rate"]?.line, "must be greater than zero") }
-        return ChannelSpec(device: device, id: id, name: name, unit: unit, kind: kind, resolution: resolution,
-                           interval: interval, rollover: rollover, maxRate: maxRate)
+        return ChannelSpec(
+            device: device, id: id, name: name, unit: unit, kind: kind, resolution: resolution,
+            interval: interval, rollover: rollover, maxRate: maxRate)
     }
 }

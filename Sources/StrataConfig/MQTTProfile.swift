@@ -20,12 +20,15 @@ public struct MQTTProfile: Sendable, Equatable {
     public static func load(name: String, userFolder: String?) throws(ConfigError) -> MQTTProfile {
         let (found, looked) = ProfileLoader.find(name, userFolder: userFolder)
         if let path = found {
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+            else {
                 throw ConfigError(file: path, line: nil, key: "", message: "cannot read the profile")
             }
             return try parse(text, file: path, id: name)
         }
-        throw ConfigError(file: name, line: nil, key: "", message: "no such MQTT profile; looked for \(looked.joined(separator: ", "))")
+        throw ConfigError(
+            file: name, line: nil, key: "",
+            message: "no such MQTT profile; looked for \(looked.joined(separator: ", "))")
     }
 
     public static func parse(_ text: String, file: String, id: String) throws(ConfigError) -> MQTTProfile {
@@ -37,7 +40,9 @@ public struct MQTTProfile: Sendable, Equatable {
         }
         let r = Reader(file: file, folder: (file as NSString).deletingLastPathComponent)
         guard try r.string(root, "kind", path: "kind") == "mqtt" else {
-            throw r.error("kind", root["kind"]?.line, "an MQTT profile says kind = \"mqtt\"; this is a register map (use it with a Modbus driver)")
+            throw r.error(
+                "kind", root["kind"]?.line,
+                "an MQTT profile says kind = \"mqtt\"; this is a register map (use it with a Modbus driver)")
         }
         try r.checkKeys(root, allowed: keys, path: "")
         guard let vn = root["values"], case .array(let items) = vn.value, !items.isEmpty else {
@@ -50,14 +55,22 @@ public struct MQTTProfile: Sendable, Equatable {
             try r.checkKeys(t, allowed: valueKeys, path: p)
             let channel = try r.string(t, "channel", path: "\(p).channel", required: true, tableLine: t.line) ?? ""
             try r.checkIdentifier(channel, key: "\(p).channel", line: t["channel"]?.line)
-            if values.contains(where: { $0.spec.id == channel }) { throw r.error("\(p).channel", t["channel"]?.line, "channel \"\(channel)\" is defined twice") }
+            if values.contains(where: { $0.spec.id == channel }) {
+                throw r.error("\(p).channel", t["channel"]?.line, "channel \"\(channel)\" is defined twice")
+            }
             let path = try r.string(t, "path", path: "\(p).path", required: true, tableLine: t.line) ?? ""
             let (unit, kind, resolution, rollover, atWidth) = try ProfileLoader.quantity(r, t, path: p)
-            if atWidth { throw r.error("\(p).rollover", t["rollover"]?.line, "a JSON value has no register width; give the rollover value") }
-            let spec = ChannelSpec(device: "", id: channel, name: try r.string(t, "name", path: "\(p).name"), unit: unit, kind: kind,
-                                   resolution: resolution, rollover: rollover)
+            if atWidth {
+                throw r.error(
+                    "\(p).rollover", t["rollover"]?.line, "a JSON value has no register width; give the rollover value")
+            }
+            let spec = ChannelSpec(
+                device: "", id: channel, name: try r.string(t, "name", path: "\(p).name"), unit: unit, kind: kind,
+                resolution: resolution, rollover: rollover)
             values.append(Value(spec: spec, path: path))
         }
-        return MQTTProfile(id: id, name: try r.string(root, "name", path: "name") ?? id, timePath: try r.string(root, "time_path", path: "time_path"), values: values)
+        return MQTTProfile(
+            id: id, name: try r.string(root, "name", path: "name") ?? id,
+            timePath: try r.string(root, "time_path", path: "time_path"), values: values)
     }
 }

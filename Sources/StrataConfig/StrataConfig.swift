@@ -151,7 +151,9 @@ public struct StrataConfig: Sendable {
     public func device(_ id: String) -> Device? { devices.first { $0.id == id } }
 
     /// The reactive limits the archive marks days against: the first report's that sets any.
-    public var reactiveLimits: ReactiveLimits { reports.first { !$0.reactiveLimits.isEmpty }?.reactiveLimits ?? ReactiveLimits() }
+    public var reactiveLimits: ReactiveLimits {
+        reports.first { !$0.reactiveLimits.isEmpty }?.reactiveLimits ?? ReactiveLimits()
+    }
 
     public var allChannels: [ChannelSpec] { devices.flatMap(\.channels) }
 

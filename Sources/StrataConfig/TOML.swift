@@ -80,7 +80,16 @@ public struct TOMLParser {
     /// Spaces, comments and newlines (inside arrays).
     private mutating func skipBlank() {
         while let c = peek {
-            if c == 0x20 || c == 0x09 || c == 0x0D { i += 1 } else if c == 0x0A { i += 1; line += 1 } else if c == UInt8(ascii: "#") { skipComment() } else { break }
+            if c == 0x20 || c == 0x09 || c == 0x0D {
+                i += 1
+            } else if c == 0x0A {
+                i += 1
+                line += 1
+            } else if c == UInt8(ascii: "#") {
+                skipComment()
+            } else {
+                break
+            }
         }
     }
 
@@ -112,7 +121,9 @@ public struct TOMLParser {
                 guard peek == UInt8(ascii: "]") else { throw fail("expected ']' to close the table header") }
                 i += 1
                 if isArray {
-                    guard peek == UInt8(ascii: "]") else { throw fail("expected ']]' to close the array-of-tables header") }
+                    guard peek == UInt8(ascii: "]") else {
+                        throw fail("expected ']]' to close the array-of-tables header")
+                    }
                     i += 1
                 }
                 try endOfLine()
@@ -121,7 +132,9 @@ public struct TOMLParser {
                 let keyLine = line
                 let path = try keyPath()
                 skipSpaces()
-                guard peek == UInt8(ascii: "=") else { throw fail("expected '=' after key '\(path.joined(separator: "."))'") }
+                guard peek == UInt8(ascii: "=") else {
+                    throw fail("expected '=' after key '\(path.joined(separator: "."))'")
+                }
                 i += 1
                 skipSpaces()
                 let v = try value()
@@ -132,9 +145,14 @@ public struct TOMLParser {
         return root
     }
 
-    enum PathStep { case key(String), lastOf(String) }
+    enum PathStep {
+        case key(String)
+        case lastOf(String)
+    }
 
-    private static func openTable(_ root: inout TOMLTable, path: [String], array: Bool, line: Int) throws(TOMLSyntaxError) -> [PathStep] {
+    private static func openTable(_ root: inout TOMLTable, path: [String], array: Bool, line: Int)
+        throws(TOMLSyntaxError) -> [PathStep]
+    {
         var steps: [PathStep] = []
         for (n, k) in path.enumerated() {
             let last = n == path.count - 1
@@ -143,7 +161,10 @@ public struct TOMLParser {
                     var arr: [TOMLNode] = []
                     if let existing = t[k] {
                         guard case .array(let a) = existing.value else {
-                            throw TOMLSyntaxError(line: line, message: "'\(k)' is already defined on line \(existing.line) and is not an array of tables")
+                            throw TOMLSyntaxError(
+                                line: line,
+                                message:
+                                    "'\(k)' is already defined on line \(existing.line) and is not an array of tables")
                         }
                         arr = a
                     }
@@ -157,7 +178,9 @@ public struct TOMLParser {
                     case .array(let a) where a.last.map({ if case .table = $0.value { true } else { false } }) == true:
                         return .lastOf(k)
                     default:
-                        throw TOMLSyntaxError(line: line, message: "'\(k)' is already defined on line \(existing.line) as a value, not a table")
+                        throw TOMLSyntaxError(
+                            line: line,
+                            message: "'\(k)' is already defined on line \(existing.line) as a value, not a table")
                     }
                 }
                 t.set(k, TOMLNode(value: .table(TOMLTable(line: line)), line: line))
@@ -168,13 +191,16 @@ public struct TOMLParser {
         return steps
     }
 
-    private static func insert(_ root: inout TOMLTable, at steps: [PathStep], key: [String], node: TOMLNode, line: Int) throws(TOMLSyntaxError) {
+    private static func insert(_ root: inout TOMLTable, at steps: [PathStep], key: [String], node: TOMLNode, line: Int)
+        throws(TOMLSyntaxError)
+    {
         var s = steps
         for k in key.dropLast() {
             let step = try withTable(&root, s) { (t: inout TOMLTable) throws(TOMLSyntaxError) -> PathStep in
                 if let e = t[k] {
                     guard case .table = e.value else {
-                        throw TOMLSyntaxError(line: line, message: "'\(k)' is already defined on line \(e.line) as a value")
+                        throw TOMLSyntaxError(
+                            line: line, message: "'\(k)' is already defined on line \(e.line) as a value")
                     }
                 } else {
                     t.set(k, TOMLNode(value: .table(TOMLTable(line: line)), line: line))
@@ -186,14 +212,17 @@ public struct TOMLParser {
         guard let lastKey = key.last else { return }
         try withTable(&root, s) { (t: inout TOMLTable) throws(TOMLSyntaxError) in
             if let e = t[lastKey] {
-                throw TOMLSyntaxError(line: line, message: "key '\(lastKey)' is defined twice (first on line \(e.line))")
+                throw TOMLSyntaxError(
+                    line: line, message: "key '\(lastKey)' is defined twice (first on line \(e.line))")
             }
             t.set(lastKey, node)
         }
     }
 
     /// Runs `body` on the table reached by `steps`, writing changes back.
-    private static func withTable<R>(_ t: inout TOMLTable, _ steps: [PathStep], _ body: (inout TOMLTable) throws(TOMLSyntaxError) -> R) throws(TOMLSyntaxError) -> R {
+    private static func withTable<R>(
+        _ t: inout TOMLTable, _ steps: [PathStep], _ body: (inout TOMLTable) throws(TOMLSyntaxError) -> R
+    ) throws(TOMLSyntaxError) -> R {
         guard let first = steps.first else { return try body(&t) }
         let rest = Array(steps.dropFirst())
         switch first {
@@ -243,7 +272,9 @@ public struct TOMLParser {
         guard let c = peek else { throw fail("expected a value") }
         let nests = c == UInt8(ascii: "[") || c == UInt8(ascii: "{")
         if nests {
-            guard depth < Self.maxDepth else { throw fail("arrays and inline tables nested more than \(Self.maxDepth) deep") }
+            guard depth < Self.maxDepth else {
+                throw fail("arrays and inline tables nested more than \(Self.maxDepth) deep")
+            }
             depth += 1
         }
         defer { if nests { depth -= 1 } }
@@ -255,10 +286,16 @@ public struct TOMLParser {
             var items: [TOMLNode] = []
             while true {
                 skipBlank()
-                if peek == UInt8(ascii: "]") { i += 1; break }
+                if peek == UInt8(ascii: "]") {
+                    i += 1
+                    break
+                }
                 items.append(try value())
                 skipBlank()
-                if peek == UInt8(ascii: ",") { i += 1; continue }
+                if peek == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
                 skipBlank()
                 guard peek == UInt8(ascii: "]") else { throw fail("expected ',' or ']' in array") }
                 i += 1
@@ -269,7 +306,10 @@ public struct TOMLParser {
             i += 1
             var t = TOMLTable(line: at)
             skipSpaces()
-            if peek == UInt8(ascii: "}") { i += 1; return TOMLNode(value: .table(t), line: at) }
+            if peek == UInt8(ascii: "}") {
+                i += 1
+                return TOMLNode(value: .table(t), line: at)
+            }
             while true {
                 skipSpaces()
                 let path = try keyPath()
@@ -280,7 +320,10 @@ public struct TOMLParser {
                 let v = try value()
                 try Self.insert(&t, at: [], key: path, node: v, line: at)
                 skipSpaces()
-                if peek == UInt8(ascii: ",") { i += 1; continue }
+                if peek == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
                 guard peek == UInt8(ascii: "}") else { throw fail("expected ',' or '}' in inline table") }
                 i += 1
                 return TOMLNode(value: .table(t), line: at)
@@ -297,8 +340,12 @@ public struct TOMLParser {
             if word == "false" { return TOMLNode(value: .bool(false), line: at) }
             let clean = word.replacingUnderscores
             if let n = Int64(clean) { return TOMLNode(value: .integer(n), line: at) }
-            if clean.hasPrefix("0x"), let n = Int64(clean.dropFirst(2), radix: 16) { return TOMLNode(value: .integer(n), line: at) }
-            if let d = Double(clean), clean.contains(where: { $0.isNumber }) { return TOMLNode(value: .float(d), line: at) }
+            if clean.hasPrefix("0x"), let n = Int64(clean.dropFirst(2), radix: 16) {
+                return TOMLNode(value: .integer(n), line: at)
+            }
+            if let d = Double(clean), clean.contains(where: { $0.isNumber }) {
+                return TOMLNode(value: .float(d), line: at)
+            }
             if word.isEmpty { throw fail("expected a value") }
             throw fail("'\(word)' is not a TOML value (text needs quotes: \"\(word)\")")
         }
@@ -307,13 +354,22 @@ public struct TOMLParser {
     private mutating func basicString() throws(TOMLSyntaxError) -> String {
         let multi = i + 2 < bytes.count && bytes[i + 1] == 0x22 && bytes[i + 2] == 0x22
         i += multi ? 3 : 1
-        if multi && peek == 0x0A { i += 1; line += 1 }
+        if multi && peek == 0x0A {
+            i += 1
+            line += 1
+        }
         var out: [UInt8] = []
         while true {
             guard let c = peek else { throw fail("unterminated string") }
             if c == 0x22 {
-                if !multi { i += 1; break }
-                if i + 2 < bytes.count && bytes[i + 1] == 0x22 && bytes[i + 2] == 0x22 { i += 3; break }
+                if !multi {
+                    i += 1
+                    break
+                }
+                if i + 2 < bytes.count && bytes[i + 1] == 0x22 && bytes[i + 2] == 0x22 {
+                    i += 3
+                    break
+                }
             }
             if c == 0x0A {
                 guard multi else { throw fail("unterminated string (a newline inside \"…\")") }
@@ -331,13 +387,16 @@ public struct TOMLParser {
                 case UInt8(ascii: "\""): out.append(0x22)
                 case UInt8(ascii: "u"), UInt8(ascii: "U"):
                     let n = e == UInt8(ascii: "u") ? 4 : 8
-                    guard i + n <= bytes.count, let v = UInt32(String(decoding: bytes[i..<i + n], as: UTF8.self), radix: 16),
+                    guard i + n <= bytes.count,
+                        let v = UInt32(String(decoding: bytes[i..<i + n], as: UTF8.self), radix: 16),
                         let sc = UnicodeScalar(v)
                     else { throw fail("bad \\u escape") }
                     out.append(contentsOf: Array(String(Character(sc)).utf8))
                     i += n
                 default:
-                    throw fail("unknown escape '\\\(Character(UnicodeScalar(e)))' (write \\\\ for a backslash, or use 'single quotes' for Windows paths)")
+                    throw fail(
+                        "unknown escape '\\\(Character(UnicodeScalar(e)))' (write \\\\ for a backslash, or use 'single quotes' for Windows paths)"
+                    )
                 }
                 continue
             }

@@ -40,7 +40,7 @@ public enum BucketAggregator {
         // Cumulative value at each edge, rounded to whole steps: consumption of a bucket is the
         // difference of its rounded edges, so children always add up to their parent.
         var edgeValues = [Int64?](repeating: nil, count: edges.count)
-        var i = 0  // first index with seq[i].ts > edge
+        var i = 0 // first index with seq[i].ts > edge
         for (k, e) in edges.enumerated() {
             while i < seq.count && seq[i].ts <= e { i += 1 }
             let lo = i > 0 ? seq[i - 1] : nil

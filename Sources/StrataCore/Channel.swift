@@ -57,7 +57,11 @@ public struct FormulaTerm: Sendable, Equatable, CustomStringConvertible {
     public static func text(_ terms: [FormulaTerm]) -> String {
         var out = ""
         for (i, t) in terms.enumerated() {
-            if i == 0 { out += (t.negative ? "-" : "") + "\(t.device).\(t.channel)" } else { out += " \(t.negative ? "-" : "+") \(t.device).\(t.channel)" }
+            if i == 0 {
+                out += (t.negative ? "-" : "") + "\(t.device).\(t.channel)"
+            } else {
+                out += " \(t.negative ? "-" : "+") \(t.device).\(t.channel)"
+            }
         }
         return out
     }

@@ -17,7 +17,8 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     public init?(parsing s: String) {
         let p = s.split(separator: "-", omittingEmptySubsequences: false)
         guard p.count == 3, p[0].count == 4, p[1].count == 2, p[2].count == 2,
-              let y = Int(p[0]), let m = Int(p[1]), let d = Int(p[2]) else { return nil }
+            let y = Int(p[0]), let m = Int(p[1]), let d = Int(p[2])
+        else { return nil }
         self.init(year: y, month: m, day: d)
         guard isValid else { return nil }
     }
@@ -89,7 +90,8 @@ public struct LocalDateTime: Hashable, Comparable, Sendable, CustomStringConvert
     public init(secondsSinceEpoch: Int64) { self.secondsSinceEpoch = secondsSinceEpoch }
 
     public init(date: CivilDate, hour: Int = 0, minute: Int = 0, second: Int = 0) {
-        secondsSinceEpoch = Int64(date.daysSinceEpoch) * 86_400
+        secondsSinceEpoch =
+            Int64(date.daysSinceEpoch) * 86_400
             + Int64(hour * 3600 + minute * 60 + second)
     }
 

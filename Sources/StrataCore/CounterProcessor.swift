@@ -43,7 +43,9 @@ public struct CounterProcessor: Sendable {
         /// negative nor count the recovery twice. Its high-water mark absorbs the dip.
         public var dropsAreJitter = false
 
-        public init(resolution: Resolution, rollover: Double? = nil, maxRate: Double? = nil, dropsAreJitter: Bool = false) {
+        public init(
+            resolution: Resolution, rollover: Double? = nil, maxRate: Double? = nil, dropsAreJitter: Bool = false
+        ) {
             self.resolution = resolution
             self.rollover = rollover
             self.maxRate = maxRate
@@ -102,7 +104,8 @@ public struct CounterProcessor: Sendable {
     func maxSteps(seconds: Int64) -> Int64? {
         guard let m = config.maxRate else { return nil }
         // Clamped: a max_rate beyond any meter must not trap the conversion.
-        return Int64(Swift.min(Double(Resolution.maxSteps), (m * Double(Swift.max(seconds, 1)) / 3600 / r.step).rounded(.up)))
+        return Int64(
+            Swift.min(Double(Resolution.maxSteps), (m * Double(Swift.max(seconds, 1)) / 3600 / r.step).rounded(.up)))
     }
 
     /// The common case without allocation: a reading at or above the high-water mark within
@@ -114,7 +117,9 @@ public struct CounterProcessor: Sendable {
         let s = r.steps(value)
         let d = s - st.hwm
         if d >= 0 {
-            if config.maxRate != nil, let limit = maxSteps(seconds: ts - st.ts), d > limit + tolerance(st.hwm) { return nil }
+            if config.maxRate != nil, let limit = maxSteps(seconds: ts - st.ts), d > limit + tolerance(st.hwm) {
+                return nil
+            }
             state = State(ts: ts, value: value, hwm: s, cum: st.cum + d)
             return (st.cum + d, nil)
         }
@@ -159,14 +164,16 @@ public struct CounterProcessor: Sendable {
             let wrapped = s + r.steps(roll) - st.hwm
             let limit = maxSteps(seconds: reading.ts - st.ts) ?? r.steps(roll) / 2
             if wrapped >= 0 && wrapped <= limit {
-                out.events.append(CounterEvent(ts: reading.ts, oldValue: st.value, newValue: reading.value, action: .rollover))
+                out.events.append(
+                    CounterEvent(ts: reading.ts, oldValue: st.value, newValue: reading.value, action: .rollover))
                 accept(reading, hwm: s, cum: st.cum + wrapped, out: &out)
                 return
             }
         }
         // A reset: the meter counts again from zero.
         if let limit = maxSteps(seconds: reading.ts - st.ts), s > limit {
-            out.events.append(CounterEvent(ts: reading.ts, oldValue: st.value, newValue: reading.value, action: .resetIgnored))
+            out.events.append(
+                CounterEvent(ts: reading.ts, oldValue: st.value, newValue: reading.value, action: .resetIgnored))
             accept(reading, hwm: s, cum: st.cum, out: &out)
         } else {
             out.events.append(CounterEvent(ts: reading.ts, oldValue: st.value, newValue: reading.value, action: .reset))

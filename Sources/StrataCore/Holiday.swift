@@ -52,12 +52,15 @@ public enum Easter {
     /// The anonymous Gregorian algorithm (Meeus/Jones/Butcher), valid for every Gregorian year.
     public static func sunday(year y: Int) -> CivilDate {
         let a = y % 19
-        let b = y / 100, c = y % 100
-        let d = b / 4, e = b % 4
+        let b = y / 100
+        let c = y % 100
+        let d = b / 4
+        let e = b % 4
         let f = (b + 8) / 25
         let g = (b - f + 1) / 3
         let h = (19 * a + b - d - g + 15) % 30
-        let i = c / 4, k = c % 4
+        let i = c / 4
+        let k = c % 4
         let l = (32 + 2 * e + 2 * i - h - k) % 7
         let m = (a + 11 * h + 22 * l) / 451
         let month = (h + l - 7 * m + 114) / 31
@@ -83,7 +86,8 @@ public struct SeasonRange: Sendable, Equatable {
 
     public func contains(_ date: CivilDate) -> Bool {
         let x = date.month * 100 + date.day
-        let a = from.month * 100 + from.day, b = to.month * 100 + to.day
+        let a = from.month * 100 + from.day
+        let b = to.month * 100 + to.day
         return a <= b ? (x >= a && x <= b) : (x >= a || x <= b)
     }
 }

@@ -14,7 +14,7 @@ public enum PasswordHash {
             self.r = r
             self.p = p
         }
-        public static let standard = Parameters(logN: 14, r: 8, p: 1)  // 16 MB, tens of ms
+        public static let standard = Parameters(logN: 14, r: 8, p: 1) // 16 MB, tens of ms
         /// Upper bounds a hash from a config may ask for: about 64 MB and a second of work.
         static let maxMemory = 64 << 20
     }
@@ -26,7 +26,8 @@ public enum PasswordHash {
         public var description: String {
             switch self {
             case .malformed: "not a password hash from `strata passwd` (expected $scrypt$ln=…,r=…,p=…$salt$hash)"
-            case .tooExpensive: "the hash's scrypt parameters need more than 64 MB per check; make a new one with `strata passwd`"
+            case .tooExpensive:
+                "the hash's scrypt parameters need more than 64 MB per check; make a new one with `strata passwd`"
             }
         }
     }
@@ -36,8 +37,11 @@ public enum PasswordHash {
         var salt = [UInt8](repeating: 0, count: 16)
         var rng = SystemRandomNumberGenerator()
         for i in salt.indices { salt[i] = UInt8.random(in: 0...255, using: &rng) }
-        let dk = scrypt(password: Array(password.utf8), salt: salt, n: 1 << parameters.logN, r: parameters.r, p: parameters.p, length: 32)
-        return "$scrypt$ln=\(parameters.logN),r=\(parameters.r),p=\(parameters.p)$\(Data(salt).base64EncodedString())$\(Data(dk).base64EncodedString())"
+        let dk = scrypt(
+            password: Array(password.utf8), salt: salt, n: 1 << parameters.logN, r: parameters.r, p: parameters.p,
+            length: 32)
+        return
+            "$scrypt$ln=\(parameters.logN),r=\(parameters.r),p=\(parameters.p)$\(Data(salt).base64EncodedString())$\(Data(dk).base64EncodedString())"
     }
 
     /// Checks a hash's form and cost without a password (for `strata check`).
@@ -50,8 +54,11 @@ public enum PasswordHash {
             guard f.count == 2, let v = Int(f[1]) else { throw .malformed }
             values[String(f[0])] = v
         }
-        guard let ln = values["ln"], let r = values["r"], let p = values["p"], (1...20).contains(ln), (1...32).contains(r), (1...16).contains(p),
-              let salt = Data(base64Encoded: String(parts[3])), let dk = Data(base64Encoded: String(parts[4])), !dk.isEmpty else {
+        guard let ln = values["ln"], let r = values["r"], let p = values["p"], (1...20).contains(ln),
+            (1...32).contains(r), (1...16).contains(p),
+            let salt = Data(base64Encoded: String(parts[3])), let dk = Data(base64Encoded: String(parts[4])),
+            !dk.isEmpty
+        else {
             throw .malformed
         }
         guard 128 * r * (1 << ln) <= Parameters.maxMemory, p * (1 << ln) <= 1 << 18 else { throw .tooExpensive }
@@ -60,7 +67,9 @@ public enum PasswordHash {
 
     public static func verify(_ password: String, against hash: String) -> Bool {
         guard let (params, salt, expected) = try? parse(hash) else { return false }
-        let dk = scrypt(password: Array(password.utf8), salt: salt, n: 1 << params.logN, r: params.r, p: params.p, length: expected.count)
+        let dk = scrypt(
+            password: Array(password.utf8), salt: salt, n: 1 << params.logN, r: params.r, p: params.p,
+            length: expected.count)
         // Constant time over the length: no early exit on the first differing byte.
         var diff: UInt8 = 0
         for (a, b) in zip(dk, expected) { diff |= a ^ b }
@@ -91,7 +100,11 @@ public enum PasswordHash {
         var out: [UInt8] = []
         var block: UInt32 = 1
         while out.count < length {
-            var u = hmacSHA256(key: password, message: salt + [UInt8(block >> 24), UInt8(block >> 16 & 0xff), UInt8(block >> 8 & 0xff), UInt8(block & 0xff)])
+            var u = hmacSHA256(
+                key: password,
+                message: salt + [
+                    UInt8(block >> 24), UInt8(block >> 16 & 0xff), UInt8(block >> 8 & 0xff), UInt8(block & 0xff),
+                ])
             var t = u
             if iterations > 1 {
                 for _ in 1..<iterations {
@@ -110,7 +123,9 @@ public enum PasswordHash {
         let bytes = pbkdf2SHA256(password: password, salt: salt, iterations: 1, length: p * 128 * r)
         var b = [UInt32](repeating: 0, count: p * blockWords)
         for i in b.indices {
-            b[i] = UInt32(bytes[4 * i]) | UInt32(bytes[4 * i + 1]) << 8 | UInt32(bytes[4 * i + 2]) << 16 | UInt32(bytes[4 * i + 3]) << 24
+            b[i] =
+                UInt32(bytes[4 * i]) | UInt32(bytes[4 * i + 1]) << 8 | UInt32(bytes[4 * i + 2]) << 16 | UInt32(
+                    bytes[4 * i + 3]) << 24
         }
         var v = [UInt32](repeating: 0, count: n * blockWords)
         var x = [UInt32](repeating: 0, count: blockWords)
@@ -147,10 +162,12 @@ public enum PasswordHash {
 
     /// BlockMix with Salsa20/8, in place on `b` (2r blocks of 16 words); `y` is scratch.
     static func blockMix(_ b: UnsafeMutableBufferPointer<UInt32>, _ y: UnsafeMutableBufferPointer<UInt32>, _ r: Int) {
-        var x = (b[(2 * r - 1) * 16], b[(2 * r - 1) * 16 + 1], b[(2 * r - 1) * 16 + 2], b[(2 * r - 1) * 16 + 3],
-                 b[(2 * r - 1) * 16 + 4], b[(2 * r - 1) * 16 + 5], b[(2 * r - 1) * 16 + 6], b[(2 * r - 1) * 16 + 7],
-                 b[(2 * r - 1) * 16 + 8], b[(2 * r - 1) * 16 + 9], b[(2 * r - 1) * 16 + 10], b[(2 * r - 1) * 16 + 11],
-                 b[(2 * r - 1) * 16 + 12], b[(2 * r - 1) * 16 + 13], b[(2 * r - 1) * 16 + 14], b[(2 * r - 1) * 16 + 15])
+        var x = (
+            b[(2 * r - 1) * 16], b[(2 * r - 1) * 16 + 1], b[(2 * r - 1) * 16 + 2], b[(2 * r - 1) * 16 + 3],
+            b[(2 * r - 1) * 16 + 4], b[(2 * r - 1) * 16 + 5], b[(2 * r - 1) * 16 + 6], b[(2 * r - 1) * 16 + 7],
+            b[(2 * r - 1) * 16 + 8], b[(2 * r - 1) * 16 + 9], b[(2 * r - 1) * 16 + 10], b[(2 * r - 1) * 16 + 11],
+            b[(2 * r - 1) * 16 + 12], b[(2 * r - 1) * 16 + 13], b[(2 * r - 1) * 16 + 14], b[(2 * r - 1) * 16 + 15]
+        )
         for i in 0..<(2 * r) {
             withUnsafeMutableBytes(of: &x) { raw in
                 let t = raw.bindMemory(to: UInt32.self)
@@ -167,26 +184,42 @@ public enum PasswordHash {
     @inline(__always) static func salsa8(_ b: UnsafeMutableBufferPointer<UInt32>) {
         @inline(__always) func rotl(_ a: UInt32, _ n: UInt32) -> UInt32 { (a << n) | (a >> (32 - n)) }
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 16) { x in
-        for i in 0..<16 { x[i] = b[i] }
-        for _ in stride(from: 0, to: 8, by: 2) {
-            x[4] ^= rotl(x[0] &+ x[12], 7); x[8] ^= rotl(x[4] &+ x[0], 9)
-            x[12] ^= rotl(x[8] &+ x[4], 13); x[0] ^= rotl(x[12] &+ x[8], 18)
-            x[9] ^= rotl(x[5] &+ x[1], 7); x[13] ^= rotl(x[9] &+ x[5], 9)
-            x[1] ^= rotl(x[13] &+ x[9], 13); x[5] ^= rotl(x[1] &+ x[13], 18)
-            x[14] ^= rotl(x[10] &+ x[6], 7); x[2] ^= rotl(x[14] &+ x[10], 9)
-            x[6] ^= rotl(x[2] &+ x[14], 13); x[10] ^= rotl(x[6] &+ x[2], 18)
-            x[3] ^= rotl(x[15] &+ x[11], 7); x[7] ^= rotl(x[3] &+ x[15], 9)
-            x[11] ^= rotl(x[7] &+ x[3], 13); x[15] ^= rotl(x[11] &+ x[7], 18)
-            x[1] ^= rotl(x[0] &+ x[3], 7); x[2] ^= rotl(x[1] &+ x[0], 9)
-            x[3] ^= rotl(x[2] &+ x[1], 13); x[0] ^= rotl(x[3] &+ x[2], 18)
-            x[6] ^= rotl(x[5] &+ x[4], 7); x[7] ^= rotl(x[6] &+ x[5], 9)
-            x[4] ^= rotl(x[7] &+ x[6], 13); x[5] ^= rotl(x[4] &+ x[7], 18)
-            x[11] ^= rotl(x[10] &+ x[9], 7); x[8] ^= rotl(x[11] &+ x[10], 9)
-            x[9] ^= rotl(x[8] &+ x[11], 13); x[10] ^= rotl(x[9] &+ x[8], 18)
-            x[12] ^= rotl(x[15] &+ x[14], 7); x[13] ^= rotl(x[12] &+ x[15], 9)
-            x[14] ^= rotl(x[13] &+ x[12], 13); x[15] ^= rotl(x[14] &+ x[13], 18)
-        }
-        for i in 0..<16 { b[i] = b[i] &+ x[i] }
+            for i in 0..<16 { x[i] = b[i] }
+            for _ in stride(from: 0, to: 8, by: 2) {
+                x[4] ^= rotl(x[0] &+ x[12], 7)
+                x[8] ^= rotl(x[4] &+ x[0], 9)
+                x[12] ^= rotl(x[8] &+ x[4], 13)
+                x[0] ^= rotl(x[12] &+ x[8], 18)
+                x[9] ^= rotl(x[5] &+ x[1], 7)
+                x[13] ^= rotl(x[9] &+ x[5], 9)
+                x[1] ^= rotl(x[13] &+ x[9], 13)
+                x[5] ^= rotl(x[1] &+ x[13], 18)
+                x[14] ^= rotl(x[10] &+ x[6], 7)
+                x[2] ^= rotl(x[14] &+ x[10], 9)
+                x[6] ^= rotl(x[2] &+ x[14], 13)
+                x[10] ^= rotl(x[6] &+ x[2], 18)
+                x[3] ^= rotl(x[15] &+ x[11], 7)
+                x[7] ^= rotl(x[3] &+ x[15], 9)
+                x[11] ^= rotl(x[7] &+ x[3], 13)
+                x[15] ^= rotl(x[11] &+ x[7], 18)
+                x[1] ^= rotl(x[0] &+ x[3], 7)
+                x[2] ^= rotl(x[1] &+ x[0], 9)
+                x[3] ^= rotl(x[2] &+ x[1], 13)
+                x[0] ^= rotl(x[3] &+ x[2], 18)
+                x[6] ^= rotl(x[5] &+ x[4], 7)
+                x[7] ^= rotl(x[6] &+ x[5], 9)
+                x[4] ^= rotl(x[7] &+ x[6], 13)
+                x[5] ^= rotl(x[4] &+ x[7], 18)
+                x[11] ^= rotl(x[10] &+ x[9], 7)
+                x[8] ^= rotl(x[11] &+ x[10], 9)
+                x[9] ^= rotl(x[8] &+ x[11], 13)
+                x[10] ^= rotl(x[9] &+ x[8], 18)
+                x[12] ^= rotl(x[15] &+ x[14], 7)
+                x[13] ^= rotl(x[12] &+ x[15], 9)
+                x[14] ^= rotl(x[13] &+ x[12], 13)
+                x[15] ^= rotl(x[14] &+ x[13], 18)
+            }
+            for i in 0..<16 { b[i] = b[i] &+ x[i] }
         }
     }
 }

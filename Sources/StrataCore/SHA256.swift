@@ -16,7 +16,9 @@ public struct SHA256: Sendable {
 
     public mutating func update(_ bytes: some Sequence<UInt8>) {
         // Contiguous input (an archive file's bytes) is hashed in place, without a copy.
-        if let done: Void = bytes.withContiguousStorageIfAvailable({ update(UnsafeRawBufferPointer($0)) }) { return done }
+        if let done: Void = bytes.withContiguousStorageIfAvailable({ update(UnsafeRawBufferPointer($0)) }) {
+            return done
+        }
         Array(bytes).withUnsafeBytes { update($0) }
     }
 

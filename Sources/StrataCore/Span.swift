@@ -33,8 +33,8 @@ public struct Span: Equatable, Sendable, CustomStringConvertible {
         case "h", "hr", "hrs", "hour", "hours": mult = 3600
         case "d", "day", "days": mult = 86_400
         case "w", "week", "weeks": mult = 604_800
-        case "month", "months": mult = 2_629_746  // mean Gregorian month
-        case "y", "year", "years": mult = 31_556_952  // mean Gregorian year
+        case "month", "months": mult = 2_629_746 // mean Gregorian month
+        case "y", "year", "years": mult = 31_556_952 // mean Gregorian year
         default: throw .invalid(text)
         }
         // Up to 10,000 years: "forever" is the word for longer; beyond it a number is a typo

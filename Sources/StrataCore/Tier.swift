@@ -1,6 +1,7 @@
 /// A resolution of the store. Minute is UTC-aligned; the others follow the site's local calendar.
 public enum Tier: Int, CaseIterable, Comparable, Sendable, CustomStringConvertible {
-    case minute = 0, quarter, hour, day, month, year
+    case minute = 0
+    case quarter, hour, day, month, year
 
     public static func < (a: Tier, b: Tier) -> Bool { a.rawValue < b.rawValue }
 

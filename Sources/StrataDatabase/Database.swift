@@ -122,7 +122,8 @@ public final class Statement<Failure: DatabaseFailure> {
     }
     @inlinable public func bind(_ i: Int32, blob v: [UInt8]) {
         v.withUnsafeBytes { p in
-            _ = sqlite3_bind_blob(stmt, i, p.baseAddress, Int32(p.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+            _ = sqlite3_bind_blob(
+                stmt, i, p.baseAddress, Int32(p.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self))
         }
     }
     @inlinable public func blob(_ c: Int32) -> [UInt8] {

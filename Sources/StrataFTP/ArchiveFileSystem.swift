@@ -63,14 +63,16 @@ public struct ArchiveFileSystem: FileSystemView {
         guard lstat(real, &st) == 0 else { return nil }
         let isDir = (st.st_mode & S_IFMT) == S_IFDIR
         guard isDir || (st.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return FileEntry(name: name, isDirectory: isDir, size: isDir ? 0 : Int64(st.st_size), modified: Int64(st.st_mtim.tv_sec))
+        return FileEntry(
+            name: name, isDirectory: isDir, size: isDir ? 0 : Int64(st.st_size), modified: Int64(st.st_mtim.tv_sec))
     }
 
     public func list(_ p: VirtualPath) -> [FileEntry]? {
         guard let parts = resolvedComponents(p) else { return nil }
         let real = realPath(of: parts)
         guard let e = entry(name: p.name, at: real), e.isDirectory,
-              let names = try? FileManager.default.contentsOfDirectory(atPath: real) else { return nil }
+            let names = try? FileManager.default.contentsOfDirectory(atPath: real)
+        else { return nil }
         return names.sorted().compactMap { n in
             // Each child is resolved on its own: it may be a link.
             guard !n.hasPrefix("."), let child = p.resolving(n) else { return nil }

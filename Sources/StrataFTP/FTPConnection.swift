@@ -14,7 +14,10 @@ struct FTPConnection {
     /// Accepted on the implicit-FTPS port: the connection is encrypted from the first byte.
     let implicitTLS: Bool
 
-    init(config: FTPServerConfig, logger: Logger, client: NIOAsyncChannel<ByteBuffer, ByteBuffer>, limiter: CheckLimiter, implicitTLS: Bool = false) {
+    init(
+        config: FTPServerConfig, logger: Logger, client: NIOAsyncChannel<ByteBuffer, ByteBuffer>, limiter: CheckLimiter,
+        implicitTLS: Bool = false
+    ) {
         self.limiter = limiter
         self.implicitTLS = implicitTLS
         self.config = config
@@ -43,12 +46,15 @@ struct FTPConnection {
         case loginDeadline
     }
 
-    func serve(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>, _ out: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
+    func serve(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>, _ out: NIOAsyncChannelOutboundWriter<ByteBuffer>)
+        async throws
+    {
         var homes: [String: VirtualPath] = [:]
         for u in config.users { homes[u.name] = VirtualPath.root.resolving(u.home) ?? .root }
-        var session = FTPSession(fileSystem: fs, homes: homes, maxLoginAttempts: config.loginAttempts,
-                                 tlsAvailable: config.tls != nil, requireTLS: config.requireTLS, peerAddress: peerIP,
-                                 passiveHost: config.publicHost ?? client.channel.localAddress?.ipAddress ?? "127.0.0.1")
+        var session = FTPSession(
+            fileSystem: fs, homes: homes, maxLoginAttempts: config.loginAttempts,
+            tlsAvailable: config.tls != nil, requireTLS: config.requireTLS, peerAddress: peerIP,
+            passiveHost: config.publicHost ?? client.channel.localAddress?.ipAddress ?? "127.0.0.1")
         if implicitTLS { session.tlsStarted() }
         var decoder = FTPLineDecoder()
         // The I/O of the data connections; what they mean is the session's.
@@ -102,7 +108,8 @@ struct FTPConnection {
                         // client's hello can be read: both on the event loop, in that order.
                         try await ch.eventLoop.flatSubmit {
                             ch.writeAndFlush(ByteBuffer(string: "234 AUTH TLS successful.\r\n")).flatMapThrowing {
-                                try ch.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: ctx), position: .first)
+                                try ch.pipeline.syncOperations.addHandler(
+                                    NIOSSLServerHandler(context: ctx), position: .first)
                             }
                         }.get()
                         session.tlsStarted()
@@ -119,13 +126,15 @@ struct FTPConnection {
                         if !ok {
                             // A delay after each failure slows guessing down.
                             try await Task.sleep(for: .seconds(1))
-                            logger.notice("FTP login failed", metadata: ["user": "\(user)", "peer": "\(peerIP ?? "?")"])
+                            logger.notice(
+                                "FTP login failed", metadata: ["user": "\(user)", "peer": "\(peerIP ?? "?")"])
                         }
                         actions = session.loginResult(ok) + actions
                     case .openPassive:
                         closePassive()
                         passive = await listenPassive(group: &group)
-                        actions = session.passiveOpened(port: passive.map { $0.listener.localAddress?.port ?? 0 }) + actions
+                        actions =
+                            session.passiveOpened(port: passive.map { $0.listener.localAddress?.port ?? 0 }) + actions
                     case .closePassive:
                         closePassive()
                     case .transfer(let t, let channel):
@@ -140,7 +149,9 @@ struct FTPConnection {
                             actions = session.dataFailed(.cannotOpenFile) + actions
                             continue
                         }
-                        guard try await perform(session.transferOpened(t, bytes: prepared.progress.total)) else { return false }
+                        guard try await perform(session.transferOpened(t, bytes: prepared.progress.total)) else {
+                            return false
+                        }
                         let resumption: TLSResumptionCheck?
                         do {
                             resumption = try await prepareData(data, tls: session.protectData)
@@ -156,13 +167,19 @@ struct FTPConnection {
                         group.addTask { [resumption] in
                             let started = Date()
                             let outcome = await self.stream(prepared, over: data, tls: tls, resumption: resumption)
-                            sink.yield(.transferEnded(outcome, sent: prepared.progress.sent, seconds: Date().timeIntervalSince(started)))
+                            sink.yield(
+                                .transferEnded(
+                                    outcome, sent: prepared.progress.sent, seconds: Date().timeIntervalSince(started)))
                         }
                     case .abortTransfer:
                         running?.data.close(promise: nil)
                     case .transferStatus:
                         if let r = running {
-                            try await out.write(ByteBuffer(string: "213-Status: sending \(r.progress.path)\r\n \(r.progress.sent) of \(r.progress.total) bytes sent\r\n213 End of status\r\n"))
+                            try await out.write(
+                                ByteBuffer(
+                                    string:
+                                        "213-Status: sending \(r.progress.path)\r\n \(r.progress.sent) of \(r.progress.total) bytes sent\r\n213 End of status\r\n"
+                                ))
                         }
                     }
                 }
@@ -190,10 +207,13 @@ struct FTPConnection {
                 case .transferEnded(let result, let sent, let seconds):
                     if let r = running, r.progress.kind == .retrieve, result == .completed, !session.aborting {
                         config.stats.served(bytes: sent)
-                        logger.info("FTP RETR", metadata: [
-                            "user": "\(session.user ?? "?")", "peer": "\(peerIP ?? "?")", "path": "\(r.progress.path)", "bytes": "\(sent)",
-                            "seconds": "\(String(format: "%.3f", seconds))",
-                        ])
+                        logger.info(
+                            "FTP RETR",
+                            metadata: [
+                                "user": "\(session.user ?? "?")", "peer": "\(peerIP ?? "?")",
+                                "path": "\(r.progress.path)", "bytes": "\(sent)",
+                                "seconds": "\(String(format: "%.3f", seconds))",
+                            ])
                     }
                     running = nil
                     idle?.setTransferring(false)

@@ -66,7 +66,9 @@ extension FTPConnection {
     /// A passive listener whose accepted connections are taken as they come: the client's own
     /// first one is kept for the transfer command, any other is closed at once (425 for it).
     /// Nil when no port of the range could be bound.
-    func listenPassive(group: inout ThrowingTaskGroup<Void, any Error>) async -> (listener: Channel, own: AsyncStream<Channel>)? {
+    func listenPassive(group: inout ThrowingTaskGroup<Void, any Error>) async -> (
+        listener: Channel, own: AsyncStream<Channel>
+    )? {
         guard let l = try? await openPassive() else { return nil }
         let (own, sink) = AsyncStream.makeStream(of: Channel.self)
         let peer = peerIP
@@ -152,7 +154,8 @@ extension FTPConnection {
                 case .facts: ListingFormat.mlsdFacts(e)
                 }
             }.map { $0 + "\r\n" }.joined()
-            return Prepared(body: .text(text), progress: Progress(total: Int64(text.utf8.count), path: path, kind: .list))
+            return Prepared(
+                body: .text(text), progress: Progress(total: Int64(text.utf8.count), path: path, kind: .list))
         case .retrieve(let path, let offset, let size):
             let fd = fs.openFile(path)
             guard fd >= 0 else { return nil }
@@ -160,14 +163,17 @@ extension FTPConnection {
             var st = stat()
             let size = fstat(fd, &st) == 0 ? Int64(st.st_size) : size
             let offset = min(offset, size)
-            return Prepared(body: .file(NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd), offset: offset, size: size),
-                            progress: Progress(total: size - offset, path: path, kind: .retrieve))
+            return Prepared(
+                body: .file(NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd), offset: offset, size: size),
+                progress: Progress(total: size - offset, path: path, kind: .retrieve))
         }
     }
 
     /// The data connection of a transfer: the client's first connection to the passive
     /// listener, or ours to its address.
-    func connect(_ channel: FTPSession.DataChannel, passive: (listener: Channel, own: AsyncStream<Channel>)?) async -> Channel? {
+    func connect(_ channel: FTPSession.DataChannel, passive: (listener: Channel, own: AsyncStream<Channel>)?) async
+        -> Channel?
+    {
         switch channel {
         case .passive:
             guard let p = passive else { return nil }
@@ -182,7 +188,9 @@ extension FTPConnection {
 
     /// Streams a prepared transfer and closes the data connection: completed only once the
     /// data is flushed and the connection closed (then 226 may go out).
-    func stream(_ p: Prepared, over data: Channel, tls: Bool, resumption: TLSResumptionCheck? = nil) async -> FTPSession.TransferOutcome {
+    func stream(_ p: Prepared, over data: Channel, tls: Bool, resumption: TLSResumptionCheck? = nil) async
+        -> FTPSession.TransferOutcome
+    {
         // Not a byte leaves before the handshake has shown the client resumed its session.
         if let check = resumption, let failure = await check.failure() {
             p.abandon(data)
@@ -205,7 +213,9 @@ extension FTPConnection {
                     while at < size {
                         let end = min(size, at + piece)
                         let began = ContinuousClock.now
-                        try await data.writeAndFlush(FileRegion(fileHandle: handle, readerIndex: Int(at), endIndex: Int(end))).get()
+                        try await data.writeAndFlush(
+                            FileRegion(fileHandle: handle, readerIndex: Int(at), endIndex: Int(end))
+                        ).get()
                         p.progress.add(end - at)
                         at = end
                         if ContinuousClock.now - began < .milliseconds(250) { piece = min(piece * 2, 64 << 20) }

@@ -9,7 +9,7 @@ public struct FTPLineDecoder: Sendable {
 
     public let maxLength: Int
     private var buffer: [UInt8] = []
-    private var iac = 0  // bytes of an IAC sequence still to skip
+    private var iac = 0 // bytes of an IAC sequence still to skip
     private var overflowed = false
 
     public init(maxLength: Int = 4096) {
@@ -23,12 +23,21 @@ public struct FTPLineDecoder: Sendable {
             if overflowed { continue }
             if iac > 0 {
                 // IAC IAC is a literal 0xFF; IAC WILL/WONT/DO/DONT take one more byte.
-                if iac == 2 && b == 0xFF { iac = 0; continue }
-                if iac == 2 && (0xFB...0xFE).contains(b) { iac = 1; continue }
+                if iac == 2 && b == 0xFF {
+                    iac = 0
+                    continue
+                }
+                if iac == 2 && (0xFB...0xFE).contains(b) {
+                    iac = 1
+                    continue
+                }
                 iac = 0
                 continue
             }
-            if b == 0xFF { iac = 2; continue }
+            if b == 0xFF {
+                iac = 2
+                continue
+            }
             if b == 0x0A {
                 if buffer.last == 0x0D { buffer.removeLast() }
                 out.append(.line(String(decoding: buffer, as: UTF8.self)))

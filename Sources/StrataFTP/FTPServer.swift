@@ -17,8 +17,10 @@ public struct FTPServer: Service, CustomStringConvertible {
 
     public var description: String { "FTPServer(\(config.listen):\(config.port))" }
 
-    public init(config: FTPServerConfig, logger: Logger, onBound: @escaping @Sendable (Int) -> Void = { _ in },
-                onBoundImplicit: @escaping @Sendable (Int) -> Void = { _ in }) {
+    public init(
+        config: FTPServerConfig, logger: Logger, onBound: @escaping @Sendable (Int) -> Void = { _ in },
+        onBoundImplicit: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
         self.config = config
         self.logger = logger
         self.onBound = onBound
@@ -32,10 +34,13 @@ public struct FTPServer: Service, CustomStringConvertible {
             listeners.append((try await bind(port: p, implicitTLS: ctx, registry: registry), true))
         }
         let port = listeners[0].0.channel.localAddress?.port ?? config.port
-        logger.notice("FTP server listening", metadata: [
-            "address": "\(config.listen):\(port)", "root": "\(config.root)",
-            "implicit_tls": "\(listeners.count > 1 ? String(listeners[1].0.channel.localAddress?.port ?? 0) : "off")",
-        ])
+        logger.notice(
+            "FTP server listening",
+            metadata: [
+                "address": "\(config.listen):\(port)", "root": "\(config.root)",
+                "implicit_tls":
+                    "\(listeners.count > 1 ? String(listeners[1].0.channel.localAddress?.port ?? 0) : "off")",
+            ])
         onBound(port)
         if listeners.count > 1 { onBoundImplicit(listeners[1].0.channel.localAddress?.port ?? 0) }
         let clients = ClientCounter()
@@ -50,16 +55,24 @@ public struct FTPServer: Service, CustomStringConvertible {
                                 for try await client in inbound {
                                     group.addTask {
                                         let ip = client.channel.remoteAddress?.ipAddress ?? "?"
-                                        if let refusal = clients.admit(ip, max: config.maxClients, perIP: config.maxPerIP) {
-                                            logger.notice("FTP client refused", metadata: ["peer": "\(ip)", "reason": "\(refusal)"])
+                                        if let refusal = clients.admit(
+                                            ip, max: config.maxClients, perIP: config.maxPerIP)
+                                        {
+                                            logger.notice(
+                                                "FTP client refused",
+                                                metadata: ["peer": "\(ip)", "reason": "\(refusal)"])
                                             try? await client.executeThenClose { _, out in
-                                                try await out.write(ByteBuffer(string: "421 \(refusal), try again later.\r\n"))
+                                                try await out.write(
+                                                    ByteBuffer(string: "421 \(refusal), try again later.\r\n"))
                                             }
                                             return
                                         }
                                         defer { clients.leave(ip) }
                                         Counter(label: "strata_ftp_connections_total").increment()
-                                        await FTPConnection(config: config, logger: logger, client: client, limiter: limiter, implicitTLS: implicit).run()
+                                        await FTPConnection(
+                                            config: config, logger: logger, client: client, limiter: limiter,
+                                            implicitTLS: implicit
+                                        ).run()
                                     }
                                 }
                             }
@@ -68,7 +81,8 @@ public struct FTPServer: Service, CustomStringConvertible {
                 }
             }
             let served = config.stats.snapshot
-            logger.notice("FTP server stopped", metadata: ["bytes_served": "\(served.bytes)", "files_served": "\(served.files)"])
+            logger.notice(
+                "FTP server stopped", metadata: ["bytes_served": "\(served.bytes)", "files_served": "\(served.files)"])
         } onGracefulShutdown: {
             // No new clients; idle ones are told and closed, transfers finish first.
             for s in servers { s.channel.close(promise: nil) }
@@ -78,7 +92,8 @@ public struct FTPServer: Service, CustomStringConvertible {
 
     /// A listening socket; with `implicitTLS`, TLS from the first byte (FTPS on port 990 style).
     func bind(port: Int, implicitTLS: NIOSSLContext?, registry: ConnectionRegistry) async throws
-        -> NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never> {
+        -> NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+    {
         try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

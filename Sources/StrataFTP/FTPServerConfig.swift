@@ -31,9 +31,12 @@ public struct FTPServerConfig: Sendable {
     /// Counts what every connection of this server sends.
     public let stats = FTPStats()
 
-    public init(listen: String, port: Int, passivePorts: ClosedRange<Int>? = nil, publicHost: String? = nil, root: String,
-                users: [FTPUser], maxClients: Int = 200, maxPerIP: Int = 20, loginAttempts: Int = 3, idleTimeout: TimeAmount = .minutes(5),
-                tls: NIOSSLContext? = nil, requireTLS: Bool = false) {
+    public init(
+        listen: String, port: Int, passivePorts: ClosedRange<Int>? = nil, publicHost: String? = nil, root: String,
+        users: [FTPUser], maxClients: Int = 200, maxPerIP: Int = 20, loginAttempts: Int = 3,
+        idleTimeout: TimeAmount = .minutes(5),
+        tls: NIOSSLContext? = nil, requireTLS: Bool = false
+    ) {
         self.tls = tls
         self.requireTLS = requireTLS
         self.listen = listen
@@ -60,7 +63,8 @@ extension FTPServerConfig {
         do { privateKey = try NIOSSLPrivateKey(file: key, format: .pem) } catch {
             throw FTPConfigError.badFile(key, "not a PEM private key (\(error))")
         }
-        var c = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+        var c = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
         c.minimumTLSVersion = .tlsv12
         do { return try NIOSSLContext(configuration: c) } catch {
             throw FTPConfigError.badFile(certificate, "the certificate and key do not make a TLS context (\(error))")

@@ -44,7 +44,11 @@ extension FTPSession {
         switch t {
         case .list: [.reply(150, "Here comes the listing.")]
         case .retrieve(let path, _, _):
-            [.reply(150, "Opening \(binary ? "BINARY" : "ASCII") mode data connection for \(path.name) (\(bytes) bytes).")]
+            [
+                .reply(
+                    150,
+                    "Opening \(binary ? "BINARY" : "ASCII") mode data connection for \(path.name) (\(bytes) bytes).")
+            ]
         }
     }
 
@@ -78,10 +82,16 @@ extension FTPSession {
         switch outcome {
         case .completed: return [.reply(226, "Transfer complete.")]
         case .failed: return [.reply(426, "Data connection closed; transfer aborted.")]
-        case .aborted: return [.reply(426, "Transfer aborted."), .reply(226, "ABOR successful; data connection closed.")]
+        case .aborted:
+            return [.reply(426, "Transfer aborted."), .reply(226, "ABOR successful; data connection closed.")]
         case .sessionNotResumed:
             // vsftpd's words, which users search for; then what to do about it.
-            return [.reply(522, "SSL connection failed: session reuse required. The data connection must resume the control connection's TLS session (FileZilla, curl and lftp do; Python's ftplib does not).")]
+            return [
+                .reply(
+                    522,
+                    "SSL connection failed: session reuse required. The data connection must resume the control connection's TLS session (FileZilla, curl and lftp do; Python's ftplib does not)."
+                )
+            ]
         }
     }
 

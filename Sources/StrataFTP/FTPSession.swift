@@ -115,8 +115,11 @@ public struct FTPSession: Sendable {
     var held: [FTPCommand] = []
 
     /// `homes`: user name → home folder inside the served tree.
-    public init(fileSystem: any FileSystemView, homes: [String: VirtualPath], maxLoginAttempts: Int = 3,
-                tlsAvailable: Bool = false, requireTLS: Bool = false, peerAddress: String? = nil, passiveHost: String = "127.0.0.1") {
+    public init(
+        fileSystem: any FileSystemView, homes: [String: VirtualPath], maxLoginAttempts: Int = 3,
+        tlsAvailable: Bool = false, requireTLS: Bool = false, peerAddress: String? = nil,
+        passiveHost: String = "127.0.0.1"
+    ) {
         self.fileSystem = fileSystem
         self.peerAddress = peerAddress
         self.passiveHost = passiveHost
@@ -135,8 +138,13 @@ public struct FTPSession: Sendable {
 
     public var user: String? { if case .loggedIn(let u) = state { u } else { nil } }
 
-    public static let features = ["EPSV", "EPRT", "MDTM", "MLST type*;size*;modify*;perm*;unix.mode*;", "PASV", "REST STREAM", "SIZE", "TVFS", "UTF8"]
-    static let writeVerbs: Set<String> = ["STOR", "APPE", "STOU", "DELE", "RMD", "XRMD", "MKD", "XMKD", "RNFR", "RNTO", "SITE", "MFMT", "ALLO"]
+    public static let features = [
+        "EPSV", "EPRT", "MDTM", "MLST type*;size*;modify*;perm*;unix.mode*;", "PASV", "REST STREAM", "SIZE", "TVFS",
+        "UTF8",
+    ]
+    static let writeVerbs: Set<String> = [
+        "STOR", "APPE", "STOU", "DELE", "RMD", "XRMD", "MKD", "XMKD", "RNFR", "RNTO", "SITE", "MFMT", "ALLO",
+    ]
 
     public mutating func handle(_ c: FTPCommand) -> [Action] {
         if transferring {
@@ -168,10 +176,13 @@ public struct FTPSession: Sendable {
         case "SYST": return [.reply(215, "UNIX Type: L8")]
         case "NOOP": return [.reply(200, "NOOP ok.")]
         case "QUIT": return [.reply(221, "Goodbye."), .close]
-        case "HELP": return [.replyLines(214, ["Commands recognised (read-only server):", " " + Self.helpVerbs, "Help ok."])]
+        case "HELP":
+            return [.replyLines(214, ["Commands recognised (read-only server):", " " + Self.helpVerbs, "Help ok."])]
         case "AUTH":
             guard tlsAvailable else { return [.reply(502, "TLS is not configured on this server.")] }
-            guard ["TLS", "SSL", "TLS-C", "TLS-P"].contains(c.argument.uppercased()) else { return [.reply(504, "AUTH TLS or AUTH SSL.")] }
+            guard ["TLS", "SSL", "TLS-C", "TLS-P"].contains(c.argument.uppercased()) else {
+                return [.reply(504, "AUTH TLS or AUTH SSL.")]
+            }
             if controlSecure { return [.reply(503, "TLS is already on.")] }
             return [.startTLS]
         case "PBSZ":
@@ -202,7 +213,8 @@ public struct FTPSession: Sendable {
         }
     }
 
-    static let helpVerbs = "ABOR CDUP CWD EPRT EPSV FEAT HELP LIST MDTM MLSD MLST MODE NLST NOOP OPTS PASS PASV PORT PWD QUIT REST RETR SIZE STAT STRU SYST TYPE USER"
+    static let helpVerbs =
+        "ABOR CDUP CWD EPRT EPSV FEAT HELP LIST MDTM MLSD MLST MODE NLST NOOP OPTS PASS PASV PORT PWD QUIT REST RETR SIZE STAT STRU SYST TYPE USER"
 
     mutating func loginCommand(_ c: FTPCommand) -> [Action] {
         switch c.verb {
@@ -242,9 +254,16 @@ public struct FTPSession: Sendable {
         switch c.verb {
         case "USER", "PASS": return [.reply(503, "Already logged in.")]
         case "ACCT": return [.reply(202, "No account needed.")]
-        case "PWD", "XPWD": return [.reply(257, "\"\(cwd.description.replacingOccurrences(of: "\"", with: "\"\""))\" is the current directory.")]
+        case "PWD", "XPWD":
+            return [
+                .reply(
+                    257, "\"\(cwd.description.replacingOccurrences(of: "\"", with: "\"\""))\" is the current directory."
+                )
+            ]
         case "CWD", "XCWD":
-            guard let p = cwd.resolving(c.argument.isEmpty ? "/" : c.argument), let e = fileSystem.entry(real(p)), e.isDirectory else {
+            guard let p = cwd.resolving(c.argument.isEmpty ? "/" : c.argument), let e = fileSystem.entry(real(p)),
+                e.isDirectory
+            else {
                 return [.reply(550, "No such directory.")]
             }
             cwd = p
@@ -254,22 +273,35 @@ public struct FTPSession: Sendable {
             return [.reply(250, "Directory changed to \(cwd).")]
         case "TYPE":
             let t = c.argument.uppercased()
-            if t == "I" || t == "L 8" || t == "L8" { binary = true; return [.reply(200, "Type set to I.")] }
-            if t == "A" || t == "A N" { binary = false; return [.reply(200, "Type set to A.")] }
+            if t == "I" || t == "L 8" || t == "L8" {
+                binary = true
+                return [.reply(200, "Type set to I.")]
+            }
+            if t == "A" || t == "A N" {
+                binary = false
+                return [.reply(200, "Type set to A.")]
+            }
             return [.reply(504, "Type not supported.")]
-        case "MODE": return c.argument.uppercased() == "S" ? [.reply(200, "Mode S.")] : [.reply(504, "Only stream mode.")]
-        case "STRU": return c.argument.uppercased() == "F" ? [.reply(200, "Structure F.")] : [.reply(504, "Only file structure.")]
+        case "MODE":
+            return c.argument.uppercased() == "S" ? [.reply(200, "Mode S.")] : [.reply(504, "Only stream mode.")]
+        case "STRU":
+            return c.argument.uppercased() == "F"
+                ? [.reply(200, "Structure F.")] : [.reply(504, "Only file structure.")]
         case "PASV":
             data = .opening(extended: false)
             return [.openPassive(extended: false)]
         case "EPSV":
             if c.argument.uppercased() == "ALL" { return [.reply(200, "EPSV ALL ok.")] }
-            if !c.argument.isEmpty && c.argument != "1" && c.argument != "2" { return [.reply(522, "Network protocol not supported, use (1,2).")] }
+            if !c.argument.isEmpty && c.argument != "1" && c.argument != "2" {
+                return [.reply(522, "Network protocol not supported, use (1,2).")]
+            }
             data = .opening(extended: true)
             return [.openPassive(extended: true)]
         case "PORT":
             let n = c.argument.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard n.count == 6, n.allSatisfy({ (0...255).contains($0) }) else { return [.reply(501, "PORT h1,h2,h3,h4,p1,p2.")] }
+            guard n.count == 6, n.allSatisfy({ (0...255).contains($0) }) else {
+                return [.reply(501, "PORT h1,h2,h3,h4,p1,p2.")]
+            }
             return active(host: n[0..<4].map(String.init).joined(separator: "."), port: n[4] * 256 + n[5])
         case "EPRT":
             // |af|address|port|, any delimiter.
@@ -284,13 +316,19 @@ public struct FTPSession: Sendable {
             restart = n
             return [.reply(350, "Restarting at \(n). Send RETR.")]
         case "SIZE":
-            guard let p = cwd.resolving(c.argument), let e = fileSystem.entry(real(p)), !e.isDirectory else { return [.reply(550, "No such file.")] }
+            guard let p = cwd.resolving(c.argument), let e = fileSystem.entry(real(p)), !e.isDirectory else {
+                return [.reply(550, "No such file.")]
+            }
             return [.reply(213, String(e.size))]
         case "MDTM":
-            guard let p = cwd.resolving(c.argument), let e = fileSystem.entry(real(p)), !e.isDirectory else { return [.reply(550, "No such file.")] }
+            guard let p = cwd.resolving(c.argument), let e = fileSystem.entry(real(p)), !e.isDirectory else {
+                return [.reply(550, "No such file.")]
+            }
             return [.reply(213, ListingFormat.timestamp(e.modified))]
         case "MLST":
-            guard let p = cwd.resolving(c.argument), let e = fileSystem.entry(real(p)) else { return [.reply(550, "No such file or directory.")] }
+            guard let p = cwd.resolving(c.argument), let e = fileSystem.entry(real(p)) else {
+                return [.reply(550, "No such file or directory.")]
+            }
             var entry = e
             entry.name = p.description
             return [.replyLines(250, ["Listing \(p)", " " + ListingFormat.mlsdFacts(entry), "End"])]
@@ -304,21 +342,44 @@ public struct FTPSession: Sendable {
                     arg = arg.dropFirst(flag.count).drop { $0 == " " }
                 }
             }
-            guard let p = cwd.resolving(String(arg)), let e = fileSystem.entry(real(p)) else { return [.reply(550, "No such file or directory.")] }
-            if style == .facts && !e.isDirectory { return [.reply(501, "MLSD lists directories; use MLST for a file.")] }
+            guard let p = cwd.resolving(String(arg)), let e = fileSystem.entry(real(p)) else {
+                return [.reply(550, "No such file or directory.")]
+            }
+            if style == .facts && !e.isDirectory {
+                return [.reply(501, "MLSD lists directories; use MLST for a file.")]
+            }
             return transfer(.list(real(p), style))
         case "RETR":
-            guard let p = cwd.resolving(c.argument), let e = fileSystem.entry(real(p)), !e.isDirectory else { return [.reply(550, "No such file.")] }
+            guard let p = cwd.resolving(c.argument), let e = fileSystem.entry(real(p)), !e.isDirectory else {
+                return [.reply(550, "No such file.")]
+            }
             let offset = restart
             restart = 0
             if offset > e.size { return [.reply(554, "Restart offset beyond the end of the file.")] }
             return transfer(.retrieve(real(p), offset: offset, size: e.size))
         case "ABOR": return [.reply(225, "No transfer to abort.")]
         case "STAT":
-            if c.argument.isEmpty { return [.replyLines(211, ["Strata FTP status:", " Logged in as \(user ?? "")", " TYPE: \(binary ? "BINARY" : "ASCII"), read-only", "End of status"])] }
-            guard let p = cwd.resolving(c.argument), let e = fileSystem.entry(real(p)) else { return [.reply(550, "No such file or directory.")] }
+            if c.argument.isEmpty {
+                return [
+                    .replyLines(
+                        211,
+                        [
+                            "Strata FTP status:", " Logged in as \(user ?? "")",
+                            " TYPE: \(binary ? "BINARY" : "ASCII"), read-only", "End of status",
+                        ])
+                ]
+            }
+            guard let p = cwd.resolving(c.argument), let e = fileSystem.entry(real(p)) else {
+                return [.reply(550, "No such file or directory.")]
+            }
             let entries = e.isDirectory ? (fileSystem.list(real(p)) ?? []) : [e]
-            return [.replyLines(213, ["Status of \(p):"] + entries.map { " " + ListingFormat.listLine($0, now: $0.modified) } + ["End of status"])]
+            return [
+                .replyLines(
+                    213,
+                    ["Status of \(p):"] + entries.map { " " + ListingFormat.listLine($0, now: $0.modified) } + [
+                        "End of status"
+                    ])
+            ]
         default:
             return [.reply(502, "\(c.verb) not implemented.")]
         }

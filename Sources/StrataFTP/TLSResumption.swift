@@ -27,9 +27,15 @@ struct TLSResumption: Sendable, Equatable {
     mutating func clientBytes(_ bytes: some Collection<UInt8>) {
         guard verdict == .pending, clientSessionID == nil else { return }
         client.feed(bytes)
-        if client.broken { return verdict = .notResumed }
+        if client.broken {
+            verdict = .notResumed
+            return
+        }
         guard let m = client.nextMessage() else { return }
-        guard m.type == 1, let id = Self.sessionID(ofHello: m.body) else { return verdict = .notResumed }
+        guard m.type == 1, let id = Self.sessionID(ofHello: m.body) else {
+            verdict = .notResumed
+            return
+        }
         clientSessionID = id
         decide()
     }
@@ -43,11 +49,17 @@ struct TLSResumption: Sendable, Equatable {
 
     private mutating func decide() {
         while verdict == .pending {
-            if server.broken { return verdict = .notResumed }
+            if server.broken {
+                verdict = .notResumed
+                return
+            }
             // The TLS 1.2 rule compares with the client's session id: wait for it.
             guard clientSessionID != nil || !server.hasMessage else { return }
             guard let m = server.nextMessage() else { return }
-            guard m.type == 2, let hello = ServerHello(m.body) else { return verdict = .notResumed }
+            guard m.type == 2, let hello = ServerHello(m.body) else {
+                verdict = .notResumed
+                return
+            }
             if hello.isRetryRequest { continue }
             if hello.tls13 {
                 verdict = hello.extensions.contains(Self.preSharedKey) ? .resumed : .notResumed
@@ -83,9 +95,9 @@ struct TLSResumption: Sendable, Equatable {
             guard let id = TLSResumption.sessionID(ofHello: b) else { return nil }
             sessionID = id
             isRetryRequest = Array(b[2..<34]) == TLSResumption.retryRandom
-            var i = 35 + id.count + 3  // cipher suite, compression method
+            var i = 35 + id.count + 3 // cipher suite, compression method
             guard i <= b.count else { return nil }
-            guard i + 2 <= b.count else { return }  // no extensions at all (old servers)
+            guard i + 2 <= b.count else { return } // no extensions at all (old servers)
             let end = i + 2 + (Int(b[i]) << 8 | Int(b[i + 1]))
             guard end <= b.count else { return nil }
             i += 2
@@ -114,20 +126,28 @@ struct HandshakeStream: Sendable, Equatable {
         guard !broken else { return }
         raw.append(contentsOf: bytes)
         while raw.count >= 5 {
-            let type = raw[0], len = Int(raw[3]) << 8 | Int(raw[4])
+            let type = raw[0]
+            let len = Int(raw[3]) << 8 | Int(raw[4])
             // An SSLv2-style hello or anything that is not a TLS record.
-            guard (20...23).contains(type), raw[1] == 3, len <= 1 << 14 + 256 else { return broken = true }
+            guard (20...23).contains(type), raw[1] == 3, len <= 1 << 14 + 256 else {
+                broken = true
+                return
+            }
             guard raw.count >= 5 + len else { break }
             if type == 22 { handshake.append(contentsOf: raw[5..<(5 + len)]) }
             // Application data: the hellos are over, whatever they were.
-            if type == 23 && handshake.isEmpty { return broken = true }
+            if type == 23 && handshake.isEmpty {
+                broken = true
+                return
+            }
             raw.removeFirst(5 + len)
         }
         if raw.count + handshake.count > Self.limit { broken = true }
     }
 
     var hasMessage: Bool {
-        handshake.count >= 4 && handshake.count >= 4 + (Int(handshake[1]) << 16 | Int(handshake[2]) << 8 | Int(handshake[3]))
+        handshake.count >= 4
+            && handshake.count >= 4 + (Int(handshake[1]) << 16 | Int(handshake[2]) << 8 | Int(handshake[3]))
     }
 
     mutating func nextMessage() -> (type: UInt8, body: [UInt8])? {

@@ -81,9 +81,11 @@ struct TLSResumptionCheck: Sendable {
             try ops.addHandler(observer, position: .before(tls))
             try ops.addHandler(TLSHandshakeSignal(observer), position: .after(tls))
             let bound = NIOLoopBound(observer, eventLoop: data.eventLoop)
-            return TLSResumptionCheck(handshake: promise.futureResult, verdict: {
-                data.eventLoop.submit { bound.value.verdict }
-            })
+            return TLSResumptionCheck(
+                handshake: promise.futureResult,
+                verdict: {
+                    data.eventLoop.submit { bound.value.verdict }
+                })
         }
     }
 

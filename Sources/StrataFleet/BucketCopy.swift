@@ -10,7 +10,9 @@ public struct FleetBucket: Sendable, Equatable {
     public var aggregate: Aggregate
     public var isCounter: Bool
 
-    public init(device: String, channel: String, tier: Tier, start: Int64, end: Int64, aggregate: Aggregate, isCounter: Bool) {
+    public init(
+        device: String, channel: String, tier: Tier, start: Int64, end: Int64, aggregate: Aggregate, isCounter: Bool
+    ) {
         self.device = device
         self.channel = channel
         self.tier = tier
@@ -57,7 +59,8 @@ public struct FleetChange: Hashable, Sendable, Comparable {
 /// `\N` for null, backslash escapes in text. The bulk path: several times an INSERT's rate.
 public enum BucketCopy {
     public static let columns = [
-        "site", "device", "channel", "tier", "start", "end", "count", "consumption", "min", "max", "sum", "first", "last",
+        "site", "device", "channel", "tier", "start", "end", "count", "consumption", "min", "max", "sum", "first",
+        "last",
         "flags", "peak", "peak_start",
     ]
 

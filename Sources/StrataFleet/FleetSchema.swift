@@ -88,7 +88,10 @@ public enum FleetSchema {
     public static func partition(containing start: Int64) -> (name: String, from: String, to: String) {
         let b = partitionBounds(containing: start)
         let first = LocalDateTime(secondsSinceEpoch: b.from).date
-        return ("bucket_\(first.year)_\(zeroPadded(first.month, 2))", "\(first) 00:00:00+00", "\(LocalDateTime(secondsSinceEpoch: b.to).date) 00:00:00+00")
+        return (
+            "bucket_\(first.year)_\(zeroPadded(first.month, 2))", "\(first) 00:00:00+00",
+            "\(LocalDateTime(secondsSinceEpoch: b.to).date) 00:00:00+00"
+        )
     }
 
     /// The month partition holding `start`, as instants.
@@ -113,7 +116,8 @@ public enum FleetSchema {
             peak = EXCLUDED.peak, peak_start = EXCLUDED.peak_start
         """
 
-    public static let createStaging = "CREATE TEMP TABLE IF NOT EXISTS strata_staging (LIKE bucket) ON COMMIT DELETE ROWS"
+    public static let createStaging =
+        "CREATE TEMP TABLE IF NOT EXISTS strata_staging (LIKE bucket) ON COMMIT DELETE ROWS"
 
     public static func tierNumber(_ t: Tier) -> Int {
         switch t {

@@ -19,8 +19,11 @@ public struct FleetRow: Sendable, Equatable {
     public var min: Double?
     public var max: Double?
 
-    public init(site: String, timezone: String, device: String, channel: String, unit: String, isCounter: Bool, decimals: Int,
-                start: Int64, count: Int, consumption: Int64?, mean: Double?, min: Double?, max: Double?, siteName: String? = nil) {
+    public init(
+        site: String, timezone: String, device: String, channel: String, unit: String, isCounter: Bool, decimals: Int,
+        start: Int64, count: Int, consumption: Int64?, mean: Double?, min: Double?, max: Double?,
+        siteName: String? = nil
+    ) {
         self.site = site
         self.siteName = siteName ?? site
         self.timezone = timezone
@@ -50,7 +53,10 @@ public enum FleetTable {
     public static func header(dialect: CSVDialect) -> [UInt8] {
         var w = CSVWriter(dialect: dialect)
         if dialect.byteOrderMark { w.writeBOM() }
-        for h in ["site", "site_name", "device", "channel", "unit", "start", "utc_offset", "readings", "consumption", "mean", "min", "max"] { w.field(h) }
+        for h in [
+            "site", "site_name", "device", "channel", "unit", "start", "utc_offset", "readings", "consumption", "mean",
+            "min", "max",
+        ] { w.field(h) }
         w.endRow()
         return w.bytes
     }
@@ -60,7 +66,8 @@ public enum FleetTable {
         var w = CSVWriter(dialect: dialect)
         var zones: [String: ZoneRules] = [:]
         for r in rows {
-            let zone = zones[r.timezone] ?? ZoneRules(identifier: r.timezone) ?? ZoneRules(fixedOffset: 0, identifier: "UTC")
+            let zone =
+                zones[r.timezone] ?? ZoneRules(identifier: r.timezone) ?? ZoneRules(fixedOffset: 0, identifier: "UTC")
             zones[r.timezone] = zone
             w.field(r.site)
             w.field(r.siteName)

@@ -69,7 +69,9 @@ public enum FleetTreeLayout {
             out.append(.fleet(tier: .day, period: last.year * 100 + last.month))
             return out
         case .month:
-            return (first.year...last.year).flatMap { [File.site(site, tier: .month, year: $0), .fleet(tier: .month, period: $0)] }
+            return (first.year...last.year).flatMap {
+                [File.site(site, tier: .month, year: $0), .fleet(tier: .month, period: $0)]
+            }
         default:
             return [.site(site, tier: .year, year: 0), .fleet(tier: .year, period: 0)]
         }

@@ -24,7 +24,8 @@ public enum FleetError: Error, CustomStringConvertible, Sendable {
         case .connect(let m): "cannot reach the central server: \(m)"
         case .server(let m): "the central server refused: \(m)"
         case .duplicate: "a bucket was on the central server already"
-        case .schema(let v): "the central schema is version \(v), newer than this strata knows (\(FleetSchema.version)): update strata"
+        case .schema(let v):
+            "the central schema is version \(v), newer than this strata knows (\(FleetSchema.version)): update strata"
         }
     }
 
@@ -56,7 +57,9 @@ public struct FleetTarget: Sendable, Equatable {
     public var caFile: String?
 
     public init(url: String, password: String? = nil, caFile: String? = nil) throws(FleetError) {
-        guard let u = URLComponents(string: url), ["postgres", "postgresql"].contains(u.scheme ?? ""), let host = u.host, !host.isEmpty else {
+        guard let u = URLComponents(string: url), ["postgres", "postgresql"].contains(u.scheme ?? ""),
+            let host = u.host, !host.isEmpty
+        else {
             throw .badURL(url)
         }
         self.host = host
@@ -81,7 +84,9 @@ public final class FleetLink: @unchecked Sendable {
         self.logger = logger
     }
 
-    public static func connect(_ t: FleetTarget, logger: Logger, timeout: TimeAmount = .seconds(10)) async throws(FleetError) -> FleetLink {
+    public static func connect(_ t: FleetTarget, logger: Logger, timeout: TimeAmount = .seconds(10))
+        async throws(FleetError) -> FleetLink
+    {
         var tls = PostgresConnection.Configuration.TLS.disable
         if let ca = t.caFile {
             var c = TLSConfiguration.makeClientConfiguration()
@@ -89,7 +94,8 @@ public final class FleetLink: @unchecked Sendable {
             c.trustRoots = .file(ca)
             do { tls = .require(try NIOSSLContext(configuration: c)) } catch { throw .connect("TLS: \(error)") }
         }
-        var config = PostgresConnection.Configuration(host: t.host, port: t.port, username: t.user, password: t.password, database: t.database, tls: tls)
+        var config = PostgresConnection.Configuration(
+            host: t.host, port: t.port, username: t.user, password: t.password, database: t.database, tls: tls)
         config.options.connectTimeout = timeout
         do {
             let conn = try await PostgresConnection.connect(configuration: config, id: 1, logger: logger)
@@ -107,10 +113,11 @@ public final class FleetLink: @unchecked Sendable {
     public func initSchema() async throws(FleetError) -> (created: Bool, version: Int, from: Int?) {
         var existing: Int?
         do {
-            let rows = try await connection.query("SELECT value FROM strata_meta WHERE key = 'schema_version'", logger: logger)
+            let rows = try await connection.query(
+                "SELECT value FROM strata_meta WHERE key = 'schema_version'", logger: logger)
             for try await v in rows.decode(String.self) { existing = Int(v) }
         } catch {
-            existing = nil  // no table yet
+            existing = nil // no table yet
         }
         if let v = existing, v > FleetSchema.version { throw .schema(found: v) }
         try await exec("BEGIN")
@@ -132,7 +139,8 @@ public final class FleetLink: @unchecked Sendable {
         public var timezone: String
         public var devices: [(id: String, name: String)]
         public var channels: [(device: String, id: String, name: String, unit: String, kind: String, decimals: Int)]
-        public var statuses: [(device: String, lastSuccess: Int64?, lastAttempt: Int64?, failures: Int, lastError: String?)]
+        public var statuses:
+            [(device: String, lastSuccess: Int64?, lastAttempt: Int64?, failures: Int, lastError: String?)]
 
         /// Equal for equal descriptions (and device states).
         public var fingerprint: String {
@@ -145,9 +153,12 @@ public final class FleetLink: @unchecked Sendable {
             return f
         }
 
-        public init(id: String, name: String, timezone: String, devices: [(id: String, name: String)],
-                    channels: [(device: String, id: String, name: String, unit: String, kind: String, decimals: Int)],
-                    statuses: [(device: String, lastSuccess: Int64?, lastAttempt: Int64?, failures: Int, lastError: String?)] = []) {
+        public init(
+            id: String, name: String, timezone: String, devices: [(id: String, name: String)],
+            channels: [(device: String, id: String, name: String, unit: String, kind: String, decimals: Int)],
+            statuses: [(device: String, lastSuccess: Int64?, lastAttempt: Int64?, failures: Int, lastError: String?)] =
+                []
+        ) {
             self.id = id
             self.name = name
             self.timezone = timezone
@@ -164,8 +175,10 @@ public final class FleetLink: @unchecked Sendable {
     /// link owns, and the caller waits only for whichever comes first: its result, the
     /// deadline, or a cancellation; in the other two cases the connection is closed and the
     /// link must not be used again (the service makes a new one).
-    public func push(_ site: SiteInfo, payload: FleetPayload, events: [(device: String, channel: String, event: CounterEvent)],
-                     timeout: Duration) async throws(FleetError) {
+    public func push(
+        _ site: SiteInfo, payload: FleetPayload, events: [(device: String, channel: String, event: CounterEvent)],
+        timeout: Duration
+    ) async throws(FleetError) {
         let state = NIOLockedValueBox<CheckedContinuation<Void, any Error>?>(nil)
         let resumeOnce: @Sendable (Result<Void, any Error>) -> Void = { r in
             state.withLockedValue { c in
@@ -187,7 +200,10 @@ public final class FleetLink: @unchecked Sendable {
                     }
                     let timer = Task {
                         try await Task.sleep(for: timeout)
-                        resumeOnce(.failure(FleetError.connect("no answer within \(timeout.components.seconds) s; the connection was closed")))
+                        resumeOnce(
+                            .failure(
+                                FleetError.connect(
+                                    "no answer within \(timeout.components.seconds) s; the connection was closed")))
                         work.cancel()
                         await self.close()
                     }
@@ -215,12 +231,16 @@ public final class FleetLink: @unchecked Sendable {
     /// Buckets go by COPY straight into `bucket` (the bulk rate); if any of them is already
     /// there (a push repeated after a crash, late data sent again) the key refuses the COPY,
     /// and the push is made again through a staging table and an upsert, which replaces them.
-    public func push(_ site: SiteInfo, buckets: [FleetBucket], events: [(device: String, channel: String, event: CounterEvent)]) async throws(FleetError) {
+    public func push(
+        _ site: SiteInfo, buckets: [FleetBucket], events: [(device: String, channel: String, event: CounterEvent)]
+    ) async throws(FleetError) {
         try await push(site, payload: BucketCopy.encode(buckets, site: site.id), events: events)
     }
 
     /// `push` of rows encoded ahead (`BucketCopy.encode`).
-    public func push(_ site: SiteInfo, payload: FleetPayload, events: [(device: String, channel: String, event: CounterEvent)]) async throws(FleetError) {
+    public func push(
+        _ site: SiteInfo, payload: FleetPayload, events: [(device: String, channel: String, event: CounterEvent)]
+    ) async throws(FleetError) {
         do {
             try await pushOnce(site, payload: payload, events: events, direct: true)
         } catch .duplicate {
@@ -228,7 +248,10 @@ public final class FleetLink: @unchecked Sendable {
         }
     }
 
-    func pushOnce(_ site: SiteInfo, payload: FleetPayload, events: [(device: String, channel: String, event: CounterEvent)], direct: Bool) async throws(FleetError) {
+    func pushOnce(
+        _ site: SiteInfo, payload: FleetPayload, events: [(device: String, channel: String, event: CounterEvent)],
+        direct: Bool
+    ) async throws(FleetError) {
         try await exec("BEGIN")
         do throws(FleetError) {
             // Names, units and states change rarely: sent again only when they did (a catch-up
@@ -239,7 +262,9 @@ public final class FleetLink: @unchecked Sendable {
             if payload.rows > 0 {
                 if !direct { try await exec(FleetSchema.createStaging) }
                 do {
-                    try await connection.copyFrom(table: direct ? "bucket" : "strata_staging", columns: BucketCopy.columns, logger: logger) { writer in
+                    try await connection.copyFrom(
+                        table: direct ? "bucket" : "strata_staging", columns: BucketCopy.columns, logger: logger
+                    ) { writer in
                         // In slices: one huge buffer would be copied whole into the channel.
                         let bytes = payload.copy
                         var i = 0
@@ -250,7 +275,9 @@ public final class FleetLink: @unchecked Sendable {
                         }
                     }
                 } catch {
-                    if direct, let p = error as? PSQLError, p.serverInfo?[.sqlState] == "23505" { throw FleetError.duplicate }
+                    if direct, let p = error as? PSQLError, p.serverInfo?[.sqlState] == "23505" {
+                        throw FleetError.duplicate
+                    }
                     throw FleetError.from(error)
                 }
                 if !direct { try await exec(FleetSchema.upsertFromStaging) }
@@ -264,7 +291,8 @@ public final class FleetLink: @unchecked Sendable {
                 try await query(PostgresQuery(unsafeSQL: FleetSchema.recordChanges(changes), binds: binds))
             }
             for e in events {
-                try await query("""
+                try await query(
+                    """
                     INSERT INTO counter_event (site, device, channel, ts, old, new, action)
                     VALUES (\(site.id), \(e.device), \(e.channel), \(Date(timeIntervalSince1970: TimeInterval(e.event.ts))), \(e.event.oldValue), \(e.event.newValue), \(e.event.action.rawValue))
                     ON CONFLICT (site, device, channel, ts) DO UPDATE SET old = EXCLUDED.old, new = EXCLUDED.new, action = EXCLUDED.action
@@ -286,24 +314,28 @@ public final class FleetLink: @unchecked Sendable {
     }
 
     func upsertSite(_ s: SiteInfo) async throws(FleetError) {
-        try await query("""
+        try await query(
+            """
             INSERT INTO site (site, name, timezone, updated) VALUES (\(s.id), \(s.name), \(s.timezone), now())
             ON CONFLICT (site) DO UPDATE SET name = EXCLUDED.name, timezone = EXCLUDED.timezone, updated = now()
             """)
         for d in s.devices {
-            try await query("""
+            try await query(
+                """
                 INSERT INTO device (site, device, name) VALUES (\(s.id), \(d.id), \(d.name))
                 ON CONFLICT (site, device) DO UPDATE SET name = EXCLUDED.name
                 """)
         }
         for c in s.channels {
-            try await query("""
+            try await query(
+                """
                 INSERT INTO channel (site, device, channel, name, unit, kind, decimals) VALUES (\(s.id), \(c.device), \(c.id), \(c.name), \(c.unit), \(c.kind), \(c.decimals))
                 ON CONFLICT (site, device, channel) DO UPDATE SET name = EXCLUDED.name, unit = EXCLUDED.unit, kind = EXCLUDED.kind, decimals = EXCLUDED.decimals
                 """)
         }
         for st in s.statuses {
-            try await query("""
+            try await query(
+                """
                 UPDATE device SET last_success = \(st.lastSuccess.map { Date(timeIntervalSince1970: TimeInterval($0)) }),
                     last_attempt = \(st.lastAttempt.map { Date(timeIntervalSince1970: TimeInterval($0)) }), failures = \(st.failures), last_error = \(st.lastError)
                 WHERE site = \(s.id) AND device = \(st.device)
@@ -317,17 +349,21 @@ public final class FleetLink: @unchecked Sendable {
     public func rows(tier: Tier, from: Int64, to: Int64, siteID site: String) async throws(FleetError) -> [FleetRow] {
         // The site's and its channels' descriptions once, not joined onto every row: decoding
         // text columns is most of a row's cost on this side.
-        var siteName = site, zone = "UTC"
+        var siteName = site
+        var zone = "UTC"
         var meta: [String: [String: (unit: String, counter: Bool, decimals: Int)]] = [:]
         var out: [FleetRow] = []
         do {
-            for try await (name, tz) in try await connection.query("SELECT name, timezone FROM site WHERE site = \(site)", logger: logger)
-                .decode((String, String).self) {
+            for try await (name, tz) in try await connection.query(
+                "SELECT name, timezone FROM site WHERE site = \(site)", logger: logger
+            )
+            .decode((String, String).self) {
                 siteName = name
                 zone = tz
             }
             for try await (d, c, unit, kind, dec) in try await connection.query(
-                "SELECT device, channel, unit, kind, decimals FROM channel WHERE site = \(site)", logger: logger).decode((String, String, String, String, Int).self) {
+                "SELECT device, channel, unit, kind, decimals FROM channel WHERE site = \(site)", logger: logger
+            ).decode((String, String, String, String, Int).self) {
                 meta[d, default: [:]][c] = (unit, kind == "counter", dec)
             }
             // A row per channel, its buckets as arrays: a row's decoding costs far more than an
@@ -345,15 +381,19 @@ public final class FleetLink: @unchecked Sendable {
             let rows = try await connection.query(q, logger: logger)
             func value(_ v: Double) -> Double? { v.isNaN ? nil : v }
             for try await (d, c, starts, counts, cons, means, mins, maxs) in rows.decode(
-                (String, String, [Int64], [Int64], [Int64], [Double], [Double], [Double]).self) {
+                (String, String, [Int64], [Int64], [Int64], [Double], [Double], [Double]).self)
+            {
                 // A bucket whose channel the site never described is not exported (the push
                 // describes every channel before its buckets, so this is a damaged server).
                 guard let m = meta[d]?[c] else { continue }
                 let n = [counts.count, cons.count, means.count, mins.count, maxs.count].min() ?? 0
                 for i in 0..<min(starts.count, n) {
-                    out.append(FleetRow(site: site, timezone: zone, device: d, channel: c, unit: m.unit, isCounter: m.counter, decimals: m.decimals,
-                                        start: starts[i], count: Int(counts[i]), consumption: cons[i] == Int64.min ? nil : cons[i],
-                                        mean: value(means[i]), min: value(mins[i]), max: value(maxs[i]), siteName: siteName))
+                    out.append(
+                        FleetRow(
+                            site: site, timezone: zone, device: d, channel: c, unit: m.unit, isCounter: m.counter,
+                            decimals: m.decimals,
+                            start: starts[i], count: Int(counts[i]), consumption: cons[i] == Int64.min ? nil : cons[i],
+                            mean: value(means[i]), min: value(mins[i]), max: value(maxs[i]), siteName: siteName))
                 }
             }
         } catch {
@@ -366,11 +406,15 @@ public final class FleetLink: @unchecked Sendable {
     /// them for nil), and the horizon to pass as `since` next time: the changes of transactions
     /// still running now have ids from it on, so none is missed, and what was read before is
     /// read again only if it was written while this call ran.
-    public func changes(since: Int64?, tiers: [Tier]) async throws(FleetError) -> (horizon: Int64, changes: [(site: String, change: FleetChange)]) {
+    public func changes(since: Int64?, tiers: [Tier]) async throws(FleetError) -> (
+        horizon: Int64, changes: [(site: String, change: FleetChange)]
+    ) {
         var horizon: Int64 = 0
         var out: [(site: String, change: FleetChange)] = []
         do {
-            for try await h in try await connection.query(PostgresQuery(unsafeSQL: FleetSchema.changeHorizon), logger: logger).decode(Int64.self) {
+            for try await h in try await connection.query(
+                PostgresQuery(unsafeSQL: FleetSchema.changeHorizon), logger: logger
+            ).decode(Int64.self) {
                 horizon = h
             }
             let numbers = tiers.map { FleetSchema.tierNumber($0) }
@@ -379,7 +423,9 @@ public final class FleetLink: @unchecked Sendable {
                 WHERE tier = ANY(\(numbers)) AND (\(since)::bigint IS NULL OR tx >= \(since))
                 ORDER BY site, tier, month
                 """
-            for try await (site, tier, month) in try await connection.query(q, logger: logger).decode((String, Int, Int64).self) {
+            for try await (site, tier, month) in try await connection.query(q, logger: logger).decode(
+                (String, Int, Int64).self)
+            {
                 out.append((site, FleetChange(tier: tier, month: month)))
             }
         } catch {
@@ -392,7 +438,8 @@ public final class FleetLink: @unchecked Sendable {
     public func sites() async throws(FleetError) -> [(id: String, name: String, timezone: String)] {
         var out: [(String, String, String)] = []
         do {
-            let rows = try await connection.query("SELECT site, name, timezone FROM site ORDER BY name, site", logger: logger)
+            let rows = try await connection.query(
+                "SELECT site, name, timezone FROM site ORDER BY name, site", logger: logger)
             for try await (a, b, c) in rows.decode((String, String, String).self) { out.append((a, b, c)) }
         } catch {
             throw FleetError.from(error)

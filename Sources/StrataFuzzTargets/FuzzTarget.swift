@@ -38,8 +38,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 
     static func ftp(_ data: [UInt8]) {
         var decoder = FTPLineDecoder(maxLength: 512)
-        var session = FTPSession(fileSystem: FuzzTree(), homes: ["demo": .root, "eu": VirtualPath.root.resolving("/excel-eu") ?? .root],
-                                 tlsAvailable: data.first.map { $0 & 1 == 1 } ?? false)
+        var session = FTPSession(
+            fileSystem: FuzzTree(), homes: ["demo": .root, "eu": VirtualPath.root.resolving("/excel-eu") ?? .root],
+            tlsAvailable: data.first.map { $0 & 1 == 1 } ?? false)
         // Split in two so that lines cross feeds, as they do over TCP.
         let cut = data.isEmpty ? 0 : Int(data[0]) % (data.count + 1)
         for piece in [data[..<cut], data[cut...]] {
@@ -54,9 +55,12 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                         switch a {
                         case .verify(let user, let password): next += session.loginResult(user == password)
                         case .startTLS: session.tlsStarted()
-                        case .openPassive: next += session.passiveOpened(port: line.count % 3 == 0 ? nil : 50_000 + line.count)
+                        case .openPassive:
+                            next += session.passiveOpened(port: line.count % 3 == 0 ? nil : 50_000 + line.count)
                         case .transfer(let t, _):
-                            if case .retrieve(let p, _, _) = t { precondition(!p.components.contains(".."), "a path left the root") }
+                            if case .retrieve(let p, _, _) = t {
+                                precondition(!p.components.contains(".."), "a path left the root")
+                            }
                             next += session.transferOpened(t, bytes: Int64(line.count))
                             session.transferStarted()
                             // A command during the transfer is held, then replayed after it.
@@ -81,14 +85,17 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         }
         // The same bytes as a bundle of columns (the quarter and hour tiers' blocks).
         if let columns = try? SeriesBundle.decode(data) {
-            precondition(columns.allSatisfy { $0.slot.count == $0.value.count && $0.slot.count <= $0.slots }, "a column lost its shape")
+            precondition(
+                columns.allSatisfy { $0.slot.count == $0.value.count && $0.slot.count <= $0.slots },
+                "a column lost its shape")
         }
         // The bytes as a series: a resolution, then per point a slot step and a value that is a
         // small step from the last, a raw double, or a repeat.
         guard let first = data.first else { return }
         let decimals = Int(first % 9) - 2
         var points: [SeriesPoint] = []
-        var slot = 0, value = 0.0
+        var slot = 0
+        var value = 0.0
         var i = 1
         while i < data.count, slot < 1440 {
             let op = data[i]
@@ -109,11 +116,14 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             slot += 1
         }
         let block = SeriesBlock(slots: 1440, decimals: decimals, points: points)
-        guard let back = try? SeriesBlock(decoding: block.encoded()) else { preconditionFailure("a block did not decode") }
+        guard let back = try? SeriesBlock(decoding: block.encoded()) else {
+            preconditionFailure("a block did not decode")
+        }
         precondition(back.points.count == points.count, "points lost")
         for (a, b) in zip(points, back.points) {
-            precondition(a.slot == b.slot && a.value.bitPattern == b.value.bitPattern && a.cum == b.cum && a.hwm == b.hwm,
-                         "a point changed in a round trip")
+            precondition(
+                a.slot == b.slot && a.value.bitPattern == b.value.bitPattern && a.cum == b.cum && a.hwm == b.hwm,
+                "a point changed in a round trip")
         }
     }
 
@@ -124,7 +134,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             for d in cfg.devices { precondition(!d.id.isEmpty, "a device without an id was accepted") }
         } catch {
             // A refusal must say where: a line inside the file, if any.
-            if let l = error.line { precondition(l >= 1 && l <= max(1, text.utf8.count + 1), "error line \(l) outside the file") }
+            if let l = error.line {
+                precondition(l >= 1 && l <= max(1, text.utf8.count + 1), "error line \(l) outside the file")
+            }
         }
     }
 
@@ -142,7 +154,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 }
             }
             let text = Substring(String(decoding: f, as: UTF8.self))
-            for format in [TimeFormat.unix, .unixMillis, .iso8601, .pattern("%Y-%m-%d %H:%M:%S"), .pattern("%d.%m.%Y %H:%M%z")] {
+            for format in [
+                TimeFormat.unix, .unixMillis, .iso8601, .pattern("%Y-%m-%d %H:%M:%S"), .pattern("%d.%m.%Y %H:%M%z"),
+            ] {
                 switch format.parse(text) {
                 case .instant(let t)?: if PlausibleTime.contains(t) { _ = zone?.offset(at: t) }
                 case .local(let l)?: _ = zone?.resolve(l)
@@ -158,7 +172,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         do {
             for piece in [data[..<cut], data[cut...]] {
                 for reply in try decoder.feed(piece) {
-                    precondition((200...599).contains(reply.code), "reply code \(reply.code) outside 2xx-5xx (RFC 5321 4.2)")
+                    precondition(
+                        (200...599).contains(reply.code), "reply code \(reply.code) outside 2xx-5xx (RFC 5321 4.2)")
                     _ = reply.extensions
                 }
             }
@@ -175,7 +190,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         for type in RegisterType.allCases {
             for order in [WordOrder.highFirst, .lowFirst] {
                 for at in [-1, 0, 1, words.count - 1] {
-                    if let v = RegisterDecoder.decode(words, at: at, type: type, order: order) { precondition(v.isFinite, "decoded a non-finite value") }
+                    if let v = RegisterDecoder.decode(words, at: at, type: type, order: order) {
+                        precondition(v.isFinite, "decoded a non-finite value")
+                    }
                 }
             }
         }
@@ -227,11 +244,13 @@ struct FuzzTree: FileSystemView {
     ]
 
     func entry(_ p: VirtualPath) -> FileEntry? {
-        p.components.isEmpty ? FileEntry(name: "/", isDirectory: true, size: 0, modified: 0) : Self.entries[p.description]
+        p.components.isEmpty
+            ? FileEntry(name: "/", isDirectory: true, size: 0, modified: 0) : Self.entries[p.description]
     }
 
     func list(_ p: VirtualPath) -> [FileEntry]? {
         let prefix = p.components.isEmpty ? "/" : p.description + "/"
-        return Self.entries.filter { $0.key.hasPrefix(prefix) && !$0.key.dropFirst(prefix.count).contains("/") }.map(\.value)
+        return Self.entries.filter { $0.key.hasPrefix(prefix) && !$0.key.dropFirst(prefix.count).contains("/") }.map(
+            \.value)
     }
 }

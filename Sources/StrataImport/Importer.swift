@@ -12,7 +12,10 @@ public struct Importer {
         public var separator: UInt8?
         public var batchSize = 100_000
 
-        public init(timeColumn: String, timeFormat: TimeFormat, mapping: [(column: String, channel: StoredChannel)], separator: UInt8? = nil) {
+        public init(
+            timeColumn: String, timeFormat: TimeFormat, mapping: [(column: String, channel: StoredChannel)],
+            separator: UInt8? = nil
+        ) {
             self.timeColumn = timeColumn
             self.timeFormat = timeFormat
             self.mapping = mapping
@@ -40,7 +43,8 @@ public struct Importer {
             switch self {
             case .read(let f): f.description
             case .emptyFile(let p): "\(p) is empty: expected a header line with column names"
-            case .missingColumn(let c, let a): "no column \"\(c)\" in the header; the file has: \(a.joined(separator: ", "))"
+            case .missingColumn(let c, let a):
+                "no column \"\(c)\" in the header; the file has: \(a.joined(separator: ", "))"
             case .store(let e): e.description
             }
         }
@@ -115,7 +119,10 @@ public struct Importer {
                 case .unique(let t): ts = t
                 case .repeated:
                     summary.badRows += 1
-                    badRow(lineNo, "local time \(l) happens twice in \(zone.identifier) (clocks go back); the file must give the UTC offset")
+                    badRow(
+                        lineNo,
+                        "local time \(l) happens twice in \(zone.identifier) (clocks go back); the file must give the UTC offset"
+                    )
                     continue
                 case .skipped:
                     summary.badRows += 1
@@ -139,7 +146,8 @@ public struct Importer {
                     break
                 }
                 guard ch.spec.resolution.accepts(v) else {
-                    bad = "column \"\(names[i])\": \(String(decoding: f, as: UTF8.self)) is not a plausible reading (more than \(Resolution.maxSteps) steps of \(ch.spec.resolution) \(ch.spec.unit))"
+                    bad =
+                        "column \"\(names[i])\": \(String(decoding: f, as: UTF8.self)) is not a plausible reading (more than \(Resolution.maxSteps) steps of \(ch.spec.resolution) \(ch.spec.unit))"
                     break
                 }
                 rowSamples.append(Sample(channel: ch.id, ts: ts, value: v))
@@ -169,7 +177,10 @@ public enum CSVLine {
         var bestCount = 0
         for c in candidates {
             let n = header.reduce(0) { $0 + ($1 == c ? 1 : 0) }
-            if n > bestCount { best = c; bestCount = n }
+            if n > bestCount {
+                best = c
+                bestCount = n
+            }
         }
         return best
     }
@@ -191,8 +202,14 @@ public enum CSVLine {
         while i < line.endIndex {
             let c = line[i]
             if c == 34 {
-                if i == fieldStart { quoted = true; inQuotes = true } else if inQuotes { inQuotes = false }
-                else if quoted { inQuotes = true }
+                if i == fieldStart {
+                    quoted = true
+                    inQuotes = true
+                } else if inQuotes {
+                    inQuotes = false
+                } else if quoted {
+                    inQuotes = true
+                }
             } else if c == separator && !inQuotes {
                 out.append(trimQuotes(line[fieldStart..<i], quoted))
                 fieldStart = i + 1
@@ -221,7 +238,9 @@ public enum CSVLine {
     }
 }
 
-private let exactPowers: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15]
+private let exactPowers: [Double] = [
+    1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+]
 
 extension CSVLine {
     /// Plain decimals (`-123.456`) with at most 15 significant digits: one exact division by a

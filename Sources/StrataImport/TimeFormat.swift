@@ -61,7 +61,9 @@ public enum TimeFormat: Sendable, Equatable {
         guard let mo = digits(b, &i, 2), i < b.count, b[i] == 45 else { return nil }
         i += 1
         guard let d = digits(b, &i, 2) else { return nil }
-        var h = 0, mi = 0, se = 0
+        var h = 0
+        var mi = 0
+        var se = 0
         if i < b.count && (b[i] == 84 || b[i] == 32) {
             i += 1
             guard let hh = digits(b, &i, 2), i < b.count, b[i] == 58 else { return nil }
@@ -89,40 +91,68 @@ public enum TimeFormat: Sendable, Equatable {
     }
 
     /// Optional `Z`, `+hh:mm`, `+hhmm`, `+hh`; nil if malformed, .some(nil) if absent.
-    static func offset(_ b: [UInt8], _ i: inout Int) -> Int??  {
+    static func offset(_ b: [UInt8], _ i: inout Int) -> Int?? {
         if i < b.count && b[i] == 32 { i += 1 }
         guard i < b.count else { return .some(nil) }
-        if b[i] == 90 { i += 1; return .some(0) }
+        if b[i] == 90 {
+            i += 1
+            return .some(0)
+        }
         guard b[i] == 43 || b[i] == 45 else { return nil }
         let sign = b[i] == 45 ? -1 : 1
         i += 1
         guard let oh = digits(b, &i, 2) else { return nil }
         var om = 0
         if i < b.count && b[i] == 58 { i += 1 }
-        if i < b.count { guard let m = digits(b, &i, 2) else { return nil }; om = m }
+        if i < b.count {
+            guard let m = digits(b, &i, 2) else { return nil }
+            om = m
+        }
         return .some(sign * (oh * 3600 + om * 60))
     }
 
     static func parsePattern(_ p: [UInt8], _ b: [UInt8]) -> Parsed? {
-        var i = 0, k = 0
-        var y = 1970, mo = 1, d = 1, h = 0, mi = 0, se = 0
+        var i = 0
+        var k = 0
+        var y = 1970
+        var mo = 1
+        var d = 1
+        var h = 0
+        var mi = 0
+        var se = 0
         var off: Int? = nil
         while k < p.count {
             if p[k] == 37 && k + 1 < p.count {
                 let f = p[k + 1]
                 k += 2
                 switch f {
-                case UInt8(ascii: "Y"): guard let v = digits(b, &i, 4) else { return nil }; y = v
-                case UInt8(ascii: "y"): guard let v = digits(b, &i, 2) else { return nil }; y = 2000 + v
-                case UInt8(ascii: "m"): guard let v = digits(b, &i, 2) else { return nil }; mo = v
-                case UInt8(ascii: "d"): guard let v = digits(b, &i, 2) else { return nil }; d = v
-                case UInt8(ascii: "H"): guard let v = digits(b, &i, 2) else { return nil }; h = v
-                case UInt8(ascii: "M"): guard let v = digits(b, &i, 2) else { return nil }; mi = v
-                case UInt8(ascii: "S"): guard let v = digits(b, &i, 2) else { return nil }; se = v
+                case UInt8(ascii: "Y"):
+                    guard let v = digits(b, &i, 4) else { return nil }
+                    y = v
+                case UInt8(ascii: "y"):
+                    guard let v = digits(b, &i, 2) else { return nil }
+                    y = 2000 + v
+                case UInt8(ascii: "m"):
+                    guard let v = digits(b, &i, 2) else { return nil }
+                    mo = v
+                case UInt8(ascii: "d"):
+                    guard let v = digits(b, &i, 2) else { return nil }
+                    d = v
+                case UInt8(ascii: "H"):
+                    guard let v = digits(b, &i, 2) else { return nil }
+                    h = v
+                case UInt8(ascii: "M"):
+                    guard let v = digits(b, &i, 2) else { return nil }
+                    mi = v
+                case UInt8(ascii: "S"):
+                    guard let v = digits(b, &i, 2) else { return nil }
+                    se = v
                 case UInt8(ascii: "z"):
                     guard let o = offset(b, &i), let oo = o else { return nil }
                     off = oo
-                case UInt8(ascii: "%"): guard i < b.count, b[i] == 37 else { return nil }; i += 1
+                case UInt8(ascii: "%"):
+                    guard i < b.count, b[i] == 37 else { return nil }
+                    i += 1
                 default: return nil
                 }
             } else {

@@ -37,7 +37,9 @@ public struct IngestDecoder: Sendable {
     /// The readings of one message (nil where a path is missing or not a number).
     public func decode(_ payload: [UInt8], arrival: Int64) -> Result<(ts: Int64, values: [Double?]), Failure> {
         guard payload.count <= Self.maxPayload else { return .failure(.tooLarge(payload.count)) }
-        guard let root = try? JSONSerialization.jsonObject(with: Data(payload)), root is [String: Any] else { return .failure(.notJSON) }
+        guard let root = try? JSONSerialization.jsonObject(with: Data(payload)), root is [String: Any] else {
+            return .failure(.notJSON)
+        }
         let values = paths.map { Self.number(Self.lookup(root, $0)) }
         guard values.contains(where: { $0 != nil }) else { return .failure(.noValues) }
         var ts = arrival
@@ -94,7 +96,9 @@ public struct IngestDecoder: Sendable {
             }
             return x
         }
-        guard let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2), let se = num(17, 2) else { return nil }
+        guard let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2),
+            let se = num(17, 2)
+        else { return nil }
         let date = CivilDate(year: y, month: mo, day: d)
         guard date.isValid, h < 24, mi < 60, se < 61 else { return nil }
         let local = LocalDateTime(date: date, hour: h, minute: mi, second: min(se, 59))
@@ -105,7 +109,9 @@ public struct IngestDecoder: Sendable {
         if rest == "Z" { return local.secondsSinceEpoch }
         let sign: Int64 = rest.hasPrefix("-") ? -1 : 1
         let digits = rest.dropFirst().filter(\.isNumber)
-        guard rest.hasPrefix("+") || rest.hasPrefix("-"), digits.count == 4, let hh = Int64(digits.prefix(2)), let mm = Int64(digits.suffix(2)) else { return nil }
+        guard rest.hasPrefix("+") || rest.hasPrefix("-"), digits.count == 4, let hh = Int64(digits.prefix(2)),
+            let mm = Int64(digits.suffix(2))
+        else { return nil }
         return local.secondsSinceEpoch - sign * (hh * 3600 + mm * 60)
     }
 }

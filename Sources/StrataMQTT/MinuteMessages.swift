@@ -58,7 +58,11 @@ public struct MinuteMessages: Sendable {
         var out: [MQTTMessage] = []
         var byDevice: [(String, [Value])] = []
         for v in values {
-            if let i = byDevice.firstIndex(where: { $0.0 == v.channel.device }) { byDevice[i].1.append(v) } else { byDevice.append((v.channel.device, [v])) }
+            if let i = byDevice.firstIndex(where: { $0.0 == v.channel.device }) {
+                byDevice[i].1.append(v)
+            } else {
+                byDevice.append((v.channel.device, [v]))
+            }
         }
         for (device, vs) in byDevice {
             var state = JSONText()
@@ -75,7 +79,9 @@ public struct MinuteMessages: Sendable {
                 one.key("unit")
                 one.string(v.channel.unit)
                 one.close()
-                out.append(MQTTMessage(topic: channelTopic(device: device, channel: v.channel.id), payload: one.bytes, retain: retain))
+                out.append(
+                    MQTTMessage(
+                        topic: channelTopic(device: device, channel: v.channel.id), payload: one.bytes, retain: retain))
                 state.key(v.channel.id)
                 state.number(v.value, v.channel.resolution)
             }

@@ -65,7 +65,8 @@ public final class MQTTLink: @unchecked Sendable {
     }
 
     private let mosq: OpaquePointer
-    private let state = Mutex<(connected: Bool, refused: Bool, onChange: (@Sendable (Change) -> Void)?)>((false, false, nil))
+    private let state = Mutex<(connected: Bool, refused: Bool, onChange: (@Sendable (Change) -> Void)?)>(
+        (false, false, nil))
     /// Topics subscribed on every (re)connect (the session is clean), and who hears them.
     private let inbound = Mutex<(topics: [String], onMessage: (@Sendable (String, [UInt8]) -> Void)?)>(([], nil))
     private var started = false
@@ -78,7 +79,9 @@ public final class MQTTLink: @unchecked Sendable {
 
     public init(_ s: Settings) throws(MQTTError) {
         _ = Self.initialised
-        guard let m = mosquitto_new(s.clientID, true, nil) else { throw .setup("mosquitto_new: \(String(cString: strerror(errno)))") }
+        guard let m = mosquitto_new(s.clientID, true, nil) else {
+            throw .setup("mosquitto_new: \(String(cString: strerror(errno)))")
+        }
         mosq = m
         settings = s
         mosquitto_user_data_set(m, Unmanaged.passUnretained(self).toOpaque())
@@ -89,11 +92,14 @@ public final class MQTTLink: @unchecked Sendable {
         }
         if s.tls {
             // No ca_file: the system's trust store (Debian's /etc/ssl/certs).
-            let rc = mosquitto_tls_set(m, s.caFile, s.caFile == nil ? "/etc/ssl/certs" : nil, s.certFile, s.keyFile, nil)
+            let rc = mosquitto_tls_set(
+                m, s.caFile, s.caFile == nil ? "/etc/ssl/certs" : nil, s.certFile, s.keyFile, nil)
             guard rc == MOSQ_ERR_SUCCESS.rawValue else { throw .tls(Self.text(rc)) }
         }
         if let w = s.will {
-            let rc = w.payload.withUnsafeBytes { mosquitto_will_set(m, w.topic, Int32(w.payload.count), $0.baseAddress, 1, w.retain) }
+            let rc = w.payload.withUnsafeBytes {
+                mosquitto_will_set(m, w.topic, Int32(w.payload.count), $0.baseAddress, 1, w.retain)
+            }
             guard rc == MOSQ_ERR_SUCCESS.rawValue else { throw .setup("last will: \(Self.text(rc))") }
         }
         // Reconnect after 1 s, doubling up to 60 s: a broker restart is back within seconds,
@@ -103,14 +109,17 @@ public final class MQTTLink: @unchecked Sendable {
             guard let obj else { return }
             let link = Unmanaged<MQTTLink>.fromOpaque(obj).takeUnretainedValue()
             if rc == 0 { link.resubscribe() }
-            link.changed(rc == 0 ? .connected : .refused(code: rc, reason: String(cString: mosquitto_connack_string(rc))))
+            link.changed(
+                rc == 0 ? .connected : .refused(code: rc, reason: String(cString: mosquitto_connack_string(rc))))
         }
         mosquitto_message_callback_set(m) { _, obj, msg in
             guard let obj, let msg, let topic = msg.pointee.topic else { return }
             let link = Unmanaged<MQTTLink>.fromOpaque(obj).takeUnretainedValue()
             let n = Int(msg.pointee.payloadlen)
             var bytes = [UInt8](repeating: 0, count: max(0, n))
-            if n > 0, let p = msg.pointee.payload { bytes.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: p, count: n)) } }
+            if n > 0, let p = msg.pointee.payload {
+                bytes.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: p, count: n)) }
+            }
             link.inbound.withLock { $0.onMessage }?(String(cString: topic), bytes)
         }
         mosquitto_disconnect_callback_set(m) { _, obj, rc in
@@ -164,7 +173,9 @@ public final class MQTTLink: @unchecked Sendable {
     /// Hands a message to libmosquitto (QoS 1 and 2 are kept and re-sent by it until the broker
     /// acknowledges them, across a reconnect).
     public func publish(_ m: MQTTMessage, qos: Int) throws(MQTTError) {
-        let rc = m.payload.withUnsafeBytes { mosquitto_publish(mosq, nil, m.topic, Int32(m.payload.count), $0.baseAddress, Int32(qos), m.retain) }
+        let rc = m.payload.withUnsafeBytes {
+            mosquitto_publish(mosq, nil, m.topic, Int32(m.payload.count), $0.baseAddress, Int32(qos), m.retain)
+        }
         if rc == MOSQ_ERR_NO_CONN.rawValue { throw .notConnected }
         guard rc == MOSQ_ERR_SUCCESS.rawValue else { throw .publish(Self.text(rc)) }
     }

@@ -10,7 +10,8 @@ public enum MIMEEncoding {
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var it = bytes.makeIterator()
         while let a = it.next() {
-            let b = it.next(), c = it.next()
+            let b = it.next()
+            let c = it.next()
             out.append(alphabet[Int(a >> 2)])
             out.append(alphabet[Int((a & 0x03) << 4 | (b ?? 0) >> 4)])
             out.append(b.map { alphabet[Int(($0 & 0x0F) << 2 | (c ?? 0) >> 6)] } ?? UInt8(ascii: "="))
@@ -25,7 +26,7 @@ public enum MIMEEncoding {
         out.reserveCapacity(bytes.count * 4 / 3 + bytes.count / 38 + 4)
         var i = 0
         while i < bytes.count {
-            let j = min(i + 57, bytes.count)  // 57 bytes make 76 characters
+            let j = min(i + 57, bytes.count) // 57 bytes make 76 characters
             out += Array(base64(bytes[i..<j]).utf8)
             out += [13, 10]
             i = j
@@ -81,7 +82,8 @@ public enum MIMEEncoding {
     /// A display name as a quoted string or encoded words.
     public static func displayName(_ name: String) -> String {
         if name.utf8.allSatisfy({ $0 >= 32 && $0 < 127 }) {
-            return "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            return "\"" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                + "\""
         }
         return headerValue(name)
     }
@@ -94,8 +96,15 @@ extension String {
         s.reserveCapacity(utf8.count)
         var lastCR = false
         for u in unicodeScalars {
-            if u == "\r" { s.unicodeScalars.append("\n"); lastCR = true; continue }
-            if u == "\n" && lastCR { lastCR = false; continue }
+            if u == "\r" {
+                s.unicodeScalars.append("\n")
+                lastCR = true
+                continue
+            }
+            if u == "\n" && lastCR {
+                lastCR = false
+                continue
+            }
             lastCR = false
             s.unicodeScalars.append(u)
         }

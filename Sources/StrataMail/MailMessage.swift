@@ -49,7 +49,10 @@ public struct MailMessage: Sendable, Equatable {
     /// The message in wire form: CRLF line ends, no line longer than 998 octets.
     public func render() -> [UInt8] {
         var out: [UInt8] = []
-        func line(_ s: String) { out += Array(s.utf8); out += [13, 10] }
+        func line(_ s: String) {
+            out += Array(s.utf8)
+            out += [13, 10]
+        }
         let sender = fromName.map { MIMEEncoding.displayName($0) + " <\(from)>" } ?? from
         line("From: " + sender)
         line("To: " + to.joined(separator: ",\r\n "))
@@ -119,6 +122,7 @@ public struct MailMessage: Sendable, Equatable {
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
         let sign = offset < 0 ? "-" : "+"
         let o = abs(offset) / 60
-        return "\(days[d.isoWeekday - 1]), \(d.day) \(months[d.month - 1]) \(d.year) \(two(s / 3600)):\(two(s / 60 % 60)):\(two(s % 60)) \(sign)\(two(o / 60))\(two(o % 60))"
+        return
+            "\(days[d.isoWeekday - 1]), \(d.day) \(months[d.month - 1]) \(d.year) \(two(s / 3600)):\(two(s / 60 % 60)):\(two(s % 60)) \(sign)\(two(o / 60))\(two(o % 60))"
     }
 }

@@ -17,8 +17,10 @@ public struct SMTPServer: Sendable {
     /// The name this client gives in EHLO.
     public var clientName: String
 
-    public init(host: String, port: Int, security: SMTPSecurity, credentials: SMTPCredentials? = nil, caFile: String? = nil,
-                timeout: Int = 120, clientName: String = "strata.localdomain") {
+    public init(
+        host: String, port: Int, security: SMTPSecurity, credentials: SMTPCredentials? = nil, caFile: String? = nil,
+        timeout: Int = 120, clientName: String = "strata.localdomain"
+    ) {
         self.host = host
         self.port = port
         self.security = security
@@ -39,10 +41,13 @@ public enum SMTPClient {
         public var error: SMTPError?
     }
 
-    public static func deliver(_ envelopes: [SMTPEnvelope], to server: SMTPServer,
-                               group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async -> Result {
+    public static func deliver(
+        _ envelopes: [SMTPEnvelope], to server: SMTPServer,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async -> Result {
         let machine = SMTPClientStateMachine(
-            clientName: server.clientName, security: server.security, credentials: server.credentials, envelopes: envelopes)
+            clientName: server.clientName, security: server.security, credentials: server.credentials,
+            envelopes: envelopes)
         func failedAll(_ e: SMTPError) -> Result {
             Result(outcomes: envelopes.map { _ in .temporary(e.description) }, error: e)
         }
@@ -68,10 +73,12 @@ public enum SMTPClient {
             .channelInitializer { [tls] channel in
                 channel.eventLoop.makeCompletedFuture {
                     if implicit, let tls {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: sni))
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLClientHandler(context: tls, serverHostname: sni))
                     }
                     try channel.pipeline.syncOperations.addHandler(
-                        SMTPClientHandler(machine: machine, promise: promise, tls: tls, serverHostname: sni, timeout: server.timeout))
+                        SMTPClientHandler(
+                            machine: machine, promise: promise, tls: tls, serverHostname: sni, timeout: server.timeout))
                 }
             }
         do {
@@ -103,8 +110,10 @@ final class SMTPClientHandler: ChannelInboundHandler {
     private var finished = false
     private var upgrading = false
 
-    init(machine: SMTPClientStateMachine, promise: EventLoopPromise<SMTPClientStateMachine>, tls: NIOSSLContext?,
-         serverHostname: String?, timeout: Int) {
+    init(
+        machine: SMTPClientStateMachine, promise: EventLoopPromise<SMTPClientStateMachine>, tls: NIOSSLContext?,
+        serverHostname: String?, timeout: Int
+    ) {
         self.machine = machine
         self.promise = promise
         self.tls = tls

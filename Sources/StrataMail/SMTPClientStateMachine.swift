@@ -68,9 +68,11 @@ public enum SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
         case .connect(let s): "cannot connect to the mail server: \(s)"
         case .timeout(let s): "the mail server did not answer in time (\(s))"
         case .tls(let s): "TLS with the mail server failed: \(s)"
-        case .tlsNotOffered: "the mail server does not offer STARTTLS; set [smtp] security = \"tls\" for port 465, or \"none\" only on a trusted network"
+        case .tlsNotOffered:
+            "the mail server does not offer STARTTLS; set [smtp] security = \"tls\" for port 465, or \"none\" only on a trusted network"
         case .authNeedsTLS: "refusing to send the SMTP password over a connection without TLS"
-        case .authNotOffered(let m): "the mail server offers no AUTH PLAIN or LOGIN (it offers: \(m.isEmpty ? "none" : m.joined(separator: " ")))"
+        case .authNotOffered(let m):
+            "the mail server offers no AUTH PLAIN or LOGIN (it offers: \(m.isEmpty ? "none" : m.joined(separator: " ")))"
         case .authFailed(let r): "the mail server refused the user name or password: \(r)"
         case .unexpected(let stage, let r): "unexpected reply to \(stage): \(r)"
         case .protocolError(let s): "the mail server broke the protocol: \(s)"
@@ -165,7 +167,9 @@ public struct SMTPClientStateMachine: Sendable {
         case .handshaking:
             return fail(.protocolError("the server spoke before the TLS handshake"))
         case .authPlain:
-            guard reply.code == 235 else { return fail(reply.code == 334 ? .protocolError("unexpected AUTH challenge") : .authFailed(reply)) }
+            guard reply.code == 235 else {
+                return fail(reply.code == 334 ? .protocolError("unexpected AUTH challenge") : .authFailed(reply))
+            }
             return nextEnvelope()
         case .authLoginUser:
             guard reply.code == 334, let c = credentials else { return fail(.authFailed(reply)) }
@@ -188,7 +192,10 @@ public struct SMTPClientStateMachine: Sendable {
             state = .dataEnd
             return [.send(body)]
         case .dataEnd:
-            outcomes[current] = reply.code == 250 ? .accepted(reply.description) : (reply.isPermanent ? .permanent(reply.description) : .temporary(reply.description))
+            outcomes[current] =
+                reply.code == 250
+                ? .accepted(reply.description)
+                : (reply.isPermanent ? .permanent(reply.description) : .temporary(reply.description))
             current += 1
             return nextEnvelope()
         case .rset:

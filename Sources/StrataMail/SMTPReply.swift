@@ -63,7 +63,7 @@ public struct SMTPReplyDecoder: Sendable {
             // RFC 5321 4.2: a reply code is 2yz to 5yz; anything else (a 635 found by the fuzzer)
             // is not SMTP, and must not be read as a permanent failure or a success.
             guard u.count >= 3, u[0...2].allSatisfy({ $0 >= 48 && $0 <= 57 }), let code = Int(String(line.prefix(3))),
-                  (200...599).contains(code), u.count == 3 || u[3] == 32 || u[3] == 45
+                (200...599).contains(code), u.count == 3 || u[3] == 32 || u[3] == 45
             else { throw .malformed(line) }
             let text = u.count > 4 ? String(line.dropFirst(4)) : ""
             if var p = pending {

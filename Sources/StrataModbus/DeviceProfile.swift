@@ -2,8 +2,8 @@ import StrataCore
 
 /// Which Modbus read function a register answers to.
 public enum ModbusFunction: String, Sendable {
-    case holding  // FC03
-    case input  // FC04
+    case holding // FC03
+    case input // FC04
 
     public var code: Int { self == .holding ? 3 : 4 }
 }
@@ -40,9 +40,11 @@ public struct ProfileRegister: Sendable, Equatable {
         }
     }
 
-    public init(channel: String, name: String? = nil, address: Int, function: ModbusFunction, type: RegisterType,
-                wordOrder: WordOrder, scale: Double = 1, offset: Double = 0, scaleFactorAddress: Int? = nil,
-                unit: String, kind: ChannelKind, resolution: Resolution? = nil, rollover: Double? = nil, missing: Double? = nil) {
+    public init(
+        channel: String, name: String? = nil, address: Int, function: ModbusFunction, type: RegisterType,
+        wordOrder: WordOrder, scale: Double = 1, offset: Double = 0, scaleFactorAddress: Int? = nil,
+        unit: String, kind: ChannelKind, resolution: Resolution? = nil, rollover: Double? = nil, missing: Double? = nil
+    ) {
         self.channel = channel
         self.name = name
         self.address = address
@@ -62,8 +64,9 @@ public struct ProfileRegister: Sendable, Equatable {
     public var range: Range<Int> { address..<(address + type.words) }
 
     public func spec(device: String) -> ChannelSpec {
-        ChannelSpec(device: device, id: channel, name: name, unit: unit, kind: kind, resolution: resolution,
-                    interval: 60, rollover: rollover, maxRate: nil)
+        ChannelSpec(
+            device: device, id: channel, name: name, unit: unit, kind: kind, resolution: resolution,
+            interval: 60, rollover: rollover, maxRate: nil)
     }
 }
 
@@ -84,7 +87,10 @@ public struct DeviceProfile: Sendable, Equatable {
     public var discovery: Discovery
     public var registers: [ProfileRegister]
 
-    public init(id: String, name: String, maxBlock: Int = 125, maxGap: Int? = nil, discovery: Discovery = .none, registers: [ProfileRegister]) {
+    public init(
+        id: String, name: String, maxBlock: Int = 125, maxGap: Int? = nil, discovery: Discovery = .none,
+        registers: [ProfileRegister]
+    ) {
         self.id = id
         self.name = name
         self.maxBlock = maxBlock

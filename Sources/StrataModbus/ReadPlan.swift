@@ -64,7 +64,9 @@ public struct ReadPlan: Sendable, Equatable {
             let r = registers[i]
             let s = slots[i]
             guard s.block < answers.count, let words = answers[s.block] else { return nil }
-            guard let raw = RegisterDecoder.decode(words, at: s.offset, type: r.type, order: r.wordOrder) else { return nil }
+            guard let raw = RegisterDecoder.decode(words, at: s.offset, type: r.type, order: r.wordOrder) else {
+                return nil
+            }
             if let m = r.missingRaw, raw == m { return nil }
             var v = raw * r.scale
             if let f = factorSlots[i] {

@@ -5,7 +5,7 @@
 public enum SunSpec {
     public static let bases = [40000, 0, 50000]
     public static let meterModels: ClosedRange<Int> = 201...204
-    static let marker: [UInt16] = [0x5375, 0x6E53]  // "SunS"
+    static let marker: [UInt16] = [0x5375, 0x6E53] // "SunS"
     static let endOfModels: UInt16 = 0xFFFF
 
     public enum DiscoveryError: Error, Equatable, CustomStringConvertible {

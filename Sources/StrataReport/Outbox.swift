@@ -1,5 +1,5 @@
-import StrataDatabase
 import Foundation
+import StrataDatabase
 
 /// The durable queue of rendered reports, one row per recipient, in its own SQLite file (so
 /// report bodies never count against the data store's budget).
@@ -34,8 +34,11 @@ public final class Outbox {
         public var lastError: String?
         public var done: Int64?
 
-        public init(id: Int64, report: String, period: String, recipient: String, messageID: String, sender: String, state: State,
-                    attempts: Int, created: Int64, nextAttempt: Int64, lastAttempt: Int64?, lastError: String?, done: Int64?) {
+        public init(
+            id: Int64, report: String, period: String, recipient: String, messageID: String, sender: String,
+            state: State,
+            attempts: Int, created: Int64, nextAttempt: Int64, lastAttempt: Int64?, lastError: String?, done: Int64?
+        ) {
             self.id = id
             self.report = report
             self.period = period
@@ -73,7 +76,8 @@ public final class Outbox {
         db = try Database(path: path)
         try db.exec("PRAGMA journal_mode = WAL")
         try db.exec("PRAGMA synchronous = FULL")
-        try db.exec("""
+        try db.exec(
+            """
             CREATE TABLE IF NOT EXISTS message(
                 id INTEGER PRIMARY KEY, report TEXT NOT NULL, period TEXT NOT NULL, recipient TEXT NOT NULL,
                 message_id TEXT NOT NULL, sender TEXT NOT NULL, body BLOB NOT NULL, state TEXT NOT NULL,
@@ -88,7 +92,8 @@ public final class Outbox {
 
     /// Whether a report's period was generated (queued, or deliberately skipped).
     public func generated(report: String, period: String) throws(OutboxError) -> Bool {
-        try db.scalarInt("SELECT count(*) FROM generated WHERE report = ?1 AND period = ?2", [.text(report), .text(period)]) ?? 0 > 0
+        try db.scalarInt(
+            "SELECT count(*) FROM generated WHERE report = ?1 AND period = ?2", [.text(report), .text(period)]) ?? 0 > 0
     }
 
     /// Whether any period of a report was ever generated (a fresh install has none to miss).
@@ -97,10 +102,13 @@ public final class Outbox {
     }
 
     /// Queues a rendered message for each recipient, and records the period as generated.
-    public func enqueue(report: String, period: String, messageID: String, sender: String, recipients: [String], body: [UInt8],
-                        now: Int64) throws(OutboxError) {
+    public func enqueue(
+        report: String, period: String, messageID: String, sender: String, recipients: [String], body: [UInt8],
+        now: Int64
+    ) throws(OutboxError) {
         try db.transaction { () throws(OutboxError) in
-            let st = try db.prepare("""
+            let st = try db.prepare(
+                """
                 INSERT OR IGNORE INTO message(report, period, recipient, message_id, sender, body, state, created, next_attempt)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7)
                 """)
@@ -125,14 +133,17 @@ public final class Outbox {
     }
 
     func markGenerated(report: String, period: String, mailed: Bool, now: Int64) throws(OutboxError) {
-        let st = try db.prepare("INSERT OR IGNORE INTO generated(report, period, created, mailed) VALUES (?1, ?2, ?3, ?4)")
+        let st = try db.prepare(
+            "INSERT OR IGNORE INTO generated(report, period, created, mailed) VALUES (?1, ?2, ?3, ?4)")
         try st.bind([.text(report), .text(period), .int(now), .int(mailed ? 1 : 0)])
         try st.run()
     }
 
     /// Messages whose next attempt is due, with their bodies, oldest first.
     public func due(now: Int64, limit: Int = 50) throws(OutboxError) -> [(Entry, [UInt8])] {
-        let st = try db.prepare("SELECT \(Self.columns), body FROM message WHERE state = 'pending' AND next_attempt <= ?1 ORDER BY id LIMIT ?2")
+        let st = try db.prepare(
+            "SELECT \(Self.columns), body FROM message WHERE state = 'pending' AND next_attempt <= ?1 ORDER BY id LIMIT ?2"
+        )
         try st.bind([.int(now), .int(Int64(limit))])
         var out: [(Entry, [UInt8])] = []
         while try st.step() { out.append((Self.entry(st), st.blob(13))) }
@@ -153,20 +164,30 @@ public final class Outbox {
     }
 
     /// Records the result of an attempt.
-    public func record(id: Int64, state: State, now: Int64, nextAttempt: Int64? = nil, error: String? = nil) throws(OutboxError) {
-        let st = try db.prepare("""
+    public func record(id: Int64, state: State, now: Int64, nextAttempt: Int64? = nil, error: String? = nil)
+        throws(OutboxError)
+    {
+        let st = try db.prepare(
+            """
             UPDATE message SET state = ?2, attempts = attempts + 1, last_attempt = ?3, next_attempt = coalesce(?4, next_attempt),
                 last_error = coalesce(?5, last_error), done = CASE WHEN ?2 = 'pending' THEN NULL ELSE ?3 END WHERE id = ?1
             """)
-        try st.bind([.int(id), .text(state.rawValue), .int(now), nextAttempt.map { .int($0) } ?? .null, error.map { .text($0) } ?? .null])
+        try st.bind([
+            .int(id), .text(state.rawValue), .int(now), nextAttempt.map { .int($0) } ?? .null,
+            error.map { .text($0) } ?? .null,
+        ])
         try st.run()
     }
 
-    static let columns = "id, report, period, recipient, message_id, sender, state, attempts, created, next_attempt, last_attempt, last_error, done"
+    static let columns =
+        "id, report, period, recipient, message_id, sender, state, attempts, created, next_attempt, last_attempt, last_error, done"
 
     static func entry(_ st: Statement<OutboxError>) -> Entry {
-        Entry(id: st.int(0), report: st.text(1), period: st.text(2), recipient: st.text(3), messageID: st.text(4), sender: st.text(5),
-              state: State(rawValue: st.text(6)) ?? .pending, attempts: Int(st.int(7)), created: st.int(8), nextAttempt: st.int(9),
-              lastAttempt: st.optionalInt(10), lastError: st.isNull(11) ? nil : st.text(11), done: st.optionalInt(12))
+        Entry(
+            id: st.int(0), report: st.text(1), period: st.text(2), recipient: st.text(3), messageID: st.text(4),
+            sender: st.text(5),
+            state: State(rawValue: st.text(6)) ?? .pending, attempts: Int(st.int(7)), created: st.int(8),
+            nextAttempt: st.int(9),
+            lastAttempt: st.optionalInt(10), lastError: st.isNull(11) ? nil : st.text(11), done: st.optionalInt(12))
     }
 }

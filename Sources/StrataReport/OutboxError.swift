@@ -12,11 +12,15 @@ public enum OutboxError: Error, DatabaseFailure, CustomStringConvertible, Sendab
 
     public var description: String {
         switch self {
-        case .cannotOpen(let p, let r): "cannot open the report outbox \(p): \(r) (check the [outbox] folder exists and strata may write to it)"
+        case .cannotOpen(let p, let r):
+            "cannot open the report outbox \(p): \(r) (check the [outbox] folder exists and strata may write to it)"
         case .cannotWrite(let p, let r): "cannot write to the report outbox \(p): \(r)"
-        case .diskFull(let p): "the disk holding the report outbox \(p) is full: the report was not queued; free space, it is generated again"
-        case .busy(let p): "the report outbox \(p) stayed locked by another process for 10 s; is another strata using it?"
-        case .corrupt(let p, let r): "the report outbox \(p) is damaged (\(r)); move it aside and strata starts a new one (the latest due report of each schedule may then be sent once more)"
+        case .diskFull(let p):
+            "the disk holding the report outbox \(p) is full: the report was not queued; free space, it is generated again"
+        case .busy(let p):
+            "the report outbox \(p) stayed locked by another process for 10 s; is another strata using it?"
+        case .corrupt(let p, let r):
+            "the report outbox \(p) is damaged (\(r)); move it aside and strata starts a new one (the latest due report of each schedule may then be sent once more)"
         case .sqlite(let c, let m, let s): "SQLite error \(c) in the report outbox: \(m) (in: \(s.prefix(80)))"
         }
     }

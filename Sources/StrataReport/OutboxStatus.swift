@@ -4,7 +4,10 @@ import StrataCore
 public enum OutboxStatus {
     public static func csv(_ entries: [Outbox.Entry], zone: ZoneRules) -> [UInt8] {
         var w = CSVWriter(dialect: .iso)
-        for h in ["created", "report", "period", "recipient", "message_id", "state", "attempts", "last_attempt", "done", "last_error"] { w.field(h) }
+        for h in [
+            "created", "report", "period", "recipient", "message_id", "state", "attempts", "last_attempt", "done",
+            "last_error",
+        ] { w.field(h) }
         w.endRow()
         func t(_ v: Int64?) {
             if let v { w.dateTime(zone.local(v)) } else { w.empty() }

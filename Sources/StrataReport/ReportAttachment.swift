@@ -16,13 +16,16 @@ public struct ReportAttachment: Sendable {
     public var leftOut: [String]
     public var missing: [String]
 
-    public static func build(content: ReportContent, report: StrataConfig.Report, config: StrataConfig, summary: [UInt8],
-                             now: Int64) throws -> ReportAttachment {
+    public static func build(
+        content: ReportContent, report: StrataConfig.Report, config: StrataConfig, summary: [UInt8],
+        now: Int64
+    ) throws -> ReportAttachment {
         let layout = ArchiveLayout(calendar: config.site.calendar)
         var zip = ZipArchive()
         let stamp = config.site.zone.local(now)
-        var a = ReportAttachment(filename: filename(site: config.site.name, report: report.name, period: content.period),
-                                 zip: [], included: [], leftOut: [], missing: [])
+        var a = ReportAttachment(
+            filename: filename(site: config.site.name, report: report.name, period: content.period),
+            zip: [], included: [], leftOut: [], missing: [])
         if report.attachSummary {
             try zip.add(name: "summary-\(content.period.label).csv", data: summary, modified: stamp)
         }
@@ -44,10 +47,13 @@ public struct ReportAttachment: Sendable {
                         continue
                     }
                     var trial = zip
-                    let modified = (attributes?[.modificationDate] as? Date)
+                    let modified =
+                        (attributes?[.modificationDate] as? Date)
                         .map { config.site.zone.local(Int64($0.timeIntervalSince1970)) } ?? stamp
                     // Past what a ZIP without ZIP64 holds, the file is left out like one over the cap.
-                    let fits = try Self.add(&trial, name: "\(device)/\(layout.relativePath(tier, periodStart: p.start))", data: Array(data), modified: modified)
+                    let fits = try Self.add(
+                        &trial, name: "\(device)/\(layout.relativePath(tier, periodStart: p.start))", data: Array(data),
+                        modified: modified)
                     if !fits {
                         a.leftOut.append(rel)
                         continue
@@ -66,7 +72,9 @@ public struct ReportAttachment: Sendable {
     }
 
     /// Adds a file; false when the archive is full (4 GiB or 65,535 entries).
-    static func add(_ zip: inout ZipArchive, name: String, data: [UInt8], modified: LocalDateTime) throws(ZipArchive.ZipError) -> Bool {
+    static func add(_ zip: inout ZipArchive, name: String, data: [UInt8], modified: LocalDateTime) throws(ZipArchive
+        .ZipError) -> Bool
+    {
         do {
             try zip.add(name: name, data: data, modified: modified)
             return true

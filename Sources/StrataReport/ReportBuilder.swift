@@ -15,13 +15,17 @@ public struct ReportBuilder {
         self.config = config
         self.report = report
         self.store = store
-        schedule = ReportSchedule(kind: report.schedule.periodKind, at: report.at, grace: report.grace, zone: config.site.zone)
+        schedule = ReportSchedule(
+            kind: report.schedule.periodKind, at: report.at, grace: report.grace, zone: config.site.zone)
     }
 
     public func build(_ period: ReportPeriod, now: Int64) throws(StoreError) -> ReportContent {
         let (start, end) = schedule.bounds(period)
-        var content = ReportContent(site: config.site.name, report: report.name, period: period, start: start, end: end, meters: [])
-        if now < end { content.notes.append("The period is not over yet: figures cover it up to the time of this report.") }
+        var content = ReportContent(
+            site: config.site.name, report: report.name, period: period, start: start, end: end, meters: [])
+        if now < end {
+            content.notes.append("The period is not over yet: figures cover it up to the time of this report.")
+        }
         if !config.alarms.isEmpty {
             // Alarms raised in the period, with their clears (which may come after it).
             content.alarms = AlarmTable.rows(try store.alarmLog(from: start)).filter { $0.raised < end }
@@ -29,17 +33,25 @@ public struct ReportBuilder {
         for device in config.devices where report.devices?.contains(device.id) ?? true {
             let stored = store.channels(ofDevice: device.id)
             let counters = stored.filter { $0.spec.kind == .counter && (report.channels?.contains($0.spec.id) ?? true) }
-            let power = stored.first { $0.spec.kind == .gauge && $0.spec.id == "power" && ["W", "kW"].contains($0.spec.unit) }
-            var section = MeterSection(device: device.id, name: device.name, counters: [], coverage: nil, gaps: [], events: [])
+            let power = stored.first {
+                $0.spec.kind == .gauge && $0.spec.id == "power" && ["W", "kW"].contains($0.spec.unit)
+            }
+            var section = MeterSection(
+                device: device.id, name: device.name, counters: [], coverage: nil, gaps: [], events: [])
             for c in counters {
                 let f = try figures(c, power: power, period: period, start: start, end: end, now: now)
                 // A register that never moved (export on a site without solar) is noise unless asked for.
-                if report.channels == nil, [f.consumption, f.previous, f.yearEarlier].allSatisfy({ ($0 ?? 0) == 0 }), counters.count > 1 { continue }
+                if report.channels == nil, [f.consumption, f.previous, f.yearEarlier].allSatisfy({ ($0 ?? 0) == 0 }),
+                    counters.count > 1
+                {
+                    continue
+                }
                 section.counters.append(f)
             }
             // Completeness is the meter's: measured on its first counter, or its first channel.
             if let main = counters.first ?? stored.first {
-                section.coverage = coverage(try store.buckets(.day, channels: [main], from: start, to: end), main, start, end)
+                section.coverage = coverage(
+                    try store.buckets(.day, channels: [main], from: start, to: end), main, start, end)
                 section.gaps = try gaps(main, start, min(end, max(start, now)))
             }
             if let m = ReactiveTable.meter(device: device.id, stored) {
@@ -48,14 +60,20 @@ public struct ReportBuilder {
                     let limits = report.reactiveLimits
                     let over = days.compactMap { d -> ReactiveSection.Day? in
                         let x = d.ratio.exceeds(limits)
-                        return x.inductive || x.capacitive ? ReactiveSection.Day(start: d.start, ratio: d.ratio, inductive: x.inductive, capacitive: x.capacitive) : nil
+                        return x.inductive || x.capacitive
+                            ? ReactiveSection.Day(
+                                start: d.start, ratio: d.ratio, inductive: x.inductive, capacitive: x.capacitive) : nil
                     }
                     section.reactive = ReactiveSection(total: total, limits: limits, daysOver: over, days: days.count)
                 }
             }
             section.events = try store.events(channels: counters)
                 .filter { $0.1.ts >= start && $0.1.ts < end && $0.1.action != .spike }
-                .map { Event(ts: $0.1.ts, channel: $0.0.spec.id, action: $0.1.action, oldValue: $0.1.oldValue, newValue: $0.1.newValue) }
+                .map {
+                    Event(
+                        ts: $0.1.ts, channel: $0.0.spec.id, action: $0.1.action, oldValue: $0.1.oldValue,
+                        newValue: $0.1.newValue)
+                }
             content.meters.append(section)
         }
         return content
@@ -63,7 +81,9 @@ public struct ReportBuilder {
 
     // MARK: figures
 
-    func figures(_ c: StoredChannel, power: StoredChannel?, period: ReportPeriod, start: Int64, end: Int64, now: Int64) throws(StoreError) -> CounterFigures {
+    func figures(_ c: StoredChannel, power: StoredChannel?, period: ReportPeriod, start: Int64, end: Int64, now: Int64)
+        throws(StoreError) -> CounterFigures
+    {
         let days = try store.buckets(.day, channels: [c], from: start, to: end)
         let total = sum(days, c)
         let prev = schedule.bounds(period.previous)
@@ -71,9 +91,11 @@ public struct ReportBuilder {
         let hours = try store.buckets(.hour, channels: [c], from: start, to: end)
         var f = CounterFigures(
             channel: c.spec.id, name: c.spec.name, unit: c.spec.unit, decimals: c.spec.resolution.decimals,
-            consumption: total, previous: sum(try store.buckets(.day, channels: [c], from: prev.start, to: prev.end), c),
+            consumption: total,
+            previous: sum(try store.buckets(.day, channels: [c], from: prev.start, to: prev.end), c),
             yearEarlier: sum(try store.buckets(.day, channels: [c], from: year.start, to: year.end), c),
-            coverage: coverage(days, c, start, end), peak: nil, baseLoad: nil, costs: [], bars: [], provisional: now < end)
+            coverage: coverage(days, c, start, end), peak: nil, baseLoad: nil, costs: [], bars: [],
+            provisional: now < end)
         let quarters = try store.buckets(.quarter, channels: [c], from: start, to: end)
         let stepsHourly = Self.stepsHourly(quarters, c)
         if stepsHourly, let power {
@@ -108,7 +130,8 @@ public struct ReportBuilder {
     /// A counter that only moves once an hour (a smart meter's hourly energy message): its
     /// quarters say nothing about demand.
     static func stepsHourly(_ quarters: [BucketRow], _ c: StoredChannel) -> Bool {
-        var moving = 0, total = 0
+        var moving = 0
+        var total = 0
         for q in quarters {
             guard let g = q.values[c.id], Int64(g.count) * Int64(c.spec.interval) >= q.end - q.start else { continue }
             total += 1
@@ -128,17 +151,22 @@ public struct ReportBuilder {
             // The stored peak of the days: still there after the quarters are pruned.
             var best: (Int64, Int64)?
             for d in days {
-                guard let g = d.values[c.id], let p = g.peak, let s = g.peakStart, best == nil || p > best!.0 else { continue }
+                guard let g = d.values[c.id], let p = g.peak, let s = g.peakStart, best == nil || p > best!.0 else {
+                    continue
+                }
                 best = (p, s)
             }
             guard let (p, s) = best else { return nil }
-            return Demand(value: c.spec.resolution.value(ofSteps: p) / hoursPerBlock, unit: unit, decimals: decimals, start: s, source: "quarter-hour consumption")
+            return Demand(
+                value: c.spec.resolution.value(ofSteps: p) / hoursPerBlock, unit: unit, decimals: decimals, start: s,
+                source: "quarter-hour consumption")
         }
         var best: (Int64, Int64)?
         for (steps, s) in blocks(quarters, c) where best == nil || steps > best!.0 { best = (steps, s) }
         guard let (p, s) = best else { return nil }
-        return Demand(value: c.spec.resolution.value(ofSteps: p) / hoursPerBlock, unit: unit, decimals: decimals, start: s,
-                      source: "consumption per \(report.demandInterval / 60) min")
+        return Demand(
+            value: c.spec.resolution.value(ofSteps: p) / hoursPerBlock, unit: unit, decimals: decimals, start: s,
+            source: "consumption per \(report.demandInterval / 60) min")
     }
 
     /// Fixed local-clock blocks of whole, fully covered quarters: (summed steps, block start).
@@ -149,14 +177,23 @@ public struct ReportBuilder {
         while i < quarters.count {
             let q = quarters[i]
             let minute = config.site.zone.local(q.start).secondOfDay / 60
-            guard minute % (n * 15) == 0, i + n <= quarters.count else { i += 1; continue }
+            guard minute % (n * 15) == 0, i + n <= quarters.count else {
+                i += 1
+                continue
+            }
             var steps: Int64 = 0
             var ok = true
             for k in 0..<n {
                 let r = quarters[i + k]
-                if k > 0 && r.start != quarters[i + k - 1].end { ok = false; break }
+                if k > 0 && r.start != quarters[i + k - 1].end {
+                    ok = false
+                    break
+                }
                 guard let g = r.values[c.id], !g.provisional, Int64(g.count) * Int64(c.spec.interval) >= r.end - r.start
-                else { ok = false; break }
+                else {
+                    ok = false
+                    break
+                }
                 steps += g.consumption
             }
             if ok { out.append((steps, q.start)) }
@@ -169,14 +206,17 @@ public struct ReportBuilder {
         var best: (Int64, Int64)?
         for h in hours {
             guard config.site.zone.local(h.start).secondOfDay < 5 * 3600, let g = h.values[c.id], !g.provisional,
-                  Int64(g.count) * Int64(c.spec.interval) >= h.end - h.start else { continue }
+                Int64(g.count) * Int64(c.spec.interval) >= h.end - h.start
+            else { continue }
             // Per hour of clock time: a 25-hour day's repeated hour is still one hour.
             let perHour = g.consumption * 3600 / max(h.end - h.start, 1)
             if best == nil || perHour < best!.0 { best = (perHour, h.start) }
         }
         guard let (v, s) = best else { return nil }
-        return Demand(value: c.spec.resolution.value(ofSteps: v), unit: rateUnit(of: c.spec.unit), decimals: max(c.spec.resolution.decimals, 0),
-                      start: s, source: "hourly consumption")
+        return Demand(
+            value: c.spec.resolution.value(ofSteps: v), unit: rateUnit(of: c.spec.unit),
+            decimals: max(c.spec.resolution.decimals, 0),
+            start: s, source: "hourly consumption")
     }
 
     func gaugeScale(_ p: StoredChannel) -> (Double, String) { p.spec.unit == "W" ? (0.001, "kW") : (1, "kW") }
@@ -189,19 +229,28 @@ public struct ReportBuilder {
         var i = 0
         while i + n <= quarters.count {
             let q = quarters[i]
-            guard config.site.zone.local(q.start).secondOfDay / 60 % (n * 15) == 0 else { i += 1; continue }
+            guard config.site.zone.local(q.start).secondOfDay / 60 % (n * 15) == 0 else {
+                i += 1
+                continue
+            }
             var total = 0.0
             var ok = true
             for k in 0..<n {
                 let r = quarters[i + k]
-                guard let g = r.values[p.id], let m = g.mean, Int64(g.count) * Int64(p.spec.interval) >= r.end - r.start else { ok = false; break }
+                guard let g = r.values[p.id], let m = g.mean, Int64(g.count) * Int64(p.spec.interval) >= r.end - r.start
+                else {
+                    ok = false
+                    break
+                }
                 total += m
             }
             if ok, best == nil || total / Double(n) > best!.0 { best = (total / Double(n), q.start) }
             i += n
         }
         guard let (v, s) = best else { return nil }
-        return Demand(value: v * scale, unit: unit, decimals: 3, start: s, source: "power readings (the energy register steps hourly)")
+        return Demand(
+            value: v * scale, unit: unit, decimals: 3, start: s,
+            source: "power readings (the energy register steps hourly)")
     }
 
     func gaugeBaseLoad(_ p: StoredChannel, _ start: Int64, _ end: Int64) throws(StoreError) -> Demand? {
@@ -210,7 +259,8 @@ public struct ReportBuilder {
         var best: (Double, Int64)?
         for h in hours {
             guard config.site.zone.local(h.start).secondOfDay < 5 * 3600, let g = h.values[p.id], let m = g.mean,
-                  Int64(g.count) * Int64(p.spec.interval) >= h.end - h.start else { continue }
+                Int64(g.count) * Int64(p.spec.interval) >= h.end - h.start
+            else { continue }
             if best == nil || m < best!.0 { best = (m, h.start) }
         }
         guard let (v, s) = best else { return nil }
@@ -228,13 +278,20 @@ public struct ReportBuilder {
         for h in hours {
             guard let g = h.values[c.id] else { continue }
             let local = config.site.zone.local(h.start)
-            let idx = TariffPlan.tariff(plan, date: local.date, dayType: DayType.of(local.date, holidays: holidays), minuteOfDay: local.secondOfDay / 60)
+            let idx = TariffPlan.tariff(
+                plan, date: local.date, dayType: DayType.of(local.date, holidays: holidays),
+                minuteOfDay: local.secondOfDay / 60)
             if let idx { steps[idx] += g.consumption } else { unpriced += g.consumption }
         }
         var out = plan.enumerated().map { i, t in
-            TariffCost(tariff: t.name, currency: t.currency, price: t.price, steps: steps[i], cost: c.spec.resolution.value(ofSteps: steps[i]) * t.price)
+            TariffCost(
+                tariff: t.name, currency: t.currency, price: t.price, steps: steps[i],
+                cost: c.spec.resolution.value(ofSteps: steps[i]) * t.price)
         }
-        if unpriced > 0 { out.append(TariffCost(tariff: "(no tariff)", currency: plan[0].currency, price: 0, steps: unpriced, cost: 0)) }
+        if unpriced > 0 {
+            out.append(
+                TariffCost(tariff: "(no tariff)", currency: plan[0].currency, price: 0, steps: unpriced, cost: 0))
+        }
         return out
     }
 
@@ -246,7 +303,9 @@ public struct ReportBuilder {
         if period.kind == .day {
             return hours.map { h in
                 let g = h.values[c.id]
-                return Bar(label: two(zone.local(h.start).secondOfDay / 3600), steps: (g?.hasData ?? false) ? g?.consumption : nil)
+                return Bar(
+                    label: two(zone.local(h.start).secondOfDay / 3600),
+                    steps: (g?.hasData ?? false) ? g?.consumption : nil)
             }
         }
         let names = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
@@ -275,7 +334,10 @@ public struct ReportBuilder {
                         if open == nil { open = t }
                     } else {
                         sawAny = true
-                        if let o = open { out.append(Gap(start: o, end: t)); open = nil }
+                        if let o = open {
+                            out.append(Gap(start: o, end: t))
+                            open = nil
+                        }
                     }
                 }
             }
@@ -307,11 +369,17 @@ public struct ReportBuilder {
 /// cover it, else the one without any. A holiday is priced as a holiday where a tariff names
 /// that day type, and as a Sunday where none does.
 public enum TariffPlan {
-    public static func tariff(_ plan: [StrataConfig.Tariff], date: CivilDate, dayType: DayType, minuteOfDay: Int) -> Int? {
+    public static func tariff(_ plan: [StrataConfig.Tariff], date: CivilDate, dayType: DayType, minuteOfDay: Int)
+        -> Int?
+    {
         var type = dayType
         if type == .holiday, !plan.contains(where: { $0.dayTypes?.contains(.holiday) ?? false }) { type = .sunday }
         let weekday = dayType == .holiday ? 7 : date.isoWeekday
-        if let i = plan.firstIndex(where: { !$0.isFallback && $0.covers(date: date, dayType: type, weekday: weekday, minuteOfDay: minuteOfDay) }) { return i }
+        if let i = plan.firstIndex(where: {
+            !$0.isFallback && $0.covers(date: date, dayType: type, weekday: weekday, minuteOfDay: minuteOfDay)
+        }) {
+            return i
+        }
         return plan.firstIndex(where: \.isFallback)
     }
 }

@@ -15,20 +15,29 @@ public struct RenderedReport: Sendable {
 
 /// Builds, renders and wraps one report period into an e-mail (the outbox and the dispatcher mail it).
 public enum ReportComposer {
-    public static func render(config: StrataConfig, report: StrataConfig.Report, store: Store, period: ReportPeriod, now: Int64) throws -> RenderedReport {
+    public static func render(
+        config: StrataConfig, report: StrataConfig.Report, store: Store, period: ReportPeriod, now: Int64
+    ) throws -> RenderedReport {
         var content = try ReportBuilder(config: config, report: report, store: store).build(period, now: now)
         let pre = ReportRenderer(content: content, zone: config.site.zone, dialect: report.dialect)
         var attachment: ReportAttachment?
         if !report.attach.isEmpty || report.attachSummary {
-            let a = try ReportAttachment.build(content: content, report: report, config: config, summary: pre.summaryCSV(), now: now)
+            let a = try ReportAttachment.build(
+                content: content, report: report, config: config, summary: pre.summaryCSV(), now: now)
             let base = ftpBase(config)
             if !a.leftOut.isEmpty {
-                let where_ = base.map { " Fetch them from \($0)\(report.dialect.rawValue)/ (\(a.leftOut.count) files, e.g. \($0)\(a.leftOut[0]))." }
+                let fetchHint =
+                    base.map {
+                        " Fetch them from \($0)\(report.dialect.rawValue)/ (\(a.leftOut.count) files, e.g. \($0)\(a.leftOut[0]))."
+                    }
                     ?? " They are in the archive under \(config.archive.path)/\(report.dialect.rawValue)/."
-                content.notes.append("The attachment is limited to \(ByteSize(bytes: report.maxAttachment)); \(a.leftOut.count) CSV files were left out.\(where_)")
+                content.notes.append(
+                    "The attachment is limited to \(ByteSize(bytes: report.maxAttachment)); \(a.leftOut.count) CSV files were left out.\(fetchHint)"
+                )
             }
             if !a.missing.isEmpty {
-                content.notes.append("\(a.missing.count) CSV files of the period are not in the archive yet (e.g. \(a.missing[0])).")
+                content.notes.append(
+                    "\(a.missing.count) CSV files of the period are not in the archive yet (e.g. \(a.missing[0])).")
             }
             attachment = a.zip.isEmpty ? nil : a
         }
@@ -37,10 +46,13 @@ public enum ReportComposer {
         let domain = from.split(separator: "@").last.map(String.init) ?? "localhost"
         let message = MailMessage(
             from: from, fromName: config.smtp?.fromName ?? "Strata", to: report.to,
-            subject: report.subject.map { "\($0) \(period.label)" } ?? r.title, date: now, utcOffset: config.site.zone.offset(at: now),
+            subject: report.subject.map { "\($0) \(period.label)" } ?? r.title, date: now,
+            utcOffset: config.site.zone.offset(at: now),
             messageID: messageID(site: config.site.name, report: report.name, period: period, domain: domain),
             text: r.text(), html: r.html(),
-            attachments: attachment.map { [MailAttachment(filename: $0.filename, contentType: "application/zip", data: $0.zip)] } ?? [])
+            attachments: attachment.map {
+                [MailAttachment(filename: $0.filename, contentType: "application/zip", data: $0.zip)]
+            } ?? [])
         return RenderedReport(report: report.name, period: period, message: message, attachment: attachment)
     }
 
@@ -53,7 +65,8 @@ public enum ReportComposer {
     /// `ftp://host:port/` when the FTP server runs, for links to files left out of a ZIP.
     static func ftpBase(_ config: StrataConfig) -> String? {
         guard let f = config.ftp else { return nil }
-        let host = f.publicHost ?? (f.listen == "0.0.0.0" || f.listen == "::" ? ProcessInfo.processInfo.hostName : f.listen)
+        let host =
+            f.publicHost ?? (f.listen == "0.0.0.0" || f.listen == "::" ? ProcessInfo.processInfo.hostName : f.listen)
         return "ftp://\(host)\(f.port == 21 ? "" : ":\(f.port)")/"
     }
 }

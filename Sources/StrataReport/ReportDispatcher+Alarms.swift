@@ -24,7 +24,7 @@ extension ReportDispatcher {
         var old: [AlarmLogEntry] = []
         for line in lines {
             guard let rule = config.alarms.first(where: { $0.id == line.rule }) else {
-                done.append(line.id)  // a rule removed from the config since
+                done.append(line.id) // a rule removed from the config since
                 continue
             }
             if rule.notify.isEmpty {
@@ -41,22 +41,26 @@ extension ReportDispatcher {
             // In the rule's quiet hours an info or warning notice waits (in the log, unqueued)
             // until they end; a critical one never waits.
             if let q = rule.quiet, rule.severity != .critical,
-               q.contains(minuteOfDay: config.site.zone.local(now).secondOfDay / 60) {
+                q.contains(minuteOfDay: config.site.zone.local(now).secondOfDay / 60)
+            {
                 continue
             }
             let message = AlarmMessage.compose(line, rule: rule, config: config, now: now)
             do {
-                try outbox.enqueue(report: "alarm:\(rule.id)", period: "\(line.event)-\(line.at)", messageID: message.messageID,
-                                   sender: message.from, recipients: rule.notify, body: message.render(), now: now)
+                try outbox.enqueue(
+                    report: "alarm:\(rule.id)", period: "\(line.event)-\(line.at)", messageID: message.messageID,
+                    sender: message.from, recipients: rule.notify, body: message.render(), now: now)
                 done.append(line.id)
             } catch {
                 logger.error("alarms: cannot queue a notice", metadata: ["rule": "\(rule.id)", "error": "\(error)"])
             }
         }
         if !old.isEmpty {
-            logger.warning("alarms: notices of old minutes not mailed (see `strata alarms`)", metadata: [
-                "count": "\(old.count)", "first": "\(old[0].rule) \(old[0].event)",
-            ])
+            logger.warning(
+                "alarms: notices of old minutes not mailed (see `strata alarms`)",
+                metadata: [
+                    "count": "\(old.count)", "first": "\(old[0].rule) \(old[0].event)",
+                ])
         }
         do { try store.markAlarmsQueued(done) } catch {
             logger.error("alarms: cannot mark notices queued", metadata: ["error": "\(error)"])
@@ -82,22 +86,31 @@ enum AlarmMessage {
             case .below(let v): what = "\(c) below \(fmt(v)) \(unit)"
             }
         case .consumption(let c, let w, let above, let per):
-            what = "\(c) consumption over \(clock(w.from))-\(clock(w.to))\(per.map { " (per \(Span(seconds: $0)))" } ?? "") above \(fmt(above)) \(unit)"
+            what =
+                "\(c) consumption over \(clock(w.from))-\(clock(w.to))\(per.map { " (per \(Span(seconds: $0)))" } ?? "") above \(fmt(above)) \(unit)"
         case .counterEvent: what = "a counter event"
         case .system(let checks, let above, _, _):
-            let trouble = line.channel.map { $0.split(separator: "+").compactMap { SystemCheck(rawValue: String($0)) } } ?? checks.sorted()
-            what = (trouble.isEmpty ? checks.sorted() : trouble).map { systemText($0, above: above) }.joined(separator: "; ")
+            let trouble =
+                line.channel.map { $0.split(separator: "+").compactMap { SystemCheck(rawValue: String($0)) } }
+                ?? checks.sorted()
+            what = (trouble.isEmpty ? checks.sorted() : trouble).map { systemText($0, above: above) }.joined(
+                separator: "; ")
         }
         let valueText: String
         switch rule.kind {
         case .offline: valueText = line.value.map { "\(fmt($0)) minutes without a reading" } ?? ""
         case .system:
             let check = line.channel.flatMap(SystemCheck.init(rawValue:))
-            valueText = line.value.map { check == .outbox ? "\(fmt($0)) messages failing" : check == .storage ? "\(fmt($0)) % of storage.budget" : fmt($0) } ?? ""
+            valueText =
+                line.value.map {
+                    check == .outbox
+                        ? "\(fmt($0)) messages failing" : check == .storage ? "\(fmt($0)) % of storage.budget" : fmt($0)
+                } ?? ""
         default: valueText = line.value.map { "\(fmt($0)) \(unit)" } ?? ""
         }
         let verb = line.event == "cleared" ? "cleared" : line.event == "repeated" ? "still active" : "RAISED"
-        let deviceName = device.map { "\($0.name) (\($0.id))" } ?? line.device ?? (rule.isSystem ? "Strata itself" : "all devices")
+        let deviceName =
+            device.map { "\($0.name) (\($0.id))" } ?? line.device ?? (rule.isSystem ? "Strata itself" : "all devices")
         let subject = "[\(config.site.name)] \(rule.severity.rawValue): \(rule.id) \(verb) - \(deviceName)"
         var text = """
             Alarm \(rule.id) \(verb) at \(local).
@@ -117,13 +130,16 @@ enum AlarmMessage {
         text += "\nSent by Strata. The alarm log: `strata alarms`, and _site/alarms/ in the archive.\n"
         let from = config.smtp?.from ?? "strata@localhost"
         let domain = from.split(separator: "@").last.map(String.init) ?? "localhost"
-        return MailMessage(from: from, fromName: config.smtp?.fromName ?? "Strata", to: rule.notify, subject: subject, date: now,
-                           utcOffset: zone.offset(at: now), messageID: "alarm-\(rule.id)-\(line.event)-\(line.at)@\(domain)", text: text)
+        return MailMessage(
+            from: from, fromName: config.smtp?.fromName ?? "Strata", to: rule.notify, subject: subject, date: now,
+            utcOffset: zone.offset(at: now), messageID: "alarm-\(rule.id)-\(line.event)-\(line.at)@\(domain)",
+            text: text)
     }
 
     static func systemText(_ c: SystemCheck, above: Double) -> String {
         switch c {
-        case .storage: "the store above \(fmt(above)) % of storage.budget (older minutes are being pruned; raise the budget)"
+        case .storage:
+            "the store above \(fmt(above)) % of storage.budget (older minutes are being pruned; raise the budget)"
         case .archive: "the CSV archive cannot be written (disk full or read-only? see the log)"
         case .outbox: "mail cannot be delivered (the mail server refuses or cannot be reached; see `strata outbox`)"
         case .clock: "the system clock is implausible or stepped back: the sampler waits (check NTP)"

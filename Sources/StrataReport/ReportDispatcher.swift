@@ -58,9 +58,12 @@ actor ReportDispatcher {
                         p = p.previous
                     }
                     if !missed.isEmpty {
-                        logger.warning("reports: missed periods not mailed (use `strata report --period` to send one)", metadata: [
-                            "report": "\(r.name)", "periods": "\(missed.reversed().map(\.label).joined(separator: ", "))",
-                        ])
+                        logger.warning(
+                            "reports: missed periods not mailed (use `strata report --period` to send one)",
+                            metadata: [
+                                "report": "\(r.name)",
+                                "periods": "\(missed.reversed().map(\.label).joined(separator: ", "))",
+                            ])
                         for m in missed { try outbox.skip(report: r.name, period: m.label, now: now) }
                     }
                 }
@@ -71,24 +74,31 @@ actor ReportDispatcher {
                     let since = waitingSince[key] ?? now
                     waitingSince[key] = since
                     let state = try store.archiveState()
-                    if (state?.watermark ?? Int64.min) < s.bounds(latest).end, now < since + Self.archiveWait { continue }
+                    if (state?.watermark ?? Int64.min) < s.bounds(latest).end, now < since + Self.archiveWait {
+                        continue
+                    }
                     waitingSince[key] = nil
                 }
                 try generate(r, latest, now: now)
             } catch {
-                logger.error("reports: cannot generate", metadata: ["report": "\(r.name)", "period": "\(latest.label)", "error": "\(error)"])
+                logger.error(
+                    "reports: cannot generate",
+                    metadata: ["report": "\(r.name)", "period": "\(latest.label)", "error": "\(error)"])
             }
         }
     }
 
     func generate(_ r: StrataConfig.Report, _ period: ReportPeriod, now: Int64) throws {
         let rendered = try ReportComposer.render(config: config, report: r, store: store, period: period, now: now)
-        try outbox.enqueue(report: r.name, period: period.label, messageID: rendered.message.messageID, sender: rendered.message.from,
-                           recipients: r.to, body: rendered.bytes, now: now)
-        logger.notice("report queued", metadata: [
-            "report": "\(r.name)", "period": "\(period.label)", "recipients": "\(r.to.count)",
-            "attachment_bytes": "\(rendered.attachment?.zip.count ?? 0)",
-        ])
+        try outbox.enqueue(
+            report: r.name, period: period.label, messageID: rendered.message.messageID, sender: rendered.message.from,
+            recipients: r.to, body: rendered.bytes, now: now)
+        logger.notice(
+            "report queued",
+            metadata: [
+                "report": "\(r.name)", "period": "\(period.label)", "recipients": "\(r.to.count)",
+                "attachment_bytes": "\(rendered.attachment?.zip.count ?? 0)",
+            ])
     }
 
     func nextWake(now: Int64) -> Int64 {
@@ -129,9 +139,13 @@ actor ReportDispatcher {
         }
         let policy = DeliveryPolicy(retryInterval: smtp.retryInterval, retryFor: smtp.retryFor)
         for ((entry, _), outcome) in zip(due, result.outcomes) {
-            let meta: Logger.Metadata = ["report": "\(entry.report)", "period": "\(entry.period)", "to": "\(entry.recipient)", "message_id": "\(entry.messageID)"]
+            let meta: Logger.Metadata = [
+                "report": "\(entry.report)", "period": "\(entry.period)", "to": "\(entry.recipient)",
+                "message_id": "\(entry.messageID)",
+            ]
             do {
-                switch policy.action(for: outcome, created: entry.created, failures: failures[entry.id] ?? 0, now: now) {
+                switch policy.action(for: outcome, created: entry.created, failures: failures[entry.id] ?? 0, now: now)
+                {
                 case .sent(let reply):
                     // The one window for a duplicate: the server has it, this line is not yet committed.
                     try outbox.record(id: entry.id, state: .sent, now: now, error: nil)
@@ -142,21 +156,28 @@ actor ReportDispatcher {
                     failingDeliveries += 1
                     Counter(label: "strata_outbox_send_failures_total").increment()
                     try outbox.record(id: entry.id, state: .failed, now: now, error: why)
-                    logger.error("report REFUSED by the mail server; not retried", metadata: meta.merging(["error": "\(why)"]) { a, _ in a })
+                    logger.error(
+                        "report REFUSED by the mail server; not retried",
+                        metadata: meta.merging(["error": "\(why)"]) { a, _ in a })
                 case .givenUp(let why):
                     failingDeliveries += 1
                     Counter(label: "strata_outbox_send_failures_total").increment()
                     try outbox.record(id: entry.id, state: .failed, now: now, error: why)
-                    logger.error("report GIVEN UP after retrying for \(smtp.retryFor / 3600) h", metadata: meta.merging(["error": "\(why)"]) { a, _ in a })
+                    logger.error(
+                        "report GIVEN UP after retrying for \(smtp.retryFor / 3600) h",
+                        metadata: meta.merging(["error": "\(why)"]) { a, _ in a })
                 case .retry(let at, let wait, let n, let why):
                     failures[entry.id] = n
                     failingDeliveries += 1
                     Counter(label: "strata_outbox_send_failures_total").increment()
                     try outbox.record(id: entry.id, state: .pending, now: now, nextAttempt: at, error: why)
-                    logger.warning("report not sent; will retry", metadata: meta.merging(["error": "\(why)", "retry_in_s": "\(wait)"]) { a, _ in a })
+                    logger.warning(
+                        "report not sent; will retry",
+                        metadata: meta.merging(["error": "\(why)", "retry_in_s": "\(wait)"]) { a, _ in a })
                 }
             } catch {
-                logger.error("outbox: cannot record a delivery", metadata: meta.merging(["error": "\(error)"]) { a, _ in a })
+                logger.error(
+                    "outbox: cannot record a delivery", metadata: meta.merging(["error": "\(error)"]) { a, _ in a })
             }
         }
     }
@@ -164,13 +185,16 @@ actor ReportDispatcher {
     /// Without a mail server each message becomes an .eml file a mail program opens.
     func save(_ due: [(Outbox.Entry, [UInt8])], now: Int64) {
         for (entry, body) in due {
-            let name = "\(ReportAttachment.slug(entry.report))-\(entry.period)-\(ReportAttachment.slug(entry.recipient)).eml"
+            let name =
+                "\(ReportAttachment.slug(entry.report))-\(entry.period)-\(ReportAttachment.slug(entry.recipient)).eml"
             let path = (config.outbox.path as NSString).appendingPathComponent(name)
             do {
                 try AtomicFile.write(path, body)
                 try outbox.record(id: entry.id, state: .saved, now: now, error: nil)
                 failingDeliveries = 0
-                logger.notice("report saved (no [smtp] configured)", metadata: ["report": "\(entry.report)", "period": "\(entry.period)", "file": "\(path)"])
+                logger.notice(
+                    "report saved (no [smtp] configured)",
+                    metadata: ["report": "\(entry.report)", "period": "\(entry.period)", "file": "\(path)"])
             } catch {
                 failingDeliveries += 1
                 logger.error("outbox: cannot save", metadata: ["file": "\(path)", "error": "\(error)"])

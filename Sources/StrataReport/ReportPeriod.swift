@@ -39,11 +39,15 @@ public struct ReportPeriod: Hashable, Sendable, Comparable, CustomStringConverti
         switch kind {
         case .day:
             let y = first.year - 1
-            return ReportPeriod(kind: .day, containing: CivilDate(year: y, month: first.month, day: min(first.day, CivilDate.daysIn(year: y, month: first.month))))
+            return ReportPeriod(
+                kind: .day,
+                containing: CivilDate(
+                    year: y, month: first.month, day: min(first.day, CivilDate.daysIn(year: y, month: first.month))))
         case .week:
             let (wy, w) = isoWeek
             let target = min(w, ReportPeriod.weeksIn(isoYear: wy - 1))
-            return ReportPeriod(kind: .week, containing: ReportPeriod.mondayOfWeek1(wy - 1).adding(days: 7 * (target - 1)))
+            return ReportPeriod(
+                kind: .week, containing: ReportPeriod.mondayOfWeek1(wy - 1).adding(days: 7 * (target - 1)))
         case .month:
             return ReportPeriod(kind: .month, containing: CivilDate(year: first.year - 1, month: first.month, day: 1))
         }
@@ -123,7 +127,10 @@ public struct ReportSchedule: Sendable {
 
     /// The period's local bounds as instants; a skipped midnight starts at the clock change.
     public func bounds(_ p: ReportPeriod) -> (start: Int64, end: Int64) {
-        (zone.firstInstant(atOrAfter: LocalDateTime(date: p.first)), zone.firstInstant(atOrAfter: LocalDateTime(date: p.end)))
+        (
+            zone.firstInstant(atOrAfter: LocalDateTime(date: p.first)),
+            zone.firstInstant(atOrAfter: LocalDateTime(date: p.end))
+        )
     }
 
     /// The instant a period's report is due. An `at` that a DST change skips means the next

@@ -10,10 +10,18 @@ extension ReportRenderer {
     func reactiveLines(_ r: ReactiveSection) -> [(String, String)] {
         var lines: [(String, String)] = [("Active energy", number(r.total.active, 3) + " kWh")]
         if let i = r.total.inductive {
-            lines.append(("Inductive reactive", number(i, 3) + " kvarh, " + ratioText(r.total.inductiveRatio) + limitText(r.limits.inductive)))
+            lines.append(
+                (
+                    "Inductive reactive",
+                    number(i, 3) + " kvarh, " + ratioText(r.total.inductiveRatio) + limitText(r.limits.inductive)
+                ))
         }
         if let c = r.total.capacitive {
-            lines.append(("Capacitive reactive", number(c, 3) + " kvarh, " + ratioText(r.total.capacitiveRatio) + limitText(r.limits.capacitive)))
+            lines.append(
+                (
+                    "Capacitive reactive",
+                    number(c, 3) + " kvarh, " + ratioText(r.total.capacitiveRatio) + limitText(r.limits.capacitive)
+                ))
         }
         if !r.limits.isEmpty {
             lines.append(("Days over the limit", "\(r.daysOver.count) of \(r.days)"))

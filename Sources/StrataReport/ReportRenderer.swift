@@ -92,13 +92,17 @@ public struct ReportRenderer: Sendable {
             o += "\n== \(m.name) (\(m.device)) ==\n"
             for c in m.counters {
                 o += "\n\(c.name) [\(c.unit)]\n"
-                o += "  This period:        \(c.text(c.consumption, separator: sep))\(c.provisional ? " (so far)" : "")\n"
-                o += "  Previous period:    \(c.text(c.previous, separator: sep))  \(percent(CounterFigures.change(c.consumption, from: c.previous)))\n"
-                o += "  A year earlier:     \(c.text(c.yearEarlier, separator: sep))  \(percent(CounterFigures.change(c.consumption, from: c.yearEarlier)))\n"
+                o +=
+                    "  This period:        \(c.text(c.consumption, separator: sep))\(c.provisional ? " (so far)" : "")\n"
+                o +=
+                    "  Previous period:    \(c.text(c.previous, separator: sep))  \(percent(CounterFigures.change(c.consumption, from: c.previous)))\n"
+                o +=
+                    "  A year earlier:     \(c.text(c.yearEarlier, separator: sep))  \(percent(CounterFigures.change(c.consumption, from: c.yearEarlier)))\n"
                 o += "  Peak demand:        \(demandText(c.peak))\n"
                 o += "  Base load (0–5 h):  \(demandText(c.baseLoad))\n"
                 for t in c.costs {
-                    o += "  Cost \(t.tariff): \(c.text(t.steps, separator: sep)) \(c.unit) × \(number(t.price, 4)) = \(number(t.cost, 2)) \(t.currency)\n"
+                    o +=
+                        "  Cost \(t.tariff): \(c.text(t.steps, separator: sep)) \(c.unit) × \(number(t.price, 4)) = \(number(t.cost, 2)) \(t.currency)\n"
                 }
                 if !c.costs.isEmpty, let cur = c.costs.first?.currency {
                     o += "  Cost total: \(number(c.costs.reduce(0) { $0 + $1.cost }, 2)) \(cur)\n"
@@ -114,7 +118,8 @@ public struct ReportRenderer: Sendable {
             o += "\n== Alarms (\(content.alarms.count)) ==\n"
             for a in content.alarms { o += "  \(alarmText(a))\n" }
         }
-        o += "\nTimes are local (\(zone.identifier)). Consumption is exact to the meter's resolution; the attached CSV files are the archive's.\n"
+        o +=
+            "\nTimes are local (\(zone.identifier)). Consumption is exact to the meter's resolution; the attached CSV files are the archive's.\n"
         return o
     }
 
@@ -151,14 +156,18 @@ public struct ReportRenderer: Sendable {
             o += "<tr><td style=\"background:#fff4e5;font-size:13px;\">\(esc(n))</td></tr>\n"
         }
         for m in content.meters {
-            o += "<tr><td><h2 style=\"font-size:17px;margin:12px 0 4px 0;\">\(esc(m.name)) <span style=\"color:#7b8794;font-weight:normal;\">\(esc(m.device))</span></h2>\n"
+            o +=
+                "<tr><td><h2 style=\"font-size:17px;margin:12px 0 4px 0;\">\(esc(m.name)) <span style=\"color:#7b8794;font-weight:normal;\">\(esc(m.device))</span></h2>\n"
             for c in m.counters { o += counterHTML(c) }
             if let r = m.reactive { o += reactiveHTML(r) }
-            o += "<p style=\"font-size:13px;margin:8px 0;\">Data completeness: <b>\(m.coverage.map { esc(number($0, 1)) + " %" } ?? "–")</b></p>\n"
+            o +=
+                "<p style=\"font-size:13px;margin:8px 0;\">Data completeness: <b>\(m.coverage.map { esc(number($0, 1)) + " %" } ?? "–")</b></p>\n"
             if !m.gaps.isEmpty || !m.events.isEmpty {
                 o += "<ul style=\"font-size:12px;color:#52606d;margin:0;padding-left:18px;\">\n"
                 for g in m.gaps.prefix(Self.maxGapsListed) { o += "<li>Gap: \(esc(gapText(g)))</li>\n" }
-                if m.gaps.count > Self.maxGapsListed { o += "<li>… and \(m.gaps.count - Self.maxGapsListed) more gaps</li>\n" }
+                if m.gaps.count > Self.maxGapsListed {
+                    o += "<li>… and \(m.gaps.count - Self.maxGapsListed) more gaps</li>\n"
+                }
                 for e in m.events { o += "<li>\(esc(eventText(e)))</li>\n" }
                 o += "</ul>\n"
             }
@@ -180,19 +189,30 @@ public struct ReportRenderer: Sendable {
 
     func counterHTML(_ c: CounterFigures) -> String {
         let cell = "style=\"padding:4px 6px;border-bottom:1px solid #e4e7eb;font-size:14px;\""
-        let num = "style=\"padding:4px 6px;border-bottom:1px solid #e4e7eb;font-size:14px;text-align:right;white-space:nowrap;\""
+        let num =
+            "style=\"padding:4px 6px;border-bottom:1px solid #e4e7eb;font-size:14px;text-align:right;white-space:nowrap;\""
         var o = "<h3 style=\"font-size:15px;margin:10px 0 4px 0;\">\(esc(c.name)) [\(esc(c.unit))]</h3>\n"
         o += "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\">\n"
         func row(_ k: String, _ v: String, _ extra: String = "") {
             o += "<tr><td \(cell)>\(esc(k))</td><td \(num)><b>\(esc(v))</b></td><td \(num)>\(esc(extra))</td></tr>\n"
         }
         row("This period" + (c.provisional ? " (so far)" : ""), c.text(c.consumption, separator: sep) + " " + c.unit)
-        row("Previous period", c.text(c.previous, separator: sep) + " " + c.unit, percent(CounterFigures.change(c.consumption, from: c.previous)))
-        row("A year earlier", c.text(c.yearEarlier, separator: sep) + " " + c.unit, percent(CounterFigures.change(c.consumption, from: c.yearEarlier)))
-        row("Peak demand", c.peak.map { number($0.value, $0.decimals) + " " + $0.unit } ?? "–", c.peak.map { time($0.start) } ?? "")
-        row("Base load (00–05 h)", c.baseLoad.map { number($0.value, $0.decimals) + " " + $0.unit } ?? "–", c.baseLoad.map { time($0.start) } ?? "")
+        row(
+            "Previous period", c.text(c.previous, separator: sep) + " " + c.unit,
+            percent(CounterFigures.change(c.consumption, from: c.previous)))
+        row(
+            "A year earlier", c.text(c.yearEarlier, separator: sep) + " " + c.unit,
+            percent(CounterFigures.change(c.consumption, from: c.yearEarlier)))
+        row(
+            "Peak demand", c.peak.map { number($0.value, $0.decimals) + " " + $0.unit } ?? "–",
+            c.peak.map { time($0.start) } ?? "")
+        row(
+            "Base load (00–05 h)", c.baseLoad.map { number($0.value, $0.decimals) + " " + $0.unit } ?? "–",
+            c.baseLoad.map { time($0.start) } ?? "")
         for t in c.costs {
-            row("Cost \(t.tariff)", number(t.cost, 2) + " " + t.currency, c.text(t.steps, separator: sep) + " " + c.unit + " × " + number(t.price, 4))
+            row(
+                "Cost \(t.tariff)", number(t.cost, 2) + " " + t.currency,
+                c.text(t.steps, separator: sep) + " " + c.unit + " × " + number(t.price, 4))
         }
         if c.costs.count > 1, let cur = c.costs.first?.currency {
             row("Cost total", number(c.costs.reduce(0) { $0 + $1.cost }, 2) + " " + cur)
@@ -206,13 +226,18 @@ public struct ReportRenderer: Sendable {
     func chartHTML(_ c: CounterFigures) -> String {
         let maxSteps = c.bars.compactMap(\.steps).max() ?? 0
         guard maxSteps > 0 else { return "" }
-        var o = "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" style=\"margin-top:6px;font-size:11px;color:#52606d;\">\n"
+        var o =
+            "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" style=\"margin-top:6px;font-size:11px;color:#52606d;\">\n"
         for b in c.bars {
             let pct = b.steps.map { max(1, Int((Double($0) / Double(maxSteps) * 100).rounded())) } ?? 0
-            let bar = b.steps == nil ? "<span style=\"color:#b0b7c3;\">no data</span>"
+            let bar =
+                b.steps == nil
+                ? "<span style=\"color:#b0b7c3;\">no data</span>"
                 : "<table role=\"presentation\" width=\"\(pct)%\" cellpadding=\"0\" cellspacing=\"0\"><tr><td bgcolor=\"#2f80ed\" style=\"background:#2f80ed;height:9px;font-size:1px;line-height:1px;\">&nbsp;</td></tr></table>"
-            o += "<tr><td width=\"44\" style=\"padding:1px 4px;white-space:nowrap;\">\(esc(b.label))</td><td style=\"padding:1px 0;\">\(bar)</td>"
-            o += "<td width=\"80\" style=\"padding:1px 4px;text-align:right;white-space:nowrap;\">\(esc(c.text(b.steps, separator: sep)))</td></tr>\n"
+            o +=
+                "<tr><td width=\"44\" style=\"padding:1px 4px;white-space:nowrap;\">\(esc(b.label))</td><td style=\"padding:1px 0;\">\(bar)</td>"
+            o +=
+                "<td width=\"80\" style=\"padding:1px 4px;text-align:right;white-space:nowrap;\">\(esc(c.text(b.steps, separator: sep)))</td></tr>\n"
         }
         o += "</table>\n"
         return o
@@ -224,8 +249,11 @@ public struct ReportRenderer: Sendable {
     public func summaryCSV() -> [UInt8] {
         var w = CSVWriter(dialect: dialect)
         if dialect.byteOrderMark { w.writeBOM() }
-        for h in ["period", "device", "channel", "unit", "consumption", "previous period", "change previous [%]", "year earlier",
-                  "change year [%]", "peak demand", "peak unit", "peak start", "base load", "base load start", "coverage [%]"] {
+        for h in [
+            "period", "device", "channel", "unit", "consumption", "previous period", "change previous [%]",
+            "year earlier",
+            "change year [%]", "peak demand", "peak unit", "peak start", "base load", "base load start", "coverage [%]",
+        ] {
             w.field(h)
         }
         w.endRow()
@@ -235,22 +263,35 @@ public struct ReportRenderer: Sendable {
                 w.field(m.device)
                 w.field(c.channel)
                 w.field(c.unit)
-                for v in [c.consumption, c.previous] { if let v { w.number(steps: v, decimals: c.decimals) } else { w.empty() } }
-                if let p = CounterFigures.change(c.consumption, from: c.previous) { w.number(p, Resolution(decimals: 1)) } else { w.empty() }
+                for v in [c.consumption, c.previous] {
+                    if let v { w.number(steps: v, decimals: c.decimals) } else { w.empty() }
+                }
+                if let p = CounterFigures.change(c.consumption, from: c.previous) {
+                    w.number(p, Resolution(decimals: 1))
+                } else {
+                    w.empty()
+                }
                 if let v = c.yearEarlier { w.number(steps: v, decimals: c.decimals) } else { w.empty() }
-                if let p = CounterFigures.change(c.consumption, from: c.yearEarlier) { w.number(p, Resolution(decimals: 1)) } else { w.empty() }
+                if let p = CounterFigures.change(c.consumption, from: c.yearEarlier) {
+                    w.number(p, Resolution(decimals: 1))
+                } else {
+                    w.empty()
+                }
                 if let d = c.peak {
                     w.number(d.value, Resolution(decimals: d.decimals))
                     w.field(d.unit)
                     w.field(time(d.start))
                 } else {
-                    w.empty(); w.empty(); w.empty()
+                    w.empty()
+                    w.empty()
+                    w.empty()
                 }
                 if let d = c.baseLoad {
                     w.number(d.value, Resolution(decimals: d.decimals))
                     w.field(time(d.start))
                 } else {
-                    w.empty(); w.empty()
+                    w.empty()
+                    w.empty()
                 }
                 w.number(c.coverage, Resolution(decimals: 1))
                 w.endRow()

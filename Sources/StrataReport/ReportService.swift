@@ -3,8 +3,8 @@ import Logging
 import ServiceLifecycle
 import StrataArchive
 import StrataConfig
-import StrataDatabase
 import StrataCore
+import StrataDatabase
 import StrataMail
 import StrataStore
 
@@ -23,9 +23,12 @@ public struct ReportService: Service, CustomStringConvertible {
     /// alarm rules watch it).
     let onDeliveries: (@Sendable (_ failing: Int, _ now: Int64) async -> Void)?
 
-    public init(config: StrataConfig, archive: Bool, makeStore: @escaping @Sendable () throws -> Store, now: @escaping @Sendable () -> Int64,
-                sleep: @escaping @Sendable (Int64) async throws -> Void, logger: Logger,
-                onDeliveries: (@Sendable (_ failing: Int, _ now: Int64) async -> Void)? = nil) {
+    public init(
+        config: StrataConfig, archive: Bool, makeStore: @escaping @Sendable () throws -> Store,
+        now: @escaping @Sendable () -> Int64,
+        sleep: @escaping @Sendable (Int64) async throws -> Void, logger: Logger,
+        onDeliveries: (@Sendable (_ failing: Int, _ now: Int64) async -> Void)? = nil
+    ) {
         self.onDeliveries = onDeliveries
         self.config = config
         self.archive = archive

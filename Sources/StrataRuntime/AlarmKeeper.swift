@@ -41,13 +41,17 @@ struct AlarmKeeper {
     static func stored(_ rule: String, _ p: AlarmPhase) -> StoredAlarmState {
         switch p {
         case .inactive: StoredAlarmState(rule: rule, phase: "inactive", since: nil, minutes: 0, notified: nil)
-        case .pending(let since, let n): StoredAlarmState(rule: rule, phase: "pending", since: since, minutes: n, notified: nil)
-        case .active(let since, let notified): StoredAlarmState(rule: rule, phase: "active", since: since, minutes: 0, notified: notified)
+        case .pending(let since, let n):
+            StoredAlarmState(rule: rule, phase: "pending", since: since, minutes: n, notified: nil)
+        case .active(let since, let notified):
+            StoredAlarmState(rule: rule, phase: "active", since: since, minutes: 0, notified: notified)
         }
     }
 
     /// Evaluates the minutes of one write, oldest first.
-    mutating func written(_ samples: [Sample], statuses: [DeviceStatus], result: WriteResult, store: Store) throws(StoreError) {
+    mutating func written(_ samples: [Sample], statuses: [DeviceStatus], result: WriteResult, store: Store)
+        throws(StoreError)
+    {
         // The minutes written, and the minute of the round even when no meter answered in it
         // (when every meter is dead, a round writes statuses only: offline must still be seen).
         let attempted = statuses.compactMap(\.lastAttempt).map { $0 - floorMod($0, 60) }
@@ -60,7 +64,9 @@ struct AlarmKeeper {
         evaluatedThrough = max(through, newest)
         if let lateFrom = all.first, lateFrom <= through {
             let late = samples.filter { $0.ts <= through }
-            try revisit(channels: Set(late.map(\.channel)), from: lateFrom, to: min(through, late.map(\.ts).max() ?? lateFrom), store: store)
+            try revisit(
+                channels: Set(late.map(\.channel)), from: lateFrom, to: min(through, late.map(\.ts).max() ?? lateFrom),
+                store: store)
         }
         guard !minutes.isEmpty else { return }
         var byID: [Int64: StoredChannel] = [:]
@@ -76,7 +82,8 @@ struct AlarmKeeper {
         var eventsByMinute: [Int64: [MinuteObservation.Event]] = [:]
         for (e, ch) in zip(result.events, result.eventChannels) {
             guard let c = byID[ch] else { continue }
-            eventsByMinute[e.ts, default: []].append(.init(device: c.spec.device, channel: c.spec.id, action: e.action, ts: e.ts, value: e.newValue))
+            eventsByMinute[e.ts, default: []].append(
+                .init(device: c.spec.device, channel: c.spec.id, action: e.action, ts: e.ts, value: e.newValue))
         }
         for m in minutes {
             var o = MinuteObservation(minute: m)
@@ -93,7 +100,11 @@ struct AlarmKeeper {
             // The windows closing now are read together: one pass over the store for every
             // consumption rule, not one per rule and slice.
             let closing = book.windowsEnding(at: m)
-            let table = closing.isEmpty ? nil : ConsumptionTable(rules: closing.map(\.rule), from: closing.map(\.start).min() ?? m, to: m, store: store)
+            let table =
+                closing.isEmpty
+                ? nil
+                : ConsumptionTable(
+                    rules: closing.map(\.rule), from: closing.map(\.start).min() ?? m, to: m, store: store)
             let notices = book.evaluate(o) { rule, a, b in table?.consumed(rule, from: a, to: b) }
             for n in notices { log.append(entry(n)) }
         }
@@ -111,25 +122,35 @@ struct AlarmKeeper {
         for m in book.machines {
             let rule = m.rule
             guard case .consumption(let ch, let w, _, _) = rule.kind, let d = rule.device,
-                  let c = try? store.channel(device: d, channel: ch), channels.contains(c.id) else { continue }
+                let c = try? store.channel(device: d, channel: ch), channels.contains(c.id)
+            else { continue }
             // Every window the late data touches, read in one pass (as for live minutes).
-            let spans = ConsumptionWindow(window: w, zone: book.zone).spans(overlapping: from, to).filter { $0.end <= closedBy }
+            let spans = ConsumptionWindow(window: w, zone: book.zone).spans(overlapping: from, to).filter {
+                $0.end <= closedBy
+            }
             guard let lo = spans.first?.start, let hi = spans.last?.end else { continue }
             let table = ConsumptionTable(rules: [rule], from: lo, to: hi, store: store)
             var prior = AlarmPhase.inactive
             if let last = try store.lastAlarm(rule: rule.id, before: from), last.event != "cleared" {
-                let raised = last.event == "raised" ? last : try store.lastAlarm(rule: rule.id, before: from, event: "raised")
+                let raised =
+                    last.event == "raised" ? last : try store.lastAlarm(rule: rule.id, before: from, event: "raised")
                 prior = .active(since: raised?.at ?? last.at, notified: last.at)
             }
-            let r = book.revisit(rule, from: from, to: to, closedBy: closedBy, prior: prior) { rule, a, b in table.consumed(rule, from: a, to: b) }
+            let r = book.revisit(rule, from: from, to: to, closedBy: closedBy, prior: prior) { rule, a, b in
+                table.consumed(rule, from: a, to: b)
+            }
             guard let lastEnd = r.lastEnd else { continue }
             var known = Set<String>()
-            for e in try store.alarmLog(from: from, to: lastEnd + 1) where e.rule == rule.id { known.insert("\(e.event) \(e.at)") }
+            for e in try store.alarmLog(from: from, to: lastEnd + 1) where e.rule == rule.id {
+                known.insert("\(e.event) \(e.at)")
+            }
             for n in r.notices {
                 let e = entry(n)
                 if !known.contains("\(e.event) \(e.at)") { log.append(e) }
             }
-            if (book.nextWindowEnd(after: lastEnd, rule: rule) ?? Int64.max) > closedBy { book.adopt(r.phase, rule: rule.id) }
+            if (book.nextWindowEnd(after: lastEnd, rule: rule) ?? Int64.max) > closedBy {
+                book.adopt(r.phase, rule: rule.id)
+            }
         }
         try save(before: before, log: log, store: store)
     }
@@ -150,16 +171,22 @@ struct AlarmKeeper {
         let changed = book.phases.filter { before[$0.key] != $0.value }.map { Self.stored($0.key, $0.value) }
         try store.recordAlarms(states: changed, log: log)
         for e in log {
-            logger.notice("alarm \(e.event)", metadata: ["rule": "\(e.rule)", "device": "\(e.device ?? "-")", "value": "\(e.value.map { String(format: "%g", $0) } ?? "-")"])
+            logger.notice(
+                "alarm \(e.event)",
+                metadata: [
+                    "rule": "\(e.rule)", "device": "\(e.device ?? "-")",
+                    "value": "\(e.value.map { String(format: "%g", $0) } ?? "-")",
+                ])
         }
     }
 
     func entry(_ n: AlarmNotice) -> AlarmLogEntry {
-        let (id, event, at, value, raisedAt): (String, String, Int64, Double?, Int64?) = switch n {
-        case .raised(let r, let t, let v): (r, "raised", t, v, nil)
-        case .repeated(let r, let t, let v): (r, "repeated", t, v, nil)
-        case .cleared(let r, let t, let v, let since): (r, "cleared", t, v, since)
-        }
+        let (id, event, at, value, raisedAt): (String, String, Int64, Double?, Int64?) =
+            switch n {
+            case .raised(let r, let t, let v): (r, "raised", t, v, nil)
+            case .repeated(let r, let t, let v): (r, "repeated", t, v, nil)
+            case .cleared(let r, let t, let v, let since): (r, "cleared", t, v, since)
+            }
         let rule = rules[id]
         var channel: String?
         var threshold: Double?
@@ -175,12 +202,18 @@ struct AlarmKeeper {
         case .system(let checks, let above, let clear, _)?:
             // The subsystem in trouble stands where a meter's channel would.
             let failing = health.failing(checks, above: above, clear: clear)
-            channel = event == "cleared" ? (checks.count == 1 ? checks.first?.rawValue : nil)
+            channel =
+                event == "cleared"
+                ? (checks.count == 1 ? checks.first?.rawValue : nil)
                 : (failing.isEmpty ? nil : failing.map(\.rawValue).joined(separator: "+"))
-            if checks.contains(.storage) && (channel == "storage" || checks.count == 1) { threshold = event == "cleared" ? clear : above }
+            if checks.contains(.storage) && (channel == "storage" || checks.count == 1) {
+                threshold = event == "cleared" ? clear : above
+            }
         case nil: break
         }
-        return AlarmLogEntry(rule: id, device: rule?.device, channel: channel, event: event, at: at, value: value, threshold: threshold, raisedAt: raisedAt)
+        return AlarmLogEntry(
+            rule: id, device: rule?.device, channel: channel, event: event, at: at, value: value, threshold: threshold,
+            raisedAt: raisedAt)
     }
 }
 
@@ -195,7 +228,9 @@ struct ConsumptionTable {
         start = from
         var chans: [StoredChannel] = []
         for r in rules {
-            guard case .consumption(let ch, _, _, _) = r.kind, let d = r.device, let c = try? store.channel(device: d, channel: ch) else { continue }
+            guard case .consumption(let ch, _, _, _) = r.kind, let d = r.device,
+                let c = try? store.channel(device: d, channel: ch)
+            else { continue }
             channel[r.id] = c
             if !chans.contains(where: { $0.id == c.id }) { chans.append(c) }
         }
@@ -216,7 +251,8 @@ struct ConsumptionTable {
     /// A rule's counter's consumption over `[from, to)` (nil: no data at all).
     func consumed(_ rule: AlarmRule, from: Int64, to: Int64) -> Double? {
         guard let c = channel[rule.id], let all = steps[c.id] else { return nil }
-        let lo = max(0, Int((from - start) / 60)), hi = min(all.count, Int((to - start) / 60))
+        let lo = max(0, Int((from - start) / 60))
+        let hi = min(all.count, Int((to - start) / 60))
         guard lo < hi else { return nil }
         var sum: Int64 = 0
         var any = false
@@ -229,4 +265,3 @@ struct ConsumptionTable {
         return any ? c.spec.resolution.value(ofSteps: sum) : nil
     }
 }
-

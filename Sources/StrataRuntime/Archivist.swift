@@ -14,8 +14,9 @@ public actor Archivist {
     public init(config: StrataConfig) throws(StoreError) {
         executor = ThreadExecutor(name: "strata.archive")
         store = try config.makeStore()
-        var w = ArchiveWriter(store: store, root: config.archive.path, dialects: config.archive.dialects,
-                              devices: config.devices.map(\.id), prune: config.archive.prune, siteName: config.site.name)
+        var w = ArchiveWriter(
+            store: store, root: config.archive.path, dialects: config.archive.dialects,
+            devices: config.devices.map(\.id), prune: config.archive.prune, siteName: config.site.name)
         w.reactiveLimits = config.reactiveLimits
         writer = w
         writer.sweepTemporaries()

@@ -18,9 +18,10 @@ extension FTPServerConfig {
         if f.anonymous {
             for name in ["anonymous", "ftp"] { users.append(FTPUser(name: name, home: "", check: { _ in true })) }
         }
-        self.init(listen: f.listen, port: f.port, passivePorts: f.passivePorts, publicHost: f.publicHost, root: root,
-                  users: users, maxClients: f.maxClients, maxPerIP: f.maxPerIP, loginAttempts: f.loginAttempts,
-                  idleTimeout: .seconds(f.idleTimeout), requireTLS: f.requireTLS)
+        self.init(
+            listen: f.listen, port: f.port, passivePorts: f.passivePorts, publicHost: f.publicHost, root: root,
+            users: users, maxClients: f.maxClients, maxPerIP: f.maxPerIP, loginAttempts: f.loginAttempts,
+            idleTimeout: .seconds(f.idleTimeout), requireTLS: f.requireTLS)
         loginTimeout = .seconds(f.loginTimeout)
         dataTimeout = .seconds(f.dataTimeout)
         requireTLSResumption = f.requireTLSResumption

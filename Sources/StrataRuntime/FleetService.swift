@@ -36,8 +36,9 @@ public struct FleetService: Service, CustomStringConvertible {
         }
         var tree = FleetTree(root: config.archive.path, dialects: config.archive.dialects)
         let refreshedGauge = Gauge(label: "strata_fleet_archive_refreshed_timestamp_seconds")
-        var failures = CentralServerFailures(logger: logger, what: "fleet archive refresh failed; the tree stays as it was and is retried",
-                                             url: target.display, retry: f.interval)
+        var failures = CentralServerFailures(
+            logger: logger, what: "fleet archive refresh failed; the tree stays as it was and is retried",
+            url: target.display, retry: f.interval)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             var link: FleetLink?
             do {
@@ -48,7 +49,8 @@ public struct FleetService: Service, CustomStringConvertible {
                 let n = try await cancelWhenGracefulShutdown { try await current.refreshed(l) }
                 tree = n.tree
                 if first || n.files > 0 {
-                    logger.info("fleet archive refreshed", metadata: ["files": "\(n.files)", "path": "\(config.archive.path)"])
+                    logger.info(
+                        "fleet archive refreshed", metadata: ["files": "\(n.files)", "path": "\(config.archive.path)"])
                 }
                 let now = clock.now()
                 await store.fleetRefreshed(now: Int64(now), files: n.files)

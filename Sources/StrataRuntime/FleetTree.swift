@@ -38,7 +38,9 @@ public struct FleetTree: Sendable {
         var (next, changes) = try await link.changes(since: horizon, tiers: FleetTreeLayout.tiers)
         if !renamed.isEmpty {
             // A renamed site's folder starts empty: all of its months, not only the new ones.
-            changes += try await link.changes(since: nil, tiers: FleetTreeLayout.tiers).changes.filter { renamed.contains($0.site) }
+            changes += try await link.changes(since: nil, tiers: FleetTreeLayout.tiers).changes.filter {
+                renamed.contains($0.site)
+            }
         }
         var files = Set<FleetTreeLayout.File>()
         for (site, c) in changes {
@@ -66,11 +68,14 @@ public struct FleetTree: Sendable {
                 // One read of this site's rows for all the files that want them.
                 let rows = try await Self.rows(link, site: s.id, zone: zone, tier: tier, covering: wanted.map(\.dates))
                 for f in wanted {
-                    let mine = rows.filter { r in f.dates.map { r.date >= $0.from && r.date < $0.to } ?? true }.map(\.row)
+                    let mine = rows.filter { r in f.dates.map { r.date >= $0.from && r.date < $0.to } ?? true }.map(
+                        \.row)
                     if case .site = f {
                         for d in dialects {
                             let path = "\(root)/\(d.rawValue)/\(f.path(folder: folder))"
-                            if try ArchiveFiles.replaceIfChanged(path, with: FleetTable.csv(mine, dialect: d)) { written += 1 }
+                            if try ArchiveFiles.replaceIfChanged(path, with: FleetTable.csv(mine, dialect: d)) {
+                                written += 1
+                            }
                         }
                     } else if !mine.isEmpty, let o = outs[f] {
                         for (d, g) in zip(dialects, o) { try g.append(FleetTable.body(mine, dialect: d)) }
@@ -86,9 +91,12 @@ public struct FleetTree: Sendable {
 
     /// A site's buckets of a tier over the local dates of several files (nil: all dates), each
     /// with its local date.
-    static func rows(_ link: FleetLink, site: String, zone: ZoneRules, tier: Tier,
-                     covering spans: [(from: CivilDate, to: CivilDate)?]) async throws -> [(row: FleetRow, date: CivilDate)] {
-        var lo: Int64 = 0, hi: Int64 = 4_102_444_800
+    static func rows(
+        _ link: FleetLink, site: String, zone: ZoneRules, tier: Tier,
+        covering spans: [(from: CivilDate, to: CivilDate)?]
+    ) async throws -> [(row: FleetRow, date: CivilDate)] {
+        var lo: Int64 = 0
+        var hi: Int64 = 4_102_444_800
         let bounded = spans.compactMap { $0 }
         if bounded.count == spans.count, let from = bounded.map(\.from).min(), let to = bounded.map(\.to).max() {
             // Wide enough in UTC for every zone; the files keep their own local dates.

@@ -10,9 +10,13 @@ public enum LateData {
     /// many alarm log lines were added. Their e-mails go out only for recent minutes (see the
     /// outbox intake), so importing years of history does not flood an inbox.
     @discardableResult
-    public static func judge(config: StrataConfig, store: Store, channels: Set<Int64>, from: Int64, to: Int64,
-                             logger: Logger = Logger(label: "strata.alarms")) throws(StoreError) -> Int {
-        guard config.alarms.contains(where: { if case .consumption = $0.kind { true } else { false } }) else { return 0 }
+    public static func judge(
+        config: StrataConfig, store: Store, channels: Set<Int64>, from: Int64, to: Int64,
+        logger: Logger = Logger(label: "strata.alarms")
+    ) throws(StoreError) -> Int {
+        guard config.alarms.contains(where: { if case .consumption = $0.kind { true } else { false } }) else {
+            return 0
+        }
         var keeper = try AlarmKeeper(config: config, store: store, logger: logger)
         let before = try store.alarmLog().count
         try keeper.revisit(channels: channels, from: from, to: to, store: store)

@@ -36,7 +36,8 @@ public struct MQTTService: Service, CustomStringConvertible {
         let client: MQTTLink
         let messages = MinuteMessages(prefix: settings.topicPrefix, zone: config.site.zone, retain: settings.retain)
         do {
-            client = try MQTTLink(settings.linkSettings(clientID: settings.clientID, will: messages.status(online: false)))
+            client = try MQTTLink(
+                settings.linkSettings(clientID: settings.clientID, will: messages.status(online: false)))
         } catch {
             logger.error("mqtt: not publishing; fix [mqtt] and restart", metadata: ["error": "\(error)"])
             try? await gracefulShutdown()
@@ -91,7 +92,8 @@ struct Publisher {
     var available: [String: Bool] = [:]
     var reportedDropped = 0
 
-    init(settings: StrataConfig.MQTT, config: StrataConfig, messages: MinuteMessages, client: MQTTLink, logger: Logger) {
+    init(settings: StrataConfig.MQTT, config: StrataConfig, messages: MinuteMessages, client: MQTTLink, logger: Logger)
+    {
         self.settings = settings
         self.config = config
         self.messages = messages
@@ -117,14 +119,19 @@ struct Publisher {
         let minutes = byMinute.keys.sorted()
         for m in minutes {
             // The statuses are the round's, so they go with its newest minute.
-            backlog.append(minute: m, messages.messages(minute: m, values: byMinute[m] ?? []) + (m == minutes.last ? changes : []))
+            backlog.append(
+                minute: m, messages.messages(minute: m, values: byMinute[m] ?? []) + (m == minutes.last ? changes : []))
         }
         // A round where no meter answered: availability only.
-        if minutes.isEmpty, !changes.isEmpty, let t = b.statuses.compactMap(\.lastAttempt).max() { backlog.append(minute: t, changes) }
+        if minutes.isEmpty, !changes.isEmpty, let t = b.statuses.compactMap(\.lastAttempt).max() {
+            backlog.append(minute: t, changes)
+        }
         if backlog.dropped > reportedDropped {
             Counter(label: "strata_mqtt_dropped_messages_total").increment(by: backlog.dropped - reportedDropped)
             if reportedDropped == 0 {
-                logger.warning("mqtt: backlog full; the oldest minutes are dropped (raise mqtt.backlog_minutes?)", metadata: ["backlog_minutes": "\(settings.backlogMinutes)"])
+                logger.warning(
+                    "mqtt: backlog full; the oldest minutes are dropped (raise mqtt.backlog_minutes?)",
+                    metadata: ["backlog_minutes": "\(settings.backlogMinutes)"])
             }
             reportedDropped = backlog.dropped
         }
@@ -136,12 +143,18 @@ struct Publisher {
         let kind = c.state
         if kind != lastChange {
             switch c {
-            case .connected: logger.notice("mqtt: connected", metadata: ["broker": "\(settings.host):\(settings.port)", "backlog_minutes": "\(backlog.count)"])
+            case .connected:
+                logger.notice(
+                    "mqtt: connected",
+                    metadata: ["broker": "\(settings.host):\(settings.port)", "backlog_minutes": "\(backlog.count)"])
             case .refused(let code, let reason):
-                logger.error("mqtt: the broker refused the connection; retrying (check mqtt.username and password_file)",
-                             metadata: ["code": "\(code)", "reason": "\(reason)"])
+                logger.error(
+                    "mqtt: the broker refused the connection; retrying (check mqtt.username and password_file)",
+                    metadata: ["code": "\(code)", "reason": "\(reason)"])
             case .lost(let reason):
-                logger.warning("mqtt: not connected; retrying with backoff, minutes kept in the backlog", metadata: ["reason": "\(reason)"])
+                logger.warning(
+                    "mqtt: not connected; retrying with backoff, minutes kept in the backlog",
+                    metadata: ["reason": "\(reason)"])
             }
             lastChange = kind
         }
@@ -161,7 +174,9 @@ struct Publisher {
     }
 
     func availability(_ device: String, _ up: Bool) -> MQTTMessage {
-        MQTTMessage(topic: messages.availabilityTopic(device: device), payload: Array((up ? "online" : "offline").utf8), retain: true)
+        MQTTMessage(
+            topic: messages.availabilityTopic(device: device), payload: Array((up ? "online" : "offline").utf8),
+            retain: true)
     }
 
     func discoveryConfigs() -> [MQTTMessage] {

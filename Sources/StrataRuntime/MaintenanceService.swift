@@ -55,21 +55,29 @@ public struct MaintenanceService: Service, CustomStringConvertible {
                 } else {
                     await store.archiveWritten(true, now: now)
                 }
-                if let a, a.touched > 0 { Counter(label: "strata_archive_files_written_total").increment(by: a.touched) }
+                if let a, a.touched > 0 {
+                    Counter(label: "strata_archive_files_written_total").increment(by: a.touched)
+                }
                 if first, let a {
-                    logger.notice("archive up to date", metadata: [
-                        "created": "\(a.created)", "appended": "\(a.appended)", "replaced": "\(a.replaced)",
-                        "seconds": "\((ContinuousClock.now - started).components.seconds)",
-                    ])
+                    logger.notice(
+                        "archive up to date",
+                        metadata: [
+                            "created": "\(a.created)", "appended": "\(a.appended)", "replaced": "\(a.replaced)",
+                            "seconds": "\((ContinuousClock.now - started).components.seconds)",
+                        ])
                 }
                 first = false
                 if failing { logger.notice("maintenance works again") }
                 failing = false
-                logger.debug("maintenance", metadata: [
-                    "buckets": "\(r.bucketsWritten)", "archive_files": "\(a?.touched ?? 0)",
-                ])
+                logger.debug(
+                    "maintenance",
+                    metadata: [
+                        "buckets": "\(r.bucketsWritten)", "archive_files": "\(a?.touched ?? 0)",
+                    ])
             } catch {
-                if !failing { logger.error("roll-up or archive failed; retrying every minute", metadata: ["error": "\(error)"]) }
+                if !failing {
+                    logger.error("roll-up or archive failed; retrying every minute", metadata: ["error": "\(error)"])
+                }
                 failing = true
             }
         }

@@ -38,7 +38,9 @@ public actor ReplicationReader {
     }
 
     public init(config: StrataConfig) throws(StoreError) {
-        guard let r = config.replication else { throw .cannotOpen(path: config.storage.path, reason: "no [replication] section") }
+        guard let r = config.replication else {
+            throw .cannotOpen(path: config.storage.path, reason: "no [replication] section")
+        }
         executor = ThreadExecutor(name: "strata.replication")
         store = try config.makeStore()
         self.config = config
@@ -60,10 +62,19 @@ public actor ReplicationReader {
         return FleetLink.SiteInfo(
             id: id, name: config.site.name, timezone: config.site.timezone,
             devices: config.devices.map { (id: $0.id, name: $0.name) },
-            channels: channels.map { (device: $0.spec.device, id: $0.spec.id, name: $0.spec.name, unit: $0.spec.unit, kind: $0.spec.kind.rawValue,
-                                   decimals: $0.spec.resolution.decimals) },
-            statuses: statuses.values.map { (device: $0.device, lastSuccess: $0.lastSuccess, lastAttempt: $0.lastAttempt,
-                                             failures: $0.consecutiveFailures, lastError: $0.lastError) })
+            channels: channels.map {
+                (
+                    device: $0.spec.device, id: $0.spec.id, name: $0.spec.name, unit: $0.spec.unit,
+                    kind: $0.spec.kind.rawValue,
+                    decimals: $0.spec.resolution.decimals
+                )
+            },
+            statuses: statuses.values.map {
+                (
+                    device: $0.device, lastSuccess: $0.lastSuccess, lastAttempt: $0.lastAttempt,
+                    failures: $0.consecutiveFailures, lastError: $0.lastError
+                )
+            })
     }
 
     /// The next push: late-data ranges first, then each tier's closed buckets after its cursor,
@@ -92,9 +103,13 @@ public actor ReplicationReader {
         if let p = previous { cursors.merge(p.cursors) { _, pending in pending } }
         // Every counter event, read once for this push and only if some range needs them.
         var allEvents: [(StoredChannel, CounterEvent)]?
-        func events(from a: Int64, to b: Int64) throws(StoreError) -> [(device: String, channel: String, event: CounterEvent)] {
+        func events(from a: Int64, to b: Int64) throws(StoreError) -> [(
+            device: String, channel: String, event: CounterEvent
+        )] {
             if allEvents == nil { allEvents = try store.events(channels: chans) }
-            return (allEvents ?? []).filter { $0.1.ts >= a && $0.1.ts < b }.map { ($0.0.spec.device, $0.0.spec.id, $0.1) }
+            return (allEvents ?? []).filter { $0.1.ts >= a && $0.1.ts < b }.map {
+                ($0.0.spec.device, $0.0.spec.id, $0.1)
+            }
         }
         // Late data changed buckets already sent: send those again (the server upserts).
         let dirty = previous == nil ? try store.replicationDirty() : (ranges: [], lastID: nil)
@@ -103,7 +118,11 @@ public actor ReplicationReader {
             // bucket may be sent once per push only (the server's upsert refuses a row twice).
             var merged: [(Int64, Int64)] = []
             for r in dirty.ranges.sorted(by: { $0.0 < $1.0 }) {
-                if let l = merged.last, r.0 <= l.1 { merged[merged.count - 1].1 = max(l.1, r.1) } else { merged.append(r) }
+                if let l = merged.last, r.0 <= l.1 {
+                    merged[merged.count - 1].1 = max(l.1, r.1)
+                } else {
+                    merged.append(r)
+                }
             }
             for (a, b) in merged {
                 for tier in replication.tiers {
@@ -149,14 +168,19 @@ public actor ReplicationReader {
         return batch.buckets.isEmpty && batch.cursors.isEmpty && batch.consumedDirty == nil ? nil : batch
     }
 
-    func add(_ tier: Tier, _ chans: [StoredChannel], from: Int64, to: Int64, into batch: inout Batch) throws(StoreError) {
+    func add(_ tier: Tier, _ chans: [StoredChannel], from: Int64, to: Int64, into batch: inout Batch) throws(StoreError)
+    {
         if tier == .minute { return try addMinutes(chans, from: from, to: to, into: &batch) }
         for row in try store.buckets(tier, channels: chans, from: from, to: to) where row.end <= store.watermark {
             for c in chans {
                 guard let g = row.values[c.id], g.hasData else { continue }
-                guard batch.sent.insert(BucketKey(channel: c.id, tier: tier, start: row.start)).inserted else { continue }
-                batch.buckets.append(FleetBucket(device: c.spec.device, channel: c.spec.id, tier: tier, start: row.start, end: row.end,
-                                                 aggregate: g, isCounter: c.spec.kind == .counter))
+                guard batch.sent.insert(BucketKey(channel: c.id, tier: tier, start: row.start)).inserted else {
+                    continue
+                }
+                batch.buckets.append(
+                    FleetBucket(
+                        device: c.spec.device, channel: c.spec.id, tier: tier, start: row.start, end: row.end,
+                        aggregate: g, isCounter: c.spec.kind == .counter))
             }
         }
     }
@@ -174,9 +198,12 @@ public actor ReplicationReader {
                     for i in 0..<block.count {
                         guard let g = block.aggregate(column: col, i, counter: counter) else { continue }
                         let ts = block.ts(i)
-                        guard ts >= from, batch.sent.insert(BucketKey(channel: c.id, tier: .minute, start: ts)).inserted else { continue }
-                        found.append(FleetBucket(device: c.spec.device, channel: c.spec.id, tier: .minute, start: ts, end: ts + 60,
-                                                 aggregate: g, isCounter: counter))
+                        guard ts >= from, batch.sent.insert(BucketKey(channel: c.id, tier: .minute, start: ts)).inserted
+                        else { continue }
+                        found.append(
+                            FleetBucket(
+                                device: c.spec.device, channel: c.spec.id, tier: .minute, start: ts, end: ts + 60,
+                                aggregate: g, isCounter: counter))
                     }
                 }
             }

@@ -39,12 +39,15 @@ public struct ReplicationService: Service, CustomStringConvertible {
         }
         let lagGauge = Gauge(label: "strata_replication_lag_seconds")
         var link: FleetLink?
-        var failures = CentralServerFailures(logger: logger, what: "replication failed; the site keeps its data and retries",
-                                             url: target.display, retry: r.interval)
+        var failures = CentralServerFailures(
+            logger: logger, what: "replication failed; the site keeps its data and retries",
+            url: target.display, retry: r.interval)
         var pushed = 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                if link == nil { link = try await FleetLink.connect(target, logger: Logger(label: "strata.replication.pg")) }
+                if link == nil {
+                    link = try await FleetLink.connect(target, logger: Logger(label: "strata.replication.pg"))
+                }
                 guard let l = link else { continue }
                 let site = try await reader.siteInfo()
                 var batch = try await reader.next()

@@ -30,29 +30,47 @@ public struct Runtime: Sendable {
 
     /// Runs sampler, maintenance, reports and (given settings) the FTP server in one service
     /// group until SIGTERM or SIGINT, then shuts them down in reverse order.
-    public func run(clock: any SamplerClock, ftp: FTPServerConfig? = nil, web: WebSettings? = nil, metrics: StrataMetrics? = nil) async throws {
+    public func run(
+        clock: any SamplerClock, ftp: FTPServerConfig? = nil, web: WebSettings? = nil, metrics: StrataMetrics? = nil
+    ) async throws {
         let cfg = config
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: SamplerService(config: cfg, store: store, clock: clock, logger: Logger(label: "strata.sampler"))),
-            .init(service: MaintenanceService(store: store, archivist: archivist, clock: clock, logger: Logger(label: "strata.maintenance"))),
+            .init(
+                service: SamplerService(
+                    config: cfg, store: store, clock: clock, logger: Logger(label: "strata.sampler"))),
+            .init(
+                service: MaintenanceService(
+                    store: store, archivist: archivist, clock: clock, logger: Logger(label: "strata.maintenance"))),
         ]
         // Reports and alarm notices share the durable outbox and its delivery.
         if !cfg.reports.isEmpty || !cfg.alarms.isEmpty {
             let sleeper = clock
             let store = self.store
-            services.append(.init(service: ReportService(
-                config: cfg, archive: archivist != nil, makeStore: { try cfg.makeStore() }, now: { Int64(sleeper.now()) },
-                sleep: { try await sleeper.sleep(until: Double($0)) }, logger: Logger(label: "strata.reports"),
-                onDeliveries: { failing, now in await store.outboxFailing(failing, now: now) })))
+            services.append(
+                .init(
+                    service: ReportService(
+                        config: cfg, archive: archivist != nil, makeStore: { try cfg.makeStore() },
+                        now: { Int64(sleeper.now()) },
+                        sleep: { try await sleeper.sleep(until: Double($0)) }, logger: Logger(label: "strata.reports"),
+                        onDeliveries: { failing, now in await store.outboxFailing(failing, now: now) })))
         }
         if let mqtt = cfg.mqtt {
-            services.append(.init(service: MQTTService(config: cfg, settings: mqtt, store: store, logger: Logger(label: "strata.mqtt"))))
+            services.append(
+                .init(
+                    service: MQTTService(
+                        config: cfg, settings: mqtt, store: store, logger: Logger(label: "strata.mqtt"))))
         }
         if cfg.replication != nil {
-            services.append(.init(service: ReplicationService(config: cfg, clock: clock, logger: Logger(label: "strata.replication"))))
+            services.append(
+                .init(
+                    service: ReplicationService(config: cfg, clock: clock, logger: Logger(label: "strata.replication")))
+            )
         }
         if cfg.fleet != nil {
-            services.append(.init(service: FleetService(config: cfg, store: store, clock: clock, logger: Logger(label: "strata.fleet"))))
+            services.append(
+                .init(
+                    service: FleetService(
+                        config: cfg, store: store, clock: clock, logger: Logger(label: "strata.fleet"))))
         }
         if let ftp {
             try? FileManager.default.createDirectory(atPath: ftp.root, withIntermediateDirectories: true)
@@ -64,14 +82,21 @@ public struct Runtime: Sendable {
             let sleeper = clock
             let app = WebApp(reader: reader, settings: web, metrics: metrics, now: { Int64(sleeper.now()) })
             let logger = Logger(label: "strata.web")
-            services.append(.init(service: try app.application(logger: logger, onServerRunning: { channel in
-                logger.notice("web server listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
-            })))
+            services.append(
+                .init(
+                    service: try app.application(
+                        logger: logger,
+                        onServerRunning: { channel in
+                            logger.notice(
+                                "web server listening",
+                                metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+                        })))
         }
-        let group = ServiceGroup(configuration: .init(
-            services: services,
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: Logger(label: "strata")))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services,
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: Logger(label: "strata")))
         try await group.run()
     }
 }

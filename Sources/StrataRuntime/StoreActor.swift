@@ -36,8 +36,12 @@ public actor StoreActor: SampleStore {
         if h.isDamaged { throw .corrupt(path: config.storage.path, reason: h.damage.prefix(3).joined(separator: "; ")) }
         // A calculated channel added to a site with history starts with that history.
         let derived = try store.backfillCalculated()
-        if derived > 0 { logger.notice("calculated channels derived from stored minutes", metadata: ["minutes": "\(derived)"]) }
-        if !config.alarms.isEmpty { alarms = try AlarmKeeper(config: config, store: store, logger: Logger(label: "strata.alarms")) }
+        if derived > 0 {
+            logger.notice("calculated channels derived from stored minutes", metadata: ["minutes": "\(derived)"])
+        }
+        if !config.alarms.isEmpty {
+            alarms = try AlarmKeeper(config: config, store: store, logger: Logger(label: "strata.alarms"))
+        }
         var configured = Set<String>()
         for d in config.devices { for c in d.channels { configured.insert("\(d.id)/\(c.id)") } }
         for c in store.channels where configured.contains("\(c.spec.device)/\(c.spec.id)") { published[c.id] = c.spec }
@@ -46,7 +50,8 @@ public actor StoreActor: SampleStore {
     /// The minutes written from now on, as they are committed. The stream keeps the newest
     /// `bufferingNewest` batches for a slow reader: a subscriber can never hold up a write.
     public func subscribe(bufferingNewest n: Int) -> AsyncStream<WrittenBatch> {
-        let (stream, continuation) = AsyncStream.makeStream(of: WrittenBatch.self, bufferingPolicy: .bufferingNewest(max(1, n)))
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: WrittenBatch.self, bufferingPolicy: .bufferingNewest(max(1, n)))
         feeds.append(continuation)
         return stream
     }
@@ -73,7 +78,9 @@ public actor StoreActor: SampleStore {
             var values: [WrittenBatch.Value] = []
             values.reserveCapacity(samples.count)
             // Calculated channels too, as the write derived them from its inputs.
-            for s in samples + r.derived { if let spec = published[s.channel] { values.append(.init(channel: spec, ts: s.ts, value: s.value)) } }
+            for s in samples + r.derived {
+                if let spec = published[s.channel] { values.append(.init(channel: spec, ts: s.ts, value: s.value)) }
+            }
             let batch = WrittenBatch(values: values, statuses: statuses)
             for f in feeds { f.yield(batch) }
         }
@@ -113,11 +120,15 @@ public actor StoreActor: SampleStore {
     /// The fleet archive tree's last refresh or failure (a central box), for `strata status`;
     /// not being able to record it is logged, the tree itself is written either way.
     public func fleetRefreshed(now: Int64, files: Int) {
-        do { try store.fleetRefreshed(at: now, files: files) } catch { logger.error("fleet: could not record the refresh", metadata: ["error": "\(error)"]) }
+        do { try store.fleetRefreshed(at: now, files: files) } catch {
+            logger.error("fleet: could not record the refresh", metadata: ["error": "\(error)"])
+        }
     }
 
     public func fleetFailed(_ message: String, now: Int64) {
-        do { try store.fleetFailed(message, at: now) } catch { logger.error("fleet: could not record the failure", metadata: ["error": "\(error)"]) }
+        do { try store.fleetFailed(message, at: now) } catch {
+            logger.error("fleet: could not record the failure", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Outbox messages whose last delivery attempt failed.
@@ -137,7 +148,9 @@ public actor StoreActor: SampleStore {
             lastRetention = now
             let p = try store.enforceRetention(now: now)
             if p.minuteRows + p.quarterRows + p.hourRows > 0 {
-                logger.notice("retention pruned", metadata: ["minute": "\(p.minuteRows)", "quarter": "\(p.quarterRows)", "hour": "\(p.hourRows)"])
+                logger.notice(
+                    "retention pruned",
+                    metadata: ["minute": "\(p.minuteRows)", "quarter": "\(p.quarterRows)", "hour": "\(p.hourRows)"])
             }
         }
         // After retention: what is left is what the budget holds.

@@ -11,7 +11,8 @@ extension WebSettings {
             let hash = u.passwordHash
             return WebUser(name: u.name, home: u.home, check: { PasswordHash.verify($0, against: hash) })
         }
-        let keyFile = ((config.storage.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("web-session.key")
+        let keyFile = ((config.storage.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(
+            "web-session.key")
         let key: [UInt8]
         do { key = try WebSettings.sessionKey(file: keyFile) } catch { throw WebSetupError(reason: "\(error)") }
         self.init(host: w.bindAddress, port: w.port, users: users, sessionKey: key)

@@ -70,7 +70,9 @@ public final class Bus: @unchecked Sendable {
     }
 
     private func pollOne(_ d: StrataConfig.Device) -> PollResult {
-        guard let m = d.modbus else { return PollResult(device: d.id, values: [], error: .cannotOpen("not a Modbus device")) }
+        guard let m = d.modbus else {
+            return PollResult(device: d.id, values: [], error: .cannotOpen("not a Modbus device"))
+        }
         var values = [Double?](repeating: nil, count: d.registers.count)
         do {
             let plan = try plan(for: d, settings: m)
@@ -94,7 +96,9 @@ public final class Bus: @unchecked Sendable {
         }
     }
 
-    private func plan(for d: StrataConfig.Device, settings m: StrataConfig.ModbusSettings) throws(ModbusError) -> ReadPlan {
+    private func plan(for d: StrataConfig.Device, settings m: StrataConfig.ModbusSettings) throws(ModbusError)
+        -> ReadPlan
+    {
         if let p = plans[d.id] { return p }
         let profile = d.profile
         var registers = d.registers
@@ -111,15 +115,20 @@ public final class Bus: @unchecked Sendable {
             } catch {
                 throw .garbled("\(error)")
             }
-            logger.notice("SunSpec meter found", metadata: ["device": "\(d.id)", "model": "\(meter.model)", "address": "\(meter.start - 2)"])
+            logger.notice(
+                "SunSpec meter found",
+                metadata: ["device": "\(d.id)", "model": "\(meter.model)", "address": "\(meter.start - 2)"])
             registers = SunSpec.resolve(registers, at: meter)
         }
-        let p = ReadPlan(registers: registers, maxBlock: profile?.maxBlock ?? ReadPlan.protocolMaximum, maxGap: profile?.maxGap)
+        let p = ReadPlan(
+            registers: registers, maxBlock: profile?.maxBlock ?? ReadPlan.protocolMaximum, maxGap: profile?.maxGap)
         plans[d.id] = p
         return p
     }
 
-    private func read(_ b: ReadBlock, unit: Int, settings m: StrataConfig.ModbusSettings) throws(ModbusError) -> [UInt16] {
+    private func read(_ b: ReadBlock, unit: Int, settings m: StrataConfig.ModbusSettings) throws(ModbusError)
+        -> [UInt16]
+    {
         var attempt = 0
         while true {
             do {

@@ -11,7 +11,9 @@ public enum BusBudget {
             let worst = ds.reduce(0.0) { acc, d in acc + (d.modbus.map { $0.timeout * Double($0.retries + 1) } ?? 0) }
             let interval = Double(ds.map(\.poll).min() ?? 60)
             if worst > interval * 0.8 {
-                out.append("bus \(bus): \(ds.count) devices × timeout × attempts = \(Int(worst.rounded())) s in the worst case, more than the \(Int(interval)) s poll; lower timeout or retries, or split the bus")
+                out.append(
+                    "bus \(bus): \(ds.count) devices × timeout × attempts = \(Int(worst.rounded())) s in the worst case, more than the \(Int(interval)) s poll; lower timeout or retries, or split the bus"
+                )
             }
         }
         return out

@@ -28,7 +28,9 @@ public struct BusScanner {
         self.profiles = profiles
     }
 
-    public func scan(units: ClosedRange<Int>, progress: (Int, ScanFinding?) -> Void) throws(ModbusError) -> [ScanFinding] {
+    public func scan(units: ClosedRange<Int>, progress: (Int, ScanFinding?) -> Void) throws(ModbusError)
+        -> [ScanFinding]
+    {
         let link = try ModbusLink(transport: transport)
         var found: [ScanFinding] = []
         for unit in units {
@@ -65,7 +67,9 @@ public struct BusScanner {
                 try link.read(unit: unit, block: ReadBlock(function: .holding, start: a, count: n))
             }
             if let m = try? SunSpec.locateMeter(read: read) {
-                return ScanFinding(unit: unit, profiles: [sunspec.id], evidence: "SunSpec meter model \(m.model) at register \(m.start - 2)")
+                return ScanFinding(
+                    unit: unit, profiles: [sunspec.id],
+                    evidence: "SunSpec meter model \(m.model) at register \(m.start - 2)")
             }
         }
         var scored: [(String, Int, Int)] = []
@@ -90,17 +94,22 @@ public struct BusScanner {
         guard let best = scored.first else {
             return ScanFinding(unit: unit, profiles: [], evidence: "answers, but no shipped profile reads it")
         }
-        return ScanFinding(unit: unit, profiles: scored.map(\.0),
-                           evidence: "\(best.1) of its \(best.2) registers answer with values")
+        return ScanFinding(
+            unit: unit, profiles: scored.map(\.0),
+            evidence: "\(best.1) of its \(best.2) registers answer with values")
     }
 
     /// `[[devices]]` blocks to paste into strata.toml.
-    public static func toml(_ found: [ScanFinding], transport: StrataConfig.Transport, names: [String: String],
-                            optionalInputs: Set<String> = []) -> String {
+    public static func toml(
+        _ found: [ScanFinding], transport: StrataConfig.Transport, names: [String: String],
+        optionalInputs: Set<String> = []
+    ) -> String {
         var o = ""
         for f in found {
             o += "\n# unit \(f.unit): \(f.evidence)"
-            if f.profiles.count > 1 { o += "; also read by \(f.profiles.dropFirst().joined(separator: ", ")): check the meter's label" }
+            if f.profiles.count > 1 {
+                o += "; also read by \(f.profiles.dropFirst().joined(separator: ", ")): check the meter's label"
+            }
             o += "\n"
             guard let p = f.profiles.first else {
                 o += "# [[devices]] with [[devices.channels]] giving address and type; see README, Profiles\n"
@@ -122,7 +131,8 @@ public struct BusScanner {
             o += "unit_id = \(f.unit)\nprofile = \"\(p)\"\n"
             if optionalInputs.contains(p) {
                 // Its inputs are read only when named: the block is not complete without them.
-                o += "# name each wired input, e.g.:\n[[devices.channels]]\nid = \"water\"\nsource = \"input_1\"\nunit = \"m3\"\npulses_per_unit = 100\n"
+                o +=
+                    "# name each wired input, e.g.:\n[[devices.channels]]\nid = \"water\"\nsource = \"input_1\"\nunit = \"m3\"\npulses_per_unit = 100\n"
             }
         }
         return o

@@ -197,8 +197,10 @@ public enum DemoSite {
 
     /// Fills the store with simulated history from `from` to `to` (UTC minutes), continuing
     /// each counter from its stored reading; one transaction per simulated day.
-    public static func backfill(config: StrataConfig, store: any SampleStore, from: Int64, to: Int64,
-                                progress: (Int64) -> Void = { _ in }) async throws -> Int {
+    public static func backfill(
+        config: StrataConfig, store: any SampleStore, from: Int64, to: Int64,
+        progress: (Int64) -> Void = { _ in }
+    ) async throws -> Int {
         let devices = config.devices.filter { $0.driver == "simulated" }
         let all = await store.channelIDs()
         var meters: [SimulatedMeter] = []

@@ -30,14 +30,20 @@ public final class MQTTInbox: Sendable {
 
     public init(config: StrataConfig, settings: StrataConfig.MQTT) throws(MQTTError) {
         sources = config.devices.compactMap { d in
-            d.mqttSource.map { Source(device: d.id, topic: $0.topic, decoder: IngestDecoder(paths: $0.paths, timePath: $0.timePath, zone: config.site.zone)) }
+            d.mqttSource.map {
+                Source(
+                    device: d.id, topic: $0.topic,
+                    decoder: IngestDecoder(paths: $0.paths, timePath: $0.timePath, zone: config.site.zone))
+            }
         }
         // A client of its own (id "<client_id>-in"): subscriptions and publishing stay apart.
         link = try MQTTLink(settings.linkSettings(clientID: settings.clientID + "-in"))
     }
 
     /// `now`: the sampler's clock, which stamps messages without a time of their own.
-    public func start(now: @escaping @Sendable () -> Double, onChange: @escaping @Sendable (MQTTLink.Change) -> Void) throws(MQTTError) {
+    public func start(now: @escaping @Sendable () -> Double, onChange: @escaping @Sendable (MQTTLink.Change) -> Void)
+        throws(MQTTError)
+    {
         link.subscribe(Array(Set(sources.map(\.topic)))) { [weak self] topic, payload in
             self?.received(topic: topic, payload: payload, arrival: Int64(now()))
         }

@@ -61,11 +61,12 @@ final class ModbusLink {
             // _pi resolves names and IPv6; plain modbus_new_tcp takes dotted IPv4 only.
             ctx = modbus_new_tcp_pi(host, String(port))
         case .rtu(let serial, let baud, let parity, let dataBits, let stopBits):
-            let p: CChar = switch parity {
-            case .none: CChar(UInt8(ascii: "N"))
-            case .even: CChar(UInt8(ascii: "E"))
-            case .odd: CChar(UInt8(ascii: "O"))
-            }
+            let p: CChar =
+                switch parity {
+                case .none: CChar(UInt8(ascii: "N"))
+                case .even: CChar(UInt8(ascii: "E"))
+                case .odd: CChar(UInt8(ascii: "O"))
+                }
             ctx = modbus_new_rtu(serial, Int32(baud), p, Int32(dataBits), Int32(stopBits))
         }
         guard ctx != nil else { throw .cannotOpen(String(cString: modbus_strerror(errno))) }

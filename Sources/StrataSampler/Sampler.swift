@@ -1,17 +1,17 @@
 import Foundation
-import Synchronization
 import Logging
 import Metrics
 import StrataConfig
 import StrataCore
 import StrataStore
+import Synchronization
 
 /// Reads every device on its schedule and writes each round in one transaction.
 ///
 /// A dead meter is a gap for its minute and a status change, never an error that stops the
 /// loop; a failed write (a full disk) keeps the round in memory and retries it next round.
 public final class Sampler {
-    public static let plausibleAfter: Int64 = 1_767_225_600  // 2026-01-01: no reading is older than Strata
+    public static let plausibleAfter: Int64 = 1_767_225_600 // 2026-01-01: no reading is older than Strata
 
     let config: StrataConfig
     let store: any SampleStore
@@ -64,7 +64,8 @@ public final class Sampler {
                 inbox = try MQTTInbox(config: config, settings: m)
             } catch {
                 // The other meters are sampled all the same; the MQTT ones are gaps.
-                logger.error("mqtt devices: cannot set up the client; their minutes are gaps", metadata: ["error": "\(error)"])
+                logger.error(
+                    "mqtt devices: cannot set up the client; their minutes are gaps", metadata: ["error": "\(error)"])
                 inbox = nil
             }
         } else {
@@ -85,7 +86,10 @@ public final class Sampler {
             minIDs[d.id] = d.channels.map { chans[$0.id + "_min"] }
             maxIDs[d.id] = d.channels.map { chans[$0.id + "_max"] }
             health[d.id] = saved[d.id] ?? DeviceStatus(device: d.id)
-            if d.poll < 60 || d.mqttSource != nil { accumulators[d.id] = MinuteAccumulator(isCounter: d.channels.prefix(d.readCount).map { $0.kind == .counter }) }
+            if d.poll < 60 || d.mqttSource != nil {
+                accumulators[d.id] = MinuteAccumulator(
+                    isCounter: d.channels.prefix(d.readCount).map { $0.kind == .counter })
+            }
             if d.driver == "simulated" {
                 var m = SimulatedMeter(device: d, zone: config.site.zone)
                 let last = try await store.lastReadings(ids[d.id]?.map { $0 ?? -1 } ?? [])
@@ -98,20 +102,34 @@ public final class Sampler {
 
     /// Runs until the task is cancelled; the round in progress is always finished and written.
     public func run() async {
-        logger.notice("sampler started", metadata: [
-            "devices": "\(polled.count)", "buses": "\(buses.count)", "step": "\(schedule.step)s",
-        ])
+        logger.notice(
+            "sampler started",
+            metadata: [
+                "devices": "\(polled.count)", "buses": "\(buses.count)", "step": "\(schedule.step)s",
+            ])
         var tick = schedule.tick(after: clock.now())
         if let inbox {
-            let clock = self.clock, logger = self.logger
+            let clock = self.clock
+            let logger = self.logger
             let last = Mutex<String?>(nil)
             do {
                 try inbox.start(now: { clock.now() }) { change in
-                    guard last.withLock({ l in defer { l = change.state }; return l != change.state }) else { return }
+                    guard
+                        last.withLock({ l in
+                            defer { l = change.state }
+                            return l != change.state
+                        })
+                    else { return }
                     switch change {
                     case .connected: logger.notice("mqtt devices: connected to the broker")
-                    case .refused(_, let reason): logger.error("mqtt devices: the broker refused the connection; retrying", metadata: ["reason": "\(reason)"])
-                    case .lost(let reason): logger.warning("mqtt devices: not connected; their minutes are gaps until it is back", metadata: ["reason": "\(reason)"])
+                    case .refused(_, let reason):
+                        logger.error(
+                            "mqtt devices: the broker refused the connection; retrying",
+                            metadata: ["reason": "\(reason)"])
+                    case .lost(let reason):
+                        logger.warning(
+                            "mqtt devices: not connected; their minutes are gaps until it is back",
+                            metadata: ["reason": "\(reason)"])
                     }
                 }
             } catch {
@@ -133,24 +151,29 @@ public final class Sampler {
                 tick += schedule.step
             case .implausible:
                 if !implausibleLogged {
-                    logger.error("system clock is not plausible; not sampling until it is set (NTP?)",
-                                 metadata: ["clock": "\(Int64(now))", "plausible_after": "\(Sampler.plausibleAfter)"])
+                    logger.error(
+                        "system clock is not plausible; not sampling until it is set (NTP?)",
+                        metadata: ["clock": "\(Int64(now))", "plausible_after": "\(Sampler.plausibleAfter)"])
                     implausibleLogged = true
                 }
                 await reportClock(trouble: true, now: now)
                 tick = schedule.tick(after: now)
             case .behindStore(let last):
                 if !behindLogged {
-                    logger.warning("system clock is at or before the newest stored minute; waiting for it to pass",
-                                   metadata: ["clock": "\(Int64(now))", "newest": "\(last)"])
+                    logger.warning(
+                        "system clock is at or before the newest stored minute; waiting for it to pass",
+                        metadata: ["clock": "\(Int64(now))", "newest": "\(last)"])
                     behindLogged = true
                 }
                 await reportClock(trouble: true, now: now)
-                tick = max(schedule.tick(after: now), last + schedule.step - ((last % schedule.step) + schedule.step) % schedule.step)
+                tick = max(
+                    schedule.tick(after: now),
+                    last + schedule.step - ((last % schedule.step) + schedule.step) % schedule.step)
             case .missed(let by):
                 if by > Double(schedule.step) * 1.5 {
-                    logger.warning("clock jumped forward or the sampler was held up; the minutes in between are gaps",
-                                   metadata: ["seconds": "\(Int64(by))"])
+                    logger.warning(
+                        "clock jumped forward or the sampler was held up; the minutes in between are gaps",
+                        metadata: ["seconds": "\(Int64(by))"])
                 }
                 tick = schedule.tick(after: now)
             case .early(let by):
@@ -172,7 +195,11 @@ public final class Sampler {
     public func round(at tick: Int64) async {
         let due = polled.filter { schedule.isDue(interval: $0.poll, at: tick) }
         let started = ContinuousClock.now
-        defer { if !due.isEmpty { Timer(label: "strata_poll_round_seconds").record(duration: ContinuousClock.now - started) } }
+        defer {
+            if !due.isEmpty {
+                Timer(label: "strata_poll_round_seconds").record(duration: ContinuousClock.now - started)
+            }
+        }
         var results: [PollResult] = []
         await withTaskGroup(of: [PollResult].self) { group in
             for bus in buses {
@@ -183,7 +210,8 @@ public final class Sampler {
         }
         for d in due where d.driver == "simulated" {
             if let o = d.simulation?.outage, let start = startedAt, o.isQuiet(at: tick, start: start) {
-                results.append(PollResult(device: d.id, values: Array(repeating: nil, count: d.readCount), error: .timeout))
+                results.append(
+                    PollResult(device: d.id, values: Array(repeating: nil, count: d.readCount), error: .timeout))
                 continue
             }
             guard var m = meters[d.id] else { continue }
@@ -197,18 +225,25 @@ public final class Sampler {
                 let t = inbox.take(d.id)
                 taken[d.id] = t
                 if t.malformed > 0 || t.dropped > 0 {
-                    Counter(label: "strata_mqtt_malformed_total", dimensions: [("device", d.id)]).increment(by: t.malformed + t.dropped)
+                    Counter(label: "strata_mqtt_malformed_total", dimensions: [("device", d.id)]).increment(
+                        by: t.malformed + t.dropped)
                     if malformedLogged.insert(d.id).inserted {
-                        logger.warning("mqtt device: messages not used (malformed or a flood); counted, never stored", metadata: [
-                            "device": "\(d.id)", "topic": "\(src.topic)", "malformed": "\(t.malformed)", "dropped": "\(t.dropped)",
-                            "last": "\(t.lastFailure ?? "-")",
-                        ])
+                        logger.warning(
+                            "mqtt device: messages not used (malformed or a flood); counted, never stored",
+                            metadata: [
+                                "device": "\(d.id)", "topic": "\(src.topic)", "malformed": "\(t.malformed)",
+                                "dropped": "\(t.dropped)",
+                                "last": "\(t.lastFailure ?? "-")",
+                            ])
                     }
                 } else if !t.readings.isEmpty {
                     malformedLogged.remove(d.id)
                 }
-                let err: ModbusError? = t.readings.isEmpty
-                    ? (t.malformed > 0 ? .garbled("malformed messages on \(src.topic): \(t.lastFailure ?? "")") : .io("no message on \(src.topic) in the last minute"))
+                let err: ModbusError? =
+                    t.readings.isEmpty
+                    ? (t.malformed > 0
+                        ? .garbled("malformed messages on \(src.topic): \(t.lastFailure ?? "")")
+                        : .io("no message on \(src.topic) in the last minute"))
                     : nil
                 results.append(PollResult(device: d.id, values: [], error: err))
             }
@@ -230,17 +265,23 @@ public final class Sampler {
             let ok = d.mqttSource != nil ? taken[r.device]?.readings.isEmpty == false : r.values.contains { $0 != nil }
             let message = r.error.map(\.description) ?? (ok ? nil : "no values")
             Counter(label: "strata_polls_total", dimensions: [("device", r.device)]).increment()
-            if message != nil { Counter(label: "strata_poll_failures_total", dimensions: [("device", r.device)]).increment() }
+            if message != nil {
+                Counter(label: "strata_poll_failures_total", dimensions: [("device", r.device)]).increment()
+            }
             if var h = health[r.device] {
                 switch h.record(at: tick, error: message) {
                 case .failing(let e)?:
-                    logger.warning("device failing; its minutes are gaps until it answers", metadata: ["device": "\(r.device)", "error": "\(e)"])
+                    logger.warning(
+                        "device failing; its minutes are gaps until it answers",
+                        metadata: ["device": "\(r.device)", "error": "\(e)"])
                 case .recovered(let n)?:
                     logger.notice("device answers again", metadata: ["device": "\(r.device)", "failed_polls": "\(n)"])
                 case nil: break
                 }
                 if !bad.isEmpty, h.recordBadReadings(bad.count, at: tick) {
-                    logger.warning("implausible readings dropped; those channels are gaps", metadata: ["device": "\(r.device)", "values": "\(bad.joined(separator: ", "))"])
+                    logger.warning(
+                        "implausible readings dropped; those channels are gaps",
+                        metadata: ["device": "\(r.device)", "values": "\(bad.joined(separator: ", "))"])
                 }
                 health[r.device] = h
                 statuses.append(h)
@@ -249,10 +290,14 @@ public final class Sampler {
                 // Each message as a fast poll would be: the first counter reading of a minute,
                 // the mean of a gauge's.
                 for reading in (taken[r.device]?.readings ?? []).sorted(by: { $0.ts < $1.ts }) {
-                    if let done = acc.add(ts: reading.ts, values: reading.values) { samples += minuteSamples(d.id, done) }
+                    if let done = acc.add(ts: reading.ts, values: reading.values) {
+                        samples += minuteSamples(d.id, done)
+                    }
                 }
                 // The minute before this round's is over.
-                if let open = acc.minute, open <= tick - 60, let done = acc.close() { samples += minuteSamples(d.id, done) }
+                if let open = acc.minute, open <= tick - 60, let done = acc.close() {
+                    samples += minuteSamples(d.id, done)
+                }
                 accumulators[r.device] = acc
             } else if d.poll >= 60 {
                 for (i, v) in r.values.enumerated() where i < chIDs.count {
@@ -268,7 +313,8 @@ public final class Sampler {
         await commit(samples, statuses)
     }
 
-    func minuteSamples(_ device: String, _ done: (minute: Int64, values: [MinuteAccumulator.MinuteValue?])) -> [Sample] {
+    func minuteSamples(_ device: String, _ done: (minute: Int64, values: [MinuteAccumulator.MinuteValue?])) -> [Sample]
+    {
         var out: [Sample] = []
         let chIDs = ids[device] ?? []
         for (i, v) in done.values.enumerated() {
@@ -292,11 +338,15 @@ public final class Sampler {
     func commit(_ samples: [Sample], _ statuses: [DeviceStatus]) async {
         do {
             try await store.write(samples, statuses: statuses)
-            if !pending.isEmpty { logger.notice("store writable again; held readings written", metadata: ["samples": "\(pending.count)"]) }
+            if !pending.isEmpty {
+                logger.notice("store writable again; held readings written", metadata: ["samples": "\(pending.count)"])
+            }
             pending = []
         } catch {
             // Keep the readings (up to a day of them) and try again with the next round.
-            if pending.isEmpty { logger.error("cannot write to the store; holding readings in memory", metadata: ["error": "\(error)"]) }
+            if pending.isEmpty {
+                logger.error("cannot write to the store; holding readings in memory", metadata: ["error": "\(error)"])
+            }
             pending = samples.count > 2_000_000 ? Array(samples.suffix(2_000_000)) : samples
         }
     }

@@ -26,7 +26,9 @@ public struct SimulatedMeter: Sendable {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in device.id.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
         seed = h
-        counters = device.channels.prefix(device.readCount).map { $0.kind == .counter ? 1000 * (1 + Double(h % 97) / 10) : nil }
+        counters = device.channels.prefix(device.readCount).map {
+            $0.kind == .counter ? 1000 * (1 + Double(h % 97) / 10) : nil
+        }
     }
 
     /// Continues counters from stored readings (the last value per channel, nil if none). The
@@ -58,7 +60,8 @@ public struct SimulatedMeter: Sendable {
     /// Modbus read gives them (raw × scale); a counter shows the steps it has completed.
     func register(_ c: ChannelSpec, _ v: Double) -> Double {
         let steps = c.resolution.steps(v)
-        return c.resolution.value(ofSteps: c.kind == .counter && c.resolution.value(ofSteps: steps) > v ? steps - 1 : steps)
+        return c.resolution.value(
+            ofSteps: c.kind == .counter && c.resolution.value(ofSteps: steps) > v ? steps - 1 : steps)
     }
 
     /// Demand in the load's main unit per hour: kW for electricity and heat, m³/h for water and gas.
@@ -66,7 +69,7 @@ public struct SimulatedMeter: Sendable {
         let local = t + Double(zone.offset(at: Int64(t)))
         let day = floor(local / 86_400)
         let hour = (local - day * 86_400) / 3600
-        let weekday = Int((day + 3).truncatingRemainder(dividingBy: 7))  // 0 = Monday
+        let weekday = Int((day + 3).truncatingRemainder(dividingBy: 7)) // 0 = Monday
         let workday = weekday < 5
         // Day of year as a phase: 0 in mid-January (coldest), π in mid-July.
         let season = cos(2 * Double.pi * ((day - 15).truncatingRemainder(dividingBy: 365.2425)) / 365.2425)
@@ -96,7 +99,8 @@ public struct SimulatedMeter: Sendable {
         switch (load, c.unit) {
         case (.electricity, "kWh"): return c.id.contains("export") ? 0 : demand
         case (.electricity, "Wh"): return c.id.contains("export") ? 0 : demand * 1000
-        case (.electricity, "kvarh"): return demand * (c.id.contains("export") ? capacitiveShare(lastTs ?? 0) : inductiveShare(lastTs ?? 0))
+        case (.electricity, "kvarh"):
+            return demand * (c.id.contains("export") ? capacitiveShare(lastTs ?? 0) : inductiveShare(lastTs ?? 0))
         case (_, "l"), (_, "L"): return demand * 1000
         default: return demand
         }
@@ -108,7 +112,9 @@ public struct SimulatedMeter: Sendable {
         switch (c.unit, load) {
         case ("V", _): return 230 + 2.5 * sin(t / 5400 + phase) + 0.6 * n
         case ("A", _):
-            let share = (1 + 0.08 * (phase - 1)) / (c.id.hasSuffix("_l1") && !channels.contains { $0.id == "current_l2" } ? 1 : 3)
+            let share =
+                (1 + 0.08 * (phase - 1))
+                / (c.id.hasSuffix("_l1") && !channels.contains { $0.id == "current_l2" } ? 1 : 3)
             return demand * 1000 * share / 230
         case ("W", _): return demand * 1000
         case ("var", _): return demand * 1000 * (inductiveShare(t) - capacitiveShare(t))

@@ -10,7 +10,9 @@ extension StrataConfig.MQTT {
         var s = MQTTLink.Settings(host: host, port: port, clientID: clientID, tls: tls)
         s.username = username
         if let f = passwordFile {
-            guard let password = StrataConfig.passwordFile(f) else { throw .setup("cannot read mqtt.password_file \(f)") }
+            guard let password = StrataConfig.passwordFile(f) else {
+                throw .setup("cannot read mqtt.password_file \(f)")
+            }
             s.password = password
         }
         s.caFile = caFile

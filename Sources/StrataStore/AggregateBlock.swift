@@ -34,14 +34,22 @@ enum AggregateBlock {
         let blocks = [
             column(0) { s, _ in SeriesPoint(slot: 0, value: Double(s - span)) },
             column(0) { _, g in SeriesPoint(slot: 0, value: Double(g.count)) },
-            column(0) { _, g in SeriesPoint(slot: 0, value: Double((g.provisional ? AggFlag.provisional : 0) | (g.interpolated ? AggFlag.interpolated : 0))) },
+            column(0) { _, g in
+                SeriesPoint(
+                    slot: 0,
+                    value: Double(
+                        (g.provisional ? AggFlag.provisional : 0) | (g.interpolated ? AggFlag.interpolated : 0)))
+            },
             column(0) { _, g in SeriesPoint(slot: 0, value: 0, cum: g.consumption) },
             column(decimals) { _, g in reading(g.min) },
             column(decimals) { _, g in reading(g.max) },
             column(decimals) { _, g in reading(g.first) },
             column(decimals) { _, g in reading(g.last) },
             column(decimals) { _, g in SeriesPoint(slot: 0, value: g.sum) },
-            column(0) { _, g in g.peak == nil && g.peakStart == nil ? nil : SeriesPoint(slot: 0, value: 0, cum: g.peak, hwm: g.peakStart) },
+            column(0) { _, g in
+                g.peak == nil && g.peakStart == nil
+                    ? nil : SeriesPoint(slot: 0, value: 0, cum: g.peak, hwm: g.peakStart)
+            },
         ]
         return SeriesBundle.encode(blocks)
     }
@@ -58,7 +66,9 @@ enum AggregateBlock {
         var out: [(start: Int64, agg: Aggregate)] = []
         out.reserveCapacity(n)
         for k in 0..<n {
-            let offset = c[0].value[k], count = c[1].value[k], flags = c[2].value[k]
+            let offset = c[0].value[k]
+            let count = c[1].value[k]
+            let flags = c[2].value[k]
             guard offset >= 0, offset < 1e9, count >= 0, count < 1e15, flags >= 0, flags < 4 else {
                 throw .corrupt("bucket \(k): offset \(offset), count \(count), flags \(flags)")
             }
@@ -70,7 +80,9 @@ enum AggregateBlock {
             out.append((span + Int64(offset), g))
         }
         // The optional fields, each over the buckets that have it.
-        for (col, field) in [(4, \Aggregate.min), (5, \Aggregate.max), (6, \Aggregate.first), (7, \Aggregate.last)] as [(Int, WritableKeyPath<Aggregate, Double?>)] {
+        for (col, field) in [(4, \Aggregate.min), (5, \Aggregate.max), (6, \Aggregate.first), (7, \Aggregate.last)]
+            as [(Int, WritableKeyPath<Aggregate, Double?>)]
+        {
             for (j, slot) in c[col].slot.enumerated() { out[Int(slot)].agg[keyPath: field] = c[col].value[j] }
         }
         for (j, slot) in c[8].slot.enumerated() { out[Int(slot)].agg.sum = c[8].value[j] }

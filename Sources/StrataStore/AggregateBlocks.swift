@@ -29,9 +29,11 @@ final class AggregateBlocks {
     init(db: Database) throws(StoreError) {
         self.db = db
         put = try db.prepare(
-            "INSERT OR REPLACE INTO agg_block(tier, channel, span, first, last, count, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+            "INSERT OR REPLACE INTO agg_block(tier, channel, span, first, last, count, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        )
         overlapping = try db.prepare(
-            "SELECT channel, span, data FROM agg_block WHERE tier = ?1 AND span >= ?2 AND span < ?3 AND last >= ?4 AND first < ?3 ORDER BY span, channel")
+            "SELECT channel, span, data FROM agg_block WHERE tier = ?1 AND span >= ?2 AND span < ?3 AND last >= ?4 AND first < ?3 ORDER BY span, channel"
+        )
     }
 
     /// The UTC month holding `ts`, and the next one's start.
@@ -44,19 +46,24 @@ final class AggregateBlocks {
         Int64(CivilDate(daysSinceEpoch: Int(floorDiv(start, 86_400))).addingMonths(1).daysSinceEpoch) * 86_400
     }
 
-    func decode(_ data: [UInt8], tier: Tier, channel ch: Int64, span: Int64) throws(StoreError) -> [(start: Int64, agg: Aggregate)] {
+    func decode(_ data: [UInt8], tier: Tier, channel ch: Int64, span: Int64) throws(StoreError) -> [(
+        start: Int64, agg: Aggregate
+    )] {
         do {
             return try AggregateBlock.decode(data, span: span)
         } catch {
             let month = CivilDate(daysSinceEpoch: Int(floorDiv(span, 86_400)))
-            throw .damagedBlock(path: db.path, channel: names[ch] ?? "#\(ch)",
-                                day: "the \(tier.name) tier of \(month.year)-\(month.month < 10 ? "0" : "")\(month.month) (UTC)",
-                                reason: error.description)
+            throw .damagedBlock(
+                path: db.path, channel: names[ch] ?? "#\(ch)",
+                day: "the \(tier.name) tier of \(month.year)-\(month.month < 10 ? "0" : "")\(month.month) (UTC)",
+                reason: error.description)
         }
     }
 
     /// Every block entry of `tier` with start in `[from, to)`, of the given channels (nil: all).
-    func entries(_ tier: Tier, from: Int64, to: Int64, channels: Set<Int64>?) throws(StoreError) -> [(Int64, Int64, Aggregate)] {
+    func entries(_ tier: Tier, from: Int64, to: Int64, channels: Set<Int64>?) throws(StoreError) -> [(
+        Int64, Int64, Aggregate
+    )] {
         var out: [(Int64, Int64, Aggregate)] = []
         overlapping.reset()
         overlapping.bind(1, Int64(tier.rawValue))
@@ -68,7 +75,8 @@ final class AggregateBlocks {
             let ch = overlapping.int(0)
             if let w = channels, !w.contains(ch) { continue }
             let span = overlapping.int(1)
-            for e in try decode(overlapping.blob(2), tier: tier, channel: ch, span: span) where e.start >= from && e.start < to {
+            for e in try decode(overlapping.blob(2), tier: tier, channel: ch, span: span)
+            where e.start >= from && e.start < to {
                 out.append((e.start, ch, e.agg))
             }
         }
@@ -77,12 +85,16 @@ final class AggregateBlocks {
 
     /// Whether any block of `tier` may hold a bucket starting in `[from, to)`.
     func any(_ tier: Tier, from: Int64, to: Int64) throws(StoreError) -> Bool {
-        try db.scalarInt("SELECT 1 FROM agg_block WHERE tier = ?1 AND span >= ?2 AND span < ?3 AND last >= ?4 AND first < ?3 LIMIT 1",
-                         [.int(Int64(tier.rawValue)), .int(Self.span(containing: max(from, -(1 << 40)))), .int(to), .int(from)]) != nil
+        try db.scalarInt(
+            "SELECT 1 FROM agg_block WHERE tier = ?1 AND span >= ?2 AND span < ?3 AND last >= ?4 AND first < ?3 LIMIT 1",
+            [.int(Int64(tier.rawValue)), .int(Self.span(containing: max(from, -(1 << 40)))), .int(to), .int(from)])
+            != nil
     }
 
     /// Stores a channel's buckets of one span (none: the block goes).
-    func store(_ tier: Tier, channel ch: Int64, span: Int64, _ entries: [(start: Int64, agg: Aggregate)]) throws(StoreError) {
+    func store(_ tier: Tier, channel ch: Int64, span: Int64, _ entries: [(start: Int64, agg: Aggregate)])
+        throws(StoreError)
+    {
         guard let first = entries.first, let last = entries.last else {
             try db.exec("DELETE FROM agg_block WHERE tier = \(tier.rawValue) AND channel = \(ch) AND span = \(span)")
             return
@@ -102,7 +114,8 @@ final class AggregateBlocks {
     @discardableResult
     func delete(_ tier: Tier, from: Int64, to: Int64, channel: Int64?) throws(StoreError) -> Int {
         let chFilter = channel.map { " AND channel = \($0)" } ?? ""
-        let st = try db.prepare("""
+        let st = try db.prepare(
+            """
             SELECT channel, span, data, first, last, count FROM agg_block
             WHERE tier = \(tier.rawValue) AND span >= ?1 AND span < ?2 AND last >= ?3 AND first < ?2\(chFilter)
             """)
@@ -111,7 +124,8 @@ final class AggregateBlocks {
         var whole: [(Int64, Int64)] = []
         var removed = 0
         while try st.step() {
-            let ch = st.int(0), span = st.int(1)
+            let ch = st.int(0)
+            let span = st.int(1)
             if st.int(3) >= from && st.int(4) < to {
                 whole.append((ch, span))
                 removed += Int(st.int(5))

@@ -23,18 +23,23 @@ extension MinuteTier {
         do {
             c = try SeriesBlock.columns(data)
         } catch {
-            throw .damagedBlock(path: db.path, channel: names[ch] ?? "#\(ch)", day: Self.dayName(day), reason: error.description)
+            throw .damagedBlock(
+                path: db.path, channel: names[ch] ?? "#\(ch)", day: Self.dayName(day), reason: error.description)
         }
         guard c.slots == Self.slots else {
-            throw .damagedBlock(path: db.path, channel: names[ch] ?? "#\(ch)", day: Self.dayName(day),
-                                reason: "\(c.slots) slots where a day has \(Self.slots)")
+            throw .damagedBlock(
+                path: db.path, channel: names[ch] ?? "#\(ch)", day: Self.dayName(day),
+                reason: "\(c.slots) slots where a day has \(Self.slots)")
         }
         var out: [MinuteRow] = []
         out.reserveCapacity(c.slot.count)
-        let counters = !c.cum.isEmpty, marks = !c.hwm.isEmpty
+        let counters = !c.cum.isEmpty
+        let marks = !c.hwm.isEmpty
         for k in c.slot.indices {
-            out.append(MinuteRow(ts: day + Int64(c.slot[k]) * 60, channel: ch, value: c.value[k],
-                                 cum: counters ? c.cum[k] : nil, hwm: marks ? c.hwm[k] : nil))
+            out.append(
+                MinuteRow(
+                    ts: day + Int64(c.slot[k]) * 60, channel: ch, value: c.value[k],
+                    cum: counters ? c.cum[k] : nil, hwm: marks ? c.hwm[k] : nil))
         }
         return out
     }
@@ -68,7 +73,8 @@ extension MinuteTier {
 
     /// The first UTC day in `[from, before)` that still has rows.
     func firstRowDay(from: Int64, before limit: Int64) throws(StoreError) -> Int64? {
-        try db.scalarInt("SELECT min(ts) FROM minute WHERE ts >= ?1 AND ts < ?2", [.int(from), .int(limit)]).map(Self.dayStart)
+        try db.scalarInt("SELECT min(ts) FROM minute WHERE ts >= ?1 AND ts < ?2", [.int(from), .int(limit)]).map(
+            Self.dayStart)
     }
 
     /// Folds the rows of one UTC day (of one channel, or all) into their blocks and removes
@@ -76,7 +82,9 @@ extension MinuteTier {
     /// damaged keeps its rows, and is returned: its day cannot be rewritten without losing
     /// what the block held.
     @discardableResult
-    func compactDay(_ day: Int64, channel only: Int64? = nil) throws(StoreError) -> (points: Int, damaged: [DamagedBlock]) {
+    func compactDay(_ day: Int64, channel only: Int64? = nil) throws(StoreError) -> (
+        points: Int, damaged: [DamagedBlock]
+    ) {
         let end = day + Self.daySeconds
         let rows: [Int64: [MinuteRow]]
         if let ch = only {
@@ -120,7 +128,8 @@ extension MinuteTier {
         let inBlocks = try db.scalarInt("SELECT sum(count) FROM minute_block") ?? 0
         guard inBlocks > 0, let lastDay = try db.scalarInt("SELECT max(day) FROM minute_block") else { return rows }
         // Rows inside a compacted day (late data not rolled up yet) may replace a block's reading.
-        let st = try db.prepare("""
+        let st = try db.prepare(
+            """
             SELECT m.channel, m.ts, b.day, b.data FROM minute m
             JOIN minute_block b ON b.channel = m.channel AND b.day = m.ts - ((m.ts % 86400) + 86400) % 86400
             WHERE m.ts < ?1 ORDER BY m.channel, m.ts
@@ -129,7 +138,9 @@ extension MinuteTier {
         var doubled: Int64 = 0
         var cached: (ch: Int64, day: Int64, ts: Set<Int64>)? = nil
         while try st.step() {
-            let ch = st.int(0), ts = st.int(1), day = st.int(2)
+            let ch = st.int(0)
+            let ts = st.int(1)
+            let day = st.int(2)
             if cached.map({ $0.ch != ch || $0.day != day }) ?? true {
                 cached = (ch, day, Set(try decode(st.blob(3), channel: ch, day: day).map(\.ts)))
             }
@@ -149,7 +160,8 @@ extension MinuteTier {
         try db.exec("DELETE FROM minute_block WHERE day < \(wholeBefore)\(filter)")
         // The day `ts` falls in keeps its readings from `ts` on.
         if wholeBefore < ts {
-            let st = try db.prepare("SELECT channel, data FROM minute_block WHERE day = \(wholeBefore) AND first < \(ts)\(filter)")
+            let st = try db.prepare(
+                "SELECT channel, data FROM minute_block WHERE day = \(wholeBefore) AND first < \(ts)\(filter)")
             var trims: [(Int64, [MinuteRow])] = []
             while try st.step() {
                 let ch = st.int(0)
@@ -171,7 +183,8 @@ extension MinuteTier {
         var damaged: [DamagedBlock] = []
         while try st.step() {
             n += 1
-            let ch = st.int(0), day = st.int(1)
+            let ch = st.int(0)
+            let day = st.int(1)
             do {
                 _ = try decode(st.blob(2), channel: ch, day: day)
             } catch {

@@ -79,17 +79,22 @@ final class MinuteTier {
 
     init(db: Database) throws(StoreError) {
         self.db = db
-        upsert = try db.prepare("INSERT OR REPLACE INTO minute(ts, channel, value, cum, hwm) VALUES (?1, ?2, ?3, ?4, ?5)")
-        range = try db.prepare("SELECT ts, channel, value, cum, hwm FROM minute WHERE ts >= ?1 AND ts < ?2 ORDER BY ts, channel")
+        upsert = try db.prepare(
+            "INSERT OR REPLACE INTO minute(ts, channel, value, cum, hwm) VALUES (?1, ?2, ?3, ?4, ?5)")
+        range = try db.prepare(
+            "SELECT ts, channel, value, cum, hwm FROM minute WHERE ts >= ?1 AND ts < ?2 ORDER BY ts, channel")
         rowLastAccepted = try db.prepare(
-            "SELECT ts, value, cum, hwm FROM minute WHERE channel = ?1 AND ts < ?2 AND cum IS NOT NULL ORDER BY ts DESC LIMIT 1")
+            "SELECT ts, value, cum, hwm FROM minute WHERE channel = ?1 AND ts < ?2 AND cum IS NOT NULL ORDER BY ts DESC LIMIT 1"
+        )
         rowFirstAccepted = try db.prepare(
-            "SELECT ts, value, cum, hwm FROM minute WHERE ts >= ?2 AND channel = ?1 AND cum IS NOT NULL ORDER BY ts LIMIT 1")
+            "SELECT ts, value, cum, hwm FROM minute WHERE ts >= ?2 AND channel = ?1 AND cum IS NOT NULL ORDER BY ts LIMIT 1"
+        )
         rowSpan = try db.prepare(
             "SELECT ts, value, cum, hwm FROM minute WHERE ts >= ?2 AND ts < ?3 AND channel = ?1 ORDER BY ts LIMIT ?4")
         rowLast = try db.prepare("SELECT ts, value FROM minute WHERE channel = ?1 ORDER BY ts DESC LIMIT 1")
         blockPut = try db.prepare(
-            "INSERT OR REPLACE INTO minute_block(channel, day, first, last, count, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+            "INSERT OR REPLACE INTO minute_block(channel, day, first, last, count, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+        )
         blockGet = try db.prepare("SELECT data FROM minute_block WHERE channel = ?1 AND day = ?2")
         blocksUp = try db.prepare(
             "SELECT day, data FROM minute_block WHERE channel = ?1 AND day >= ?2 AND day < ?3 ORDER BY day")
@@ -97,7 +102,8 @@ final class MinuteTier {
             "SELECT day, data FROM minute_block WHERE channel = ?1 AND day < ?2 AND day >= ?3 ORDER BY day DESC")
         blocksOfDays = try db.prepare(
             "SELECT channel, day, data FROM minute_block WHERE day >= ?1 AND day < ?2 ORDER BY day, channel")
-        blockLast = try db.prepare("SELECT day, last, data FROM minute_block WHERE channel = ?1 ORDER BY day DESC LIMIT 1")
+        blockLast = try db.prepare(
+            "SELECT day, last, data FROM minute_block WHERE channel = ?1 ORDER BY day DESC LIMIT 1")
     }
 
     /// Reads every channel's scale and name from the store's channel table.
@@ -125,7 +131,8 @@ final class MinuteTier {
         defer { buffer.removeAll(keepingCapacity: buffer.count < 1_000_000) }
         var sorted = true
         for i in buffer.indices.dropFirst() {
-            let a = buffer[i - 1], b = buffer[i]
+            let a = buffer[i - 1]
+            let b = buffer[i]
             if a.ts > b.ts || (a.ts == b.ts && a.channel >= b.channel) {
                 sorted = false
                 break
@@ -165,7 +172,9 @@ final class MinuteTier {
         if let w = wanted, w.count <= 32 {
             // A device's few channels: only their blocks are read from disk.
             for ch in w.sorted() {
-                try eachBlock(channel: ch, from: from, to: to) { day, data throws(StoreError) in try visit(ch, day, data) }
+                try eachBlock(channel: ch, from: from, to: to) { day, data throws(StoreError) in
+                    try visit(ch, day, data)
+                }
             }
         } else {
             blocksOfDays.reset()
@@ -194,15 +203,19 @@ final class MinuteTier {
         while try range.step() {
             let ch = range.int(1)
             if let w = wanted, !w.contains(ch) { continue }
-            loose[ch, default: []].append(MinuteRow(ts: range.int(0), channel: ch, value: range.double(2),
-                                                    cum: range.optionalInt(3), hwm: range.optionalInt(4)))
+            loose[ch, default: []].append(
+                MinuteRow(
+                    ts: range.int(0), channel: ch, value: range.double(2),
+                    cum: range.optionalInt(3), hwm: range.optionalInt(4)))
         }
         return loose
     }
 
     /// Each stored block of a channel overlapping `[from, to)`, ascending.
-    private func eachBlock(channel ch: Int64, from: Int64, to: Int64,
-                           _ body: (Int64, [UInt8]) throws(StoreError) -> Void) throws(StoreError) {
+    private func eachBlock(
+        channel ch: Int64, from: Int64, to: Int64,
+        _ body: (Int64, [UInt8]) throws(StoreError) -> Void
+    ) throws(StoreError) {
         blocksUp.reset()
         blocksUp.bind(1, ch)
         blocksUp.bind(2, Self.dayStart(from))
@@ -264,21 +277,27 @@ final class MinuteTier {
 
     /// The last counter reading with a cumulative value strictly before `ts`.
     func lastAccepted(channel ch: Int64, before ts: Int64) throws(StoreError) -> MinuteRow? {
-        try nearestAccepted(channel: ch, rows: rowLastAccepted, ts: ts, blocks: blocksDown, near: ts,
-                            far: { $0.map { Self.dayStart($0.ts) } ?? Int64.min }) { $0.last { r in r.ts < ts && r.cum != nil } }
+        try nearestAccepted(
+            channel: ch, rows: rowLastAccepted, ts: ts, blocks: blocksDown, near: ts,
+            far: { $0.map { Self.dayStart($0.ts) } ?? Int64.min }
+        ) { $0.last { r in r.ts < ts && r.cum != nil } }
     }
 
     /// The first counter reading with a cumulative value at or after `ts`.
     func firstAccepted(channel ch: Int64, atOrAfter ts: Int64) throws(StoreError) -> MinuteRow? {
-        try nearestAccepted(channel: ch, rows: rowFirstAccepted, ts: ts, blocks: blocksUp, near: Self.dayStart(ts),
-                            far: { $0.map { Self.dayStart($0.ts) + 1 } ?? Int64.max }) { $0.first { r in r.ts >= ts && r.cum != nil } }
+        try nearestAccepted(
+            channel: ch, rows: rowFirstAccepted, ts: ts, blocks: blocksUp, near: Self.dayStart(ts),
+            far: { $0.map { Self.dayStart($0.ts) + 1 } ?? Int64.max }
+        ) { $0.first { r in r.ts >= ts && r.cum != nil } }
     }
 
     /// The rows' answer, unless a block between `ts` and that row's day holds a nearer one:
     /// blocks are walked nearest first (`blocks` binds channel, `near` and `far`), each merged
     /// with its day's rows, and `pick` chooses within a day.
-    private func nearestAccepted(channel ch: Int64, rows: Statement, ts: Int64, blocks: Statement, near: Int64,
-                                 far: (MinuteRow?) -> Int64, pick: ([MinuteRow]) -> MinuteRow?) throws(StoreError) -> MinuteRow? {
+    private func nearestAccepted(
+        channel ch: Int64, rows: Statement, ts: Int64, blocks: Statement, near: Int64,
+        far: (MinuteRow?) -> Int64, pick: ([MinuteRow]) -> MinuteRow?
+    ) throws(StoreError) -> MinuteRow? {
         rows.reset()
         rows.bind(1, ch)
         rows.bind(2, ts)
@@ -328,11 +347,15 @@ final class MinuteTier {
     /// The oldest and newest minute stored for each channel: one pass over rows and blocks.
     func boundsByChannel() throws(StoreError) -> [Int64: (Int64, Int64)] {
         var out: [Int64: (Int64, Int64)] = [:]
-        for q in ["SELECT channel, min(ts), max(ts) FROM minute GROUP BY channel",
-                  "SELECT channel, min(first), max(last) FROM minute_block GROUP BY channel"] {
+        for q in [
+            "SELECT channel, min(ts), max(ts) FROM minute GROUP BY channel",
+            "SELECT channel, min(first), max(last) FROM minute_block GROUP BY channel",
+        ] {
             let st = try db.prepare(q)
             while try st.step() {
-                let ch = st.int(0), lo = st.int(1), hi = st.int(2)
+                let ch = st.int(0)
+                let lo = st.int(1)
+                let hi = st.int(2)
                 out[ch] = out[ch].map { (min($0.0, lo), max($0.1, hi)) } ?? (lo, hi)
             }
         }
@@ -369,7 +392,8 @@ final class MinuteTier {
             }
         }
         let later = try db.scalarInt(
-            "SELECT min(first) FROM minute_block WHERE day = (SELECT min(day) FROM minute_block WHERE day > ?1)", [.int(day)])
+            "SELECT min(first) FROM minute_block WHERE day = (SELECT min(day) FROM minute_block WHERE day > ?1)",
+            [.int(day)])
         return Self.least(best, later)
     }
 

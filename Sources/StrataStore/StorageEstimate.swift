@@ -26,12 +26,17 @@ public struct StorageEstimate: Sendable {
 
     public init(channels: [ChannelSpec], retention: [Tier: Span], budget: ByteSize?) {
         var out: [Line] = []
-        let perDay: [Tier: Double] = [.minute: 0, .quarter: 96, .hour: 24, .day: 1, .month: 1.0 / 30.44, .year: 1.0 / 365.25]
+        let perDay: [Tier: Double] = [
+            .minute: 0, .quarter: 96, .hour: 24, .day: 1, .month: 1.0 / 30.44, .year: 1.0 / 365.25,
+        ]
         for t in Tier.allCases {
-            let rows: Double = t == .minute
+            let rows: Double =
+                t == .minute
                 ? channels.reduce(0) { $0 + 86_400 / Double($1.interval) }
                 : Double(channels.count) * (perDay[t] ?? 0)
-            let perRow = t == .minute ? Self.minuteRowBytes : t == .quarter || t == .hour ? Self.blockedBucketBytes : Self.aggRowBytes
+            let perRow =
+                t == .minute
+                ? Self.minuteRowBytes : t == .quarter || t == .hour ? Self.blockedBucketBytes : Self.aggRowBytes
             let bytes = Int64(rows * perRow)
             let span = retention[t] ?? .forever
             let kept: String

@@ -34,8 +34,10 @@ public struct AlarmLogEntry: Sendable, Equatable {
     /// Whether its e-mail is in the outbox.
     public var queued: Bool
 
-    public init(id: Int64 = 0, rule: String, device: String?, channel: String?, event: String, at: Int64, value: Double?,
-                threshold: Double?, raisedAt: Int64?, queued: Bool = false) {
+    public init(
+        id: Int64 = 0, rule: String, device: String?, channel: String?, event: String, at: Int64, value: Double?,
+        threshold: Double?, raisedAt: Int64?, queued: Bool = false
+    ) {
         self.id = id
         self.rule = rule
         self.device = device
@@ -63,7 +65,9 @@ extension Store {
         let st = try db.prepare("SELECT rule, phase, since, minutes, notified FROM alarm_state")
         var out: [String: StoredAlarmState] = [:]
         while try st.step() {
-            let s = StoredAlarmState(rule: st.text(0), phase: st.text(1), since: st.optionalInt(2), minutes: Int(st.int(3)), notified: st.optionalInt(4))
+            let s = StoredAlarmState(
+                rule: st.text(0), phase: st.text(1), since: st.optionalInt(2), minutes: Int(st.int(3)),
+                notified: st.optionalInt(4))
             out[s.rule] = s
         }
         return out
@@ -74,18 +78,27 @@ extension Store {
     public func recordAlarms(states: [StoredAlarmState], log: [AlarmLogEntry]) throws(StoreError) {
         guard !states.isEmpty || !log.isEmpty else { return }
         try db.transaction { () throws(StoreError) in
-            let put = try db.prepare("INSERT OR REPLACE INTO alarm_state(rule, phase, since, minutes, notified) VALUES (?1, ?2, ?3, ?4, ?5)")
+            let put = try db.prepare(
+                "INSERT OR REPLACE INTO alarm_state(rule, phase, since, minutes, notified) VALUES (?1, ?2, ?3, ?4, ?5)")
             for s in states {
-                try put.bind([.text(s.rule), .text(s.phase), s.since.map { .int($0) } ?? .null, .int(Int64(s.minutes)), s.notified.map { .int($0) } ?? .null])
+                try put.bind([
+                    .text(s.rule), .text(s.phase), s.since.map { .int($0) } ?? .null, .int(Int64(s.minutes)),
+                    s.notified.map { .int($0) } ?? .null,
+                ])
                 try put.run()
                 put.reset()
             }
-            let add = try db.prepare("""
+            let add = try db.prepare(
+                """
                 INSERT INTO alarm_log(rule, device, channel, event, at, value, threshold, raised_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                 """)
             for e in log {
-                try add.bind([.text(e.rule), e.device.map { .text($0) } ?? .null, e.channel.map { .text($0) } ?? .null, .text(e.event), .int(e.at),
-                              e.value.map { .double($0) } ?? .null, e.threshold.map { .double($0) } ?? .null, e.raisedAt.map { .int($0) } ?? .null])
+                try add.bind([
+                    .text(e.rule), e.device.map { .text($0) } ?? .null, e.channel.map { .text($0) } ?? .null,
+                    .text(e.event), .int(e.at),
+                    e.value.map { .double($0) } ?? .null, e.threshold.map { .double($0) } ?? .null,
+                    e.raisedAt.map { .int($0) } ?? .null,
+                ])
                 try add.run()
                 add.reset()
             }
@@ -93,32 +106,41 @@ extension Store {
     }
 
     /// The alarm log between two instants (all of it by default), oldest first.
-    public func alarmLog(from: Int64 = Int64.min, to: Int64 = Int64.max, unqueuedOnly: Bool = false) throws(StoreError) -> [AlarmLogEntry] {
-        let st = try db.prepare("""
+    public func alarmLog(from: Int64 = Int64.min, to: Int64 = Int64.max, unqueuedOnly: Bool = false) throws(StoreError)
+        -> [AlarmLogEntry]
+    {
+        let st = try db.prepare(
+            """
             SELECT id, rule, device, channel, event, at, value, threshold, raised_at, queued FROM alarm_log
             WHERE at >= ?1 AND at < ?2 \(unqueuedOnly ? "AND queued = 0" : "") ORDER BY at, id
             """)
         try st.bind([.int(from), .int(to)])
         var out: [AlarmLogEntry] = []
         while try st.step() {
-            out.append(AlarmLogEntry(id: st.int(0), rule: st.text(1), device: st.isNull(2) ? nil : st.text(2), channel: st.isNull(3) ? nil : st.text(3),
-                                     event: st.text(4), at: st.int(5), value: st.isNull(6) ? nil : st.double(6),
-                                     threshold: st.isNull(7) ? nil : st.double(7), raisedAt: st.optionalInt(8), queued: st.int(9) != 0))
+            out.append(
+                AlarmLogEntry(
+                    id: st.int(0), rule: st.text(1), device: st.isNull(2) ? nil : st.text(2),
+                    channel: st.isNull(3) ? nil : st.text(3),
+                    event: st.text(4), at: st.int(5), value: st.isNull(6) ? nil : st.double(6),
+                    threshold: st.isNull(7) ? nil : st.double(7), raisedAt: st.optionalInt(8), queued: st.int(9) != 0))
         }
         return out
     }
 
     /// The newest log line of a rule before `before` (of one event when given).
     public func lastAlarm(rule: String, before: Int64, event: String? = nil) throws(StoreError) -> AlarmLogEntry? {
-        let st = try db.prepare("""
+        let st = try db.prepare(
+            """
             SELECT id, rule, device, channel, event, at, value, threshold, raised_at, queued FROM alarm_log
             WHERE rule = ?1 AND at < ?2 AND (?3 IS NULL OR event = ?3) ORDER BY at DESC, id DESC LIMIT 1
             """)
         try st.bind([.text(rule), .int(before), event.map { .text($0) } ?? .null])
         guard try st.step() else { return nil }
-        return AlarmLogEntry(id: st.int(0), rule: st.text(1), device: st.isNull(2) ? nil : st.text(2), channel: st.isNull(3) ? nil : st.text(3),
-                             event: st.text(4), at: st.int(5), value: st.isNull(6) ? nil : st.double(6),
-                             threshold: st.isNull(7) ? nil : st.double(7), raisedAt: st.optionalInt(8), queued: st.int(9) != 0)
+        return AlarmLogEntry(
+            id: st.int(0), rule: st.text(1), device: st.isNull(2) ? nil : st.text(2),
+            channel: st.isNull(3) ? nil : st.text(3),
+            event: st.text(4), at: st.int(5), value: st.isNull(6) ? nil : st.double(6),
+            threshold: st.isNull(7) ? nil : st.double(7), raisedAt: st.optionalInt(8), queued: st.int(9) != 0)
     }
 
     /// Marks log lines whose e-mails are in the outbox (queued again after a crash in between,

@@ -29,8 +29,9 @@ extension Store {
         st.reset()
         var out: [String: ArchiveFileRecord] = [:]
         while try st.step() {
-            let r = ArchiveFileRecord(path: st.text(0), until: st.int(1), bytes: st.int(2),
-                                      sha256: st.isNull(3) ? nil : st.text(3), closed: st.int(4) != 0)
+            let r = ArchiveFileRecord(
+                path: st.text(0), until: st.int(1), bytes: st.int(2),
+                sha256: st.isNull(3) ? nil : st.text(3), closed: st.int(4) != 0)
             out[r.path] = r
         }
         return out
@@ -38,12 +39,18 @@ extension Store {
 
     /// Records files and moves the archive watermark in one transaction; `consumedDirty` is the
     /// highest late-data range id the run has dealt with.
-    public func commitArchive(_ records: [ArchiveFileRecord], removed: [String], watermark: Int64, root: String, consumedDirty: Int64?,
-                              layout: String = "") throws(StoreError) {
+    public func commitArchive(
+        _ records: [ArchiveFileRecord], removed: [String], watermark: Int64, root: String, consumedDirty: Int64?,
+        layout: String = ""
+    ) throws(StoreError) {
         try db.transaction { () throws(StoreError) in
-            let up = try db.prepare("INSERT OR REPLACE INTO archive_file(path, until, bytes, sha256, closed) VALUES (?1, ?2, ?3, ?4, ?5)")
+            let up = try db.prepare(
+                "INSERT OR REPLACE INTO archive_file(path, until, bytes, sha256, closed) VALUES (?1, ?2, ?3, ?4, ?5)")
             for r in records {
-                try up.bind([.text(r.path), .int(r.until), .int(r.bytes), r.sha256.map { .text($0) } ?? .null, .int(r.closed ? 1 : 0)])
+                try up.bind([
+                    .text(r.path), .int(r.until), .int(r.bytes), r.sha256.map { .text($0) } ?? .null,
+                    .int(r.closed ? 1 : 0),
+                ])
                 try up.run()
             }
             let del = try db.prepare("DELETE FROM archive_file WHERE path = ?1")
@@ -61,22 +68,28 @@ extension Store {
     /// Where the archive stands: its watermark, root and the dialects and folders it was
     /// written for (nil: never written).
     public func archiveState() throws(StoreError) -> (watermark: Int64, root: String, layout: String)? {
-        guard let w = try meta("archive.watermark").flatMap({ Int64($0) }), let r = try meta("archive.root") else { return nil }
+        guard let w = try meta("archive.watermark").flatMap({ Int64($0) }), let r = try meta("archive.root") else {
+            return nil
+        }
         return (w, r, try meta("archive.layout") ?? "")
     }
 
     /// Forgets the archive's bookkeeping (for a rebuild or a new archive root).
     public func resetArchive() throws(StoreError) {
         try db.transaction { () throws(StoreError) in
-            try db.exec("DELETE FROM archive_file; DELETE FROM archive_dirty; DELETE FROM meta WHERE key IN ('archive.watermark', 'archive.root', 'archive.layout')")
+            try db.exec(
+                "DELETE FROM archive_file; DELETE FROM archive_dirty; DELETE FROM meta WHERE key IN ('archive.watermark', 'archive.root', 'archive.layout')"
+            )
         }
     }
 
     /// Whether a tier holds anything in `[from, to)` (stored minutes, or stored aggregates).
     public func hasData(_ tier: Tier, from: Int64, to: Int64) throws(StoreError) -> Bool {
         if tier == .minute { return try minute.nextTs(atOrAfter: from).map { $0 < to } ?? false }
-        if try db.scalarInt("SELECT 1 FROM agg WHERE tier = ?1 AND start >= ?2 AND start < ?3 LIMIT 1",
-                            [.int(Int64(tier.rawValue)), .int(from), .int(to)]) != nil {
+        if try db.scalarInt(
+            "SELECT 1 FROM agg WHERE tier = ?1 AND start >= ?2 AND start < ?3 LIMIT 1",
+            [.int(Int64(tier.rawValue)), .int(from), .int(to)]) != nil
+        {
             return true
         }
         guard AggregateBlocks.tiers.contains(tier) else { return false }

@@ -23,8 +23,11 @@ extension Store {
                 }
                 let shift = c.spec.resolution.decimals - input.spec.resolution.decimals
                 guard shift >= 0, shift <= 9 else {
-                    throw .channelChanged(device: c.spec.device, channel: c.spec.id,
-                                          what: "resolution (\(c.spec.resolution) is coarser than input \(t.device).\(t.channel)'s \(input.spec.resolution))")
+                    throw .channelChanged(
+                        device: c.spec.device, channel: c.spec.id,
+                        what:
+                            "resolution (\(c.spec.resolution) is coarser than input \(t.device).\(t.channel)'s \(input.spec.resolution))"
+                    )
                 }
                 var f: Int64 = 1
                 for _ in 0..<shift { f *= 10 }
@@ -33,8 +36,11 @@ extension Store {
             let text = FormulaTerm.text(terms)
             let metaKey = "formula.\(c.spec.device).\(c.spec.id)"
             if let old = try meta(metaKey), old != text {
-                throw .channelChanged(device: c.spec.device, channel: c.spec.id,
-                                      what: "formula (\(old) → \(text)); give the new formula a new id, so the old buckets keep their meaning")
+                throw .channelChanged(
+                    device: c.spec.device, channel: c.spec.id,
+                    what:
+                        "formula (\(old) → \(text)); give the new formula a new id, so the old buckets keep their meaning"
+                )
             }
             try setMeta(metaKey, text)
             calculated.append(CalculatedPlan(slot: slot, id: c.id, spec: c.spec, inputs: inputs))
@@ -102,15 +108,24 @@ extension Store {
             var complete = true
             for (k, i) in plan.inputs.enumerated() {
                 if counter {
-                    guard let s = steps[k][ts] else { complete = false; break }
+                    guard let s = steps[k][ts] else {
+                        complete = false
+                        break
+                    }
                     total += i.negative ? -s : s
                 } else {
-                    guard let v = values[k][ts] else { complete = false; break }
+                    guard let v = values[k][ts] else {
+                        complete = false
+                        break
+                    }
                     sum += i.negative ? -v : v
                 }
             }
             guard complete else { continue }
-            let value = counter ? plan.spec.resolution.value(ofSteps: total) : plan.spec.resolution.value(ofSteps: plan.spec.resolution.steps(sum))
+            let value =
+                counter
+                ? plan.spec.resolution.value(ofSteps: total)
+                : plan.spec.resolution.value(ofSteps: plan.spec.resolution.steps(sum))
             if stored[ts] == value { continue }
             out.append(Reading(ts: ts, value: value))
         }
@@ -131,7 +146,10 @@ extension Store {
             var range: (Int64, Int64)? = nil
             var missing = false
             for i in plan.inputs {
-                guard let r = bounds[i.id] else { missing = true; break }
+                guard let r = bounds[i.id] else {
+                    missing = true
+                    break
+                }
                 range = range.map { (max($0.0, r.0), min($0.1, r.1)) } ?? r
             }
             guard !missing, let range, range.0 <= range.1 else { continue }

@@ -29,9 +29,11 @@ extension Store {
             c.points += done.points
             c.damaged += done.damaged
             for d in done.damaged where reportedDamage.insert("\(d.channel) \(d.day)").inserted {
-                logger.error("a damaged minute block keeps its day's new readings as rows", metadata: [
-                    "channel": "\(d.channel)", "day": "\(MinuteTier.dayName(d.day))", "reason": "\(d.reason)",
-                ])
+                logger.error(
+                    "a damaged minute block keeps its day's new readings as rows",
+                    metadata: [
+                        "channel": "\(d.channel)", "day": "\(MinuteTier.dayName(d.day))", "reason": "\(d.reason)",
+                    ])
             }
             next = try minute.firstRowDay(from: day + MinuteTier.daySeconds, before: limit)
         }
@@ -56,13 +58,18 @@ extension Store {
     /// Folds the quarter and hour rows of every closed UTC month (one that ends at or before
     /// the watermark) into one block per tier, channel and month, a month per transaction.
     @discardableResult
-    public func compactClosedMonths(maxMonths: Int = .max) throws(StoreError) -> (months: Int, buckets: Int, damaged: [DamagedBlock]) {
-        var months = 0, buckets = 0
+    public func compactClosedMonths(maxMonths: Int = .max) throws(StoreError) -> (
+        months: Int, buckets: Int, damaged: [DamagedBlock]
+    ) {
+        var months = 0
+        var buckets = 0
         var damaged: [DamagedBlock] = []
         for tier in [Tier.quarter, .hour] {
             var from: Int64 = -(1 << 40)
             while months < maxMonths,
-                let first = try db.scalarInt("SELECT min(start) FROM agg WHERE tier = ?1 AND start >= ?2", [.int(Int64(tier.rawValue)), .int(from)])
+                let first = try db.scalarInt(
+                    "SELECT min(start) FROM agg WHERE tier = ?1 AND start >= ?2",
+                    [.int(Int64(tier.rawValue)), .int(from)])
             {
                 let span = AggregateBlocks.span(containing: first)
                 let end = AggregateBlocks.spanEnd(span)
@@ -75,24 +82,34 @@ extension Store {
             }
         }
         for d in damaged where reportedDamage.insert("\(d.channel) \(d.day)").inserted {
-            logger.error("a damaged aggregate block keeps its month's new buckets as rows", metadata: [
-                "channel": "\(d.channel)", "reason": "\(d.reason)",
-            ])
+            logger.error(
+                "a damaged aggregate block keeps its month's new buckets as rows",
+                metadata: [
+                    "channel": "\(d.channel)", "reason": "\(d.reason)",
+                ])
         }
         return (months, buckets, damaged)
     }
 
-    private func compactMonth(_ tier: Tier, span: Int64, end: Int64) throws(StoreError) -> (buckets: Int, damaged: [DamagedBlock]) {
+    private func compactMonth(_ tier: Tier, span: Int64, end: Int64) throws(StoreError) -> (
+        buckets: Int, damaged: [DamagedBlock]
+    ) {
         var rows: [Int64: [(start: Int64, agg: Aggregate)]] = [:]
-        try forEachAggregateRow(tier, from: span, to: end, channels: nil) { start, ch, g in rows[ch, default: []].append((start, g)) }
+        try forEachAggregateRow(tier, from: span, to: end, channels: nil) { start, ch, g in
+            rows[ch, default: []].append((start, g))
+        }
         var kept: [Int64] = []
         var damaged: [DamagedBlock] = []
         var moved = 0
         for (ch, fresh) in rows.sorted(by: { $0.key < $1.key }) {
             do {
-                let old = try aggBlocks.entries(tier, from: span, to: end, channels: [ch]).map { (start: $0.0, agg: $0.2) }
+                let old = try aggBlocks.entries(tier, from: span, to: end, channels: [ch]).map {
+                    (start: $0.0, agg: $0.2)
+                }
                 let replaced = Set(fresh.map(\.start))
-                let merged = old.isEmpty ? fresh : (old.filter { !replaced.contains($0.start) } + fresh).sorted { $0.start < $1.start }
+                let merged =
+                    old.isEmpty
+                    ? fresh : (old.filter { !replaced.contains($0.start) } + fresh).sorted { $0.start < $1.start }
                 try aggBlocks.store(tier, channel: ch, span: span, merged)
                 moved += fresh.count
             } catch .damagedBlock(_, let name, _, let reason) {

@@ -29,10 +29,13 @@ extension Store {
         guard let fh = FileHandle(forReadingAtPath: wal) else { return nil }
         defer { try? fh.close() }
         let header = fh.readData(ofLength: 32)
-        guard header.count == 32, let size = (try? FileManager.default.attributesOfItem(atPath: wal)[.size]) as? Int, size > 32 else { return nil }
+        guard header.count == 32, let size = (try? FileManager.default.attributesOfItem(atPath: wal)[.size]) as? Int,
+            size > 32
+        else { return nil }
         let magic = header.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        guard magic == 0x377f0682 || magic == 0x377f0683 else {
-            return "the write-ahead log \(wal) does not start with SQLite's header: it is not the store's log, or it is damaged"
+        guard magic == 0x377f_0682 || magic == 0x377f_0683 else {
+            return
+                "the write-ahead log \(wal) does not start with SQLite's header: it is not the store's log, or it is damaged"
         }
         let pageSize = header.dropFirst(8).prefix(4).reduce(0) { $0 << 8 | Int($1) }
         let frame = 24 + (pageSize == 1 ? 65536 : pageSize)

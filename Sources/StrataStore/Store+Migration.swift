@@ -25,17 +25,20 @@ extension Store {
         if from < Store.schemaVersion {
             try db.transaction { () throws(StoreError) in try setMeta("schema_version", String(Store.schemaVersion)) }
             formatVersion = Store.schemaVersion
-            logger.notice("store marked as block format; compacting its closed days", metadata: ["from_schema": "\(from)"])
+            logger.notice(
+                "store marked as block format; compacting its closed days", metadata: ["from_schema": "\(from)"])
         }
         let c = try compactClosedDays(maxDays: maxDays)
         let m = c.remaining ? (months: 0, buckets: 0, damaged: []) : try compactClosedMonths()
-        return MigrationResult(fromVersion: from, daysCompacted: c.days, pointsCompacted: c.points, monthsCompacted: m.months,
-                               remaining: c.remaining, damaged: c.damaged + m.damaged)
+        return MigrationResult(
+            fromVersion: from, daysCompacted: c.days, pointsCompacted: c.points, monthsCompacted: m.months,
+            remaining: c.remaining, damaged: c.damaged + m.damaged)
     }
 
     /// Decodes every block of the minute, quarter and hour tiers: what `strata check` reports.
     public func verifyBlocks() throws(StoreError) -> (blocks: Int, damaged: [DamagedBlock]) {
-        let m = try minute.verifyBlocks(), a = try aggBlocks.verify()
+        let m = try minute.verifyBlocks()
+        let a = try aggBlocks.verify()
         return (m.blocks + a.blocks, m.damaged + a.damaged)
     }
 }

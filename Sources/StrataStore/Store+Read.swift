@@ -65,7 +65,9 @@ public struct MinuteBlock: Sendable {
 
     /// Both buffers at once, for encoders that walk every cell (the archive's CSV cells).
     @inlinable
-    public func withCells<R>(_ body: (UnsafeBufferPointer<Double>, UnsafeBufferPointer<Int64>) throws -> R) rethrows -> R {
+    public func withCells<R>(_ body: (UnsafeBufferPointer<Double>, UnsafeBufferPointer<Int64>) throws -> R) rethrows
+        -> R
+    {
         try values.withUnsafeBufferPointer { v in try consumption.withUnsafeBufferPointer { c in try body(v, c) } }
     }
 }
@@ -94,7 +96,9 @@ private struct ColumnLookup {
 extension Store {
     /// Buckets of `tier` starting in `[from, to)` for `channels`: stored roll-ups where closed,
     /// computed from finer data where not rolled up yet (the open period).
-    public func buckets(_ tier: Tier, channels chs: [StoredChannel], from: Int64, to: Int64) throws(StoreError) -> [BucketRow] {
+    public func buckets(_ tier: Tier, channels chs: [StoredChannel], from: Int64, to: Int64) throws(StoreError)
+        -> [BucketRow]
+    {
         precondition(tier != .minute, "use minutes(…) for the minute tier")
         let ids = Set(chs.map(\.id))
         let list = calendar.buckets(tier, overlapping: from, to).filter { $0.start >= from && $0.start < to }
@@ -118,7 +122,9 @@ extension Store {
 
     /// Aggregates of `tier` for buckets overlapping `[from, to)` that are not rolled up yet,
     /// computed the way roll-up would compute them.
-    func computeOpen(_ tier: Tier, channels chs: [StoredChannel], from: Int64, to: Int64) throws(StoreError) -> [Int64: [Int64: Aggregate]] {
+    func computeOpen(_ tier: Tier, channels chs: [StoredChannel], from: Int64, to: Int64) throws(StoreError) -> [Int64:
+        [Int64: Aggregate]]
+    {
         let w = watermark
         let qEnd = calendar.bucketEnd(.quarter, start: calendar.bucketStart(.quarter, containing: to - 1))
         let qStart = calendar.bucketStart(.quarter, containing: max(w, min(from, qEnd)))
@@ -171,7 +177,9 @@ extension Store {
     }
 
     /// Minutes in `[from, to)`, streamed a day at a time to keep memory bounded.
-    public func minutes(channels chs: [StoredChannel], from: Int64, to: Int64, _ body: (MinuteBlock) throws -> Void) throws {
+    public func minutes(channels chs: [StoredChannel], from: Int64, to: Int64, _ body: (MinuteBlock) throws -> Void)
+        throws
+    {
         var a = from - floorMod(from, 60)
         let wanted = Set(chs.map(\.id))
         // Whole UTC days (the blocks' unit), each read once: a local day spans two of them, and
@@ -182,7 +190,8 @@ extension Store {
             let n = Int((b - a + 59) / 60)
             var block = MinuteBlock(start: a, count: n, channels: chs.map(\.id))
             let edges = Array(stride(from: a, through: a + Int64(n) * 60, by: 60))
-            let lo = MinuteTier.dayStart(a), hi = MinuteTier.dayStart(b - 1) + MinuteTier.daySeconds
+            let lo = MinuteTier.dayStart(a)
+            let hi = MinuteTier.dayStart(b - 1) + MinuteTier.daySeconds
             days = days.filter { $0.key >= lo }
             for d in stride(from: lo, to: hi, by: Int(MinuteTier.daySeconds)) where days[d] == nil {
                 days[d] = try minute.byChannel(from: d, to: d + MinuteTier.daySeconds, wanted: wanted)
@@ -201,9 +210,13 @@ extension Store {
                 }
                 guard ch.spec.kind == .counter else { continue }
                 let end = edges[edges.count - 1]
-                let before = try rows[..<i0].last(where: { $0.cum != nil }) ?? minute.lastAccepted(channel: ch.id, before: a)
-                let after = try rows[i1...].first(where: { $0.ts >= end && $0.cum != nil }) ?? minute.firstAccepted(channel: ch.id, atOrAfter: end)
-                let aggs = BucketAggregator.counter(rows[i0..<i1].map(\.reading), edges: edges, before: before?.reading, after: after?.reading)
+                let before =
+                    try rows[..<i0].last(where: { $0.cum != nil }) ?? minute.lastAccepted(channel: ch.id, before: a)
+                let after =
+                    try rows[i1...].first(where: { $0.ts >= end && $0.cum != nil })
+                    ?? minute.firstAccepted(channel: ch.id, atOrAfter: end)
+                let aggs = BucketAggregator.counter(
+                    rows[i0..<i1].map(\.reading), edges: edges, before: before?.reading, after: after?.reading)
                 for (i, g) in aggs.enumerated() where g.hasData { block.consumption[c * n + i] = g.consumption }
             }
             try body(block)
@@ -233,7 +246,8 @@ extension Store {
             try st.bind([.int(c.id)])
             while try st.step() {
                 let action = CounterAction(rawValue: st.text(3)) ?? .reset
-                out.append((c, CounterEvent(ts: st.int(0), oldValue: st.double(1), newValue: st.double(2), action: action)))
+                out.append(
+                    (c, CounterEvent(ts: st.int(0), oldValue: st.double(1), newValue: st.double(2), action: action)))
             }
             st.reset()
         }
@@ -261,7 +275,9 @@ public struct BucketBlock: Sendable {
 
 extension Store {
     /// The same buckets as `buckets(…)`, as a `BucketBlock`.
-    public func bucketBlock(_ tier: Tier, channels chs: [StoredChannel], from: Int64, to: Int64) throws(StoreError) -> BucketBlock {
+    public func bucketBlock(_ tier: Tier, channels chs: [StoredChannel], from: Int64, to: Int64) throws(StoreError)
+        -> BucketBlock
+    {
         precondition(tier != .minute, "use minutes(…) for the minute tier")
         let list = calendar.buckets(tier, overlapping: from, to).filter { $0.start >= from && $0.start < to }
         var column: [Int64: Int] = [:]
@@ -269,7 +285,8 @@ extension Store {
         let lookup = ColumnLookup(chs)
         let width = chs.count
         var cells = [Aggregate?](repeating: nil, count: list.count * width)
-        let starts = list.map(\.start), ends = list.map(\.end)
+        let starts = list.map(\.start)
+        let ends = list.map(\.end)
         guard let first = list.first, let last = list.last, width > 0 else {
             return BucketBlock(starts: starts, ends: ends, column: column, width: width, cells: cells)
         }

@@ -56,10 +56,15 @@ extension Store {
     }
 
     /// What `strata status` and the metric show.
-    public func replicationStatus() throws(StoreError) -> (cursors: [Tier: Int64], lastSuccess: Int64?, lastError: String?, pendingDirty: Int)? {
+    public func replicationStatus() throws(StoreError) -> (
+        cursors: [Tier: Int64], lastSuccess: Int64?, lastError: String?, pendingDirty: Int
+    )? {
         guard try meta("replication.enabled") != nil else { return nil }
         let pending = Int(try db.scalarInt("SELECT count(*) FROM replication_dirty") ?? 0)
-        return (try replicationCursors(), try meta("replication.last_success").flatMap { Int64($0) }, try meta("replication.last_error"), pending)
+        return (
+            try replicationCursors(), try meta("replication.last_success").flatMap { Int64($0) },
+            try meta("replication.last_error"), pending
+        )
     }
 
     /// The start of the first bucket of `tier` that is not closed yet: every bucket before it

@@ -35,7 +35,9 @@ extension Store {
 
         if let budget = budget?.bytes, try usedBytes() > budget {
             // Oldest first, a week at a time, in the order the budget promises.
-            let steps: [(kind: ChannelKind?, tier: Tier)] = [(.gauge, .minute), (.counter, .minute), (nil, .quarter), (nil, .hour)]
+            let steps: [(kind: ChannelKind?, tier: Tier)] = [
+                (.gauge, .minute), (.counter, .minute), (nil, .quarter), (nil, .hour),
+            ]
             for step in steps {
                 while try usedBytes() > budget {
                     guard let oldest = try oldest(step.tier, kind: step.kind), oldest < safe else { break }
@@ -53,16 +55,19 @@ extension Store {
             try db.exec("PRAGMA incremental_vacuum")
             let used = try usedBytes()
             if used > budget {
-                logger.warning("store is over its budget with only days, months and years left to prune; raise storage.budget",
-                               metadata: ["used": "\(used)", "budget": "\(budget)"])
+                logger.warning(
+                    "store is over its budget with only days, months and years left to prune; raise storage.budget",
+                    metadata: ["used": "\(used)", "budget": "\(budget)"])
             }
         }
         r.usedBytesAfter = try usedBytes()
         if r.minuteRows + r.quarterRows + r.hourRows > 0 {
-            logger.info("retention pruned rows", metadata: [
-                "minute": "\(r.minuteRows)", "quarter": "\(r.quarterRows)", "hour": "\(r.hourRows)",
-                "used_bytes": "\(r.usedBytesAfter)",
-            ])
+            logger.info(
+                "retention pruned rows",
+                metadata: [
+                    "minute": "\(r.minuteRows)", "quarter": "\(r.quarterRows)", "hour": "\(r.hourRows)",
+                    "used_bytes": "\(r.usedBytesAfter)",
+                ])
         }
         return r
     }
@@ -71,7 +76,8 @@ extension Store {
         if tier == .minute, let k = kind {
             return try minute.oldest(channels: channels.filter { $0.spec.kind == k }.map(\.id))
         }
-        return MinuteTier.least(try db.scalarInt("SELECT min(start) FROM agg WHERE tier = \(tier.rawValue)"), try aggBlocks.oldest(tier))
+        return MinuteTier.least(
+            try db.scalarInt("SELECT min(start) FROM agg WHERE tier = \(tier.rawValue)"), try aggBlocks.oldest(tier))
     }
 
     private func pruneMinutes(_ kind: ChannelKind, before c: Int64) throws(StoreError) -> Int {
@@ -90,7 +96,9 @@ extension Store {
         return try db.transaction { () throws(StoreError) -> Int in
             try db.exec("DELETE FROM agg WHERE tier = \(tier.rawValue) AND start < \(c)")
             var n = db.changes
-            if AggregateBlocks.tiers.contains(tier) { n += try aggBlocks.delete(tier, from: -(1 << 40), to: c, channel: nil) }
+            if AggregateBlocks.tiers.contains(tier) {
+                n += try aggBlocks.delete(tier, from: -(1 << 40), to: c, channel: nil)
+            }
             prunedBefore[tier] = c
             try setMeta("pruned_before.\(tier.name)", String(c))
             return n

@@ -57,23 +57,32 @@ extension Store {
             // Coalesce overlapping ranges so each bucket is computed once.
             var merged: [(Int64, Int64)] = []
             for r in ranges.sorted(by: { $0.a < $1.a }) {
-                if let l = merged.last, r.a <= l.1 { merged[merged.count - 1].1 = max(l.1, r.b) } else { merged.append((r.a, r.b)) }
+                if let l = merged.last, r.a <= l.1 {
+                    merged[merged.count - 1].1 = max(l.1, r.b)
+                } else {
+                    merged.append((r.a, r.b))
+                }
             }
             do {
                 try rollUpDirty(channel: ch, spec: spec, merged, ranges.map(\.rowid), &result)
             } catch .damagedBlock(_, let name, let day, let reason) {
                 // Its minutes cannot be read: the aggregates keep what they were made from,
                 // and the other channels roll up as usual.
-                logger.error("late data into a damaged minute block is not rolled up", metadata: [
-                    "channel": "\(name)", "day": "\(day)", "reason": "\(reason)",
-                ])
-                try db.exec("DELETE FROM dirty WHERE rowid IN (\(ranges.map { String($0.rowid) }.joined(separator: ",")))")
+                logger.error(
+                    "late data into a damaged minute block is not rolled up",
+                    metadata: [
+                        "channel": "\(name)", "day": "\(day)", "reason": "\(reason)",
+                    ])
+                try db.exec(
+                    "DELETE FROM dirty WHERE rowid IN (\(ranges.map { String($0.rowid) }.joined(separator: ",")))")
             }
         }
     }
 
-    private func rollUpDirty(channel ch: Int64, spec: ChannelSpec, _ merged: [(Int64, Int64)], _ rowids: [Int64],
-                             _ result: inout RollUpResult) throws(StoreError) {
+    private func rollUpDirty(
+        channel ch: Int64, spec: ChannelSpec, _ merged: [(Int64, Int64)], _ rowids: [Int64],
+        _ result: inout RollUpResult
+    ) throws(StoreError) {
         try db.transaction { () throws(StoreError) in
             for (a, b) in merged {
                 result.bucketsWritten += try recompute(channel: ch, spec: spec, from: a, to: b)
@@ -82,7 +91,9 @@ extension Store {
                 // The archive rewrites the files these buckets sit in.
                 try db.exec("INSERT INTO archive_dirty(from_ts, to_ts) VALUES (\(a), \(b))")
                 // And the fleet's copy of them, where the site replicates.
-                try db.exec("INSERT INTO replication_dirty(from_ts, to_ts) SELECT \(a), \(b) WHERE EXISTS (SELECT 1 FROM meta WHERE key = 'replication.enabled')")
+                try db.exec(
+                    "INSERT INTO replication_dirty(from_ts, to_ts) SELECT \(a), \(b) WHERE EXISTS (SELECT 1 FROM meta WHERE key = 'replication.enabled')"
+                )
             }
             let ids = rowids.map(String.init).joined(separator: ",")
             try db.exec("DELETE FROM dirty WHERE rowid IN (\(ids))")
@@ -108,7 +119,9 @@ extension Store {
                 let after = try minute.firstAccepted(channel: ch, atOrAfter: qb)?.reading
                 aggs = BucketAggregator.counter(rows, edges: edges, before: before, after: after)
             }
-            try db.exec("DELETE FROM agg WHERE tier = \(Tier.quarter.rawValue) AND start >= \(qa) AND start < \(qb) AND channel = \(ch)")
+            try db.exec(
+                "DELETE FROM agg WHERE tier = \(Tier.quarter.rawValue) AND start >= \(qa) AND start < \(qb) AND channel = \(ch)"
+            )
             try aggBlocks.delete(.quarter, from: qa, to: qb, channel: ch)
             written += try store(.quarter, edges: edges, channel: ch, aggs)
         }
@@ -155,7 +168,8 @@ extension Store {
             if let to = skipTo, to > cs {
                 try db.transaction { () throws(StoreError) in
                     for tier in Tier.aggregated.dropFirst() {
-                        result.bucketsWritten += try foldParents(tier, overlapping: cs, to, closedBefore: to, channel: nil)
+                        result.bucketsWritten += try foldParents(
+                            tier, overlapping: cs, to, closedBefore: to, channel: nil)
                     }
                     try setMeta("watermark", String(to))
                 }
@@ -190,7 +204,9 @@ extension Store {
         }
     }
 
-    private func rollUpWindow(_ cs: Int64, _ ce: Int64, before: inout [Int64: Reading], after: inout [Int64: Reading?]) throws(StoreError) -> Int {
+    private func rollUpWindow(_ cs: Int64, _ ce: Int64, before: inout [Int64: Reading], after: inout [Int64: Reading?])
+        throws(StoreError) -> Int
+    {
         let edges = quarterEdges(cs, ce)
         let rows = try minute.byChannel(from: cs, to: ce, wanted: nil).mapValues { $0.map(\.reading) }
         var written = 0
@@ -214,8 +230,9 @@ extension Store {
                     after[c.id] = .some(a)
                 }
                 if rs.isEmpty && a == nil { continue }
-                written += try store(.quarter, edges: edges, channel: c.id,
-                                     BucketAggregator.counter(rs, edges: edges, before: b, after: a))
+                written += try store(
+                    .quarter, edges: edges, channel: c.id,
+                    BucketAggregator.counter(rs, edges: edges, before: b, after: a))
                 if let l = rs.last(where: { $0.cum != nil }) { before[c.id] = l }
             }
         }
@@ -254,7 +271,8 @@ extension Store {
 
     func aggInsert() throws(StoreError) -> Statement {
         if let s = cachedAggInsert { return s }
-        let s = try db.prepare("""
+        let s = try db.prepare(
+            """
             INSERT OR REPLACE INTO agg(tier, start, channel, count, min, max, sum, consumption, first, last, flags, peak, peak_start)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
             """)
@@ -266,7 +284,8 @@ extension Store {
     @inline(__always)
     func demandBlock(_ tier: Tier, _ start: Int64, _ channel: Int64, _ g: Aggregate) -> Aggregate {
         guard tier == .quarter, let spec = byID[channel]?.spec, spec.kind == .counter else { return g }
-        return g.asDemandBlock(start: start, seconds: calendar.bucketEnd(.quarter, start: start) - start, interval: spec.interval)
+        return g.asDemandBlock(
+            start: start, seconds: calendar.bucketEnd(.quarter, start: start) - start, interval: spec.interval)
     }
 
     func write(_ st: Statement, tier: Tier, start: Int64, channel: Int64, _ g: Aggregate) throws(StoreError) {
@@ -289,7 +308,9 @@ extension Store {
 
     /// Recomputes buckets of `tier` overlapping `[a, b)` that are closed by `closedBefore`,
     /// from their stored children. A bucket whose children were pruned is left as it is.
-    func foldParents(_ tier: Tier, overlapping a: Int64, _ b: Int64, closedBefore: Int64, channel: Int64?) throws(StoreError) -> Int {
+    func foldParents(_ tier: Tier, overlapping a: Int64, _ b: Int64, closedBefore: Int64, channel: Int64?)
+        throws(StoreError) -> Int
+    {
         guard let child = tier.child, a < b else { return 0 }
         let buckets = calendar.buckets(tier, overlapping: a, b).filter { $0.end <= closedBefore }
         guard let first = buckets.first, let last = buckets.last else { return 0 }
@@ -297,7 +318,7 @@ extension Store {
         let usable = buckets.filter { $0.start >= horizon }
         guard !usable.isEmpty else { return 0 }
         let children = try storedAggregates(child, from: first.start, to: last.end, channel: channel)
-        var folded: [Int64: [Int64: Aggregate]] = [:]  // bucket start -> channel -> agg
+        var folded: [Int64: [Int64: Aggregate]] = [:] // bucket start -> channel -> agg
         var bi = 0
         for (start, ch, g) in children {
             while bi < buckets.count && start >= buckets[bi].end { bi += 1 }
@@ -306,8 +327,12 @@ extension Store {
         }
         let chFilter = channel.map { " AND channel = \($0)" } ?? ""
         if let u0 = usable.first, let u1 = usable.last {
-            try db.exec("DELETE FROM agg WHERE tier = \(tier.rawValue) AND start >= \(u0.start) AND start <= \(u1.start)\(chFilter)")
-            if AggregateBlocks.tiers.contains(tier) { try aggBlocks.delete(tier, from: u0.start, to: u1.start + 1, channel: channel) }
+            try db.exec(
+                "DELETE FROM agg WHERE tier = \(tier.rawValue) AND start >= \(u0.start) AND start <= \(u1.start)\(chFilter)"
+            )
+            if AggregateBlocks.tiers.contains(tier) {
+                try aggBlocks.delete(tier, from: u0.start, to: u1.start + 1, channel: channel)
+            }
         }
         let st = try aggInsert()
         var n = 0
@@ -321,20 +346,26 @@ extension Store {
     }
 
     /// Stored aggregates of a tier with start in `[from, to)`, in (start, channel) order.
-    func storedAggregates(_ tier: Tier, from: Int64, to: Int64, channel: Int64?) throws(StoreError) -> [(Int64, Int64, Aggregate)] {
+    func storedAggregates(_ tier: Tier, from: Int64, to: Int64, channel: Int64?) throws(StoreError) -> [(
+        Int64, Int64, Aggregate
+    )] {
         try storedAggregates(tier, from: from, to: to, channels: channel.map { [$0] })
     }
 
     /// The same for a set of channels (nil: all), filtered inside SQLite.
-    func storedAggregates(_ tier: Tier, from: Int64, to: Int64, channels: [Int64]?) throws(StoreError) -> [(Int64, Int64, Aggregate)] {
+    func storedAggregates(_ tier: Tier, from: Int64, to: Int64, channels: [Int64]?) throws(StoreError) -> [(
+        Int64, Int64, Aggregate
+    )] {
         var out: [(Int64, Int64, Aggregate)] = []
         try forEachStoredAggregate(tier, from: from, to: to, channels: channels) { out.append(($0, $1, $2)) }
         return out
     }
 
     /// Streams stored aggregates in (start, channel) order, without collecting them.
-    func forEachStoredAggregate(_ tier: Tier, from: Int64, to: Int64, channels: [Int64]?,
-                                _ body: (Int64, Int64, Aggregate) -> Void) throws(StoreError) {
+    func forEachStoredAggregate(
+        _ tier: Tier, from: Int64, to: Int64, channels: [Int64]?,
+        _ body: (Int64, Int64, Aggregate) -> Void
+    ) throws(StoreError) {
         guard AggregateBlocks.tiers.contains(tier), try aggBlocks.any(tier, from: from, to: to) else {
             return try forEachAggregateRow(tier, from: from, to: to, channels: channels, body)
         }
@@ -353,11 +384,17 @@ extension Store {
     }
 
     /// The `agg` rows alone, streamed in (start, channel) order.
-    func forEachAggregateRow(_ tier: Tier, from: Int64, to: Int64, channels: [Int64]?,
-                             _ body: (Int64, Int64, Aggregate) -> Void) throws(StoreError) {
-        var sql = "SELECT start, channel, count, min, max, sum, consumption, first, last, flags, peak, peak_start FROM agg WHERE tier = ?1 AND start >= ?2 AND start < ?3"
+    func forEachAggregateRow(
+        _ tier: Tier, from: Int64, to: Int64, channels: [Int64]?,
+        _ body: (Int64, Int64, Aggregate) -> Void
+    ) throws(StoreError) {
+        var sql =
+            "SELECT start, channel, count, min, max, sum, consumption, first, last, flags, peak, peak_start FROM agg WHERE tier = ?1 AND start >= ?2 AND start < ?3"
         if let chs = channels {
-            sql += chs.count == 1 ? " AND channel = \(chs[0])" : " AND channel IN (\(chs.sorted().map(String.init).joined(separator: ",")))"
+            sql +=
+                chs.count == 1
+                ? " AND channel = \(chs[0])"
+                : " AND channel IN (\(chs.sorted().map(String.init).joined(separator: ",")))"
         }
         sql += " ORDER BY start, channel"
         let st = channels.map { $0.count == 1 } ?? true ? try cachedStatement(sql) : try db.prepare(sql)

@@ -13,8 +13,11 @@ public struct DeviceStatus: Sendable, Equatable {
     /// When the last bad reading came (not saved: after a restart the first one logs again).
     public var lastBadReading: Int64?
 
-    public init(device: String, lastSuccess: Int64? = nil, lastAttempt: Int64? = nil, consecutiveFailures: Int = 0, lastError: String? = nil,
-                badReadings: Int = 0) {
+    public init(
+        device: String, lastSuccess: Int64? = nil, lastAttempt: Int64? = nil, consecutiveFailures: Int = 0,
+        lastError: String? = nil,
+        badReadings: Int = 0
+    ) {
         self.badReadings = badReadings
         self.device = device
         self.lastSuccess = lastSuccess
@@ -26,26 +29,31 @@ public struct DeviceStatus: Sendable, Equatable {
 
 extension Store {
     func saveStatuses(_ statuses: [DeviceStatus]) throws(StoreError) {
-        let st = try cachedStatement("""
+        let st = try cachedStatement(
+            """
             INSERT OR REPLACE INTO device_status(device, last_success, last_attempt, failures, last_error, bad_readings)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
             """)
         for s in statuses {
-            try st.bind([.text(s.device), s.lastSuccess.map { .int($0) } ?? .null, s.lastAttempt.map { .int($0) } ?? .null,
-                         .int(Int64(s.consecutiveFailures)), s.lastError.map { .text($0) } ?? .null, .int(Int64(s.badReadings))])
+            try st.bind([
+                .text(s.device), s.lastSuccess.map { .int($0) } ?? .null, s.lastAttempt.map { .int($0) } ?? .null,
+                .int(Int64(s.consecutiveFailures)), s.lastError.map { .text($0) } ?? .null, .int(Int64(s.badReadings)),
+            ])
             try st.run()
         }
     }
 
     /// Every device's saved state, by device id.
     public func deviceStatuses() throws(StoreError) -> [String: DeviceStatus] {
-        let st = try db.prepare("SELECT device, last_success, last_attempt, failures, last_error, bad_readings FROM device_status")
+        let st = try db.prepare(
+            "SELECT device, last_success, last_attempt, failures, last_error, bad_readings FROM device_status")
         var out: [String: DeviceStatus] = [:]
         while try st.step() {
             let d = st.text(0)
-            out[d] = DeviceStatus(device: d, lastSuccess: st.optionalInt(1), lastAttempt: st.optionalInt(2),
-                                  consecutiveFailures: Int(st.int(3)), lastError: st.isNull(4) ? nil : st.text(4),
-                                  badReadings: Int(st.int(5)))
+            out[d] = DeviceStatus(
+                device: d, lastSuccess: st.optionalInt(1), lastAttempt: st.optionalInt(2),
+                consecutiveFailures: Int(st.int(3)), lastError: st.isNull(4) ? nil : st.text(4),
+                badReadings: Int(st.int(5)))
         }
         return out
     }

@@ -31,15 +31,18 @@ public struct TimezoneChangeCost: Sendable, Equatable, CustomStringConvertible {
         guard let l = lost else { return "every aggregate can be recomputed from the minutes still stored" }
         let from = LocalDateTime(secondsSinceEpoch: l.lowerBound).description
         let to = LocalDateTime(secondsSinceEpoch: l.upperBound).description
-        return "aggregates from \(from) to \(to) UTC were made from minutes since pruned (retention.minute) and cannot be recomputed: they would be lost"
+        return
+            "aggregates from \(from) to \(to) UTC were made from minutes since pruned (retention.minute) and cannot be recomputed: they would be lost"
     }
 }
 
 extension Store {
     /// What changing the zone would lose; read-only.
     public func timezoneChangeCost() throws(StoreError) -> TimezoneChangeCost {
-        TimezoneChangeCost(prunedBefore: minuteHorizon.values.max(),
-                           oldestAggregate: MinuteTier.least(try db.scalarInt("SELECT min(start) FROM agg"), try aggBlocks.oldest(nil)))
+        TimezoneChangeCost(
+            prunedBefore: minuteHorizon.values.max(),
+            oldestAggregate: MinuteTier.least(try db.scalarInt("SELECT min(start) FROM agg"), try aggBlocks.oldest(nil))
+        )
     }
 
     func changeTimezone(from old: String, how: TimezoneChange) throws(StoreError) {
@@ -51,13 +54,17 @@ extension Store {
         case .recompute(let target):
             // VACUUM INTO cannot run inside a transaction: the copy comes first, alone.
             try backup(to: target)
-            logger.warning("site time zone changed; every aggregate is recomputed from the stored minutes", metadata: [
-                "from": "\(old)", "to": "\(new)", "backup": "\(target)", "cost": "\(cost)",
-            ])
+            logger.warning(
+                "site time zone changed; every aggregate is recomputed from the stored minutes",
+                metadata: [
+                    "from": "\(old)", "to": "\(new)", "backup": "\(target)", "cost": "\(cost)",
+                ])
             try db.transaction { () throws(StoreError) in
                 try db.exec("DELETE FROM agg; DELETE FROM agg_block")
                 // Archive files were written in the old zone: forget them, so all are written anew.
-                try db.exec("DELETE FROM archive_file; DELETE FROM archive_dirty; DELETE FROM meta WHERE key IN ('archive.watermark', 'archive.root', 'archive.layout')")
+                try db.exec(
+                    "DELETE FROM archive_file; DELETE FROM archive_dirty; DELETE FROM meta WHERE key IN ('archive.watermark', 'archive.root', 'archive.layout')"
+                )
                 try setMeta("watermark", "0")
                 try setMeta("timezone", new)
             }

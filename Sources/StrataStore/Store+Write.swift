@@ -84,7 +84,9 @@ extension Store {
         return result
     }
 
-    private func writeGroups(_ groups: [[(ts: Int64, value: Double)]], _ statuses: [DeviceStatus], _ result: inout WriteResult) throws(StoreError) {
+    private func writeGroups(
+        _ groups: [[(ts: Int64, value: Double)]], _ statuses: [DeviceStatus], _ result: inout WriteResult
+    ) throws(StoreError) {
         try db.transaction { () throws(StoreError) in
             if !statuses.isEmpty { try saveStatuses(statuses) }
             var batch = WriteBatch()
@@ -112,7 +114,9 @@ extension Store {
         for ch in batch.staleAnchors {
             // Its reading before the watermark may have changed.
             anchors[ch] = nil
-            if anchorsLoaded, let r = try minute.lastAccepted(channel: ch, before: watermark) { anchors[ch] = r.reading }
+            if anchorsLoaded, let r = try minute.lastAccepted(channel: ch, before: watermark) {
+                anchors[ch] = r.reading
+            }
         }
         if !batch.dirty.isEmpty {
             let ins = try db.prepare("INSERT INTO dirty(channel, from_ts, to_ts) VALUES (?1, ?2, ?3)")
@@ -133,7 +137,9 @@ extension Store {
         var firstTs: [(Int64, Int64)] = []
     }
 
-    func writeSlot(_ slot: Int, _ raw: [(ts: Int64, value: Double)], _ batch: inout WriteBatch, _ result: inout WriteResult) throws(StoreError) {
+    func writeSlot(
+        _ slot: Int, _ raw: [(ts: Int64, value: Double)], _ batch: inout WriteBatch, _ result: inout WriteResult
+    ) throws(StoreError) {
         let ch = channels[slot].id
         let spec = channels[slot].spec
         // Sorted, one value per minute, the last given winning.
@@ -142,11 +148,15 @@ extension Store {
             isSorted = false
             break
         }
-        let sorted = isSorted ? raw : raw.enumerated().sorted { ($0.element.ts, $0.offset) < ($1.element.ts, $1.offset) }.map(\.element)
+        let sorted =
+            isSorted
+            ? raw : raw.enumerated().sorted { ($0.element.ts, $0.offset) < ($1.element.ts, $1.offset) }.map(\.element)
         var readings: [Reading] = []
         readings.reserveCapacity(sorted.count)
         for r in sorted {
-            if let l = readings.last, l.ts == r.ts { readings[readings.count - 1].value = r.value } else {
+            if let l = readings.last, l.ts == r.ts {
+                readings[readings.count - 1].value = r.value
+            } else {
                 readings.append(Reading(ts: r.ts, value: r.value))
             }
         }
@@ -178,12 +188,15 @@ extension Store {
     }
 
     func processorConfig(_ spec: ChannelSpec) -> CounterProcessor.Config {
-        CounterProcessor.Config(resolution: spec.resolution, rollover: spec.rollover, maxRate: spec.maxRate, dropsAreJitter: spec.formula != nil)
+        CounterProcessor.Config(
+            resolution: spec.resolution, rollover: spec.rollover, maxRate: spec.maxRate,
+            dropsAreJitter: spec.formula != nil)
     }
 
     func state(from row: MinuteRow, _ spec: ChannelSpec) -> CounterProcessor.State? {
         guard let cum = row.cum else { return nil }
-        return CounterProcessor.State(ts: row.ts, value: row.value, hwm: row.hwm ?? spec.resolution.steps(row.value), cum: cum)
+        return CounterProcessor.State(
+            ts: row.ts, value: row.value, hwm: row.hwm ?? spec.resolution.steps(row.value), cum: cum)
     }
 
     /// The counter's processor after its newest stored row, loaded once per process.
@@ -209,7 +222,9 @@ extension Store {
     }
 
     /// Writes counter readings; returns the time range whose buckets changed and the events.
-    func writeCounter(_ ch: Int64, spec: ChannelSpec, _ readings: [Reading]) throws(StoreError) -> ((Int64, Int64)?, [CounterEvent]) {
+    func writeCounter(_ ch: Int64, spec: ChannelSpec, _ readings: [Reading]) throws(StoreError) -> (
+        (Int64, Int64)?, [CounterEvent]
+    ) {
         guard let first = readings.first, let last = readings.last else { return (nil, []) }
         var p = try loadCounter(ch, spec)
         if tailTs[ch].map({ first.ts > $0 }) ?? true {
@@ -240,7 +255,9 @@ extension Store {
 
     /// Late or repeated data: re-judges the chain from the last accepted reading before the
     /// new ones until the stored chain agrees again.
-    func rewriteCounter(_ ch: Int64, spec: ChannelSpec, _ readings: [Reading]) throws(StoreError) -> ((Int64, Int64)?, [CounterEvent]) {
+    func rewriteCounter(_ ch: Int64, spec: ChannelSpec, _ readings: [Reading]) throws(StoreError) -> (
+        (Int64, Int64)?, [CounterEvent]
+    ) {
         guard let first = readings.first, let last = readings.last else { return (nil, []) }
         let anchor = try minute.lastAccepted(channel: ch, before: first.ts)
         var p = CounterProcessor(config: processorConfig(spec), state: anchor.flatMap { state(from: $0, spec) })
@@ -257,7 +274,11 @@ extension Store {
                 // More stored rows follow this chunk: fetch them before judging what comes first.
                 if ei == existing.count && existing.count == chunk { break }
                 let takeNew: Bool
-                if ni < readings.count && ei < existing.count { takeNew = readings[ni].ts <= existing[ei].ts } else { takeNew = ni < readings.count }
+                if ni < readings.count && ei < existing.count {
+                    takeNew = readings[ni].ts <= existing[ei].ts
+                } else {
+                    takeNew = ni < readings.count
+                }
                 let item: Reading
                 var stored: MinuteRow? = nil
                 if takeNew {
@@ -309,14 +330,17 @@ extension Store {
 
     func insertEvents(_ ch: Int64, _ events: [CounterEvent]) throws(StoreError) {
         guard !events.isEmpty else { return }
-        let st = try db.prepare("INSERT OR REPLACE INTO counter_event(channel, ts, old, new, action) VALUES (?1, ?2, ?3, ?4, ?5)")
+        let st = try db.prepare(
+            "INSERT OR REPLACE INTO counter_event(channel, ts, old, new, action) VALUES (?1, ?2, ?3, ?4, ?5)")
         for e in events {
             try st.bind([.int(ch), .int(e.ts), .double(e.oldValue), .double(e.newValue), .text(e.action.rawValue)])
             try st.run()
-            logger.notice("counter event", metadata: [
-                "channel": "\(byID[ch]?.spec.device ?? "?").\(byID[ch]?.spec.id ?? "?")",
-                "ts": "\(e.ts)", "old": "\(e.oldValue)", "new": "\(e.newValue)", "action": "\(e.action.rawValue)",
-            ])
+            logger.notice(
+                "counter event",
+                metadata: [
+                    "channel": "\(byID[ch]?.spec.device ?? "?").\(byID[ch]?.spec.id ?? "?")",
+                    "ts": "\(e.ts)", "old": "\(e.oldValue)", "new": "\(e.newValue)", "action": "\(e.action.rawValue)",
+                ])
         }
     }
 }

@@ -85,39 +85,41 @@ public final class Store {
         try db.exec("PRAGMA synchronous = FULL")
         try db.exec("PRAGMA cache_size = -32000")
         try db.exec("PRAGMA wal_autocheckpoint = 1000")
-        try db.exec("""
-                CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
-                CREATE TABLE IF NOT EXISTS channel(
-                    id INTEGER PRIMARY KEY, device TEXT NOT NULL, channel TEXT NOT NULL,
-                    kind TEXT NOT NULL, unit TEXT NOT NULL, decimals INTEGER NOT NULL,
-                    first_ts INTEGER, UNIQUE(device, channel));
-                \(MinuteTier.schema)
-                \(AggregateBlocks.schema)
-                CREATE TABLE IF NOT EXISTS agg(
-                    tier INTEGER NOT NULL, start INTEGER NOT NULL, channel INTEGER NOT NULL,
-                    count INTEGER NOT NULL, min REAL, max REAL, sum REAL,
-                    consumption INTEGER, first REAL, last REAL, flags INTEGER NOT NULL DEFAULT 0,
-                    peak INTEGER, peak_start INTEGER,
-                    PRIMARY KEY(tier, start, channel)) WITHOUT ROWID;
-                CREATE TABLE IF NOT EXISTS dirty(channel INTEGER NOT NULL, from_ts INTEGER NOT NULL, to_ts INTEGER NOT NULL);
-                CREATE TABLE IF NOT EXISTS archive_file(
-                    path TEXT PRIMARY KEY, until INTEGER NOT NULL, bytes INTEGER NOT NULL,
-                    sha256 TEXT, closed INTEGER NOT NULL) WITHOUT ROWID;
-                CREATE TABLE IF NOT EXISTS archive_dirty(from_ts INTEGER NOT NULL, to_ts INTEGER NOT NULL);
-                CREATE TABLE IF NOT EXISTS counter_event(
-                    channel INTEGER NOT NULL, ts INTEGER NOT NULL, old REAL, new REAL, action TEXT NOT NULL,
-                    PRIMARY KEY(channel, ts)) WITHOUT ROWID;
-                CREATE TABLE IF NOT EXISTS device_status(
-                    device TEXT PRIMARY KEY, last_success INTEGER, last_attempt INTEGER,
-                    failures INTEGER NOT NULL, last_error TEXT, bad_readings INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
-                \(Store.alarmSchema)
-                \(Store.replicationSchema)
-                """)
+        try db.exec(
+            """
+            CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS channel(
+                id INTEGER PRIMARY KEY, device TEXT NOT NULL, channel TEXT NOT NULL,
+                kind TEXT NOT NULL, unit TEXT NOT NULL, decimals INTEGER NOT NULL,
+                first_ts INTEGER, UNIQUE(device, channel));
+            \(MinuteTier.schema)
+            \(AggregateBlocks.schema)
+            CREATE TABLE IF NOT EXISTS agg(
+                tier INTEGER NOT NULL, start INTEGER NOT NULL, channel INTEGER NOT NULL,
+                count INTEGER NOT NULL, min REAL, max REAL, sum REAL,
+                consumption INTEGER, first REAL, last REAL, flags INTEGER NOT NULL DEFAULT 0,
+                peak INTEGER, peak_start INTEGER,
+                PRIMARY KEY(tier, start, channel)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS dirty(channel INTEGER NOT NULL, from_ts INTEGER NOT NULL, to_ts INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS archive_file(
+                path TEXT PRIMARY KEY, until INTEGER NOT NULL, bytes INTEGER NOT NULL,
+                sha256 TEXT, closed INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS archive_dirty(from_ts INTEGER NOT NULL, to_ts INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS counter_event(
+                channel INTEGER NOT NULL, ts INTEGER NOT NULL, old REAL, new REAL, action TEXT NOT NULL,
+                PRIMARY KEY(channel, ts)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS device_status(
+                device TEXT PRIMARY KEY, last_success INTEGER, last_attempt INTEGER,
+                failures INTEGER NOT NULL, last_error TEXT, bad_readings INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+            \(Store.alarmSchema)
+            \(Store.replicationSchema)
+            """)
         // Stores made before peak demand was kept: add its columns; roll-ups fill them from now on.
         if try db.scalarInt("SELECT count(*) FROM pragma_table_info('agg') WHERE name = 'peak'") == 0 {
             try db.exec("ALTER TABLE agg ADD COLUMN peak INTEGER; ALTER TABLE agg ADD COLUMN peak_start INTEGER")
         }
-        if try db.scalarInt("SELECT count(*) FROM pragma_table_info('device_status') WHERE name = 'bad_readings'") == 0 {
+        if try db.scalarInt("SELECT count(*) FROM pragma_table_info('device_status') WHERE name = 'bad_readings'") == 0
+        {
             try db.exec("ALTER TABLE device_status ADD COLUMN bad_readings INTEGER NOT NULL DEFAULT 0")
         }
         // Before anything reads the minute tier: a row-format store must be migrated first.
@@ -162,7 +164,8 @@ public final class Store {
 
     private func register(_ specs: [ChannelSpec]) throws(StoreError) {
         let find = try db.prepare("SELECT id, kind, decimals, first_ts FROM channel WHERE device = ?1 AND channel = ?2")
-        let insert = try db.prepare("INSERT INTO channel(device, channel, kind, unit, decimals) VALUES (?1, ?2, ?3, ?4, ?5)")
+        let insert = try db.prepare(
+            "INSERT INTO channel(device, channel, kind, unit, decimals) VALUES (?1, ?2, ?3, ?4, ?5)")
         let update = try db.prepare("UPDATE channel SET unit = ?2 WHERE id = ?1")
         for s in specs {
             try find.bind([.text(s.device), .text(s.id)])
@@ -173,16 +176,22 @@ public final class Store {
                 let decimals = Int(find.int(2))
                 if let f = find.optionalInt(3) { firstTs[id] = f }
                 find.reset()
-                if kind != s.kind.rawValue { throw .channelChanged(device: s.device, channel: s.id, what: "kind (\(kind) → \(s.kind.rawValue))") }
+                if kind != s.kind.rawValue {
+                    throw .channelChanged(device: s.device, channel: s.id, what: "kind (\(kind) → \(s.kind.rawValue))")
+                }
                 if decimals != s.resolution.decimals && s.kind == .counter {
-                    throw .channelChanged(device: s.device, channel: s.id,
+                    throw .channelChanged(
+                        device: s.device, channel: s.id,
                         what: "resolution (\(Resolution(decimals: decimals)) → \(s.resolution))")
                 }
                 try update.bind([.int(id), .text(s.unit)])
                 try update.run()
             } else {
                 find.reset()
-                try insert.bind([.text(s.device), .text(s.id), .text(s.kind.rawValue), .text(s.unit), .int(Int64(s.resolution.decimals))])
+                try insert.bind([
+                    .text(s.device), .text(s.id), .text(s.kind.rawValue), .text(s.unit),
+                    .int(Int64(s.resolution.decimals)),
+                ])
                 try insert.run()
                 id = sqlite3LastInsertRowID()
             }
@@ -236,7 +245,8 @@ public final class Store {
 
     /// Number of stored aggregate rows of a tier.
     public func aggregateCount(_ tier: Tier) throws(StoreError) -> Int64 {
-        try (db.scalarInt("SELECT count(*) FROM agg WHERE tier = ?1", [.int(Int64(tier.rawValue))]) ?? 0) + aggBlocks.count(tier)
+        try (db.scalarInt("SELECT count(*) FROM agg WHERE tier = ?1", [.int(Int64(tier.rawValue))]) ?? 0)
+            + aggBlocks.count(tier)
     }
 
     /// Makes the WAL's content part of the main file (for backups and benchmarks).

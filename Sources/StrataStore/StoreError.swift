@@ -18,15 +18,18 @@ public enum StoreError: Error, CustomStringConvertible, Sendable, Equatable {
 
     public var description: String {
         switch self {
-        case .cannotOpen(let p, let r): "cannot open the store \(p): \(r) (check the folder exists and strata may write to it)"
+        case .cannotOpen(let p, let r):
+            "cannot open the store \(p): \(r) (check the folder exists and strata may write to it)"
         case .cannotWrite(let p, let r): "cannot write to the store \(p): \(r)"
-        case .diskFull(let p): "the disk holding \(p) is full: nothing of this batch was stored; free space or lower storage.budget, then retry"
+        case .diskFull(let p):
+            "the disk holding \(p) is full: nothing of this batch was stored; free space or lower storage.budget, then retry"
         case .busy(let p): "the store \(p) stayed locked by another process for 10 s; is another strata writing to it?"
         case .corrupt(let p, let r): "the store \(p) is damaged (\(r)); \(StoreHealth.recovery(p))"
         case .sqlite(let c, let m, let s): "SQLite error \(c): \(m) (in: \(s.prefix(80)))"
         case .unknownChannel(let d, let c): "device \"\(d)\" has no channel \"\(c)\" in the config"
         case .unknownDevice(let d): "no device \"\(d)\" in the config"
-        case .channelChanged(let d, let c, let w): "channel \(d).\(c) changed its \(w) since data was stored; the stored values would be misread. Export the data, then use a new channel id"
+        case .channelChanged(let d, let c, let w):
+            "channel \(d).\(c) changed its \(w) since data was stored; the stored values would be misread. Export the data, then use a new channel id"
         case .notAStrataStore(let p): "\(p) is not a Strata store"
         case .newerSchema(let p, let v): "\(p) was written by a newer Strata (schema \(v)); upgrade strata"
         case .backupFailed(let p, let r): "backup to \(p) failed: \(r)"

@@ -45,15 +45,20 @@ extension WebApp {
         }
         api.get("/outbox") { request, context -> Response in
             try await self.api(request, context) { _, access, csv in
-                guard access.seesSite else { throw Problem(.forbidden, "Not allowed", "the outbox is site-wide; user \(access.user) sees one meter") }
+                guard access.seesSite else {
+                    throw Problem(
+                        .forbidden, "Not allowed", "the outbox is site-wide; user \(access.user) sees one meter")
+                }
                 return try await self.outbox(csv: csv)
             }
         }
     }
 
     /// Authenticates, picks JSON or CSV, and turns thrown problems into problem+json.
-    func api(_ request: Request, _ context: WebContext,
-             _ body: (WebContext, WebAccess, Bool) async throws -> Response) async throws -> Response {
+    func api(
+        _ request: Request, _ context: WebContext,
+        _ body: (WebContext, WebAccess, Bool) async throws -> Response
+    ) async throws -> Response {
         var ctx = context
         if let refused = authenticate(request, &ctx, for: .api) { return refused }
         guard let access = ctx.access else { return Problem(.unauthorized, "Login required", "log in first").response }
@@ -75,7 +80,9 @@ extension WebApp {
         let id = context.parameters.get("id") ?? ""
         guard config.device(id) != nil else { throw Problem.from(.unknownDevice(id)) }
         guard access.allows(device: id) else {
-            throw Problem(.forbidden, "Not allowed", "user \(access.user) may not read device \"\(id)\" (its FTP home is \"\(access.home)\")")
+            throw Problem(
+                .forbidden, "Not allowed",
+                "user \(access.user) may not read device \"\(id)\" (its FTP home is \"\(access.home)\")")
         }
         return id
     }
@@ -110,7 +117,9 @@ extension WebApp {
     func site(_ access: WebAccess, csv: Bool) -> Response {
         let devices = config.devices.filter { access.allows(device: $0.id) }
         if csv {
-            return Self.csv(["name", "timezone", "now", "devices"], [[config.site.name, config.site.timezone, reader.time.iso(now()), String(devices.count)]])
+            return Self.csv(
+                ["name", "timezone", "now", "devices"],
+                [[config.site.name, config.site.timezone, reader.time.iso(now()), String(devices.count)]])
         }
         var w = JSONWriter()
         w.beginObject()
@@ -179,15 +188,21 @@ extension WebApp {
         let ids = config.devices.map(\.id).filter { access.allows(device: $0) }
         let list = try await reader.overview(devices: ids, now: now())
         if csv {
-            return Self.csv(["id", "name", "driver", "state", "last_reading", "today", "this_month", "unit", "power", "power_unit", "last_error"],
-                            list.map { s in
-                                [s.id, s.name, s.driver, s.state.rawValue, s.lastReading.map { reader.time.iso($0) } ?? "",
-                                 s.today.map { Decimal.format($0, Resolution(decimals: s.counter?.decimals ?? 3)) } ?? "",
-                                 s.month.map { Decimal.format($0, Resolution(decimals: s.counter?.decimals ?? 3)) } ?? "",
-                                 s.counter?.unit ?? "",
-                                 s.powerNow.map { Decimal.format($0, Resolution(decimals: s.power?.decimals ?? 1)) } ?? "",
-                                 s.power?.unit ?? "", s.state == .failing ? s.status?.lastError ?? "" : ""]
-                            })
+            return Self.csv(
+                [
+                    "id", "name", "driver", "state", "last_reading", "today", "this_month", "unit", "power",
+                    "power_unit", "last_error",
+                ],
+                list.map { s in
+                    [
+                        s.id, s.name, s.driver, s.state.rawValue, s.lastReading.map { reader.time.iso($0) } ?? "",
+                        s.today.map { Decimal.format($0, Resolution(decimals: s.counter?.decimals ?? 3)) } ?? "",
+                        s.month.map { Decimal.format($0, Resolution(decimals: s.counter?.decimals ?? 3)) } ?? "",
+                        s.counter?.unit ?? "",
+                        s.powerNow.map { Decimal.format($0, Resolution(decimals: s.power?.decimals ?? 1)) } ?? "",
+                        s.power?.unit ?? "", s.state == .failing ? s.status?.lastError ?? "" : "",
+                    ]
+                })
         }
         var w = JSONWriter()
         w.beginObject()
@@ -200,9 +215,13 @@ extension WebApp {
     }
 
     func device(_ id: String, csv: Bool) async throws -> Response {
-        guard let s = try await reader.overview(devices: [id], now: now()).first else { throw Problem.from(.unknownDevice(id)) }
+        guard let s = try await reader.overview(devices: [id], now: now()).first else {
+            throw Problem.from(.unknownDevice(id))
+        }
         if csv {
-            return Self.csv(["channel", "name", "unit", "kind", "decimals"], s.channels.map { [$0.id, $0.name, $0.unit, $0.kind.rawValue, String($0.decimals)] })
+            return Self.csv(
+                ["channel", "name", "unit", "kind", "decimals"],
+                s.channels.map { [$0.id, $0.name, $0.unit, $0.kind.rawValue, String($0.decimals)] })
         }
         var w = JSONWriter()
         writeDevice(&w, s)
@@ -210,12 +229,23 @@ extension WebApp {
     }
 
     func status(_ id: String, csv: Bool) async throws -> Response {
-        guard let s = try await reader.overview(devices: [id], now: now()).first else { throw Problem.from(.unknownDevice(id)) }
+        guard let s = try await reader.overview(devices: [id], now: now()).first else {
+            throw Problem.from(.unknownDevice(id))
+        }
         if csv {
-            return Self.csv(["device", "state", "last_success", "last_attempt", "consecutive_failures", "last_error", "bad_readings"],
-                            [[id, s.state.rawValue, s.status?.lastSuccess.map { reader.time.iso($0) } ?? "",
-                              s.status?.lastAttempt.map { reader.time.iso($0) } ?? "", String(s.status?.consecutiveFailures ?? 0),
-                              s.status?.lastError ?? "", String(s.status?.badReadings ?? 0)]])
+            return Self.csv(
+                [
+                    "device", "state", "last_success", "last_attempt", "consecutive_failures", "last_error",
+                    "bad_readings",
+                ],
+                [
+                    [
+                        id, s.state.rawValue, s.status?.lastSuccess.map { reader.time.iso($0) } ?? "",
+                        s.status?.lastAttempt.map { reader.time.iso($0) } ?? "",
+                        String(s.status?.consecutiveFailures ?? 0),
+                        s.status?.lastError ?? "", String(s.status?.badReadings ?? 0),
+                    ]
+                ])
         }
         var w = JSONWriter()
         w.beginObject()
@@ -233,7 +263,11 @@ extension WebApp {
         let t = now()
         var to = cal.bucketEnd(tier, start: cal.bucketStart(tier, containing: t))
         if let s = q.get("to") {
-            guard let v = reader.time.parse(s) else { throw Problem(.badRequest, "Bad time", "to=\(s): expected 2026-12-02, 2026-12-02T13:00, an ISO 8601 time with offset, or epoch seconds") }
+            guard let v = reader.time.parse(s) else {
+                throw Problem(
+                    .badRequest, "Bad time",
+                    "to=\(s): expected 2026-12-02, 2026-12-02T13:00, an ISO 8601 time with offset, or epoch seconds")
+            }
             to = v
         }
         var from: Int64
@@ -245,7 +279,11 @@ extension WebApp {
         case .year: from = to - 20 * 366 * 86_400
         }
         if let s = q.get("from") {
-            guard let v = reader.time.parse(s) else { throw Problem(.badRequest, "Bad time", "from=\(s): expected 2026-12-01, 2026-12-01T00:00, an ISO 8601 time with offset, or epoch seconds") }
+            guard let v = reader.time.parse(s) else {
+                throw Problem(
+                    .badRequest, "Bad time",
+                    "from=\(s): expected 2026-12-01, 2026-12-01T00:00, an ISO 8601 time with offset, or epoch seconds")
+            }
             from = v
         }
         // An empty or inverted range is an empty answer, as a query for no time is.
@@ -254,7 +292,10 @@ extension WebApp {
 
     func tier(_ request: Request) throws -> Tier {
         let name = request.uri.queryParameters.get("tier") ?? "hour"
-        guard let t = Tier(name: name) else { throw Problem(.badRequest, "Unknown tier", "tier=\(name): expected minute, quarter, hour, day, month or year") }
+        guard let t = Tier(name: name) else {
+            throw Problem(
+                .badRequest, "Unknown tier", "tier=\(name): expected minute, quarter, hour, day, month or year")
+        }
         return t
     }
 
@@ -262,7 +303,9 @@ extension WebApp {
         let t = try tier(request)
         let (from, to) = try range(request, tier: t)
         let name = request.uri.queryParameters.get("dialect") ?? access.dialect?.rawValue ?? "iso"
-        guard let dialect = CSVDialect(rawValue: name) else { throw Problem(.badRequest, "Unknown dialect", "dialect=\(name): expected iso, excel-eu or excel-us") }
+        guard let dialect = CSVDialect(rawValue: name) else {
+            throw Problem(.badRequest, "Unknown dialect", "dialect=\(name): expected iso, excel-eu or excel-us")
+        }
         if csv {
             let bytes = try await reader.csv(device: id, tier: t, from: from, to: to, dialect: dialect)
             var h: HTTPFields = [:]
@@ -320,10 +363,15 @@ extension WebApp {
     func events(_ id: String, csv: Bool) async throws -> Response {
         let list = try await reader.events(device: id)
         if csv {
-            return Self.csv(["time", "channel", "action", "old", "new"], list.map { c, e in
-                [reader.time.iso(e.ts), c.id, e.action.rawValue, Decimal.format(e.oldValue, Resolution(decimals: c.decimals)),
-                 Decimal.format(e.newValue, Resolution(decimals: c.decimals))]
-            })
+            return Self.csv(
+                ["time", "channel", "action", "old", "new"],
+                list.map { c, e in
+                    [
+                        reader.time.iso(e.ts), c.id, e.action.rawValue,
+                        Decimal.format(e.oldValue, Resolution(decimals: c.decimals)),
+                        Decimal.format(e.newValue, Resolution(decimals: c.decimals)),
+                    ]
+                })
         }
         var w = JSONWriter()
         w.beginObject()
@@ -348,7 +396,9 @@ extension WebApp {
 
     func outbox(csv: Bool) async throws -> Response {
         let entries = try await reader.outboxEntries()
-        if csv { return Response.bytes(OutboxStatus.csv(entries, zone: config.site.zone), type: "text/csv; charset=utf-8") }
+        if csv {
+            return Response.bytes(OutboxStatus.csv(entries, zone: config.site.zone), type: "text/csv; charset=utf-8")
+        }
         var w = JSONWriter()
         w.beginObject()
         w.key("messages")
@@ -390,7 +440,9 @@ extension WebApp {
     }
 
     func metricsText() async -> Response {
-        guard let metrics else { return Problem(.notFound, "No metrics", "this server was started without a metrics registry").response }
+        guard let metrics else {
+            return Problem(.notFound, "No metrics", "this server was started without a metrics registry").response
+        }
         let f = await reader.figures(now: now())
         metrics.update(f, webConnections: counter.open)
         return Response.bytes(metrics.text(), type: "text/plain; version=0.0.4; charset=utf-8")

@@ -14,18 +14,24 @@ extension WebApp {
             let form = await Self.form(&req)
             let next = Self.safeNext(form["next"])
             guard self.checkForm(request, form, session: nil) else {
-                return .html(self.loginPage(next: next, error: "The form did not come from this server; reload the page."), status: .forbidden)
+                return .html(
+                    self.loginPage(next: next, error: "The form did not come from this server; reload the page."),
+                    status: .forbidden)
             }
             let t = self.now()
-            guard let access = self.auth.login(user: form["user"] ?? "", password: form["password"] ?? "", now: t) else {
+            guard let access = self.auth.login(user: form["user"] ?? "", password: form["password"] ?? "", now: t)
+            else {
                 // As the FTP server does: each failure costs the guesser a second (not a thread).
                 try? await Task.sleep(for: .seconds(1))
                 return .html(self.loginPage(next: next, error: "Wrong user name or password."), status: .unauthorized)
             }
-            let value = SessionCookie(user: access.user, expires: t + self.settings.sessionLifetime).value(key: self.settings.sessionKey)
+            let value = SessionCookie(user: access.user, expires: t + self.settings.sessionLifetime).value(
+                key: self.settings.sessionKey)
             var response = Response.redirect(next)
-            response.setCookie(Cookie(name: SessionCookie.name, value: value, maxAge: Int(self.settings.sessionLifetime), path: "/",
-                                      secure: self.isTLS, httpOnly: true, sameSite: .strict))
+            response.setCookie(
+                Cookie(
+                    name: SessionCookie.name, value: value, maxAge: Int(self.settings.sessionLifetime), path: "/",
+                    secure: self.isTLS, httpOnly: true, sameSite: .strict))
             return response
         }
         router.post("/logout") { request, context -> Response in
@@ -33,10 +39,15 @@ extension WebApp {
             let form = await Self.form(&req)
             let session = request.cookies[SessionCookie.name]?.value
             guard self.checkForm(request, form, session: session) else {
-                return Problem(.forbidden, "Form refused", "the logout form did not come from this server; reload the page").response
+                return Problem(
+                    .forbidden, "Form refused", "the logout form did not come from this server; reload the page"
+                ).response
             }
             var response = Response.redirect("/login")
-            response.setCookie(Cookie(name: SessionCookie.name, value: "", maxAge: 0, path: "/", secure: self.isTLS, httpOnly: true, sameSite: .strict))
+            response.setCookie(
+                Cookie(
+                    name: SessionCookie.name, value: "", maxAge: 0, path: "/", secure: self.isTLS, httpOnly: true,
+                    sameSite: .strict))
             return response
         }
         router.get("/") { request, context -> Response in
@@ -45,20 +56,37 @@ extension WebApp {
         router.get("/devices/{id}") { request, context -> Response in
             try await self.page(request, context, "/") { ctx, access in
                 let id = ctx.parameters.get("id") ?? ""
-                guard self.config.device(id) != nil else { return .html(self.messagePage(ctx, "Unknown meter", "There is no meter “\(id)” on this site."), status: .notFound) }
-                guard access.allows(device: id) else { return .html(self.messagePage(ctx, "Not allowed", "Your login may not see the meter “\(id)”."), status: .forbidden) }
+                guard self.config.device(id) != nil else {
+                    return .html(
+                        self.messagePage(ctx, "Unknown meter", "There is no meter “\(id)” on this site."),
+                        status: .notFound)
+                }
+                guard access.allows(device: id) else {
+                    return .html(
+                        self.messagePage(ctx, "Not allowed", "Your login may not see the meter “\(id)”."),
+                        status: .forbidden)
+                }
                 return try await self.meterPage(request, ctx, access, id)
             }
         }
         router.get("/outbox") { request, context -> Response in
             try await self.page(request, context, "/outbox") { ctx, access in
-                guard access.seesSite else { return .html(self.messagePage(ctx, "Not allowed", "The report outbox is site-wide; your login sees one meter."), status: .forbidden) }
+                guard access.seesSite else {
+                    return .html(
+                        self.messagePage(
+                            ctx, "Not allowed", "The report outbox is site-wide; your login sees one meter."),
+                        status: .forbidden)
+                }
                 return .html(self.outboxPage(ctx, try await self.reader.outboxEntries()))
             }
         }
         router.get("/config") { request, context -> Response in
             try await self.page(request, context, "/config") { ctx, access in
-                guard access.seesSite else { return .html(self.messagePage(ctx, "Not allowed", "The config is site-wide; your login sees one meter."), status: .forbidden) }
+                guard access.seesSite else {
+                    return .html(
+                        self.messagePage(ctx, "Not allowed", "The config is site-wide; your login sees one meter."),
+                        status: .forbidden)
+                }
                 return .html(self.configPage(ctx))
             }
         }
@@ -74,8 +102,10 @@ extension WebApp {
 
     /// Authenticates a page request (redirecting to the login form) and renders read errors
     /// as a page.
-    func page(_ request: Request, _ context: WebContext, _ current: String,
-              _ body: (WebContext, WebAccess) async throws -> Response) async throws -> Response {
+    func page(
+        _ request: Request, _ context: WebContext, _ current: String,
+        _ body: (WebContext, WebAccess) async throws -> Response
+    ) async throws -> Response {
         var ctx = context
         if let refused = authenticate(request, &ctx, for: .page) { return refused }
         guard let access = ctx.access else { return .redirect("/login") }
@@ -110,28 +140,42 @@ extension WebApp {
         let insideHome = access.allows(path: rel)
         let aboveHome = !insideHome && parts.count < home.count && Array(home.prefix(parts.count)) == parts
         guard insideHome || aboveHome else {
-            return .html(messagePage(ctx, "Not allowed", "That folder is outside your login's home (“\(access.home)”)."), status: .forbidden)
+            return .html(
+                messagePage(ctx, "Not allowed", "That folder is outside your login's home (“\(access.home)”)."),
+                status: .forbidden)
         }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: full, isDirectory: &isDir) else {
-            return .html(messagePage(ctx, "Not found", "No such file in the archive (yet): files appear once their data is rolled up."), status: .notFound)
+            return .html(
+                messagePage(
+                    ctx, "Not found", "No such file in the archive (yet): files appear once their data is rolled up."),
+                status: .notFound)
         }
         if !isDir.boolValue {
             guard insideHome, let data = FileManager.default.contents(atPath: full) else {
                 return .html(messagePage(ctx, "Not found", "The file could not be read."), status: .notFound)
             }
-            let type = full.hasSuffix(".csv") ? "text/csv; charset=utf-8" : full.hasSuffix(".txt") || full.hasSuffix("SUMS") ? "text/plain; charset=utf-8" : "application/octet-stream"
+            let type =
+                full.hasSuffix(".csv")
+                ? "text/csv; charset=utf-8"
+                : full.hasSuffix(".txt") || full.hasSuffix("SUMS")
+                    ? "text/plain; charset=utf-8" : "application/octet-stream"
             var h: HTTPFields = [:]
             h[.contentDisposition] = "attachment; filename=\"\(parts.last ?? "file")\""
             return Response.bytes(Array(data), type: type, headers: h)
         }
-        var names = ((try? FileManager.default.contentsOfDirectory(atPath: full)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+        var names = ((try? FileManager.default.contentsOfDirectory(atPath: full)) ?? []).filter { !$0.hasPrefix(".") }
+            .sorted()
         if aboveHome { names = names.filter { $0 == home[parts.count] } }
         var entries: [(name: String, folder: Bool, size: Int64, modified: Int64)] = []
         for n in names {
             guard let a = try? FileManager.default.attributesOfItem(atPath: full + "/" + n) else { continue }
             let folder = (a[.type] as? FileAttributeType) == .typeDirectory
-            entries.append((n, folder, (a[.size] as? NSNumber)?.int64Value ?? 0, Int64((a[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)))
+            entries.append(
+                (
+                    n, folder, (a[.size] as? NSNumber)?.int64Value ?? 0,
+                    Int64((a[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)
+                ))
         }
         return .html(archivePage(ctx, parts, entries))
     }

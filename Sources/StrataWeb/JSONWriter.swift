@@ -121,10 +121,22 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    public mutating func field(_ k: String, _ v: String?) { key(k); string(v) }
-    public mutating func field(_ k: String, _ v: Int64) { key(k); int(v) }
-    public mutating func field(_ k: String, _ v: Int) { key(k); int(Int64(v)) }
-    public mutating func field(_ k: String, _ v: Bool) { key(k); bool(v) }
+    public mutating func field(_ k: String, _ v: String?) {
+        key(k)
+        string(v)
+    }
+    public mutating func field(_ k: String, _ v: Int64) {
+        key(k)
+        int(v)
+    }
+    public mutating func field(_ k: String, _ v: Int) {
+        key(k)
+        int(Int64(v))
+    }
+    public mutating func field(_ k: String, _ v: Bool) {
+        key(k)
+        bool(v)
+    }
 
     private mutating func quoted(_ s: String) {
         bytes.append(UInt8(ascii: "\""))

@@ -10,7 +10,9 @@ struct MethodGate: RouterMiddleware {
         path.hasPrefix("/api/") || path == "/healthz" || path == "/metrics"
     }
 
-    func handle(_ request: Request, context: WebContext, next: (Request, WebContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: WebContext, next: (Request, WebContext) async throws -> Response)
+        async throws -> Response
+    {
         switch request.method {
         case .get, .head:
             return try await next(request, context)

@@ -32,15 +32,19 @@ public struct Problem: Error, Sendable {
     static func from(_ e: WebReadError) -> Problem {
         switch e {
         case .unknownDevice: Problem(.notFound, "Unknown device", e.description + "; GET /api/v1/devices lists them")
-        case .unknownChannel: Problem(.notFound, "Unknown channel", e.description + "; GET /api/v1/devices/{id} lists its channels")
+        case .unknownChannel:
+            Problem(.notFound, "Unknown channel", e.description + "; GET /api/v1/devices/{id} lists its channels")
         case .tooLarge: Problem(.contentTooLarge, "Range too large", e.description)
-        case .store, .outbox, .other: Problem(.serviceUnavailable, "Store not readable", e.description + "; see `strata check` and the log")
+        case .store, .outbox, .other:
+            Problem(.serviceUnavailable, "Store not readable", e.description + "; see `strata check` and the log")
         }
     }
 }
 
 extension Response {
-    static func bytes(_ b: [UInt8], type: String, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
+    static func bytes(_ b: [UInt8], type: String, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:])
+        -> Response
+    {
         var h = extra
         h[.contentType] = type
         return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(bytes: b)))
@@ -51,7 +55,8 @@ extension Response {
         h[.contentType] = "text/html; charset=utf-8"
         h[.cacheControl] = "no-store"
         // No scripts, no frames, nothing from elsewhere: the pages need none of it.
-        h[.contentSecurityPolicy] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
+        h[.contentSecurityPolicy] =
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
         h[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(string: s)))
     }

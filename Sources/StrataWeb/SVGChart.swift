@@ -48,8 +48,12 @@ public struct SVGChart: Sendable {
 
     /// Round axis bounds and a step (1, 2 or 5 × 10^n) giving about four lines.
     static func axis(_ lo: Double, _ hi: Double) -> (lo: Double, hi: Double, step: Double) {
-        var a = lo, b = hi
-        if a == b { a -= a == 0 ? 1 : abs(a) * 0.1; b += b == 0 ? 1 : abs(b) * 0.1 }
+        var a = lo
+        var b = hi
+        if a == b {
+            a -= a == 0 ? 1 : abs(a) * 0.1
+            b += b == 0 ? 1 : abs(b) * 0.1
+        }
         let raw = (b - a) / 4
         let mag = pow(10, floor(log10(raw)))
         let step = [1.0, 2, 5, 10].map { $0 * mag }.first { $0 >= raw } ?? 10 * mag
@@ -57,18 +61,23 @@ public struct SVGChart: Sendable {
     }
 
     public func render() -> String {
-        let w = Self.width, h = Self.height
-        let plotW = w - Self.left - Self.right, plotH = h - Self.top - Self.bottom
+        let w = Self.width
+        let h = Self.height
+        let plotW = w - Self.left - Self.right
+        let plotH = h - Self.top - Self.bottom
         let values = points.flatMap { [$0.value, $0.low, $0.high].compactMap { $0 }.filter(\.isFinite) }
-        let dataLo = values.min() ?? 0, dataHi = values.max() ?? 1
+        let dataLo = values.min() ?? 0
+        let dataHi = values.max() ?? 1
         // Bars grow from zero; a line (voltage at 230 V) is scaled to its data.
-        let (lo, hi, step) = Self.axis(style == .bars ? min(0, dataLo) : dataLo, style == .bars ? max(0, dataHi) : dataHi)
+        let (lo, hi, step) = Self.axis(
+            style == .bars ? min(0, dataLo) : dataLo, style == .bars ? max(0, dataHi) : dataHi)
         let span = Double(to - from)
         func x(_ t: Int64) -> Double { Self.left + Double(t - from) / span * plotW }
         func y(_ v: Double) -> Double { Self.top + (hi - v) / (hi - lo) * plotH }
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
 
-        let titleID = "\(id)-title", descID = "\(id)-desc"
+        let titleID = "\(id)-title"
+        let descID = "\(id)-desc"
         let shown = points.filter { $0.value != nil }.count
         var s = "<svg class=\"chart\" id=\"\(HTML.escape(id))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" role=\"img\" "
         s += "aria-labelledby=\"\(titleID) \(descID)\" xmlns=\"http://www.w3.org/2000/svg\">"
@@ -78,23 +87,29 @@ public struct SVGChart: Sendable {
         var v = lo
         while v <= hi + step / 2 {
             let yy = y(v)
-            s += "<line x1=\"\(f(Self.left))\" x2=\"\(f(w - Self.right))\" y1=\"\(f(yy))\" y2=\"\(f(yy))\" stroke=\"#d0d0d0\" stroke-width=\"1\"/>"
-            s += "<text x=\"\(f(Self.left - 6))\" y=\"\(f(yy + 4))\" text-anchor=\"end\" font-size=\"11\" fill=\"#4a4a4a\">\(HTML.escape(Self.label(v, step)))</text>"
+            s +=
+                "<line x1=\"\(f(Self.left))\" x2=\"\(f(w - Self.right))\" y1=\"\(f(yy))\" y2=\"\(f(yy))\" stroke=\"#d0d0d0\" stroke-width=\"1\"/>"
+            s +=
+                "<text x=\"\(f(Self.left - 6))\" y=\"\(f(yy + 4))\" text-anchor=\"end\" font-size=\"11\" fill=\"#4a4a4a\">\(HTML.escape(Self.label(v, step)))</text>"
             v += step
         }
         s += "<text x=\"4\" y=\"\(f(Self.top + 10))\" font-size=\"11\" fill=\"#4a4a4a\">\(HTML.escape(unit))</text>"
         for (t, label) in xTicks where t >= from && t <= to {
-            s += "<text x=\"\(f(x(t)))\" y=\"\(f(h - 8))\" text-anchor=\"middle\" font-size=\"11\" fill=\"#4a4a4a\">\(HTML.escape(label))</text>"
+            s +=
+                "<text x=\"\(f(x(t)))\" y=\"\(f(h - 8))\" text-anchor=\"middle\" font-size=\"11\" fill=\"#4a4a4a\">\(HTML.escape(label))</text>"
         }
         switch style {
         case .bars:
             s += "<g class=\"bars\" fill=\"#0b5cad\">"
             for p in points {
                 guard let val = p.value, val.isFinite else { continue }
-                let x0 = x(p.start), x1 = x(p.end)
+                let x0 = x(p.start)
+                let x1 = x(p.end)
                 let bw = max(0.5, (x1 - x0) * 0.8)
-                let y0 = y(max(0, val)), y1 = y(min(0, val))
-                s += "<rect x=\"\(f(x0 + (x1 - x0 - bw) / 2))\" y=\"\(f(y0))\" width=\"\(f(bw))\" height=\"\(f(max(0.5, y1 - y0)))\"/>"
+                let y0 = y(max(0, val))
+                let y1 = y(min(0, val))
+                s +=
+                    "<rect x=\"\(f(x0 + (x1 - x0 - bw) / 2))\" y=\"\(f(y0))\" width=\"\(f(bw))\" height=\"\(f(max(0.5, y1 - y0)))\"/>"
             }
             s += "</g>"
         case .line:
@@ -115,19 +130,23 @@ public struct SVGChart: Sendable {
                     var band = "M"
                     for (px, p) in mid { band += "\(f(px)),\(f(y(p.high ?? p.value ?? 0))) L" }
                     for (px, p) in mid.reversed() { band += "\(f(px)),\(f(y(p.low ?? p.value ?? 0))) L" }
-                    s += "<path class=\"band\" d=\"\(band.dropLast(2))Z\" fill=\"#0b5cad\" fill-opacity=\"0.18\" stroke=\"none\"/>"
+                    s +=
+                        "<path class=\"band\" d=\"\(band.dropLast(2))Z\" fill=\"#0b5cad\" fill-opacity=\"0.18\" stroke=\"none\"/>"
                 }
                 if run.count == 1, let (px, p) = mid.first {
                     s += "<circle cx=\"\(f(px))\" cy=\"\(f(y(p.value ?? 0)))\" r=\"2\" fill=\"#0b5cad\"/>"
                 } else {
                     let pts = mid.map { "\(f($0.0)),\(f(y($0.1.value ?? 0)))" }.joined(separator: " ")
-                    s += "<polyline class=\"line\" points=\"\(pts)\" fill=\"none\" stroke=\"#0b5cad\" stroke-width=\"1.5\"/>"
+                    s +=
+                        "<polyline class=\"line\" points=\"\(pts)\" fill=\"none\" stroke=\"#0b5cad\" stroke-width=\"1.5\"/>"
                 }
             }
         }
-        s += "<rect x=\"\(f(Self.left))\" y=\"\(f(Self.top))\" width=\"\(f(plotW))\" height=\"\(f(plotH))\" fill=\"none\" stroke=\"#767676\"/>"
+        s +=
+            "<rect x=\"\(f(Self.left))\" y=\"\(f(Self.top))\" width=\"\(f(plotW))\" height=\"\(f(plotH))\" fill=\"none\" stroke=\"#767676\"/>"
         if shown == 0 {
-            s += "<text x=\"\(f(w / 2))\" y=\"\(f(h / 2))\" text-anchor=\"middle\" font-size=\"14\" fill=\"#4a4a4a\">no data in this range</text>"
+            s +=
+                "<text x=\"\(f(w / 2))\" y=\"\(f(h / 2))\" text-anchor=\"middle\" font-size=\"14\" fill=\"#4a4a4a\">no data in this range</text>"
         }
         return s + "</svg>"
     }

@@ -23,7 +23,8 @@ public struct SessionCookie: Sendable, Equatable {
     public static func verify(_ value: some StringProtocol, key: [UInt8], now: Int64) -> SessionCookie? {
         let parts = value.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let userBytes = Base64URL.decode(parts[0]), let expires = Int64(parts[1]),
-              let sig = Base64URL.decode(parts[2]) else { return nil }
+            let sig = Base64URL.decode(parts[2])
+        else { return nil }
         let payload = Array("\(parts[0]).\(parts[1])".utf8)
         guard HMAC.constantTimeEqual(sig, HMAC.sha256(key: key, payload)), expires > now else { return nil }
         return SessionCookie(user: String(decoding: userBytes, as: UTF8.self), expires: expires)

@@ -19,7 +19,8 @@ public enum WebReadError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .unknownDevice(let d): "no device \"\(d)\" in this site's config"
         case .unknownChannel(let d, let c): "device \"\(d)\" has no channel \"\(c)\""
-        case .tooLarge(let n, let limit, let hint): "the range asked for holds \(n) values, more than the \(limit) one response carries; \(hint)"
+        case .tooLarge(let n, let limit, let hint):
+            "the range asked for holds \(n) values, more than the \(limit) one response carries; \(hint)"
         case .store(let e): "the store could not be read: \(e)"
         case .outbox(let e): "the outbox could not be read: \(e)"
         case .other(let e): e
@@ -46,12 +47,15 @@ public actor SiteReader {
         self.config = config
         self.maxCells = maxCells
         time = WebTime(calendar: config.site.calendar)
-        store = try Store(path: config.storage.path, channels: config.allChannels, calendar: config.site.calendar,
-                          retention: config.retention, budget: config.storage.budget)
+        store = try Store(
+            path: config.storage.path, channels: config.allChannels, calendar: config.site.calendar,
+            retention: config.retention, budget: config.storage.budget)
     }
 
     nonisolated func info(_ c: StoredChannel) -> ChannelInfo {
-        ChannelInfo(id: c.spec.id, name: c.spec.name, unit: c.spec.unit, kind: c.spec.kind, decimals: c.spec.resolution.decimals, store: c.id)
+        ChannelInfo(
+            id: c.spec.id, name: c.spec.name, unit: c.spec.unit, kind: c.spec.kind,
+            decimals: c.spec.resolution.decimals, store: c.id)
     }
 
     func channels(_ device: String) throws(WebReadError) -> [StoredChannel] {
@@ -61,7 +65,9 @@ public actor SiteReader {
         return d.readCount > 0 ? Array(all.prefix(d.readCount)) : all
     }
 
-    public func deviceChannels(_ device: String) throws(WebReadError) -> [ChannelInfo] { try channels(device).map(info) }
+    public func deviceChannels(_ device: String) throws(WebReadError) -> [ChannelInfo] {
+        try channels(device).map(info)
+    }
 
     /// The overview's figures for some devices; reads today's and this month's buckets of one
     /// counter per device and the newest reading of one gauge, nothing more.
@@ -95,10 +101,12 @@ public actor SiteReader {
                 guard let d = config.device(id) else { continue }
                 let chs = try channels(id)
                 let counter = chs.first { $0.spec.kind == .counter }
-                let power = chs.first { $0.spec.kind == .gauge && ["W", "kW", "MW"].contains($0.spec.unit) }
+                let power =
+                    chs.first { $0.spec.kind == .gauge && ["W", "kW", "MW"].contains($0.spec.unit) }
                     ?? chs.first { $0.spec.kind == .gauge }
-                var s = MeterSummary(id: id, name: d.name, driver: d.driver, state: .idle, status: statuses[id],
-                                     counter: counter.map(info), power: power.map(info), channels: chs.map(info))
+                var s = MeterSummary(
+                    id: id, name: d.name, driver: d.driver, state: .idle, status: statuses[id],
+                    counter: counter.map(info), power: power.map(info), channels: chs.map(info))
                 if let c = counter {
                     let step = c.spec.resolution
                     let days = try store.buckets(.day, channels: [c], from: day, to: day + 1)
@@ -136,12 +144,16 @@ public actor SiteReader {
     }
 
     /// One tier of a device between two instants; refuses more than `maxCells` values.
-    public func series(device: String, channels only: [String]?, tier: Tier, from: Int64, to: Int64) throws(WebReadError) -> Series {
+    public func series(device: String, channels only: [String]?, tier: Tier, from: Int64, to: Int64)
+        throws(WebReadError) -> Series
+    {
         var chs = try channels(device)
         if let only, !only.isEmpty {
             var picked: [StoredChannel] = []
             for name in only {
-                guard let c = chs.first(where: { $0.spec.id == name }) else { throw .unknownChannel(device: device, channel: name) }
+                guard let c = chs.first(where: { $0.spec.id == name }) else {
+                    throw .unknownChannel(device: device, channel: name)
+                }
                 picked.append(c)
             }
             chs = picked
@@ -154,7 +166,8 @@ public actor SiteReader {
         let readTo = try horizon(tier, a, b)
         if cells > maxCells {
             let fit = max(1, maxCells / max(1, chs.count))
-            let hint = tier == .minute
+            let hint =
+                tier == .minute
                 ? "ask for at most \(fit / 1440) days of minutes at a time (or fewer channels with channels=…), or use tier=quarter or hour"
                 : "ask for at most \(fit) \(tier.name) buckets at a time, or a coarser tier"
             throw .tooLarge(cells: cells, limit: maxCells, hint: hint)
@@ -199,20 +212,26 @@ public actor SiteReader {
     }
 
     /// The CSV of a tier exactly as `strata export` and the archive write it.
-    public func csv(device: String, tier: Tier, from: Int64, to: Int64, dialect: CSVDialect) throws(WebReadError) -> [UInt8] {
+    public func csv(device: String, tier: Tier, from: Int64, to: Int64, dialect: CSVDialect) throws(WebReadError)
+        -> [UInt8]
+    {
         let chs = try channels(device)
         let cal = config.site.calendar
         let a = tier == .minute ? floorDiv(from + 59, 60) * 60 : cal.bucketStart(tier, containing: from)
         let b = max(a, to)
         let rows = Self.rowsAtMost(tier, a, b)
         if rows * max(1, chs.count) > maxCells {
-            throw .tooLarge(cells: rows * chs.count, limit: maxCells, hint: "ask for a shorter range or a coarser tier; whole files are in the archive")
+            throw .tooLarge(
+                cells: rows * chs.count, limit: maxCells,
+                hint: "ask for a shorter range or a coarser tier; whole files are in the archive")
         }
         var out: [UInt8] = []
         let readTo = try horizon(tier, a, b)
         do {
             try store.reloadWatermark()
-            try CSVExporter(store: store, dialect: dialect).export(tier, channels: chs, from: a, to: readTo) { out += $0 }
+            try CSVExporter(store: store, dialect: dialect).export(tier, channels: chs, from: a, to: readTo) {
+                out += $0
+            }
         } catch let e as StoreError {
             throw .store(e)
         } catch {

@@ -17,8 +17,10 @@ public struct WebApp: Sendable {
     public let now: @Sendable () -> Int64
     let counter: ConnectionCounter
 
-    public init(reader: SiteReader, settings: WebSettings, metrics: StrataMetrics? = nil,
-                now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
+    public init(
+        reader: SiteReader, settings: WebSettings, metrics: StrataMetrics? = nil,
+        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    ) {
         self.reader = reader
         self.settings = settings
         self.metrics = metrics
@@ -40,15 +42,19 @@ public struct WebApp: Sendable {
 
     /// The server as a service: bounded connections (in all and per address), header limits
     /// and deadlines for slow clients, HTTPS when configured.
-    public func application(logger: Logger = Logger(label: "strata.web"),
-                            onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+    public func application(
+        logger: Logger = Logger(label: "strata.web"),
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
         let counter = counter
         let timeouts = settings.timeouts
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [ConnectionGuard(counter: counter, timeouts: timeouts)],
             idleTimeout: .seconds(120),
-            httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 64 * 1024, maxHeaderFieldCount: 100))
-        let server: HTTPServerBuilder = try settings.tls.map { try .tls(.http1(configuration: http1), tlsConfiguration: $0) }
+            httpDecoderConfiguration: .init(
+                maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 64 * 1024, maxHeaderFieldCount: 100))
+        let server: HTTPServerBuilder =
+            try settings.tls.map { try .tls(.http1(configuration: http1), tlsConfiguration: $0) }
             ?? .http1(configuration: http1)
         return Application(
             router: router(), server: server,
@@ -73,13 +79,17 @@ public struct WebApp: Sendable {
             let (access, scheme) = auth.authorization(header, now: t)
             if scheme == "basic", !isTLS, !context.isLoopback {
                 // The password would cross the network in clear text.
-                return Problem(.forbidden, "HTTPS required", "HTTP Basic is accepted over HTTPS or from this machine only; configure web.tls_cert/web.tls_key, or use an API token").response
+                return Problem(
+                    .forbidden, "HTTPS required",
+                    "HTTP Basic is accepted over HTTPS or from this machine only; configure web.tls_cert/web.tls_key, or use an API token"
+                ).response
             }
             if let access {
                 context.access = access
                 return nil
             }
-            var p = Problem(.unauthorized, "Wrong credentials", "the user name and password, or the token, were not accepted")
+            var p = Problem(
+                .unauthorized, "Wrong credentials", "the user name and password, or the token, were not accepted")
             p.headers[.wwwAuthenticate] = "Basic realm=\"Strata\", charset=\"UTF-8\""
             return p.response
         }
@@ -93,7 +103,10 @@ public struct WebApp: Sendable {
             let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
             return .redirect("/login?next=" + HTML.urlEncode(target))
         case .api, .metrics:
-            var p = Problem(.unauthorized, "Login required", "send HTTP Basic credentials of a Strata user, or `Authorization: Bearer <token>` with a token from web.api_tokens")
+            var p = Problem(
+                .unauthorized, "Login required",
+                "send HTTP Basic credentials of a Strata user, or `Authorization: Bearer <token>` with a token from web.api_tokens"
+            )
             p.headers[.wwwAuthenticate] = "Basic realm=\"Strata\", charset=\"UTF-8\""
             return p.response
         }

@@ -42,8 +42,12 @@ public final class WebAuthenticator: @unchecked Sendable {
         switch scheme {
         case "basic":
             guard let raw = Data(base64Encoded: value), let text = String(data: raw, encoding: .utf8),
-                  let colon = text.firstIndex(of: ":") else { return (nil, scheme) }
-            return (login(user: String(text[..<colon]), password: String(text[text.index(after: colon)...]), now: now), scheme)
+                let colon = text.firstIndex(of: ":")
+            else { return (nil, scheme) }
+            return (
+                login(user: String(text[..<colon]), password: String(text[text.index(after: colon)...]), now: now),
+                scheme
+            )
         case "bearer":
             return (token(value, now: now), scheme)
         default:
@@ -54,7 +58,8 @@ public final class WebAuthenticator: @unchecked Sendable {
     public func token(_ token: String, now: Int64) -> WebAccess? {
         guard !tokenHashes.isEmpty, token.count >= 8 else { return nil }
         return cached(["token", token], now: now) {
-            tokenHashes.contains { PasswordHash.verify(token, against: $0) } ? WebAccess.everything(user: "api-token") : nil
+            tokenHashes.contains { PasswordHash.verify(token, against: $0) }
+                ? WebAccess.everything(user: "api-token") : nil
         }
     }
 

@@ -54,9 +54,11 @@ public struct WebSettings: Sendable {
         var rng = SystemRandomNumberGenerator()
         for i in key.indices { key[i] = UInt8.random(in: 0...255, using: &rng) }
         // The store's folder may not exist yet on a first start.
-        try? FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try? FileManager.default.createDirectory(
+            atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let tmp = file + ".tmp"
-        guard FileManager.default.createFile(atPath: tmp, contents: Data(key), attributes: [.posixPermissions: 0o600]) else {
+        guard FileManager.default.createFile(atPath: tmp, contents: Data(key), attributes: [.posixPermissions: 0o600])
+        else {
             throw WebSetupError(reason: "cannot write the session key \(file)")
         }
         _ = rename(tmp, file)

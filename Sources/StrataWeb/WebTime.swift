@@ -15,7 +15,8 @@ public struct WebTime: Sendable {
         let off = calendar.zone.offset(at: t)
         let l = LocalDateTime(secondsSinceEpoch: t + Int64(off))
         let s = l.secondOfDay
-        return "\(l.date)T\(zeroPadded(s / 3600, 2)):\(zeroPadded(s / 60 % 60, 2)):\(zeroPadded(s % 60, 2))\(formatOffset(off))"
+        return
+            "\(l.date)T\(zeroPadded(s / 3600, 2)):\(zeroPadded(s / 60 % 60, 2)):\(zeroPadded(s % 60, 2))\(formatOffset(off))"
     }
 
     /// `2026-12-02 13:00` in site time, for pages.
@@ -41,14 +42,19 @@ public struct WebTime: Sendable {
             return v
         }
         guard u.count >= 10, let y = num(0, 4), u[4] == 45, let mo = num(5, 2), u[7] == 45, let d = num(8, 2),
-              (1...12).contains(mo), (1...31).contains(d) else { return nil }
+            (1...12).contains(mo), (1...31).contains(d)
+        else { return nil }
         let date = CivilDate(year: y, month: mo, day: d)
-        guard CivilDate(daysSinceEpoch: date.daysSinceEpoch) == date else { return nil }  // 2026-02-30
-        var hour = 0, minute = 0, second = 0
+        guard CivilDate(daysSinceEpoch: date.daysSinceEpoch) == date else { return nil } // 2026-02-30
+        var hour = 0
+        var minute = 0
+        var second = 0
         var i = 10
         if u.count > 10 {
-            guard u[10] == 84 || u[10] == 116 || u[10] == 32, let h = num(11, 2), u.count > 13, u[13] == 58, let m = num(14, 2),
-                  h < 24, m < 60 else { return nil }
+            guard u[10] == 84 || u[10] == 116 || u[10] == 32, let h = num(11, 2), u.count > 13, u[13] == 58,
+                let m = num(14, 2),
+                h < 24, m < 60
+            else { return nil }
             hour = h
             minute = m
             i = 16

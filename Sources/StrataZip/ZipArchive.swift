@@ -18,7 +18,8 @@ public struct ZipArchive: Sendable {
             switch self {
             case .nonASCIIName(let n): "ZIP entry name \"\(n)\" is not ASCII; Windows shows such names garbled"
             case .tooLarge: "ZIP archive would exceed 4 GB; ZIP64 is not written"
-            case .tooManyEntries: "ZIP archive would hold more than \(ZipArchive.maxEntries) files; ZIP64 is not written"
+            case .tooManyEntries:
+                "ZIP archive would hold more than \(ZipArchive.maxEntries) files; ZIP64 is not written"
             case .deflate(let rc): "deflate failed (zlib error \(rc))"
             }
         }
@@ -49,13 +50,15 @@ public struct ZipArchive: Sendable {
         let crc = data.withUnsafeBufferPointer { p in UInt32(crc32(0, p.baseAddress, uInt(p.count))) }
         let nameBytes = Array(name.utf8)
         // The name goes in twice (local header and central directory).
-        guard bytes.count + body.count + central.count + 2 * nameBytes.count + 200 < Self.maxBytes else { throw .tooLarge }
+        guard bytes.count + body.count + central.count + 2 * nameBytes.count + 200 < Self.maxBytes else {
+            throw .tooLarge
+        }
         let offset = UInt32(bytes.count)
         let (time, date) = Self.dosTime(modified)
         // Local file header.
         var h: [UInt8] = []
         h.le32(0x0403_4b50)
-        h.le16(20)  // version needed: 2.0 (deflate)
+        h.le16(20) // version needed: 2.0 (deflate)
         h.le16(0)
         h.le16(method)
         h.le16(time)
@@ -112,7 +115,8 @@ public struct ZipArchive: Sendable {
     /// Raw deflate (no zlib header), as ZIP method 8 wants it.
     static func deflate(_ data: [UInt8]) throws(ZipError) -> [UInt8] {
         var stream = z_stream()
-        var rc = deflateInit2_(&stream, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        var rc = deflateInit2_(
+            &stream, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         guard rc == Z_OK else { throw .deflate(rc) }
         defer { deflateEnd(&stream) }
         let bound = Int(deflateBound(&stream, uLong(data.count)))
@@ -143,6 +147,9 @@ public struct ZipArchive: Sendable {
 }
 
 extension [UInt8] {
-    mutating func le16(_ v: UInt16) { append(UInt8(v & 0xFF)); append(UInt8(v >> 8)) }
+    mutating func le16(_ v: UInt16) {
+        append(UInt8(v & 0xFF))
+        append(UInt8(v >> 8))
+    }
     mutating func le32(_ v: UInt32) { for i in 0..<4 { append(UInt8((v >> (8 * UInt32(i))) & 0xFF)) } }
 }

@@ -14,9 +14,22 @@ enum AlarmBench {
             let d = "d\(i % devices)"
             switch i % 4 {
             case 0: rules.append(AlarmRule(id: "off\(i)", kind: .offline(seconds: 600), device: d, notify: []))
-            case 1: rules.append(AlarmRule(id: "thr\(i)", kind: .threshold(channel: "c\(2 * (i % 10) + 2)", limit: .above(900), clear: 850, seconds: 300), device: d, notify: []))
-            case 2: rules.append(AlarmRule(id: "use\(i)", kind: .consumption(channel: "c1", window: .init(from: 0, to: 300), above: 5, per: 3600), device: d, notify: []))
-            default: rules.append(AlarmRule(id: "evt\(i)", kind: .counterEvent(channel: nil, actions: [.reset]), device: d, notify: []))
+            case 1:
+                rules.append(
+                    AlarmRule(
+                        id: "thr\(i)",
+                        kind: .threshold(channel: "c\(2 * (i % 10) + 2)", limit: .above(900), clear: 850, seconds: 300),
+                        device: d, notify: []))
+            case 2:
+                rules.append(
+                    AlarmRule(
+                        id: "use\(i)",
+                        kind: .consumption(channel: "c1", window: .init(from: 0, to: 300), above: 5, per: 3600),
+                        device: d, notify: []))
+            default:
+                rules.append(
+                    AlarmRule(
+                        id: "evt\(i)", kind: .counterEvent(channel: nil, actions: [.reset]), device: d, notify: []))
             }
         }
         var book = AlarmBook(rules: rules, phases: [:], zone: zone)
@@ -27,7 +40,9 @@ enum AlarmBench {
                 let id = "d\(d)"
                 if (m + d) % 97 != 0 { o.answered.insert(id) }
                 o.lastReading[id] = o.minute
-                for c in stride(from: 2, through: 20, by: 2) { o.gauges["\(id)/c\(c)"] = Double((m * 7 + c + d) % 1000) }
+                for c in stride(from: 2, through: 20, by: 2) {
+                    o.gauges["\(id)/c\(c)"] = Double((m * 7 + c + d) % 1000)
+                }
             }
             return o
         }
@@ -41,8 +56,14 @@ enum AlarmBench {
             notices += book.evaluate(observation(m)) { _, _, _ in 1 }.count
         }
         let total = Date().timeIntervalSince(t) / Double(minutes)
-        print("# alarms: \(channels) channels (\(devices) devices), \(ruleCount) rules, \(minutes) minutes; \(notices) notices, \(built / minutes) gauges a minute")
-        print(String(format: "reference (the minute's observation built, no rules): %.3f ms a minute", reference * 1000))
-        print(String(format: "observation + evaluation of every rule:              %.3f ms a minute (rules alone %.3f ms)", total * 1000, (total - reference) * 1000))
+        print(
+            "# alarms: \(channels) channels (\(devices) devices), \(ruleCount) rules, \(minutes) minutes; \(notices) notices, \(built / minutes) gauges a minute"
+        )
+        print(
+            String(format: "reference (the minute's observation built, no rules): %.3f ms a minute", reference * 1000))
+        print(
+            String(
+                format: "observation + evaluation of every rule:              %.3f ms a minute (rules alone %.3f ms)",
+                total * 1000, (total - reference) * 1000))
     }
 }

@@ -23,7 +23,8 @@ enum AlarmStoreBench {
         for d in 0..<devices {
             t += "\n[[devices]]\nid = \"d\(d)\"\ndriver = \"none\"\n"
             for c in 1...20 {
-                t += c % 2 == 1
+                t +=
+                    c % 2 == 1
                     ? "\n  [[devices.channels]]\n  id = \"c\(c)\"\n  unit = \"kWh\"\n  kind = \"counter\"\n  resolution = 0.001\n"
                     : "\n  [[devices.channels]]\n  id = \"c\(c)\"\n  unit = \"W\"\n  kind = \"gauge\"\n  resolution = 0.1\n"
             }
@@ -32,22 +33,29 @@ enum AlarmStoreBench {
             let d = "d\(i % devices)"
             switch i % 4 {
             case 0: t += "\n[[alarms]]\nid = \"off\(i)\"\nkind = \"offline\"\ndevice = \"\(d)\"\nfor = \"10 min\"\n"
-            case 1: t += "\n[[alarms]]\nid = \"thr\(i)\"\nkind = \"threshold\"\ndevice = \"\(d)\"\nchannel = \"c\(2 * (i % 10) + 2)\"\nabove = 900\nclear = 850\nfor = \"5 min\"\n"
-            case 2: t += "\n[[alarms]]\nid = \"use\(i)\"\nkind = \"consumption\"\ndevice = \"\(d)\"\nchannel = \"c1\"\nwindow = \"00:00-05:00\"\nabove = 5\nper = \"1 h\"\n"
-            default: t += "\n[[alarms]]\nid = \"evt\(i)\"\nkind = \"counter-event\"\ndevice = \"\(d)\"\nevents = [\"reset\"]\n"
+            case 1:
+                t +=
+                    "\n[[alarms]]\nid = \"thr\(i)\"\nkind = \"threshold\"\ndevice = \"\(d)\"\nchannel = \"c\(2 * (i % 10) + 2)\"\nabove = 900\nclear = 850\nfor = \"5 min\"\n"
+            case 2:
+                t +=
+                    "\n[[alarms]]\nid = \"use\(i)\"\nkind = \"consumption\"\ndevice = \"\(d)\"\nchannel = \"c1\"\nwindow = \"00:00-05:00\"\nabove = 5\nper = \"1 h\"\n"
+            default:
+                t +=
+                    "\n[[alarms]]\nid = \"evt\(i)\"\nkind = \"counter-event\"\ndevice = \"\(d)\"\nevents = [\"reset\"]\n"
             }
         }
         return t
     }
 
     static func run(dir: String, channels: Int, rules: Int, minutes: Int) async throws {
-        let start: Int64 = 1_767_222_000  // 2026-01-01 00:00 Paris: the night windows close in the run
+        let start: Int64 = 1_767_222_000 // 2026-01-01 00:00 Paris: the night windows close in the run
         var perMinute: [Double] = []
         var notices = 0
         for (name, ruleCount) in [("without rules", 0), ("with rules", rules)] {
             let sub = dir + "/alarms-\(ruleCount)"
             try FileManager.default.createDirectory(atPath: sub, withIntermediateDirectories: true)
-            let cfg = try StrataConfig.parse(config(dir: sub, channels: channels, rules: ruleCount), file: sub + "/strata.toml")
+            let cfg = try StrataConfig.parse(
+                config(dir: sub, channels: channels, rules: ruleCount), file: sub + "/strata.toml")
             let actor = try StoreActor(config: cfg, logger: Logger(label: "bench"))
             let ids = await actor.channelIDs()
             let devices = cfg.devices.map(\.id)
@@ -82,10 +90,16 @@ enum AlarmStoreBench {
                 notices = try store.alarmLog().count
             }
             let sorted = each.sorted()
-            print(String(format: "%@: %.2f ms a written minute (median %.2f ms, slowest %.1f ms)", name, ms / Double(minutes),
-                         sorted[sorted.count / 2], sorted.last ?? 0))
+            print(
+                String(
+                    format: "%@: %.2f ms a written minute (median %.2f ms, slowest %.1f ms)", name,
+                    ms / Double(minutes),
+                    sorted[sorted.count / 2], sorted.last ?? 0))
         }
         print("# alarms-store: \(channels) channels, \(rules) rules, \(minutes) minutes; \(notices) alarm log lines")
-        print(String(format: "the alarm keeper adds %.2f ms a minute (%.2f× the write alone)", perMinute[1] - perMinute[0], perMinute[1] / perMinute[0]))
+        print(
+            String(
+                format: "the alarm keeper adds %.2f ms a minute (%.2f× the write alone)", perMinute[1] - perMinute[0],
+                perMinute[1] / perMinute[0]))
     }
 }

@@ -1,7 +1,7 @@
 import CBenchReference
+import Foundation
 import Logging
 import StrataArchive
-import Foundation
 import StrataCore
 import StrataStore
 
@@ -19,7 +19,11 @@ struct Bench {
         let dir = NSTemporaryDirectory() + "strata-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         // BENCH_KEEP=1 leaves the store and the tree for a look afterwards.
-        defer { if ProcessInfo.processInfo.environment["BENCH_KEEP"] == nil { try? FileManager.default.removeItem(atPath: dir) } }
+        defer {
+            if ProcessInfo.processInfo.environment["BENCH_KEEP"] == nil {
+                try? FileManager.default.removeItem(atPath: dir)
+            }
+        }
         if what == "ingest" || what == "all" {
             try ingest(dir: dir, channels: opt("--channels", 1000), days: opt("--days", 30))
         }
@@ -27,33 +31,41 @@ struct Bench {
             try archive(dir: dir, devices: opt("--devices", 32), days: opt("--archive-days", 14))
         }
         if what == "poll" {
-            try await PollBench.run(dir: dir, devices: opt("--devices", 250), gateways: opt("--gateways", 5), rounds: opt("--rounds", 5))
+            try await PollBench.run(
+                dir: dir, devices: opt("--devices", 250), gateways: opt("--gateways", 5), rounds: opt("--rounds", 5))
         }
         if what == "blocks" {
             try BlockBench.run(dir: dir)
         }
         if what == "alarms" {
-            AlarmBench.run(channels: opt("--channels", 5000), rules: opt("--rules", 1000), minutes: opt("--minutes", 1440))
+            AlarmBench.run(
+                channels: opt("--channels", 5000), rules: opt("--rules", 1000), minutes: opt("--minutes", 1440))
         }
         if what == "alarms-store" {
-            try await AlarmStoreBench.run(dir: dir, channels: opt("--channels", 5000), rules: opt("--rules", 1000), minutes: opt("--minutes", 1440))
+            try await AlarmStoreBench.run(
+                dir: dir, channels: opt("--channels", 5000), rules: opt("--rules", 1000),
+                minutes: opt("--minutes", 1440))
         }
         if what == "fleet" {
-            try await FleetBench.run(dir: dir, channels: opt("--channels", 250), days: opt("--days", 7), port: opt("--port", 55433),
-                                minute: opt("--minute", 0) != 0)
+            try await FleetBench.run(
+                dir: dir, channels: opt("--channels", 250), days: opt("--days", 7), port: opt("--port", 55433),
+                minute: opt("--minute", 0) != 0)
         }
         if what == "fleet-tree" {
-            try await FleetTreeBench.run(dir: dir, sites: opt("--sites", 40), channels: opt("--channels", 250), days: opt("--days", 365),
-                                         port: opt("--port", 55434))
+            try await FleetTreeBench.run(
+                dir: dir, sites: opt("--sites", 40), channels: opt("--channels", 250), days: opt("--days", 365),
+                port: opt("--port", 55434))
         }
         if what == "calculated" {
             try CalculatedBench.run(dir: dir, channels: opt("--channels", 5000), minutes: opt("--minutes", 120))
         }
         if what == "mqtt" {
-            try MQTTBench.run(dir: dir, channels: opt("--channels", 5000), minutes: opt("--minutes", 5), port: opt("--port", 18883))
+            try MQTTBench.run(
+                dir: dir, channels: opt("--channels", 5000), minutes: opt("--minutes", 5), port: opt("--port", 18883))
         }
         if what == "web" {
-            try await WebBench.run(dir: dir, channels: opt("--channels", 20), days: opt("--days", 31), port: opt("--port", 8089))
+            try await WebBench.run(
+                dir: dir, channels: opt("--channels", 20), days: opt("--days", 31), port: opt("--port", 8089))
         }
         if what == "mail" {
             try await MailBench.run(dir: dir, count: opt("--count", 200), sizeKB: opt("--size", 100))
@@ -63,7 +75,7 @@ struct Bench {
         }
     }
 
-    static let start: Int64 = 1_767_222_000  // 2025-12-31 23:00 UTC = 2026-01-01 00:00 Paris
+    static let start: Int64 = 1_767_222_000 // 2025-12-31 23:00 UTC = 2026-01-01 00:00 Paris
     static let paris = SiteCalendar(zone: ZoneRules(identifier: "Europe/Paris")!)
 
     static func specs(_ n: Int) -> [ChannelSpec] {
@@ -93,7 +105,10 @@ struct Bench {
             return
         }
         let refSecs = clock() - t
-        print(String(format: "reference (C, prepared statement, same schema): %.1f s, %.0f points/s", refSecs, points / refSecs))
+        print(
+            String(
+                format: "reference (C, prepared statement, same schema): %.1f s, %.0f points/s", refSecs,
+                points / refSecs))
 
         let path = dir + "/strata.sqlite"
         let store = try Store(path: path, channels: specs(channels), calendar: paris)
@@ -113,17 +128,27 @@ struct Bench {
         }
         try store.write(batch)
         let secs = clock() - t
-        print(String(format: "strata Store.write:                             %.1f s, %.0f points/s, %.2fx the reference", secs, points / secs, refSecs / secs))
+        print(
+            String(
+                format: "strata Store.write:                             %.1f s, %.0f points/s, %.2fx the reference",
+                secs, points / secs, refSecs / secs))
 
         t = clock()
         let r = try store.rollUp(now: start + Int64(minutes) * 60 + 3600)
         let rsecs = clock() - t
-        print(String(format: "roll-up to all tiers: %.1f s, %.0f points/s, %d buckets", rsecs, points / rsecs, r.bucketsWritten))
+        print(
+            String(
+                format: "roll-up to all tiers: %.1f s, %.0f points/s, %d buckets", rsecs, points / rsecs,
+                r.bucketsWritten))
 
         try store.checkpoint()
         let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.doubleValue ?? 0
         let refSize = (try FileManager.default.attributesOfItem(atPath: refPath)[.size] as? NSNumber)?.doubleValue ?? 0
-        print(String(format: "bytes on disk per minute point: %.1f (whole store incl. roll-ups; reference minute table alone: %.1f)", size / points, refSize / points))
+        print(
+            String(
+                format:
+                    "bytes on disk per minute point: %.1f (whole store incl. roll-ups; reference minute table alone: %.1f)",
+                size / points, refSize / points))
 
         // Export: the hour tier of every device to CSV.
         let exporter = CSVExporter(store: store, dialect: .iso)
@@ -131,22 +156,31 @@ struct Bench {
         var bytes = 0
         t = clock()
         for d in Set(store.channels.map(\.spec.device)).sorted() {
-            rows += try exporter.export(.hour, channels: store.channels(ofDevice: d), from: start, to: start + Int64(minutes) * 60) { bytes += $0.count }
+            rows += try exporter.export(
+                .hour, channels: store.channels(ofDevice: d), from: start, to: start + Int64(minutes) * 60
+            ) { bytes += $0.count }
         }
         let esecs = clock() - t
-        print(String(format: "export hour tier: %d rows (20 channels each) in %.2f s, %.0f rows/s, %.1f MB/s", rows, esecs, Double(rows) / esecs, Double(bytes) / esecs / 1e6))
+        print(
+            String(
+                format: "export hour tier: %d rows (20 channels each) in %.2f s, %.0f rows/s, %.1f MB/s", rows, esecs,
+                Double(rows) / esecs, Double(bytes) / esecs / 1e6))
 
         // Reference: the sqlite3 shell's -csv output of the stored hour rows of each device
         // (one line per bucket and channel, no labels, no pivot), in the same run.
         var sql = ""
         for d in Set(store.channels.map(\.spec.device)).sorted() {
             let ids = store.channels(ofDevice: d).map { String($0.id) }.joined(separator: ",")
-            sql += "SELECT start, channel, count, min, max, sum, consumption, first, last FROM agg WHERE tier = 2 AND start >= \(start) AND start < \(start + Int64(minutes) * 60) AND channel IN (\(ids)) ORDER BY start, channel;\n"
+            sql +=
+                "SELECT start, channel, count, min, max, sum, consumption, first, last FROM agg WHERE tier = 2 AND start >= \(start) AND start < \(start + Int64(minutes) * 60) AND channel IN (\(ids)) ORDER BY start, channel;\n"
         }
         let (out, rsecs2) = try sqliteShellCSV(path, sql)
         let refRows = out.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
-        print(String(format: "reference sqlite3 -csv of the same hour rows: %d lines in %.2f s (%.0f bucket-rows/s equivalent); strata %.2fx",
-                     refRows, rsecs2, Double(rows) / rsecs2, rsecs2 / esecs))
+        print(
+            String(
+                format:
+                    "reference sqlite3 -csv of the same hour rows: %d lines in %.2f s (%.0f bucket-rows/s equivalent); strata %.2fx",
+                refRows, rsecs2, Double(rows) / rsecs2, rsecs2 / esecs))
         try minuteReads(store, refPath: refPath, minutes: minutes)
     }
 
@@ -163,11 +197,19 @@ struct Bench {
         let secs = clock() - t
         let values = Double(lines * device.count)
         let ids = device.map { String($0.id) }.joined(separator: ",")
-        let (out, refSecs) = try sqliteShellCSV(refPath, "SELECT ts, channel, value FROM minute WHERE ts >= \(start) AND ts < \(end) AND channel IN (\(ids)) ORDER BY ts, channel;\n")
-        print(String(format: "export minute tier of one device (%d channels, %d days): %.0f values in %.2f s = %.0f values/s (%.1f MB CSV); sqlite3 -csv of the same values from the row-format reference: %.2f s (%.1f MB); strata %.2fx",
-                     device.count, minutes / 1440, values, secs, values / secs, Double(bytes) / 1e6, refSecs, Double(out.count) / 1e6, refSecs / secs))
+        let (out, refSecs) = try sqliteShellCSV(
+            refPath,
+            "SELECT ts, channel, value FROM minute WHERE ts >= \(start) AND ts < \(end) AND channel IN (\(ids)) ORDER BY ts, channel;\n"
+        )
+        print(
+            String(
+                format:
+                    "export minute tier of one device (%d channels, %d days): %.0f values in %.2f s = %.0f values/s (%.1f MB CSV); sqlite3 -csv of the same values from the row-format reference: %.2f s (%.1f MB); strata %.2fx",
+                device.count, minutes / 1440, values, secs, values / secs, Double(bytes) / 1e6, refSecs,
+                Double(out.count) / 1e6, refSecs / secs))
         // One channel-day through the store's public read, gauges and counters alike.
-        var cells = 0, reads = 0
+        var cells = 0
+        var reads = 0
         t = clock()
         // UTC days, as the blocks are cut.
         for day in stride(from: start - floorMod(start, 86_400) + 86_400, to: end - 86_400, by: 86_400) {
@@ -179,7 +221,10 @@ struct Bench {
             }
         }
         let readSecs = clock() - t
-        print(String(format: "one channel-day read (Store.minutes, %d reads, %d values): %.1f µs each", reads, cells, readSecs / Double(reads) * 1e6))
+        print(
+            String(
+                format: "one channel-day read (Store.minutes, %d reads, %d values): %.1f µs each", reads, cells,
+                readSecs / Double(reads) * 1e6))
     }
 
     /// Runs SQL through the sqlite3 shell in CSV mode: the reference reader. Returns the
@@ -188,7 +233,8 @@ struct Bench {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["sqlite3", "-csv", "-readonly", path]
-        let input = Pipe(), output = Pipe()
+        let input = Pipe()
+        let output = Pipe()
         p.standardInput = input
         p.standardOutput = output
         let t = clock()
@@ -203,7 +249,8 @@ struct Bench {
     static func cpuSeconds() -> Double {
         var u = rusage()
         getrusage(RUSAGE_SELF.rawValue, &u)
-        return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
+        return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(
+            u.ru_stime.tv_usec) / 1e6
     }
 
     /// The archive: encoding rate against the sqlite3 shell, a rebuild, and the steady-state
@@ -232,18 +279,25 @@ struct Bench {
         // The minute tier of every channel, read as the rebuild reads it: a day at a time.
         var scanned = 0
         let scan0 = clock()
-        try store.minutes(channels: store.channels, from: start, to: start + Int64(minutes) * 60) { b in scanned += b.count }
-        print(String(format: "  minute tier read for all channels: %.2f s per day of data", (clock() - scan0) / Double(days)))
+        try store.minutes(channels: store.channels, from: start, to: start + Int64(minutes) * 60) { b in
+            scanned += b.count
+        }
+        print(
+            String(
+                format: "  minute tier read for all channels: %.2f s per day of data", (clock() - scan0) / Double(days))
+        )
 
         // Encoding as the archive writer does it: read the hour tier once for every channel,
         // then write one CSV per device. Reference: the sqlite3 shell's -csv output of the same
         // stored rows in one query (unpivoted: a line per bucket and channel, no labels).
         var t = clock()
-        var rows = 0, bytes = 0
+        var rows = 0
+        var bytes = 0
         let all = try store.bucketBlock(.hour, channels: store.channels, from: start, to: start + Int64(minutes) * 60)
         let readSeconds = clock() - t
         for d in deviceIDs {
-            let table = CSVTable(tier: .hour, dialect: .iso, channels: store.channels(ofDevice: d), calendar: store.calendar)
+            let table = CSVTable(
+                tier: .hour, dialect: .iso, channels: store.channels(ofDevice: d), calendar: store.calendar)
             let cols = table.columns.map { all.columnIndex($0.channel.id) }
             var w = CSVWriter(dialect: .iso)
             table.writeHeader(&w)
@@ -255,31 +309,44 @@ struct Bench {
         }
         let enc = clock() - t
         print(String(format: "  of which reading the tier from the store: %.2f s", readSeconds))
-        let sql = "SELECT datetime(start, 'unixepoch'), channel, count, min, max, sum, consumption, first, last FROM agg WHERE tier = 2 ORDER BY start, channel;\n"
+        let sql =
+            "SELECT datetime(start, 'unixepoch'), channel, count, min, max, sum, consumption, first, last FROM agg WHERE tier = 2 ORDER BY start, channel;\n"
         let (refOut, ref) = try sqliteShellCSV(path, sql)
         let refBytes = refOut.count
-        print(String(format: "CSV encoding (hour tier, read once, a file per device, 20 channels a row): %d rows, %.1f MB in %.2f s = %.0f rows/s, %.1f MB/s; sqlite3 -csv of the same rows: %.1f MB in %.2f s; strata %.2fx",
-                     rows, Double(bytes) / 1e6, enc, Double(rows) / enc, Double(bytes) / enc / 1e6, Double(refBytes) / 1e6, ref, ref / enc))
+        print(
+            String(
+                format:
+                    "CSV encoding (hour tier, read once, a file per device, 20 channels a row): %d rows, %.1f MB in %.2f s = %.0f rows/s, %.1f MB/s; sqlite3 -csv of the same rows: %.1f MB in %.2f s; strata %.2fx",
+                rows, Double(bytes) / 1e6, enc, Double(rows) / enc, Double(bytes) / enc / 1e6, Double(refBytes) / 1e6,
+                ref, ref / enc))
 
         // Rebuild: the whole tree from nothing.
         let root = dir + "/archive"
         var quiet = Logger(label: "bench")
         quiet.logLevel = .warning
-        let writer = ArchiveWriter(store: store, root: root, dialects: [.excelEU, .iso], devices: deviceIDs, prune: false, siteName: "bench", logger: quiet)
+        let writer = ArchiveWriter(
+            store: store, root: root, dialects: [.excelEU, .iso], devices: deviceIDs, prune: false, siteName: "bench",
+            logger: quiet)
         // The peak RSS of the rebuild alone: Linux resets VmHWM when 5 is written to clear_refs.
         try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
-        print(String(format: "  peak RSS before the rebuild (after a reset): %.0f MB", Double(PollBench.procStats(getpid()).1) / 1e6))
+        print(
+            String(
+                format: "  peak RSS before the rebuild (after a reset): %.0f MB",
+                Double(PollBench.procStats(getpid()).1) / 1e6))
         t = clock()
         let rebuildCPU0 = cpuSeconds()
         let s = try writer.run(rebuild: true)
         let rb = clock() - t
         let peak = PollBench.procStats(getpid()).1
-        print(String(format: "rebuild: %d files in %.1f s (%.2f s per day of data; CPU %.1f s; peak RSS %.0f MB)",
-                     s.created, rb, rb / Double(days), cpuSeconds() - rebuildCPU0, Double(peak) / 1e6))
+        print(
+            String(
+                format: "rebuild: %d files in %.1f s (%.2f s per day of data; CPU %.1f s; peak RSS %.0f MB)",
+                s.created, rb, rb / Double(days), cpuSeconds() - rebuildCPU0, Double(peak) / 1e6))
 
         // Steady state: a simulated day, minute by minute: write, roll up, refresh the tree.
         if ProcessInfo.processInfo.environment["BENCH_REBUILD_ONLY"] != nil { return }
-        let io0 = writeBytes(), cpu0 = cpuSeconds()
+        let io0 = writeBytes()
+        let cpu0 = cpuSeconds()
         var archiveCPU = 0.0
         var archiveBytes: Int64 = 0
         var touched = 0
@@ -290,15 +357,19 @@ struct Bench {
             for c in 1...channels { b.append(Sample(channel: ids[c - 1], ts: ts, value: value(m, c))) }
             try store.write(b)
             try store.rollUp(now: ts + 60)
-            let c0 = cpuSeconds(), b0 = writeBytes()
+            let c0 = cpuSeconds()
+            let b0 = writeBytes()
             touched += try writer.run().touched
             archiveCPU += cpuSeconds() - c0
             archiveBytes += writeBytes() - b0
         }
         let cpu = cpuSeconds() - cpu0
         let io = writeBytes() - io0
-        print(String(format: "steady state over a simulated day: archive refresh %.1f ms CPU per minute (with store writes and roll-up %.1f ms), %d file writes; archive wrote %.1f MB that day (whole process %.1f MB)",
-                     archiveCPU / 1440 * 1000, cpu / 1440 * 1000, touched, Double(archiveBytes) / 1e6, Double(io) / 1e6))
+        print(
+            String(
+                format:
+                    "steady state over a simulated day: archive refresh %.1f ms CPU per minute (with store writes and roll-up %.1f ms), %d file writes; archive wrote %.1f MB that day (whole process %.1f MB)",
+                archiveCPU / 1440 * 1000, cpu / 1440 * 1000, touched, Double(archiveBytes) / 1e6, Double(io) / 1e6))
     }
 
     static func writeBytes() -> Int64 {
@@ -340,8 +411,15 @@ struct Bench {
         let cpu1 = cpuSeconds()
         let written = Double(writeBytes() - before)
         let points = Double(channels * minutes)
-        print(String(format: "%d minutes: %.0f bytes written (WAL, checkpoints, roll-ups), %.1f bytes per point, %.2fx a 20-byte point; %.1f ms CPU per minute (wall %.1f s)",
-                     minutes, written, written / points, written / points / 20, (cpu1 - cpu0) / Double(minutes) * 1000, clock() - t))
-        print(String(format: "of which roll-up: %.1f bytes per point, %.1f ms per minute", Double(rollUpBytes) / points, rollUpSeconds / Double(minutes) * 1000))
+        print(
+            String(
+                format:
+                    "%d minutes: %.0f bytes written (WAL, checkpoints, roll-ups), %.1f bytes per point, %.2fx a 20-byte point; %.1f ms CPU per minute (wall %.1f s)",
+                minutes, written, written / points, written / points / 20, (cpu1 - cpu0) / Double(minutes) * 1000,
+                clock() - t))
+        print(
+            String(
+                format: "of which roll-up: %.1f bytes per point, %.1f ms per minute", Double(rollUpBytes) / points,
+                rollUpSeconds / Double(minutes) * 1000))
     }
 }

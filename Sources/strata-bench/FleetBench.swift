@@ -18,7 +18,8 @@ enum FleetBench {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // Inherited descriptors closed: the server pg_ctl leaves running must not hold our pipe.
-        p.arguments = ["python3", "-c", "import os, sys; os.closerange(3, 65536); os.execvp(sys.argv[1], sys.argv[1:])"] + args
+        p.arguments =
+            ["python3", "-c", "import os, sys; os.closerange(3, 65536); os.execvp(sys.argv[1], sys.argv[1:])"] + args
         var e = ProcessInfo.processInfo.environment
         for (k, v) in env { e[k] = v }
         p.environment = e
@@ -51,7 +52,9 @@ enum FleetBench {
 
         init(port: Int, databases: [String]) throws {
             let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql"))?.sorted() ?? []
-            guard let v = versions.last else { throw BenchError("PostgreSQL is not installed (apt-get install postgresql)") }
+            guard let v = versions.last else {
+                throw BenchError("PostgreSQL is not installed (apt-get install postgresql)")
+            }
             version = v
             bin = "/usr/lib/postgresql/\(v)/bin"
             dir = "/tmp/strata-bench-pg-\(getpid())-\(port)"
@@ -60,8 +63,16 @@ enum FleetBench {
             try "bench".write(toFile: dir + "/pw", atomically: true, encoding: .utf8)
             owner = getuid() == 0 ? ["runuser", "-u", "postgres", "--"] : []
             if getuid() == 0 { _ = try sh(["chown", "-R", "postgres:postgres", dir]) }
-            _ = try sh(owner + [bin + "/initdb", "-D", dir + "/data", "-U", "strata", "--auth=scram-sha-256", "--pwfile=" + dir + "/pw", "-E", "UTF8", "--no-locale"])
-            _ = try sh(owner + [bin + "/pg_ctl", "-D", dir + "/data", "-l", dir + "/log", "-w", "-o", "-p \(port) -k \(dir) -c listen_addresses=127.0.0.1", "start"])
+            _ = try sh(
+                owner + [
+                    bin + "/initdb", "-D", dir + "/data", "-U", "strata", "--auth=scram-sha-256",
+                    "--pwfile=" + dir + "/pw", "-E", "UTF8", "--no-locale",
+                ])
+            _ = try sh(
+                owner + [
+                    bin + "/pg_ctl", "-D", dir + "/data", "-l", dir + "/log", "-w", "-o",
+                    "-p \(port) -k \(dir) -c listen_addresses=127.0.0.1", "start",
+                ])
             for db in databases { _ = try psql("postgres", "CREATE DATABASE \(db)") }
         }
 
@@ -71,8 +82,12 @@ enum FleetBench {
         }
 
         func psql(_ db: String, _ sql: String) throws -> String {
-            try sh(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)", "-U", "strata", "-d", db, "-c", sql],
-                   env: ["PGPASSWORD": "bench"])
+            try sh(
+                [
+                    "psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)", "-U",
+                    "strata", "-d", db, "-c", sql,
+                ],
+                env: ["PGPASSWORD": "bench"])
         }
 
         func url(_ db: String) -> String { "postgres://strata@127.0.0.1:\(port)/\(db)" }
@@ -81,21 +96,26 @@ enum FleetBench {
     static func run(dir: String, channels: Int, days: Int, port: Int, minute: Bool) async throws {
         let cluster = try Cluster(port: port, databases: ["fleet", "reference"])
         defer { cluster.stop() }
-        let pg = cluster.dir, v = cluster.version
+        let pg = cluster.dir
+        let v = cluster.version
         func psql(_ db: String, _ sql: String) throws -> String { try cluster.psql(db, sql) }
         let logger = Logger(label: "bench")
         for db in ["fleet", "reference"] {
-            let link = try await FleetLink.connect(try FleetTarget(url: "postgres://strata@127.0.0.1:\(port)/\(db)", password: "bench"), logger: logger)
+            let link = try await FleetLink.connect(
+                try FleetTarget(url: "postgres://strata@127.0.0.1:\(port)/\(db)", password: "bench"), logger: logger)
             _ = try await link.initSchema()
             await link.close()
         }
 
         // The site: `channels` channels (half counters), `days` of minutes, rolled up.
-        var toml = "[site]\nname = \"Bench site\"\ntimezone = \"Europe/Paris\"\n[storage]\npath = \"\(dir)/site.sqlite\"\n"
+        var toml =
+            "[site]\nname = \"Bench site\"\ntimezone = \"Europe/Paris\"\n[storage]\npath = \"\(dir)/site.sqlite\"\n"
         for d in 0..<max(1, channels / 20) {
             toml += "\n[[devices]]\nid = \"d\(d)\"\ndriver = \"none\"\n"
             for c in 1...20 {
-                toml += c % 2 == 1 ? "\n  [[devices.channels]]\n  id = \"c\(c)\"\n  unit = \"kWh\"\n  kind = \"counter\"\n"
+                toml +=
+                    c % 2 == 1
+                    ? "\n  [[devices.channels]]\n  id = \"c\(c)\"\n  unit = \"kWh\"\n  kind = \"counter\"\n"
                     : "\n  [[devices.channels]]\n  id = \"c\(c)\"\n  unit = \"W\"\n  kind = \"gauge\"\n"
             }
         }
@@ -110,7 +130,9 @@ enum FleetBench {
             var batch: [Sample] = []
             for m in 0..<(days * 1440) {
                 let ts = start + Int64(m) * 60
-                for (k, id) in ids.enumerated() { batch.append(Sample(channel: id, ts: ts, value: Bench.value(m, k + 1))) }
+                for (k, id) in ids.enumerated() {
+                    batch.append(Sample(channel: id, ts: ts, value: Bench.value(m, k + 1)))
+                }
                 if batch.count >= 200_000 {
                     try store.write(batch)
                     batch.removeAll(keepingCapacity: true)
@@ -119,13 +141,17 @@ enum FleetBench {
             try store.write(batch)
             try store.rollUp(now: end + 3600)
         }
-        print("# fleet: \(channels) channels, \(days) days offline, \(minute ? "minute tier too" : "quarter-hours and coarser"), into PostgreSQL \(v) on loopback")
+        print(
+            "# fleet: \(channels) channels, \(days) days offline, \(minute ? "minute tier too" : "quarter-hours and coarser"), into PostgreSQL \(v) on loopback"
+        )
 
         // Strata: the catch-up as the replication service does it.
         let reader = try ReplicationReader(config: cfg)
-        let link = try await FleetLink.connect(try FleetTarget(url: "postgres://strata@127.0.0.1:\(port)/fleet", password: "bench"), logger: logger)
+        let link = try await FleetLink.connect(
+            try FleetTarget(url: "postgres://strata@127.0.0.1:\(port)/fleet", password: "bench"), logger: logger)
         let site = try await reader.siteInfo()
-        var rows = 0, pushes = 0
+        var rows = 0
+        var pushes = 0
         var copyText: [UInt8] = []
         let t0 = Bench.clock()
         var batch = try await reader.next()
@@ -145,17 +171,31 @@ enum FleetBench {
         // The reference: the same rows with psql \\copy into the same partitioned table.
         try Data(copyText).write(to: URL(fileURLWithPath: pg + "/rows.copy"))
         if getuid() == 0 { _ = try sh(["chmod", "644", pg + "/rows.copy"]) }
-        let months = Set(try psql("fleet", "SELECT DISTINCT to_char(start, 'YYYY-MM') FROM bucket").split(whereSeparator: \.isNewline).map(String.init))
+        let months = Set(
+            try psql("fleet", "SELECT DISTINCT to_char(start, 'YYYY-MM') FROM bucket").split(
+                whereSeparator: \.isNewline
+            ).map(String.init))
         for m in months {
             let first = m + "-01 00:00:00+00"
-            _ = try psql("reference", "CREATE TABLE IF NOT EXISTS \"bucket_\(m.replacingOccurrences(of: "-", with: "_"))\" PARTITION OF bucket FOR VALUES FROM ('\(first)') TO (('\(first)'::timestamptz + interval '1 month'))")
+            _ = try psql(
+                "reference",
+                "CREATE TABLE IF NOT EXISTS \"bucket_\(m.replacingOccurrences(of: "-", with: "_"))\" PARTITION OF bucket FOR VALUES FROM ('\(first)') TO (('\(first)'::timestamptz + interval '1 month'))"
+            )
         }
         let r0 = Bench.clock()
-        _ = try psql("reference", "\\copy bucket (\(BucketCopy.columns.map { "\"\($0)\"" }.joined(separator: ", "))) FROM '\(pg)/rows.copy'")
+        _ = try psql(
+            "reference",
+            "\\copy bucket (\(BucketCopy.columns.map { "\"\($0)\"" }.joined(separator: ", "))) FROM '\(pg)/rows.copy'")
         let reference = Bench.clock() - r0
         let check = try psql("fleet", "SELECT count(*) FROM bucket").trimmingCharacters(in: .whitespacesAndNewlines)
-        print(String(format: "strata: %d buckets in %d pushes, %.2f s (%.0f rows/s)", rows, pushes, strata, Double(rows) / strata))
+        print(
+            String(
+                format: "strata: %d buckets in %d pushes, %.2f s (%.0f rows/s)", rows, pushes, strata,
+                Double(rows) / strata))
         print(String(format: "psql \\copy of the same rows: %.2f s (%.0f rows/s)", reference, Double(rows) / reference))
-        print(String(format: "ratio strata / psql \\copy: %.2f×   (central rows: %@)", (Double(rows) / strata) / (Double(rows) / reference), check))
+        print(
+            String(
+                format: "ratio strata / psql \\copy: %.2f×   (central rows: %@)",
+                (Double(rows) / strata) / (Double(rows) / reference), check))
     }
 }

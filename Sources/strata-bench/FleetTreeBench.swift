@@ -15,7 +15,8 @@ enum FleetTreeBench {
         let cluster = try FleetBench.Cluster(port: port, databases: ["fleet"])
         defer { cluster.stop() }
         let logger = Logger(label: "bench")
-        let link = try await FleetLink.connect(try FleetTarget(url: cluster.url("fleet"), password: "bench"), logger: logger)
+        let link = try await FleetLink.connect(
+            try FleetTarget(url: cluster.url("fleet"), password: "bench"), logger: logger)
         defer { Task { await link.close() } }
         _ = try await link.initSchema()
         let first = (Int64(Date().timeIntervalSince1970) / 86_400 - Int64(days) - 1) * 86_400
@@ -25,10 +26,16 @@ enum FleetTreeBench {
             var chans: [(device: String, id: String, name: String, unit: String, kind: String, decimals: Int)] = []
             for d in devices {
                 for c in 1...20 {
-                    chans.append((d.id, "c\(c)", "c\(c)", c % 2 == 1 ? "kWh" : "W", c % 2 == 1 ? "counter" : "gauge", c % 2 == 1 ? 3 : 1))
+                    chans.append(
+                        (
+                            d.id, "c\(c)", "c\(c)", c % 2 == 1 ? "kWh" : "W", c % 2 == 1 ? "counter" : "gauge",
+                            c % 2 == 1 ? 3 : 1
+                        ))
                 }
             }
-            infos.append(FleetLink.SiteInfo(id: "site-\(s)", name: "Site \(s)", timezone: "Europe/Paris", devices: devices, channels: chans))
+            infos.append(
+                FleetLink.SiteInfo(
+                    id: "site-\(s)", name: "Site \(s)", timezone: "Europe/Paris", devices: devices, channels: chans))
         }
         func buckets(_ site: FleetLink.SiteInfo, days range: Range<Int>) -> [FleetBucket] {
             var out: [FleetBucket] = []
@@ -44,14 +51,19 @@ enum FleetTreeBench {
                         g.min = 700
                         g.max = 1300
                     }
-                    out.append(FleetBucket(device: c.device, channel: c.id, tier: .day, start: start, end: start + 86_400, aggregate: g,
-                                           isCounter: c.kind == "counter"))
+                    out.append(
+                        FleetBucket(
+                            device: c.device, channel: c.id, tier: .day, start: start, end: start + 86_400,
+                            aggregate: g,
+                            isCounter: c.kind == "counter"))
                 }
             }
             return out
         }
         let perSite = infos.first?.channels.count ?? 0
-        print("# fleet-tree: \(sites) sites × \(perSite) channels, \(days) days each, PostgreSQL \(cluster.version) on loopback")
+        print(
+            "# fleet-tree: \(sites) sites × \(perSite) channels, \(days) days each, PostgreSQL \(cluster.version) on loopback"
+        )
         let p0 = Bench.clock()
         for s in infos { try await link.push(s, buckets: buckets(s, days: 0..<days), events: []) }
         let rows = sites * perSite * days
@@ -62,21 +74,29 @@ enum FleetTreeBench {
         let files = try await tree.refresh(link)
         let full = Bench.clock() - t0
         let r0 = Bench.clock()
-        _ = try cluster.psql("fleet", """
+        _ = try cluster.psql(
+            "fleet",
+            """
             \\copy (SELECT b.site, s.name, b.device, b.channel, c.unit, b.start, b.count, b.consumption, b.sum / b.count, b.min, b.max \
             FROM bucket b JOIN site s USING (site) JOIN channel c USING (site, device, channel) WHERE b.tier = 3 \
             ORDER BY b.site, b.device, b.channel, b.start) TO '\(cluster.dir)/ref.csv' CSV
             """)
         let reference = Bench.clock() - r0
-        print(String(format: "first refresh (the whole tree): %d files, %.2f s; psql \\copy of the same rows to CSV: %.2f s; ratio %.2f×",
-                     files, full, reference, reference / full))
+        print(
+            String(
+                format:
+                    "first refresh (the whole tree): %d files, %.2f s; psql \\copy of the same rows to CSV: %.2f s; ratio %.2f×",
+                files, full, reference, reference / full))
 
         // A day later: every site pushes one more day; the refresh writes what that touched.
         for s in infos { try await link.push(s, buckets: buckets(s, days: days..<(days + 1)), events: []) }
         let i0 = Bench.clock()
         let changed = try await tree.refresh(link)
         let incremental = Bench.clock() - i0
-        print(String(format: "refresh after a day's pushes: %d files, %.2f s (%.1f %% of the first)", changed, incremental, 100 * incremental / full))
+        print(
+            String(
+                format: "refresh after a day's pushes: %d files, %.2f s (%.1f %% of the first)", changed, incremental,
+                100 * incremental / full))
         let n0 = Bench.clock()
         let none = try await tree.refresh(link)
         print(String(format: "refresh with nothing new: %d files, %.3f s", none, Bench.clock() - n0))

@@ -19,8 +19,11 @@ enum MQTTBench {
         let devices = max(1, channels / 20)
         let specs: [ChannelSpec] = (0..<devices).flatMap { d in
             (1...20).map { c in
-                c % 2 == 1 ? ChannelSpec(device: "d\(d)", id: "c\(c)", unit: "kWh", kind: .counter, resolution: Resolution(decimals: 3))
-                    : ChannelSpec(device: "d\(d)", id: "c\(c)", unit: "W", kind: .gauge, resolution: Resolution(decimals: 1))
+                c % 2 == 1
+                    ? ChannelSpec(
+                        device: "d\(d)", id: "c\(c)", unit: "kWh", kind: .counter, resolution: Resolution(decimals: 3))
+                    : ChannelSpec(
+                        device: "d\(d)", id: "c\(c)", unit: "W", kind: .gauge, resolution: Resolution(decimals: 1))
             }
         }
         let mm = MinuteMessages(prefix: "strata/bench", zone: zone, retain: true)
@@ -36,10 +39,12 @@ enum MQTTBench {
         let up = DispatchSemaphore(value: 0)
         try link.start { if $0 == .connected { up.signal() } }
         _ = up.wait(timeout: .now() + 10)
-        let cpu0 = cpuSeconds(), t0 = Date()
+        let cpu0 = cpuSeconds()
+        let t0 = Date()
         var bytes = 0
         for m in 0..<minutes {
-            let msgs = mm.messages(minute: start + Int64(m) * 60, values: specs.map { .init(channel: $0, value: 1234.5 + Double(m)) })
+            let msgs = mm.messages(
+                minute: start + Int64(m) * 60, values: specs.map { .init(channel: $0, value: 1234.5 + Double(m)) })
             for msg in msgs {
                 bytes += msg.payload.count + msg.topic.utf8.count
                 while true {
@@ -47,7 +52,7 @@ enum MQTTBench {
                         try link.publish(msg, qos: 1)
                         break
                     } catch {
-                        Thread.sleep(forTimeInterval: 0.001)  // libmosquitto's queue is full: let it drain
+                        Thread.sleep(forTimeInterval: 0.001) // libmosquitto's queue is full: let it drain
                     }
                 }
             }
@@ -76,16 +81,25 @@ enum MQTTBench {
         sub.waitUntilExit()
         let refWall = Date().timeIntervalSince(t1)
 
-        print("# mqtt: \(channels) channels (\(devices) devices), \(perMinute) messages a minute (with the device states), \(minutes) minutes, \(total) messages of \(size) bytes on average, QoS 1, loopback")
-        print(String(format: "strata: %.1f ms CPU a minute to build and hand over its messages; %.0f messages/s at the subscriber (%.2f s)",
-                     cpuPublish / Double(minutes) * 1000, Double(total) / strataWall, strataWall))
-        print(String(format: "reference mosquitto_pub -l: %.0f messages/s at the subscriber (%.2f s)", Double(total) / refWall, refWall))
+        print(
+            "# mqtt: \(channels) channels (\(devices) devices), \(perMinute) messages a minute (with the device states), \(minutes) minutes, \(total) messages of \(size) bytes on average, QoS 1, loopback"
+        )
+        print(
+            String(
+                format:
+                    "strata: %.1f ms CPU a minute to build and hand over its messages; %.0f messages/s at the subscriber (%.2f s)",
+                cpuPublish / Double(minutes) * 1000, Double(total) / strataWall, strataWall))
+        print(
+            String(
+                format: "reference mosquitto_pub -l: %.0f messages/s at the subscriber (%.2f s)",
+                Double(total) / refWall, refWall))
         print(String(format: "ratio: %.2f× the reference's rate", refWall / strataWall))
     }
 
     static func startBroker(dir: String, port: Int) throws -> Process {
         let conf = dir + "/mosquitto-bench.conf"
-        try "\(getuid() == 0 ? "user root\n" : "")listener \(port) 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\nmax_inflight_messages 0\n"
+        try
+            "\(getuid() == 0 ? "user root\n" : "")listener \(port) 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\nmax_inflight_messages 0\n"
             .write(toFile: conf, atomically: true, encoding: .utf8)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/sbin/mosquitto")
@@ -110,6 +124,7 @@ enum MQTTBench {
     static func cpuSeconds() -> Double {
         var u = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
-        return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
+        return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(
+            u.ru_stime.tv_usec) / 1e6
     }
 }

@@ -8,7 +8,8 @@ import StrataSampler
 /// round against a plain pymodbus client doing the same reads, in the same run; then the CPU
 /// and memory of a real `strata run` with those devices.
 enum PollBench {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
     static var python: String {
         ProcessInfo.processInfo.environment["STRATA_PYTHON"] ?? repo + "/.venv-test/bin/python"
     }
@@ -21,7 +22,9 @@ enum PollBench {
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
         return Int(UInt16(bigEndian: addr.sin_port))
     }
 
@@ -34,7 +37,10 @@ enum PollBench {
             let port = freePort()
             let p = Process()
             p.executableURL = URL(fileURLWithPath: python)
-            p.arguments = [repo + "/tools/modbus-sim/modbus_sim.py", "--port", "\(port)", "--device", "1-\(perGateway):eastron-sdm630"]
+            p.arguments = [
+                repo + "/tools/modbus-sim/modbus_sim.py", "--port", "\(port)", "--device",
+                "1-\(perGateway):eastron-sdm630",
+            ]
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try p.run()
@@ -88,8 +94,10 @@ enum PollBench {
 
         let ref = Process()
         ref.executableURL = URL(fileURLWithPath: python)
-        ref.arguments = [repo + "/tools/modbus-sim/bench_client.py", "--ports", ports.map(String.init).joined(separator: ","),
-                         "--units", "\(perGateway)", "--rounds", "\(rounds)"]
+        ref.arguments = [
+            repo + "/tools/modbus-sim/bench_client.py", "--ports", ports.map(String.init).joined(separator: ","),
+            "--units", "\(perGateway)", "--rounds", "\(rounds)",
+        ]
         let out = Pipe()
         ref.standardOutput = out
         try ref.run()
@@ -99,15 +107,26 @@ enum PollBench {
         let refWall = json["wall"] ?? .nan
         let refCPU = json["cpu"] ?? .nan
 
-        print("poll: \(devices) SDM630 meters behind \(gateways) gateways (pymodbus processes), one 76-register read each")
-        print(String(format: "  strata round    %7.3f s wall  %7.4f s CPU  (%.2f %% of a core over a minute)", strataWall, strataCPU, strataCPU / 60 * 100))
+        print(
+            "poll: \(devices) SDM630 meters behind \(gateways) gateways (pymodbus processes), one 76-register read each"
+        )
+        print(
+            String(
+                format: "  strata round    %7.3f s wall  %7.4f s CPU  (%.2f %% of a core over a minute)", strataWall,
+                strataCPU, strataCPU / 60 * 100))
         print(String(format: "  pymodbus client %7.3f s wall  %7.4f s CPU", refWall, refCPU))
-        print(String(format: "  ratio (strata / client): wall %.2fx, CPU %.2fx; %d values stored", strataWall / refWall, strataCPU / refCPU, stored))
+        print(
+            String(
+                format: "  ratio (strata / client): wall %.2fx, CPU %.2fx; %d values stored", strataWall / refWall,
+                strataCPU / refCPU, stored))
 
         // A real `strata run` on a clock 30× real time, on a store of its own (the rounds above
         // wrote minutes ahead of the clock): CPU per round and peak memory.
-        try toml.replacingOccurrences(of: "\(dir)/poll.sqlite", with: "\(dir)/run.sqlite").write(toFile: cfgPath, atomically: true, encoding: .utf8)
-        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("strata").path
+        try toml.replacingOccurrences(of: "\(dir)/poll.sqlite", with: "\(dir)/run.sqlite").write(
+            toFile: cfgPath, atomically: true, encoding: .utf8)
+        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "strata"
+        ).path
         let p = Process()
         p.executableURL = URL(fileURLWithPath: bin)
         p.arguments = ["run", "--config", cfgPath, "--time-scale", "30", "--no-archive"]
@@ -121,8 +140,12 @@ enum PollBench {
         let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         let roundsRun = log.range(of: "rounds=").flatMap { r in Int(log[r.upperBound...].prefix { $0.isNumber }) } ?? 0
-        print(String(format: "  strata run: %d rounds in 20 s (30x clock), %.4f s CPU per round incl. start-up (%.2f %% of a core at one round a minute), peak RSS %.1f MB",
-                     roundsRun, cpu / Double(max(1, roundsRun)), cpu / Double(max(1, roundsRun)) / 60 * 100, Double(hwm) / 1_048_576))
+        print(
+            String(
+                format:
+                    "  strata run: %d rounds in 20 s (30x clock), %.4f s CPU per round incl. start-up (%.2f %% of a core at one round a minute), peak RSS %.1f MB",
+                roundsRun, cpu / Double(max(1, roundsRun)), cpu / Double(max(1, roundsRun)) / 60 * 100,
+                Double(hwm) / 1_048_576))
     }
 
     static func median(_ xs: [Double]) -> Double {
@@ -150,7 +173,8 @@ enum PollBench {
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         let cpu = fields.count > 12 ? ((Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0)) / ticks : .nan
         let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        let hwm = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
+        let hwm =
+            status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
             .flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") }.map { $0 * 1024 } ?? 0
         return (cpu, hwm)
     }

@@ -31,12 +31,14 @@ enum WebBench {
 
             """
         for c in 1...channels {
-            toml += "[[devices.channels]]\nid = \"c\(c)\"\nunit = \"\(c % 2 == 1 ? "kWh" : "W")\"\nkind = \"\(c % 2 == 1 ? "counter" : "gauge")\"\n\n"
+            toml +=
+                "[[devices.channels]]\nid = \"c\(c)\"\nunit = \"\(c % 2 == 1 ? "kWh" : "W")\"\nkind = \"\(c % 2 == 1 ? "counter" : "gauge")\"\n\n"
         }
         let file = dir + "/strata.toml"
         try toml.write(toFile: file, atomically: true, encoding: .utf8)
         let cfg = try StrataConfig.load(path: file)
-        let store = try Store(path: cfg.storage.path, channels: cfg.allChannels, calendar: cfg.site.calendar, retention: cfg.retention)
+        let store = try Store(
+            path: cfg.storage.path, channels: cfg.allChannels, calendar: cfg.site.calendar, retention: cfg.retention)
         let ids = store.channels.map(\.id)
         let first = now - Int64(days) * 86_400
         var t = first
@@ -54,7 +56,10 @@ enum WebBench {
         }
         try store.write(batch)
         try store.rollUp(now: now)
-        print(String(format: "# web: %d channels x %d days of minutes written and rolled up in %.1f s", channels, days, Date().timeIntervalSince(started)))
+        print(
+            String(
+                format: "# web: %d channels x %d days of minutes written and rolled up in %.1f s", channels, days,
+                Date().timeIntervalSince(started)))
 
         // The month of minutes as the API answers it, saved as plain files for the reference.
         let reader = try SiteReader(config: cfg, maxCells: 2_000_000)
@@ -63,7 +68,9 @@ enum WebBench {
         try FileManager.default.createDirectory(atPath: dir + "/archive/ref", withIntermediateDirectories: true)
         try Data(csv).write(to: URL(fileURLWithPath: dir + "/archive/ref/month.csv"))
         let key = Array("web-bench-session-key-of-32-byte".utf8)
-        var settings = WebSettings(host: "127.0.0.1", port: port, users: [WebUser(name: "bench", home: "", check: { $0 == "bench" })], sessionKey: key)
+        var settings = WebSettings(
+            host: "127.0.0.1", port: port, users: [WebUser(name: "bench", home: "", check: { $0 == "bench" })],
+            sessionKey: key)
         settings.maxConnections = 1024
         settings.maxPerAddress = 256
         let web = WebApp(reader: reader, settings: settings, metrics: StrataMetrics())
@@ -72,7 +79,10 @@ enum WebBench {
         fflush(nil)
         var logger = Logger(label: "bench.web")
         logger.logLevel = .warning
-        let group = ServiceGroup(configuration: .init(services: [try web.application(logger: logger)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [try web.application(logger: logger)], gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
         try await group.run()
     }
 }

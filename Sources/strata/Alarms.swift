@@ -45,8 +45,11 @@ struct Alarms: ParsableCommand {
         let log = try storeCall { try store.alarmLog(from: a, to: b) }
         print("time,rule,event,device,channel,value,threshold,raised")
         for e in log {
-            print([local(e.at), e.rule, e.event, e.device ?? "", e.channel ?? "", number(e.value), number(e.threshold),
-                   e.raisedAt.map(local) ?? ""].joined(separator: ","))
+            print(
+                [
+                    local(e.at), e.rule, e.event, e.device ?? "", e.channel ?? "", number(e.value), number(e.threshold),
+                    e.raisedAt.map(local) ?? "",
+                ].joined(separator: ","))
         }
     }
 }

@@ -21,12 +21,15 @@ struct ArchiveCommand: ParsableCommand {
         let cfg = try options.load()
         let store = try cfg.openStore()
         try storeCall { try store.rollUp(now: nowSeconds()) }
-        var writer = ArchiveWriter(store: store, root: cfg.archive.path, dialects: cfg.archive.dialects,
-                                   devices: cfg.devices.map(\.id), prune: cfg.archive.prune, siteName: cfg.site.name)
+        var writer = ArchiveWriter(
+            store: store, root: cfg.archive.path, dialects: cfg.archive.dialects,
+            devices: cfg.devices.map(\.id), prune: cfg.archive.prune, siteName: cfg.site.name)
         writer.reactiveLimits = cfg.reactiveLimits
         let s = try storeCall { try writer.run(rebuild: rebuild) }
-        print("archive \(cfg.archive.path): \(s.created) files created, \(s.appended) appended, \(s.replaced) replaced, "
-              + "\(s.unchanged) unchanged, \(s.closed) closed\(s.stale.isEmpty ? "" : ", \(s.stale.count) stale\(cfg.archive.prune ? " (deleted)" : " (kept)")")")
+        print(
+            "archive \(cfg.archive.path): \(s.created) files created, \(s.appended) appended, \(s.replaced) replaced, "
+                + "\(s.unchanged) unchanged, \(s.closed) closed\(s.stale.isEmpty ? "" : ", \(s.stale.count) stale\(cfg.archive.prune ? " (deleted)" : " (kept)")")"
+        )
     }
 }
 
@@ -48,7 +51,8 @@ struct Share: ParsableCommand {
     }
 
     struct NFS: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "nfs", abstract: "An /etc/exports line (read-only).")
+        static let configuration = CommandConfiguration(
+            commandName: "nfs", abstract: "An /etc/exports line (read-only).")
         @OptionGroup var options: ConfigOption
         @Option(help: "Clients allowed, e.g. 192.168.1.0/24.") var clients: String = "*"
 

@@ -40,13 +40,15 @@ struct Export: ParsableCommand {
             if a == nil { a = range.map { cal.bucketStart(t, containing: $0.0) } }
             if b == nil { b = range.map { cal.bucketEnd(t, start: cal.bucketStart(t, containing: $0.1)) } }
         }
-        let start = a ?? 0, end = b ?? 0
+        let start = a ?? 0
+        let end = b ?? 0
         let out: FileHandle
         var tmpPath: String? = nil
         if let o = output {
             // Written next to the target and renamed: a reader never sees half a file.
             let tmp = o + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-            guard FileManager.default.createFile(atPath: tmp, contents: nil), let h = FileHandle(forWritingAtPath: tmp) else {
+            guard FileManager.default.createFile(atPath: tmp, contents: nil), let h = FileHandle(forWritingAtPath: tmp)
+            else {
                 printError("error: cannot write \(o)")
                 throw ExitCode(1)
             }
@@ -65,7 +67,12 @@ struct Export: ParsableCommand {
             try out.synchronize()
             try out.close()
             try storeCall {
-                if FileManager.default.fileExists(atPath: o) { _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: o), withItemAt: URL(fileURLWithPath: tmp)) } else { try FileManager.default.moveItem(atPath: tmp, toPath: o) }
+                if FileManager.default.fileExists(atPath: o) {
+                    _ = try FileManager.default.replaceItemAt(
+                        URL(fileURLWithPath: o), withItemAt: URL(fileURLWithPath: tmp))
+                } else {
+                    try FileManager.default.moveItem(atPath: tmp, toPath: o)
+                }
             }
         }
     }

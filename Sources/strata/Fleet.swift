@@ -20,13 +20,16 @@ struct Fleet: AsyncParsableCommand {
 /// Where the central server is, as every fleet command takes it.
 struct FleetOptions: ParsableArguments {
     @Option(help: "The central server, like postgres://strata@central.example.org:5432/strata.") var url: String
-    @Option(name: .customLong("password-file"), help: "A file holding the password (never on the command line).") var passwordFile: String?
+    @Option(name: .customLong("password-file"), help: "A file holding the password (never on the command line).")
+    var passwordFile: String?
     @Option(name: .customLong("ca-file"), help: "Require TLS, trusting this CA certificate.") var caFile: String?
 
     func connect() async throws -> FleetLink {
         var password: String?
         if let f = passwordFile {
-            guard let p = StrataConfig.passwordFile(f) else { throw ValidationError("--password-file: cannot read \(f)") }
+            guard let p = StrataConfig.passwordFile(f) else {
+                throw ValidationError("--password-file: cannot read \(f)")
+            }
             password = p
         }
         do {
@@ -44,7 +47,8 @@ struct FleetFailure: Error, CustomStringConvertible {
 }
 
 struct FleetInit: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "init", abstract: "Create (or migrate) the central schema.")
+    static let configuration = CommandConfiguration(
+        commandName: "init", abstract: "Create (or migrate) the central schema.")
     @OptionGroup var server: FleetOptions
 
     func run() async throws {
@@ -70,7 +74,8 @@ struct FleetExport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write one tier of every site (or one) as CSV in an archive dialect.",
-        discussion: "Dates are each site's local dates: --from 2026-03-01 --to 2026-04-01 is March in every site's own time.")
+        discussion:
+            "Dates are each site's local dates: --from 2026-03-01 --to 2026-04-01 is March in every site's own time.")
     @OptionGroup var server: FleetOptions
     @Option(help: "minute (from sites that replicate it), quarter, hour, day, month or year.") var tier: String = "day"
     @Option(help: "First local date (inclusive), YYYY-MM-DD.") var from: String
@@ -80,16 +85,22 @@ struct FleetExport: AsyncParsableCommand {
     @Option(help: "Write to this file instead of standard output.") var out: String?
 
     func run() async throws {
-        guard let t = Tier(name: tier) else { throw ValidationError("--tier: expected minute, quarter, hour, day, month or year") }
+        guard let t = Tier(name: tier) else {
+            throw ValidationError("--tier: expected minute, quarter, hour, day, month or year")
+        }
         guard let a = CivilDate(parsing: from), let b = CivilDate(parsing: to), a < b else {
             throw ValidationError("--from and --to: expected dates like 2026-03-01, --from before --to")
         }
-        guard let d = CSVDialect(rawValue: dialect) else { throw ValidationError("--dialect: expected excel-eu, excel-us or iso") }
+        guard let d = CSVDialect(rawValue: dialect) else {
+            throw ValidationError("--dialect: expected excel-eu, excel-us or iso")
+        }
         let link = try await server.connect()
         var written = 0
         do {
             let sites = try await link.sites().filter { site == nil || $0.id == site || $0.name == site }
-            if let site, sites.isEmpty { throw FleetFailure(message: "the central server has no site with the id or name \"\(site)\"") }
+            if let site, sites.isEmpty {
+                throw FleetFailure(message: "the central server has no site with the id or name \"\(site)\"")
+            }
             // A site at a time, straight to the output: a fleet's month need not fit in memory.
             let sink = try out.map { try GrowingFile($0) }
             func emit(_ bytes: [UInt8]) throws {
@@ -97,7 +108,8 @@ struct FleetExport: AsyncParsableCommand {
             }
             try emit(FleetTable.header(dialect: d))
             // Wide enough in UTC for every zone; each site's own dates are kept below.
-            let lo = Int64(a.daysSinceEpoch) * 86_400 - 15 * 3600, hi = Int64(b.daysSinceEpoch) * 86_400 + 15 * 3600
+            let lo = Int64(a.daysSinceEpoch) * 86_400 - 15 * 3600
+            let hi = Int64(b.daysSinceEpoch) * 86_400 + 15 * 3600
             for s in sites {
                 let zone = ZoneRules(identifier: s.timezone) ?? ZoneRules(fixedOffset: 0)
                 let rows = try await link.rows(tier: t, from: lo, to: hi, siteID: s.id).filter { r in
@@ -123,7 +135,8 @@ struct FleetExport: AsyncParsableCommand {
 struct FleetServe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Keep a fleet archive tree: a folder per site and a _fleet roll-up, for the FTP server and the share.",
+        abstract:
+            "Keep a fleet archive tree: a folder per site and a _fleet roll-up, for the FTP server and the share.",
         discussion: """
             Writes <archive>/<dialect>/<site>/<tier>/<year>.csv for day, month and year (and \
             _fleet/… with every site), atomically: the whole tree first, then every --every \
@@ -139,7 +152,9 @@ struct FleetServe: AsyncParsableCommand {
 
     func run() async throws {
         let ds = try dialects.split(separator: ",").map { s in
-            guard let d = CSVDialect(rawValue: String(s)) else { throw ValidationError("--dialects: \(s) is not excel-eu, excel-us or iso") }
+            guard let d = CSVDialect(rawValue: String(s)) else {
+                throw ValidationError("--dialects: \(s) is not excel-eu, excel-us or iso")
+            }
             return d
         }
         // The first refresh writes the whole tree; later ones what pushes changed since.

@@ -26,7 +26,9 @@ struct Import: ParsableCommand {
         let cfg = try options.load()
         let dev = try cfg.requireDevice(device)
         guard !map.isEmpty else {
-            printError("error: give at least one --map COLUMN=CHANNEL (channels of \(device): \(dev.channels.map(\.id).joined(separator: ", ")))")
+            printError(
+                "error: give at least one --map COLUMN=CHANNEL (channels of \(device): \(dev.channels.map(\.id).joined(separator: ", ")))"
+            )
             throw ExitCode(2)
         }
         let store = try cfg.openStore()
@@ -36,9 +38,12 @@ struct Import: ParsableCommand {
                 printError("error: --map \"\(m)\": expected COLUMN=CHANNEL")
                 throw ExitCode(2)
             }
-            let col = String(m[..<eq]), ch = String(m[m.index(after: eq)...])
+            let col = String(m[..<eq])
+            let ch = String(m[m.index(after: eq)...])
             guard let sc = try? store.channel(device: device, channel: ch) else {
-                printError("error: --map \"\(m)\": device \(device) has no channel \"\(ch)\"; it has \(dev.channels.map(\.id).joined(separator: ", "))")
+                printError(
+                    "error: --map \"\(m)\": device \(device) has no channel \"\(ch)\"; it has \(dev.channels.map(\.id).joined(separator: ", "))"
+                )
                 throw ExitCode(2)
             }
             mapping.append((col, sc))
@@ -53,7 +58,10 @@ struct Import: ParsableCommand {
             sep = b
         }
         let started = Date()
-        let importer = Importer(store: store, options: .init(timeColumn: timeColumn, timeFormat: TimeFormat(timeFormat), mapping: mapping, separator: sep))
+        let importer = Importer(
+            store: store,
+            options: .init(timeColumn: timeColumn, timeFormat: TimeFormat(timeFormat), mapping: mapping, separator: sep)
+        )
         var shown = 0
         let summary: Importer.Summary
         do {
@@ -76,9 +84,10 @@ struct Import: ParsableCommand {
         let cal = cfg.site.calendar
         var span = ""
         if let f = summary.first, let l = summary.last { span = ", \(cal.zone.local(f)) .. \(cal.zone.local(l)) local" }
-        print("imported \(summary.rows) rows (\(summary.values) values) into \(device) from \(file)\(span); "
-              + "\(summary.badRows) bad rows, \(summary.tooOld) older than the minute retention, \(summary.events) counter events; "
-              + "rolled up \(roll.bucketsWritten) buckets in \(String(format: "%.1f", secs)) s")
+        print(
+            "imported \(summary.rows) rows (\(summary.values) values) into \(device) from \(file)\(span); "
+                + "\(summary.badRows) bad rows, \(summary.tooOld) older than the minute retention, \(summary.events) counter events; "
+                + "rolled up \(roll.bucketsWritten) buckets in \(String(format: "%.1f", secs)) s")
         if alarms > 0 { print("alarms: \(alarms) new lines in the alarm log for the imported span (`strata alarms`)") }
         if summary.badRows > 0 { throw ExitCode(3) }
     }

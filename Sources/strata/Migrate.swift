@@ -23,7 +23,9 @@ struct Migrate: ParsableCommand {
         } else {
             print("store \(cfg.storage.path): already in schema \(Store.schemaVersion)")
         }
-        print("compacted \(r.daysCompacted) day\(r.daysCompacted == 1 ? "" : "s") (\(r.pointsCompacted) minute readings) and \(r.monthsCompacted) month\(r.monthsCompacted == 1 ? "" : "s") of quarter-hours and hours into blocks")
+        print(
+            "compacted \(r.daysCompacted) day\(r.daysCompacted == 1 ? "" : "s") (\(r.pointsCompacted) minute readings) and \(r.monthsCompacted) month\(r.monthsCompacted == 1 ? "" : "s") of quarter-hours and hours into blocks"
+        )
         for d in r.damaged { printError("warning: damaged minute block, its day's rows were kept: \(d)") }
         if r.remaining { print("closed days remain in rows: run strata migrate again") }
     }

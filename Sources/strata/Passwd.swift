@@ -4,7 +4,9 @@ import StrataCore
 
 struct Passwd: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print a password hash for [[ftp.users]] password_hash or [web] api_tokens (reads the password or token from the terminal or stdin).")
+        abstract:
+            "Print a password hash for [[ftp.users]] password_hash or [web] api_tokens (reads the password or token from the terminal or stdin)."
+    )
 
     func run() throws {
         let password: String

@@ -5,8 +5,8 @@ import StrataConfig
 import StrataCore
 import StrataMail
 import StrataReport
-import StrataSampler
 import StrataRuntime
+import StrataSampler
 import StrataStore
 
 struct ReportCommand: AsyncParsableCommand {
@@ -32,7 +32,9 @@ struct ReportCommand: AsyncParsableCommand {
         bootstrapLogging(defaultLevel: .warning)
         let cfg = try options.load()
         guard var r = cfg.reports.first(where: { $0.name == report }) else {
-            printError("error: no report \"\(report)\" in \(cfg.file); configured: \(cfg.reports.map(\.name).joined(separator: ", "))")
+            printError(
+                "error: no report \"\(report)\" in \(cfg.file); configured: \(cfg.reports.map(\.name).joined(separator: ", "))"
+            )
             throw ExitCode(2)
         }
         guard (out != nil) != send else {
@@ -49,7 +51,9 @@ struct ReportCommand: AsyncParsableCommand {
                 throw ExitCode(2)
             }
             guard parsed.kind == r.schedule.periodKind else {
-                printError("error: report \"\(r.name)\" is \(r.schedule.rawValue); --period \(text) is a \(parsed.kind.rawValue)")
+                printError(
+                    "error: report \"\(r.name)\" is \(r.schedule.rawValue); --period \(text) is a \(parsed.kind.rawValue)"
+                )
                 throw ExitCode(2)
             }
             p = parsed
@@ -57,7 +61,9 @@ struct ReportCommand: AsyncParsableCommand {
             p = schedule.latestDue(at: now)
         }
         let store = try cfg.openStore()
-        var rendered = try storeCall { try ReportComposer.render(config: cfg, report: r, store: store, period: p, now: now) }
+        var rendered = try storeCall {
+            try ReportComposer.render(config: cfg, report: r, store: store, period: p, now: now)
+        }
         if let out {
             let dir = (out as NSString).expandingTildeInPath
             let eml = (dir as NSString).appendingPathComponent("\(ReportAttachment.slug(r.name))-\(p.label).eml")
@@ -69,7 +75,9 @@ struct ReportCommand: AsyncParsableCommand {
             }
             print("wrote \(eml)")
             if let a = rendered.attachment {
-                print("wrote \((dir as NSString).appendingPathComponent(a.filename)) (\(a.included.count) CSV files\(a.leftOut.isEmpty ? "" : ", \(a.leftOut.count) left out by max_attachment"))")
+                print(
+                    "wrote \((dir as NSString).appendingPathComponent(a.filename)) (\(a.included.count) CSV files\(a.leftOut.isEmpty ? "" : ", \(a.leftOut.count) left out by max_attachment"))"
+                )
             }
             return
         }
@@ -79,8 +87,10 @@ struct ReportCommand: AsyncParsableCommand {
         }
         // A deliberate re-send is a new message: Gmail drops a second message with a Message-ID it already has.
         rendered.message.messageID = rendered.message.messageID.replacingOccurrences(of: "@", with: ".sent-\(now)@")
-        guard let window = try? Span(parsing: retryFor), let windowSeconds = window.seconds, windowSeconds <= 86_400 else {
-            printError("error: --retry-for \"\(retryFor)\": expected a duration up to a day, like \"1 min\" or \"30 s\"")
+        guard let window = try? Span(parsing: retryFor), let windowSeconds = window.seconds, windowSeconds <= 86_400
+        else {
+            printError(
+                "error: --retry-for \"\(retryFor)\": expected a duration up to a day, like \"1 min\" or \"30 s\"")
             throw ExitCode(2)
         }
         let server = smtp.server
@@ -92,7 +102,8 @@ struct ReportCommand: AsyncParsableCommand {
         var failed = false
         let started = Date()
         while !pending.isEmpty {
-            let result = await SMTPClient.deliver(pending.map { SMTPEnvelope(from: smtp.from, to: $0, message: body) }, to: server)
+            let result = await SMTPClient.deliver(
+                pending.map { SMTPEnvelope(from: smtp.from, to: $0, message: body) }, to: server)
             var again: [(String, String)] = []
             for (rcpt, o) in zip(pending, result.outcomes) {
                 switch o {
@@ -107,12 +118,15 @@ struct ReportCommand: AsyncParsableCommand {
             guard let pause = policy.next(elapsed: Date().timeIntervalSince(started)) else {
                 failed = true
                 for (rcpt, why) in again {
-                    printError("NOT sent to \(rcpt) after \(policy.attempts) attempt\(policy.attempts == 1 ? "" : "s") in \(Int(Date().timeIntervalSince(started))) s: \(why) "
-                               + "(temporary; `strata run` keeps trying for smtp.retry_for, this command for --retry-for)")
+                    printError(
+                        "NOT sent to \(rcpt) after \(policy.attempts) attempt\(policy.attempts == 1 ? "" : "s") in \(Int(Date().timeIntervalSince(started))) s: \(why) "
+                            + "(temporary; `strata run` keeps trying for smtp.retry_for, this command for --retry-for)")
                 }
                 break
             }
-            printError("temporary refusal: \(again[0].1); retrying \(again.count) recipient\(again.count == 1 ? "" : "s") in \(Int(pause)) s")
+            printError(
+                "temporary refusal: \(again[0].1); retrying \(again.count) recipient\(again.count == 1 ? "" : "s") in \(Int(pause)) s"
+            )
             try? await Task.sleep(for: .seconds(pause))
             pending = again.map(\.0)
         }
@@ -139,7 +153,9 @@ struct OutboxCommand: AsyncParsableCommand {
         var entries = try storeCall { try outbox.entries() }
         if let s = state {
             guard let st = Outbox.State(rawValue: s) else {
-                printError("error: --state \(s): expected one of \(Outbox.State.allCases.map(\.rawValue).joined(separator: ", "))")
+                printError(
+                    "error: --state \(s): expected one of \(Outbox.State.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
                 throw ExitCode(2)
             }
             entries = entries.filter { $0.state == st }
@@ -150,10 +166,14 @@ struct OutboxCommand: AsyncParsableCommand {
             let l = zone.local(t)
             return l.description
         }
-        print("outbox \(path): \(entries.count) messages\(cfg.smtp == nil ? " (no [smtp]: messages are saved to \(cfg.outbox.path))" : "")")
+        print(
+            "outbox \(path): \(entries.count) messages\(cfg.smtp == nil ? " (no [smtp]: messages are saved to \(cfg.outbox.path))" : "")"
+        )
         for e in entries {
-            print("\(e.state.rawValue.padding(8)) \(e.report) \(e.period) → \(e.recipient)  created \(local(e.created)), attempts \(e.attempts)"
-                + (e.done.map { ", done \(local($0))" } ?? (e.state == .pending ? ", next \(local(e.nextAttempt))" : "")))
+            print(
+                "\(e.state.rawValue.padding(8)) \(e.report) \(e.period) → \(e.recipient)  created \(local(e.created)), attempts \(e.attempts)"
+                    + (e.done.map { ", done \(local($0))" }
+                        ?? (e.state == .pending ? ", next \(local(e.nextAttempt))" : "")))
             if let err = e.lastError, e.state != .sent && e.state != .saved { print("         last error: \(err)") }
         }
     }

@@ -20,7 +20,9 @@ struct RollUp: ParsableCommand {
         bootstrapLogging()
         let cfg = try options.load()
         if rebuild != timezoneChange {
-            printError("error: --rebuild and --timezone-change go together: a rebuild is how a changed site.timezone is applied")
+            printError(
+                "error: --rebuild and --timezone-change go together: a rebuild is how a changed site.timezone is applied"
+            )
             throw ExitCode(2)
         }
         let store: Store
@@ -45,6 +47,8 @@ struct RollUp: ParsableCommand {
         let now = nowSeconds()
         let r = try storeCall { try store.rollUp(now: now) }
         let p = try storeCall { try store.enforceRetention(now: now) }
-        print("rolled up \(r.bucketsWritten) buckets (\(r.dirtyRanges) late-data ranges); pruned \(p.minuteRows) minute, \(p.quarterRows) quarter, \(p.hourRows) hour rows")
+        print(
+            "rolled up \(r.bucketsWritten) buckets (\(r.dirtyRanges) late-data ranges); pruned \(p.minuteRows) minute, \(p.quarterRows) quarter, \(p.hourRows) hour rows"
+        )
     }
 }

@@ -24,15 +24,18 @@ struct Run: AsyncParsableCommand {
         bootstrapLogging(defaultLevel: .info)
         let cfg = try options.load()
         let clock: any SamplerClock = timeScale.map { ScaledClock(rate: $0, start: clockStart) } ?? SystemClock()
-        try await runServices(cfg, archive: !noArchive, clock: clock, ftp: try cfg.ftp.map { try ftpConfig($0, root: cfg.archive.path) },
-                              web: try cfg.web.map { try webSettings($0, cfg) })
+        try await runServices(
+            cfg, archive: !noArchive, clock: clock, ftp: try cfg.ftp.map { try ftpConfig($0, root: cfg.archive.path) },
+            web: try cfg.web.map { try webSettings($0, cfg) })
     }
 }
 
 /// Opens the store and runs every service until a signal; a store that does not open is
 /// an error message and exit status 1.
-func runServices(_ cfg: StrataConfig, archive: Bool, clock: any SamplerClock, runtime given: Runtime? = nil,
-                 ftp: FTPServerConfig? = nil, web: WebSettings? = nil) async throws {
+func runServices(
+    _ cfg: StrataConfig, archive: Bool, clock: any SamplerClock, runtime given: Runtime? = nil,
+    ftp: FTPServerConfig? = nil, web: WebSettings? = nil
+) async throws {
     let runtime = try given ?? storeCall { try Runtime(config: cfg, archive: archive) }
     // Counters of every service go to the registry /metrics serves.
     let metrics = StrataMetrics()
@@ -62,8 +65,10 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Folder for the demo's store and config (default ./demo-data).") var data: String?
     @Option(help: "Days of history to back-fill on the first start.") var days: Int = 90
     @Option(help: "Port of the FTP server (on 127.0.0.1; user demo, password demo).") var ftpPort: Int = 2121
-    @Option(help: "Port of the web dashboard and HTTP API (on 127.0.0.1; user demo, password demo).") var webPort: Int = 8080
-    @Option(help: "Publish every minute to this MQTT broker, with Home Assistant discovery (mqtt://host:1883).") var mqtt: String?
+    @Option(help: "Port of the web dashboard and HTTP API (on 127.0.0.1; user demo, password demo).") var webPort: Int =
+        8080
+    @Option(help: "Publish every minute to this MQTT broker, with Home Assistant discovery (mqtt://host:1883).")
+    var mqtt: String?
     @Option(help: "Write the demo's config to this file and exit.") var writeConfig: String?
     @Option(help: .hidden) var timeScale: Double?
 
@@ -79,7 +84,8 @@ struct Demo: AsyncParsableCommand {
                 printError("error: --mqtt \(url): expected mqtt://host:1883 or mqtts://host:8883")
                 throw ExitCode(2)
             }
-            text += "\n# Every minute to an MQTT broker, with Home Assistant discovery (README, \"MQTT\").\n[mqtt]\nurl = \"\(url)\"\n"
+            text +=
+                "\n# Every minute to an MQTT broker, with Home Assistant discovery (README, \"MQTT\").\n[mqtt]\nurl = \"\(url)\"\n"
         }
         if let out = writeConfig {
             try writeAtomically(text, to: absolute(out, cwd))
@@ -103,7 +109,9 @@ struct Demo: AsyncParsableCommand {
         if !history.isEmpty {
             let started = Date()
             let span = history.span
-            print("  back-filling \(span >= 86_400 ? "\(span / 86_400) days" : "\(span / 60) minutes") of history …", terminator: "")
+            print(
+                "  back-filling \(span >= 86_400 ? "\(span / 86_400) days" : "\(span / 60) minutes") of history …",
+                terminator: "")
             fflush(nil)
             let n = try await history.fill(runtime)
             let filled = Date()
@@ -119,7 +127,11 @@ struct Demo: AsyncParsableCommand {
         print("  FTP      ftp://127.0.0.1:\(ftpPort)/  user demo, password demo (read-only: the archive folder above)")
         print("  reports  \(cfg.outbox.path)  (daily, weekly, monthly as .eml files; add [smtp] to mail them)")
         print("  web      http://127.0.0.1:\(webPort)/  user demo, password demo (dashboard, /api/v1, /metrics)")
-        if let m = cfg.mqtt { print("  mqtt     \(m.tls ? "mqtts" : "mqtt")://\(m.host):\(m.port)  topics \(m.topicPrefix)/<device>/<channel>, discovery under \(m.discoveryPrefix)/") }
+        if let m = cfg.mqtt {
+            print(
+                "  mqtt     \(m.tls ? "mqtts" : "mqtt")://\(m.host):\(m.port)  topics \(m.topicPrefix)/<device>/<channel>, discovery under \(m.discoveryPrefix)/"
+            )
+        }
         print("Sampling every minute. Try in another terminal:")
         print("  strata status --config \(configPath)")
         print("  strata export --config \(configPath) --device main --tier day")
@@ -127,14 +139,17 @@ struct Demo: AsyncParsableCommand {
         print("  curl -u demo:demo http://127.0.0.1:\(webPort)/api/v1/devices")
         print("Stop with Ctrl-C.")
         fflush(nil)
-        let ftp = FTPServerConfig(listen: "127.0.0.1", port: ftpPort, root: cfg.archive.path,
-                                  users: [FTPUser(name: "demo", home: "", check: { $0 == "demo" })])
+        let ftp = FTPServerConfig(
+            listen: "127.0.0.1", port: ftpPort, root: cfg.archive.path,
+            users: [FTPUser(name: "demo", home: "", check: { $0 == "demo" })])
         let key: [UInt8]
         do { key = try WebSettings.sessionKey(file: dataDir + "/web-session.key") } catch {
             printError("error: \(error)")
             throw ExitCode(1)
         }
-        let web = WebSettings(host: "127.0.0.1", port: webPort, users: [WebUser(name: "demo", home: "", check: { $0 == "demo" })], sessionKey: key)
+        let web = WebSettings(
+            host: "127.0.0.1", port: webPort, users: [WebUser(name: "demo", home: "", check: { $0 == "demo" })],
+            sessionKey: key)
         try await runServices(cfg, archive: true, clock: clock, runtime: runtime, ftp: ftp, web: web)
     }
 
@@ -145,7 +160,8 @@ struct Demo: AsyncParsableCommand {
 
     func writeAtomically(_ text: String, to path: String) throws {
         do {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             printError("error: cannot write \(path): \(error.localizedDescription)")
@@ -155,7 +171,8 @@ struct Demo: AsyncParsableCommand {
 }
 
 struct Status: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show each device's state: last reading, failures, last error.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show each device's state: last reading, failures, last error.")
 
     @OptionGroup var options: ConfigOption
 
@@ -180,10 +197,14 @@ struct Status: AsyncParsableCommand {
             if let st = try storeCall({ try store.replicationStatus() }) {
                 let lags = r.tiers.map { t -> String in
                     let behind = store.closedUntil(t) - (st.cursors[t] ?? 0)
-                    return st.cursors[t] == nil ? "\(t.name) not sent yet" : "\(t.name) \(behind <= 0 ? "up to date" : "\(Span(seconds: behind)) behind")"
+                    return st.cursors[t] == nil
+                        ? "\(t.name) not sent yet"
+                        : "\(t.name) \(behind <= 0 ? "up to date" : "\(Span(seconds: behind)) behind")"
                 }
                 print("replication to \(r.url): \(lags.joined(separator: ", "))")
-                print("  last push     \(local(st.lastSuccess))\(st.pendingDirty > 0 ? ", \(st.pendingDirty) late-data ranges waiting" : "")")
+                print(
+                    "  last push     \(local(st.lastSuccess))\(st.pendingDirty > 0 ? ", \(st.pendingDirty) late-data ranges waiting" : "")"
+                )
                 if let e = st.lastError { print("  last error    \(stamped(e))") }
             } else {
                 print("replication to \(r.url): not started yet")
@@ -219,7 +240,9 @@ struct Status: AsyncParsableCommand {
             }
             for c in store.channels(ofDevice: d.id).prefix(d.readCount == 0 ? d.channels.count : d.readCount) {
                 if let r = try storeCall({ try store.lastReading(channel: c.id) }) {
-                    print("  \(c.spec.id.padding(16)) \(Decimal.format(r.value, c.spec.resolution)) \(c.spec.unit) at \(local(r.ts))")
+                    print(
+                        "  \(c.spec.id.padding(16)) \(Decimal.format(r.value, c.spec.resolution)) \(c.spec.unit) at \(local(r.ts))"
+                    )
                 }
             }
         }

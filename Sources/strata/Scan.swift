@@ -25,14 +25,19 @@ struct Scan: ParsableCommand {
     @Option(help: "TCP port.") var port: Int = 502
     @Option(help: "Unit ids to try, like 1-247 or 5.") var units: String = "1-247"
     @Option(help: "How long to wait for each unit, like 200ms or 1s.") var timeout: String = "200ms"
-    @Option(name: .customLong("profiles-dir"), help: "A folder of your own profiles, tried with the shipped ones.") var profilesDir: String?
+    @Option(name: .customLong("profiles-dir"), help: "A folder of your own profiles, tried with the shipped ones.")
+    var profilesDir: String?
 
     func run() throws {
         let transport: StrataConfig.Transport
         switch (serial, host) {
         case (let s?, nil):
-            guard let p = StrataConfig.Parity(rawValue: parity) else { throw ValidationError("--parity: expected none, even or odd, found \"\(parity)\"") }
-            guard (300...921_600).contains(baud) else { throw ValidationError("--baud: expected a baud rate like 9600, found \(baud)") }
+            guard let p = StrataConfig.Parity(rawValue: parity) else {
+                throw ValidationError("--parity: expected none, even or odd, found \"\(parity)\"")
+            }
+            guard (300...921_600).contains(baud) else {
+                throw ValidationError("--baud: expected a baud rate like 9600, found \(baud)")
+            }
             transport = .rtu(serial: s, baud: baud, parity: p, dataBits: 8, stopBits: 1)
         case (nil, let h?):
             guard (1...65535).contains(port) else { throw ValidationError("--port: expected 1-65535, found \(port)") }
@@ -40,13 +45,20 @@ struct Scan: ParsableCommand {
         default:
             throw ValidationError("give either --serial (RS485 bus) or --host (Modbus TCP meter or gateway)")
         }
-        guard let range = Self.units(units) else { throw ValidationError("--units: expected a range like 1-247 or one id like 5, within 0-247; found \"\(units)\"") }
-        guard let secs = Self.seconds(timeout) else { throw ValidationError("--timeout: expected 50ms to 10s, like 200ms or 1s; found \"\(timeout)\"") }
+        guard let range = Self.units(units) else {
+            throw ValidationError(
+                "--units: expected a range like 1-247 or one id like 5, within 0-247; found \"\(units)\"")
+        }
+        guard let secs = Self.seconds(timeout) else {
+            throw ValidationError("--timeout: expected 50ms to 10s, like 200ms or 1s; found \"\(timeout)\"")
+        }
         var profiles: [DeviceProfile] = []
         var names: [String: String] = [:]
         var candidates = ProfileLoader.shippedNames
         if let dir = profilesDir {
-            let own = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".toml") }.map { String($0.dropLast(5)) }
+            let own = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter {
+                $0.hasSuffix(".toml")
+            }.map { String($0.dropLast(5)) }
             candidates = own.sorted() + candidates.filter { !own.contains($0) }
         }
         for name in candidates {
@@ -55,13 +67,23 @@ struct Scan: ParsableCommand {
             profiles.append(p)
             names[p.id] = p.name
         }
-        guard !profiles.isEmpty else { throw ValidationError("no profiles found: the shipped profiles are not installed next to the strata binary (see README, Install)") }
+        guard !profiles.isEmpty else {
+            throw ValidationError(
+                "no profiles found: the shipped profiles are not installed next to the strata binary (see README, Install)"
+            )
+        }
         let scanner = BusScanner(transport: transport, timeout: secs, profiles: profiles)
-        FileHandle.standardError.write(Data("scanning unit ids \(range.lowerBound)-\(range.upperBound) on \(transport.busKey), \(timeout) each\n".utf8))
+        FileHandle.standardError.write(
+            Data(
+                "scanning unit ids \(range.lowerBound)-\(range.upperBound) on \(transport.busKey), \(timeout) each\n"
+                    .utf8))
         let found: [ScanFinding]
         do {
             found = try scanner.scan(units: range) { unit, f in
-                if let f { FileHandle.standardError.write(Data("unit \(unit): \(f.profiles.first ?? "unknown device") (\(f.evidence))\n".utf8)) }
+                if let f {
+                    FileHandle.standardError.write(
+                        Data("unit \(unit): \(f.profiles.first ?? "unknown device") (\(f.evidence))\n".utf8))
+                }
             }
         } catch {
             throw ValidationError("\(transport.busKey): \(error)")
@@ -84,7 +106,13 @@ struct Scan: ParsableCommand {
     static func seconds(_ s: String) -> Double? {
         let t = s.lowercased().trimmingCharacters(in: .whitespaces)
         var v: Double?
-        if t.hasSuffix("ms") { v = Double(t.dropLast(2)).map { $0 / 1000 } } else if t.hasSuffix("s") { v = Double(t.dropLast()) } else { v = Double(t) }
+        if t.hasSuffix("ms") {
+            v = Double(t.dropLast(2)).map { $0 / 1000 }
+        } else if t.hasSuffix("s") {
+            v = Double(t.dropLast())
+        } else {
+            v = Double(t)
+        }
         guard let v, v >= 0.05, v <= 10 else { return nil }
         return v
     }

@@ -2,10 +2,10 @@ import ArgumentParser
 import Foundation
 import Logging
 import StrataConfig
-import StrataImport
 import StrataCore
-import StrataSampler
+import StrataImport
 import StrataRuntime
+import StrataSampler
 import StrataStore
 
 @main
@@ -13,7 +13,11 @@ struct Strata: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strata",
         abstract: "Strata: an energy historian. Meters in, exact minute-to-year data out.",
-        subcommands: [Run.self, Demo.self, Status.self, Check.self, Passwd.self, Import.self, Export.self, Resets.self, Alarms.self, Backup.self, RollUp.self, Migrate.self, ArchiveCommand.self, Share.self, ReportCommand.self, OutboxCommand.self, Scan.self, Fleet.self])
+        subcommands: [
+            Run.self, Demo.self, Status.self, Check.self, Passwd.self, Import.self, Export.self, Resets.self,
+            Alarms.self, Backup.self, RollUp.self, Migrate.self, ArchiveCommand.self, Share.self, ReportCommand.self,
+            OutboxCommand.self, Scan.self, Fleet.self,
+        ])
 }
 
 /// Options every command that reads the config shares.
@@ -39,7 +43,9 @@ func printError(_ s: String) {
 func bootstrapLogging(defaultLevel: Logger.Level = .notice) {
     LoggingSystem.bootstrap { label in
         var h = StreamLogHandler.standardError(label: label)
-        h.logLevel = ProcessInfo.processInfo.environment["STRATA_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? defaultLevel
+        h.logLevel =
+            ProcessInfo.processInfo.environment["STRATA_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+            ?? defaultLevel
         return h
     }
 }
@@ -80,8 +86,8 @@ func storeCall<R>(_ body: () throws -> R) throws -> R {
 /// Parses a site-local date or date-time for --from / --to.
 func parseLocal(_ s: String, zone: ZoneRules, option: String) throws -> Int64 {
     var text = s
-    if text.count == 7 { text += "-01" }  // 2026-10
-    if text.count == 4 { text += "-01-01" }  // 2026
+    if text.count == 7 { text += "-01" } // 2026-10
+    if text.count == 4 { text += "-01-01" } // 2026
     // The import's ISO 8601 reader, limited to wall-clock times: dates are site-local.
     guard case .local(let p)? = TimeFormat.iso8601.parse(Substring(text)) else {
         printError("error: \(option) \"\(s)\": expected a local date like 2026-10-01 or 2026-10-01 06:00")

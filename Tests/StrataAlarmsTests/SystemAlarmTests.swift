@@ -6,10 +6,14 @@ import Testing
 struct SystemAlarmTests {
     static let t0: Int64 = 1_796_166_000
 
-    static func machine(_ checks: Set<SystemCheck> = Set(SystemCheck.allCases), above: Double = 90, clear: Double = 85,
-                        for seconds: Int64 = 0) -> AlarmMachine {
-        AlarmMachine(rule: AlarmRule(id: "box", kind: .system(checks: checks, above: above, clear: clear, seconds: seconds),
-                                     device: nil, notify: []))
+    static func machine(
+        _ checks: Set<SystemCheck> = Set(SystemCheck.allCases), above: Double = 90, clear: Double = 85,
+        for seconds: Int64 = 0
+    ) -> AlarmMachine {
+        AlarmMachine(
+            rule: AlarmRule(
+                id: "box", kind: .system(checks: checks, above: above, clear: clear, seconds: seconds),
+                device: nil, notify: []))
     }
 
     static func healthy() -> SystemHealth {
@@ -33,7 +37,9 @@ struct SystemAlarmTests {
         #expect(notices.count == 3)
         #expect(notices[0].0 == 1 && notices[0].1 == .raised(rule: "box", at: Self.t0 + 60, value: 91))
         // 88 % and 86 % are under the limit but over the clear value: still active.
-        #expect(notices[1].0 == 4 && notices[1].1 == .cleared(rule: "box", at: Self.t0 + 240, value: 84.9, raisedAt: Self.t0 + 60))
+        #expect(
+            notices[1].0 == 4
+                && notices[1].1 == .cleared(rule: "box", at: Self.t0 + 240, value: 84.9, raisedAt: Self.t0 + 60))
         #expect(notices[2].0 == 5)
     }
 
@@ -69,7 +75,10 @@ struct SystemAlarmTests {
         #expect(m.observe(minute: Self.t0 + 120, health: h).isEmpty)
         #expect(m.phase == .active(since: Self.t0, notified: Self.t0))
         h.archiveFailing = false
-        #expect(m.observe(minute: Self.t0 + 180, health: h) == [.cleared(rule: "box", at: Self.t0 + 180, value: nil, raisedAt: Self.t0)])
+        #expect(
+            m.observe(minute: Self.t0 + 180, health: h) == [
+                .cleared(rule: "box", at: Self.t0 + 180, value: nil, raisedAt: Self.t0)
+            ])
     }
 
     @Test func aStorageCheckWithoutABudgetNeverFails() {

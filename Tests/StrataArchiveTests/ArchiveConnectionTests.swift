@@ -15,13 +15,15 @@ import Testing
         let writer = try openStore(dir, specs, calendar: berlin)
         let archiveSide = try openStore(dir, specs, calendar: berlin)
         let root = dir.file("archive")
-        let archive = ArchiveWriter(store: archiveSide, root: root, dialects: [.iso], devices: ["main"], prune: false, siteName: "t")
+        let archive = ArchiveWriter(
+            store: archiveSide, root: root, dialects: [.iso], devices: ["main"], prune: false, siteName: "t")
         try archiveSide.reloadWatermark()
         #expect(try archive.run().created == 0)
 
         let id = try writer.channel(device: "main", channel: "energy").id
-        let start: Int64 = 1_792_620_000  // 2026-10-22 00:00 Berlin
-        try writer.write((0..<1440).map { Sample(channel: id, ts: start + Int64($0) * 60, value: 100 + Double($0) * 0.01) })
+        let start: Int64 = 1_792_620_000 // 2026-10-22 00:00 Berlin
+        try writer.write(
+            (0..<1440).map { Sample(channel: id, ts: start + Int64($0) * 60, value: 100 + Double($0) * 0.01) })
         try writer.rollUp(now: start + 86_400 + 120)
 
         try archiveSide.reloadWatermark()

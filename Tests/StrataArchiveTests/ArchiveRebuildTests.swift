@@ -1,8 +1,9 @@
 import Foundation
+import StrataCore
 import StrataTestSupport
 import Testing
+
 @testable import StrataArchive
-import StrataCore
 @testable import StrataStore
 
 /// What makes rebuilds fast must not change a byte: cells shared between device and site
@@ -19,7 +20,7 @@ import StrataCore
     func filledStore(_ dir: TempDir) throws -> Store {
         let s = try openStore(dir, Self.specs, calendar: SiteCalendar(zone: ZoneRules(identifier: "Europe/Berlin")!))
         let ids = try Self.specs.map { try s.channel(device: $0.device, channel: $0.id).id }
-        let start: Int64 = 1_792_620_000  // 2026-10-22 00:00 Berlin
+        let start: Int64 = 1_792_620_000 // 2026-10-22 00:00 Berlin
         var batch: [Sample] = []
         for m in 0..<(2 * 1440) {
             let ts = start + Int64(m) * 60
@@ -39,17 +40,22 @@ import StrataCore
         let dir = TempDir()
         let s = try filledStore(dir)
         let root = dir.file("archive")
-        try ArchiveWriter(store: s, root: root, dialects: [dialect], devices: ["main", "pv"], prune: false, siteName: "t").run(rebuild: true)
+        try ArchiveWriter(
+            store: s, root: root, dialects: [dialect], devices: ["main", "pv"], prune: false, siteName: "t"
+        ).run(rebuild: true)
         let day: Int64 = 1_792_620_000 + 86_400
         // The whole site encoded in one table, as `strata export` does it.
-        let table = CSVTable(tier: .minute, dialect: dialect, channels: s.channels, calendar: s.calendar, qualified: true)
+        let table = CSVTable(
+            tier: .minute, dialect: dialect, channels: s.channels, calendar: s.calendar, qualified: true)
         var w = CSVWriter(dialect: dialect)
         table.writeHeader(&w)
         try s.minutes(channels: s.channels, from: day, to: day + 86_400) { table.writeRows(&w, $0) }
-        let site = try #require(FileManager.default.contents(atPath: "\(root)/\(dialect.rawValue)/_site/minute/2026/10/2026-10-23.csv"))
+        let site = try #require(
+            FileManager.default.contents(atPath: "\(root)/\(dialect.rawValue)/_site/minute/2026/10/2026-10-23.csv"))
         #expect([UInt8](site) == w.bytes)
         // And a device's file holds the same cells as its columns of the site's.
-        let pv = try #require(FileManager.default.contents(atPath: "\(root)/\(dialect.rawValue)/pv/minute/2026/10/2026-10-23.csv"))
+        let pv = try #require(
+            FileManager.default.contents(atPath: "\(root)/\(dialect.rawValue)/pv/minute/2026/10/2026-10-23.csv"))
         let sep = Character(UnicodeScalar(dialect.separator))
         let siteRows = String(decoding: site, as: UTF8.self).split(separator: "\r\n").dropFirst()
         let pvRows = String(decoding: pv, as: UTF8.self).split(separator: "\r\n").dropFirst()
@@ -85,7 +91,8 @@ import StrataCore
         let dir = TempDir()
         let s = try filledStore(dir)
         let root = dir.file("archive")
-        let w = ArchiveWriter(store: s, root: root, dialects: [.iso], devices: ["main", "pv"], prune: false, siteName: "t")
+        let w = ArchiveWriter(
+            store: s, root: root, dialects: [.iso], devices: ["main", "pv"], prune: false, siteName: "t")
         try w.run()
         // A dead writer's (no such process), a live one's (this process's parent), a user's file.
         let folder = root + "/iso/main/day"

@@ -1,8 +1,9 @@
 import Foundation
-import StrataTestSupport
-import Testing
 import StrataArchive
 import StrataCore
+import StrataTestSupport
+import Testing
+
 @testable import StrataStore
 
 /// The archive tree through `ArchiveWriter`, on real files.
@@ -27,7 +28,9 @@ import StrataCore
     }
 
     func writer(_ s: Store, _ root: String, prune: Bool = false, devices: [String] = ["main"]) -> ArchiveWriter {
-        ArchiveWriter(store: s, root: root, dialects: [.excelEU, .excelUS, .iso], devices: devices, prune: prune, siteName: "Golden site")
+        ArchiveWriter(
+            store: s, root: root, dialects: [.excelEU, .excelUS, .iso], devices: devices, prune: prune,
+            siteName: "Golden site")
     }
 
     static let golden = Fixtures.root + "/golden"
@@ -37,7 +40,8 @@ import StrataCore
         let got = try #require(FileManager.default.contents(atPath: file))
         let path = Self.golden + "/" + name
         if ProcessInfo.processInfo.environment["STRATA_UPDATE_GOLDEN"] == "1" {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try got.write(to: URL(fileURLWithPath: path))
         }
         let want = try #require(FileManager.default.contents(atPath: path), "missing golden \(name)")
@@ -58,7 +62,8 @@ import StrataCore
         try s.rollUp(now: start + 5 * 86_400)
         try writer(s, dir.file("archive")).run()
         let local = cal.zone.local(start).date
-        let y = String(local.year), m = local.month < 10 ? "0\(local.month)" : "\(local.month)"
+        let y = String(local.year)
+        let m = local.month < 10 ? "0\(local.month)" : "\(local.month)"
         for d in ["excel-eu", "excel-us", "iso"] {
             try expectGolden(dir.file("archive/\(d)/main/day/\(y).csv"), "\(name)/\(d)/day.csv")
             try expectGolden(dir.file("archive/\(d)/main/hour/\(y)/\(y)-\(m).csv"), "\(name)/\(d)/hour.csv")
@@ -109,7 +114,7 @@ import StrataCore
         let cal = SiteCalendar(zone: ZoneRules(identifier: "Europe/Paris")!)
         let s = try openStore(dir, [energy, power], calendar: cal)
         let root = dir.file("archive")
-        let day1: Int64 = 1_792_792_800  // 2026-10-24 00:00 local
+        let day1: Int64 = 1_792_792_800 // 2026-10-24 00:00 local
         try fill(s, from: day1, minutes: 1440 + 120, gap: 0..<0)
         try s.rollUp(now: day1 + 1440 * 60 + 3600)
         let w = writer(s, root)
@@ -138,7 +143,8 @@ import StrataCore
         #expect(a != nil && a == b)
 
         // SHA256SUMS holds for the closed minute files (checked with the real sha256sum).
-        #expect(try shell("cd '\(root)/iso/main/minute/2026/10' && sha256sum -c SHA256SUMS") .contains("2026-10-24.csv: OK"))
+        #expect(
+            try shell("cd '\(root)/iso/main/minute/2026/10' && sha256sum -c SHA256SUMS").contains("2026-10-24.csv: OK"))
 
         // Late data for day 1: that day's file is replaced, its checksum follows.
         let p = try s.channel(device: "main", channel: "power").id
@@ -148,7 +154,8 @@ import StrataCore
         #expect(third.replaced > 0)
         let text = try String(contentsOfFile: closedFile, encoding: .utf8)
         #expect(text.contains(",9999\r\n"))
-        #expect(try shell("cd '\(root)/iso/main/minute/2026/10' && sha256sum -c SHA256SUMS").contains("2026-10-24.csv: OK"))
+        #expect(
+            try shell("cd '\(root)/iso/main/minute/2026/10' && sha256sum -c SHA256SUMS").contains("2026-10-24.csv: OK"))
         // Nothing else to do: a fourth run touches no file.
         #expect(try w.run().touched == 0)
     }
@@ -159,7 +166,7 @@ import StrataCore
         let dir = TempDir()
         let cal = SiteCalendar(zone: ZoneRules(identifier: "Asia/Kolkata")!)
         let s = try openStore(dir, [energy, power], calendar: cal)
-        let start: Int64 = 1_792_693_800 + 20 * 3600  // 20:00 local, four hours before midnight
+        let start: Int64 = 1_792_693_800 + 20 * 3600 // 20:00 local, four hours before midnight
         let w = writer(s, dir.file("inc"))
         var m = 0
         var step = 0
@@ -174,10 +181,15 @@ import StrataCore
             try w.run()
         }
         try writer(s, dir.file("full")).run(rebuild: true)
-        let files = FileManager.default.enumerator(atPath: dir.file("full"))?.compactMap { $0 as? String }.filter { $0.hasSuffix(".csv") || $0.hasSuffix("SHA256SUMS") } ?? []
+        let files =
+            FileManager.default.enumerator(atPath: dir.file("full"))?.compactMap { $0 as? String }.filter {
+                $0.hasSuffix(".csv") || $0.hasSuffix("SHA256SUMS")
+            } ?? []
         #expect(files.count > 20)
         for f in files {
-            #expect(FileManager.default.contents(atPath: dir.file("inc/" + f)) == FileManager.default.contents(atPath: dir.file("full/" + f)), "\(f)")
+            #expect(
+                FileManager.default.contents(atPath: dir.file("inc/" + f))
+                    == FileManager.default.contents(atPath: dir.file("full/" + f)), "\(f)")
         }
     }
 
@@ -264,10 +276,16 @@ final class ReaderLoop: @unchecked Sendable {
                 guard let d = FileManager.default.contents(atPath: path) else { continue }
                 let text = String(decoding: d, as: UTF8.self)
                 var problem: String? = nil
-                if !text.hasPrefix("\u{FEFF}start;") { problem = "no header" } else if !text.hasSuffix("\r\n") { problem = "last line cut" } else {
+                if !text.hasPrefix("\u{FEFF}start;") {
+                    problem = "no header"
+                } else if !text.hasSuffix("\r\n") {
+                    problem = "last line cut"
+                } else {
                     let lines = text.split(separator: "\r\n")
                     let width = lines[0].split(separator: ";", omittingEmptySubsequences: false).count
-                    if let bad = lines.first(where: { $0.split(separator: ";", omittingEmptySubsequences: false).count != width }) {
+                    if let bad = lines.first(where: {
+                        $0.split(separator: ";", omittingEmptySubsequences: false).count != width
+                    }) {
                         problem = "row of the wrong width: \(bad)"
                     }
                 }
@@ -296,7 +314,8 @@ final class ReaderLoop: @unchecked Sendable {
         let gas = ChannelSpec(device: "gas", id: "volume", unit: "L", kind: .counter)
         let s = try openStore(dir, [water, gas])
         // 2013-10-20 .. 2013-11-10 local: three weeks with the 25-hour 2013-11-03.
-        let from: Int64 = 1_382_252_400, to: Int64 = 1_384_070_400
+        let from: Int64 = 1_382_252_400
+        let to: Int64 = 1_384_070_400
         for (spec, file) in [(water, Fixtures.water), (gas, Fixtures.gas)] {
             let ch = try s.channel(device: spec.device, channel: spec.id)
             let rows = try Fixtures.column(file, "counter").filter { $0.0 >= from && $0.0 < to }
@@ -304,14 +323,18 @@ final class ReaderLoop: @unchecked Sendable {
         }
         try s.rollUp(now: to + 86_400)
         let root = dir.file("archive")
-        try ArchiveWriter(store: s, root: root, dialects: [.excelEU, .iso], devices: ["water", "gas"], prune: false, siteName: "AMPds2").run()
+        try ArchiveWriter(
+            store: s, root: root, dialects: [.excelEU, .iso], devices: ["water", "gas"], prune: false,
+            siteName: "AMPds2"
+        ).run()
         var checked = 0
         for device in ["water", "gas"] {
             let ch = try s.channel(device: device, channel: "volume")
             let days = try s.buckets(.day, channels: [ch], from: from, to: to)
             for d in days {
                 let date = vancouver.label(d.start).local.date
-                let y = String(date.year), m = date.month < 10 ? "0\(date.month)" : "\(date.month)"
+                let y = String(date.year)
+                let m = date.month < 10 ? "0\(date.month)" : "\(date.month)"
                 let dd = date.day < 10 ? "0\(date.day)" : "\(date.day)"
                 let path = "\(root)/iso/\(device)/minute/\(y)/\(m)/\(y)-\(m)-\(dd).csv"
                 let text = try String(contentsOfFile: path, encoding: .utf8)

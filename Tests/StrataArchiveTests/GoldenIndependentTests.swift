@@ -38,15 +38,19 @@ import Testing
             if m >= lastMinute { return energy[lastMinute].map(Self.steps) }
             if let v = energy[m], offset % 60 == 0 { return Self.steps(v) }
             // Between two readings: linear on the rounded readings, rounded half away from zero.
-            guard let lo = energy.keys.filter({ $0 * 60 <= Int(offset) }).max(), let hi = energy.keys.filter({ $0 * 60 > Int(offset) }).min(),
-                  let lv = energy[lo], let hv = energy[hi] else { return nil }
+            guard let lo = energy.keys.filter({ $0 * 60 <= Int(offset) }).max(),
+                let hi = energy.keys.filter({ $0 * 60 > Int(offset) }).min(),
+                let lv = energy[lo], let hv = energy[hi]
+            else { return nil }
             let (a, b) = (Self.steps(lv), Self.steps(hv))
-            let num = Double(b - a) * Double(Int(offset) - lo * 60), den = Double((hi - lo) * 60)
+            let num = Double(b - a) * Double(Int(offset) - lo * 60)
+            let den = Double((hi - lo) * 60)
             return a + Int64((num / den).rounded(.toNearestOrAwayFromZero))
         }
 
         func minutes(_ from: Int64, _ to: Int64) -> [Int] {
-            let a = max(0, Int((from - start + 59) / 60)), b = Int((to - start + 59) / 60)
+            let a = max(0, Int((from - start + 59) / 60))
+            let b = Int((to - start + 59) / 60)
             return a < b ? (a..<b).filter { power[$0] != nil } : []
         }
     }
@@ -62,17 +66,24 @@ import Testing
         return f.date(from: text).map { Int64($0.timeIntervalSince1970) }
     }
 
-    @Test(arguments: [(Int64(1_792_792_800), "paris-autumn"), (Int64(1_774_652_400), "paris-spring"), (Int64(1_792_693_800), "kolkata")])
+    @Test(arguments: [
+        (Int64(1_792_792_800), "paris-autumn"), (Int64(1_774_652_400), "paris-spring"),
+        (Int64(1_792_693_800), "kolkata"),
+    ])
     func goldenRowsAreWhatTheRawReadingsGive(start: Int64, name: String) throws {
         let raw = Raw(start: start)
         for file in ["hour", "day"] {
             let text = try String(contentsOfFile: ArchiveTests.golden + "/\(name)/iso/\(file).csv", encoding: .utf8)
-            let rows = text.components(separatedBy: "\r\n").filter { !$0.isEmpty }.map { $0.components(separatedBy: ",") }
+            let rows = text.components(separatedBy: "\r\n").filter { !$0.isEmpty }.map {
+                $0.components(separatedBy: ",")
+            }
             let h = try #require(rows.first)
             let col = { (n: String) throws -> Int in try #require(h.firstIndex(of: n), "no column \(n)") }
-            let (cStartUTC, cHours, cCons, cAvg, cMin, cMax, cCov) = (try col("start_utc"), try col("hours"), try col("energy consumption [kWh]"),
-                                                                      try col("power avg [W]"), try col("power min [W]"), try col("power max [W]"),
-                                                                      try col("energy coverage [%]"))
+            let (cStartUTC, cHours, cCons, cAvg, cMin, cMax, cCov) = (
+                try col("start_utc"), try col("hours"), try col("energy consumption [kWh]"),
+                try col("power avg [W]"), try col("power min [W]"), try col("power max [W]"),
+                try col("energy coverage [%]")
+            )
             var checked = 0
             for r in rows.dropFirst() {
                 let a = try #require(Self.utc(r[cStartUTC]))
@@ -81,7 +92,9 @@ import Testing
                 let inside = raw.minutes(a, b)
                 let expectedCoverage = String(format: "%.1f", min(100, Double(inside.count) / Double(hours * 60) * 100))
                 #expect(r[cCov] == expectedCoverage, "\(name) \(file) \(r[0]) coverage")
-                guard let ca = raw.cumulative(at: a), let cb = raw.cumulative(at: b), a < start + Int64(raw.lastMinute) * 60 else {
+                guard let ca = raw.cumulative(at: a), let cb = raw.cumulative(at: b),
+                    a < start + Int64(raw.lastMinute) * 60
+                else {
                     #expect(r[cCons].isEmpty, "\(name) \(file) \(r[0]): nothing may be invented after the data")
                     continue
                 }
@@ -90,7 +103,11 @@ import Testing
                 if watts.isEmpty {
                     #expect(r[cAvg].isEmpty)
                 } else {
-                    #expect(r[cAvg] == String(Int64((watts.reduce(0, +) / Double(watts.count)).rounded(.toNearestOrAwayFromZero))), "\(name) \(file) \(r[0]) avg")
+                    #expect(
+                        r[cAvg]
+                            == String(
+                                Int64((watts.reduce(0, +) / Double(watts.count)).rounded(.toNearestOrAwayFromZero))),
+                        "\(name) \(file) \(r[0]) avg")
                     #expect(r[cMin] == String(Int64((watts.min() ?? 0).rounded(.toNearestOrAwayFromZero))))
                     #expect(r[cMax] == String(Int64((watts.max() ?? 0).rounded(.toNearestOrAwayFromZero))))
                 }
@@ -106,16 +123,21 @@ import Testing
         for file in ["hour", "day"] {
             func rows(_ d: String, _ sep: String) throws -> [[String]] {
                 let t = try String(contentsOfFile: ArchiveTests.golden + "/\(name)/\(d)/\(file).csv", encoding: .utf8)
-                return t.replacingOccurrences(of: "\u{FEFF}", with: "").components(separatedBy: "\r\n").filter { !$0.isEmpty }.map { $0.components(separatedBy: sep) }
+                return t.replacingOccurrences(of: "\u{FEFF}", with: "").components(separatedBy: "\r\n").filter {
+                    !$0.isEmpty
+                }.map { $0.components(separatedBy: sep) }
             }
-            let iso = try rows("iso", ","), eu = try rows("excel-eu", ";"), us = try rows("excel-us", ",")
+            let iso = try rows("iso", ",")
+            let eu = try rows("excel-eu", ";")
+            let us = try rows("excel-us", ",")
             #expect(iso.count == eu.count && iso.count == us.count)
             for (i, (e, u)) in zip(eu, us).enumerated().dropFirst() {
                 // iso has start_utc as its second column; the Excel files do not.
                 var want = iso[i]
                 want.remove(at: 1)
                 want[1] = "UTC" + want[1]
-                #expect(e == want.map { $0.replacingOccurrences(of: ".", with: ",") }, "\(name) \(file) row \(i) excel-eu")
+                #expect(
+                    e == want.map { $0.replacingOccurrences(of: ".", with: ",") }, "\(name) \(file) row \(i) excel-eu")
                 #expect(u == want, "\(name) \(file) row \(i) excel-us")
             }
         }

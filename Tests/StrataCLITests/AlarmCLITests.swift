@@ -54,7 +54,9 @@ import Testing
 
     func emls(_ dir: TempDir) -> [String] {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: dir.file("outbox"))) ?? []
-        return files.filter { $0.hasSuffix(".eml") }.compactMap { try? String(contentsOfFile: dir.file("outbox/" + $0), encoding: .utf8) }
+        return files.filter { $0.hasSuffix(".eml") }.compactMap {
+            try? String(contentsOfFile: dir.file("outbox/" + $0), encoding: .utf8)
+        }
     }
 
     func logRows(_ dir: TempDir) -> [String] {
@@ -67,7 +69,9 @@ import Testing
         try dir.write("strata.toml", config(dir, deadPort: Net.freePort()))
         let p = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "60", "--no-archive"])
         let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline, emls(dir).filter({ $0.contains("RAISED") }).count < 3 { Thread.sleep(forTimeInterval: 0.5) }
+        while Date() < deadline, emls(dir).filter({ $0.contains("RAISED") }).count < 3 {
+            Thread.sleep(forTimeInterval: 0.5)
+        }
         p.process.terminate()
         let r = p.finish()
         #expect(r.status == 0, "\(r.stderr.suffix(1500))")
@@ -80,7 +84,8 @@ import Testing
         #expect(offline.first?.contains("Rule:       dead-offline (no reading from the meter)") == true)
         #expect(peak.first?.contains("Subject: [Alarm site] critical: peak RAISED") == true)
         #expect(peak.first?.contains("Threshold:  1000 W") == true)
-        #expect(Set(logRows(dir)) == ["peak raised", "dead-offline raised"] && logRows(dir).count == 2, "\(logRows(dir))")
+        #expect(
+            Set(logRows(dir)) == ["peak raised", "dead-offline raised"] && logRows(dir).count == 2, "\(logRows(dir))")
 
         // A restart: the dead meter is still dead and the load still high; nothing new to say.
         let again = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "60", "--no-archive"])
@@ -111,12 +116,17 @@ import Testing
         let start = text.range(of: "[[devices]]\nid = \"main\"")
         let end = text.range(of: "[[devices]]\nid = \"dead\"")
         let peak = text.range(of: "[[alarms]]\nid = \"peak\"")
-        let trimmed = try #require(start.flatMap { s in end.map { String(text[..<s.lowerBound]) + String(text[$0.lowerBound...]) } })
-        let only = try #require(peak == nil ? nil : trimmed.range(of: "[[alarms]]\nid = \"peak\"").map { String(trimmed[..<$0.lowerBound]) })
+        let trimmed = try #require(
+            start.flatMap { s in end.map { String(text[..<s.lowerBound]) + String(text[$0.lowerBound...]) } })
+        let only = try #require(
+            peak == nil ? nil : trimmed.range(of: "[[alarms]]\nid = \"peak\"").map { String(trimmed[..<$0.lowerBound]) }
+        )
         try dir.write("strata.toml", only)
         let p = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "60", "--no-archive"])
         let deadline = Date().addingTimeInterval(40)
-        while Date() < deadline, !emls(dir).contains(where: { $0.contains("dead-offline RAISED") }) { Thread.sleep(forTimeInterval: 0.5) }
+        while Date() < deadline, !emls(dir).contains(where: { $0.contains("dead-offline RAISED") }) {
+            Thread.sleep(forTimeInterval: 0.5)
+        }
         p.process.terminate()
         #expect(p.finish().status == 0)
         #expect(emls(dir).filter { $0.contains("dead-offline RAISED") }.count == 1)
@@ -124,32 +134,36 @@ import Testing
 
     @Test func aWarningWaitsForTheEndOfItsQuietHours() throws {
         let dir = TempDir()
-        let text = SiteTOML.header(name: "Quiet site", timezone: "UTC", store: dir.file("store.sqlite")) + """
+        let text =
+            SiteTOML.header(name: "Quiet site", timezone: "UTC", store: dir.file("store.sqlite")) + """
 
-            [outbox]
-            path = "\(dir.file("outbox"))"
+                [outbox]
+                path = "\(dir.file("outbox"))"
 
-            [[devices]]
-            id = "dead"
-            driver = "modbus-tcp"
-            host = "127.0.0.1"
-            port = \(Net.freePort())
-            unit_id = 1
-            profile = "eastron-sdm120"
-            timeout = "200 ms"
-            retries = 0
+                [[devices]]
+                id = "dead"
+                driver = "modbus-tcp"
+                host = "127.0.0.1"
+                port = \(Net.freePort())
+                unit_id = 1
+                profile = "eastron-sdm120"
+                timeout = "200 ms"
+                retries = 0
 
-            [[alarms]]
-            id = "dead-offline"
-            kind = "offline"
-            device = "dead"
-            for = "2 min"
-            quiet = "06:00-07:00"
-            notify = ["fm@example.org"]
-            """
+                [[alarms]]
+                id = "dead-offline"
+                kind = "offline"
+                device = "dead"
+                for = "2 min"
+                quiet = "06:00-07:00"
+                notify = ["fm@example.org"]
+                """
         try dir.write("strata.toml", text)
         // 2026-12-02 06:55 UTC, at 60× real time: raised about 06:57, mailed at 07:00.
-        let p = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "60", "--clock-start", "1796194500", "--no-archive"])
+        let p = try CLI.start([
+            "run", "--config", dir.file("strata.toml"), "--time-scale", "60", "--clock-start", "1796194500",
+            "--no-archive",
+        ])
         defer { if p.process.isRunning { p.process.terminate() } }
         var deadline = Date().addingTimeInterval(30)
         while Date() < deadline, !logRows(dir).contains("dead-offline raised") { Thread.sleep(forTimeInterval: 0.1) }
@@ -217,22 +231,30 @@ import Testing
         try dir.write("strata.toml", systemConfig(dir, budget: "64 KB"))
         let p = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "60"])
         var deadline = Date().addingTimeInterval(40)
-        while Date() < deadline, emls(dir).filter({ $0.contains("RAISED") }).count < 2 { Thread.sleep(forTimeInterval: 0.5) }
+        while Date() < deadline, emls(dir).filter({ $0.contains("RAISED") }).count < 2 {
+            Thread.sleep(forTimeInterval: 0.5)
+        }
         p.process.terminate()
         #expect(p.finish().status == 0)
         var mails = emls(dir)
         let disk = mails.filter { $0.contains("disk RAISED") }
         let files = mails.filter { $0.contains("files RAISED") }
         #expect(disk.count == 1 && files.count == 1, "\(mails.count) mails")
-        #expect(disk.first?.contains("Subject: [Box site] critical: disk RAISED - Strata itself") == true, "\(disk.first ?? "")")
+        #expect(
+            disk.first?.contains("Subject: [Box site] critical: disk RAISED - Strata itself") == true,
+            "\(disk.first ?? "")")
         #expect(disk.first?.contains("% of storage.budget") == true)
         #expect(files.first?.contains("the CSV archive cannot be written") == true)
         #expect(!mails.contains { $0.contains("clock RAISED") }, "the clock was right")
 
         // The clock before Strata existed: nothing is sampled, and the admin hears why.
-        let wrong = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "60", "--clock-start", "946684800"])
+        let wrong = try CLI.start([
+            "run", "--config", dir.file("strata.toml"), "--time-scale", "60", "--clock-start", "946684800",
+        ])
         deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, !emls(dir).contains(where: { $0.contains("clock RAISED") }) { Thread.sleep(forTimeInterval: 0.5) }
+        while Date() < deadline, !emls(dir).contains(where: { $0.contains("clock RAISED") }) {
+            Thread.sleep(forTimeInterval: 0.5)
+        }
         wrong.process.terminate()
         #expect(wrong.finish().status == 0)
         mails = emls(dir)
@@ -244,12 +266,17 @@ import Testing
         // Right again: the clock alarm clears; storage and archive still hold and say nothing new.
         let right = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "60"])
         deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, !emls(dir).contains(where: { $0.contains("clock cleared") }) { Thread.sleep(forTimeInterval: 0.5) }
+        while Date() < deadline, !emls(dir).contains(where: { $0.contains("clock cleared") }) {
+            Thread.sleep(forTimeInterval: 0.5)
+        }
         right.process.terminate()
         #expect(right.finish().status == 0)
         #expect(emls(dir).filter { $0.contains("clock cleared") }.count == 1)
-        #expect(logRows(dir).filter { $0.hasPrefix("disk ") || $0.hasPrefix("files ") } == ["disk raised", "files raised"]
-            || logRows(dir).filter { $0.hasPrefix("disk ") || $0.hasPrefix("files ") } == ["files raised", "disk raised"], "\(logRows(dir))")
+        #expect(
+            logRows(dir).filter { $0.hasPrefix("disk ") || $0.hasPrefix("files ") } == ["disk raised", "files raised"]
+                || logRows(dir).filter { $0.hasPrefix("disk ") || $0.hasPrefix("files ") } == [
+                    "files raised", "disk raised",
+                ], "\(logRows(dir))")
         let log = try CLI.run(["alarms", "--config", dir.file("strata.toml")])
         #expect(log.stdout.contains(",disk,raised,,storage,"), "\(log.stdout)")
         #expect(log.stdout.contains(",files,raised,,archive,"), "\(log.stdout)")
@@ -261,47 +288,53 @@ import Testing
     /// "RAISED" and one "cleared" e-mail, neither doubled.
     @Test func aMeterStoppedAndRestartedGivesOneOfflineAndOneBackMail() throws {
         let dir = TempDir()
-        let modbusPort = Net.freePort(), smtpPort = Net.freePort()
+        let modbusPort = Net.freePort()
+        let smtpPort = Net.freePort()
         let tls = try SMTPPeer.certificate(in: dir.path)
         try dir.write("smtp.pass", "secret\n")
-        try dir.write("strata.toml", SiteTOML.header(name: "Pump house", timezone: "Europe/Berlin", store: dir.file("store.sqlite")) + """
+        try dir.write(
+            "strata.toml",
+            SiteTOML.header(name: "Pump house", timezone: "Europe/Berlin", store: dir.file("store.sqlite")) + """
 
-            [outbox]
-            path = "\(dir.file("outbox"))"
+                [outbox]
+                path = "\(dir.file("outbox"))"
 
-            [smtp]
-            host = "localhost"
-            port = \(smtpPort)
-            security = "starttls"
-            username = "reports"
-            password_file = "\(dir.file("smtp.pass"))"
-            from = "strata@example.org"
-            ca_file = "\(tls.cert)"
-            retry_interval = "1 s"
+                [smtp]
+                host = "localhost"
+                port = \(smtpPort)
+                security = "starttls"
+                username = "reports"
+                password_file = "\(dir.file("smtp.pass"))"
+                from = "strata@example.org"
+                ca_file = "\(tls.cert)"
+                retry_interval = "1 s"
 
-            [[devices]]
-            id = "pump"
-            name = "Pump meter"
-            driver = "modbus-tcp"
-            host = "127.0.0.1"
-            port = \(modbusPort)
-            unit_id = 1
-            profile = "eastron-sdm630"
-            timeout = "300 ms"
-            retries = 0
+                [[devices]]
+                id = "pump"
+                name = "Pump meter"
+                driver = "modbus-tcp"
+                host = "127.0.0.1"
+                port = \(modbusPort)
+                unit_id = 1
+                profile = "eastron-sdm630"
+                timeout = "300 ms"
+                retries = 0
 
-            [[alarms]]
-            id = "pump-offline"
-            kind = "offline"
-            device = "pump"
-            for = "3 min"
-            notify = ["fm@example.org"]
-            """)
-        let mail = try SMTPPeer(port: smtpPort, maildir: dir.file("mail"), log: dir.file("peer.jsonl"),
-                                ["--tls", "starttls", "--cert", tls.cert, "--key", tls.key, "--auth", "reports:secret"])
+                [[alarms]]
+                id = "pump-offline"
+                kind = "offline"
+                device = "pump"
+                for = "3 min"
+                notify = ["fm@example.org"]
+                """)
+        let mail = try SMTPPeer(
+            port: smtpPort, maildir: dir.file("mail"), log: dir.file("peer.jsonl"),
+            ["--tls", "starttls", "--cert", tls.cert, "--key", tls.key, "--auth", "reports:secret"])
         defer { mail.stop() }
         func received(_ word: String) -> [String] {
-            mail.messages.compactMap { try? String(contentsOfFile: $0, encoding: .utf8) }.filter { $0.contains("pump-offline \(word)") }
+            mail.messages.compactMap { try? String(contentsOfFile: $0, encoding: .utf8) }.filter {
+                $0.contains("pump-offline \(word)")
+            }
         }
         func start() throws -> CLI.Running {
             try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "60", "--no-archive"])
@@ -311,11 +344,15 @@ import Testing
             while Date() < deadline, !done() { Thread.sleep(forTimeInterval: 0.2) }
         }
         func readings() -> Int {
-            Int(sqliteShell(dir.file("store.sqlite"), "SELECT count(*) FROM device_status WHERE last_success IS NOT NULL")
+            Int(
+                sqliteShell(
+                    dir.file("store.sqlite"), "SELECT count(*) FROM device_status WHERE last_success IS NOT NULL"
+                )
                 .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         }
 
-        var meter: ModbusSim? = try ModbusSim(["--port", "\(modbusPort)", "--device", "1:eastron-sdm630"], log: dir.file("served.jsonl"))
+        var meter: ModbusSim? = try ModbusSim(
+            ["--port", "\(modbusPort)", "--device", "1:eastron-sdm630"], log: dir.file("served.jsonl"))
         var strata = try start()
         wait(20) { readings() > 0 }
         #expect(readings() > 0, "the meter was read")
@@ -335,15 +372,19 @@ import Testing
         Thread.sleep(forTimeInterval: 5)
         #expect(received("RAISED").count == 1, "not raised again after the restart")
 
-        meter = try ModbusSim(["--port", "\(modbusPort)", "--device", "1:eastron-sdm630"], log: dir.file("served2.jsonl"))
+        meter = try ModbusSim(
+            ["--port", "\(modbusPort)", "--device", "1:eastron-sdm630"], log: dir.file("served2.jsonl"))
         wait(40) { received("cleared").count == 1 }
         strata.process.terminate()
         #expect(strata.finish().status == 0)
         meter?.stop()
-        let raised = received("RAISED"), cleared = received("cleared")
+        let raised = received("RAISED")
+        let cleared = received("cleared")
         #expect(raised.count == 1 && cleared.count == 1, "\(mail.messages.count) messages")
-        #expect(raised.first?.contains("Subject: [Pump house] warning: pump-offline RAISED - Pump meter (pump)") == true)
-        #expect(cleared.first?.contains("Subject: [Pump house] warning: pump-offline cleared - Pump meter (pump)") == true)
+        #expect(
+            raised.first?.contains("Subject: [Pump house] warning: pump-offline RAISED - Pump meter (pump)") == true)
+        #expect(
+            cleared.first?.contains("Subject: [Pump house] warning: pump-offline cleared - Pump meter (pump)") == true)
         #expect(cleared.first?.contains("Raised at:") == true)
         #expect(raised.first?.contains("Message-ID: <alarm-pump-offline-raised-") == true)
         // Each went to the one recipient once, as aiosmtpd saw it.
@@ -358,19 +399,24 @@ import Testing
     /// calendar, is above the limit.
     @Test func nightWaterOverTwoYearsOfAMPds2MatchesTheRawFile() throws {
         let dir = TempDir()
-        try dir.write("strata.toml", houseConfig() + """
+        try dir.write(
+            "strata.toml",
+            houseConfig() + """
 
-            [[alarms]]
-            id = "night-water"
-            kind = "consumption"
-            device = "water"
-            channel = "volume"
-            window = "00:00-05:00"
-            above = 20
-            notify = ["fm@example.org"]
-            """)
-        let imp = try CLI.run(["import", "--config", dir.file("strata.toml"), "--device", "water", "--time-column", "unix_ts",
-                               "--time-format", "unix", "--map", "counter=volume", Fixtures.water], cwd: dir.path)
+                [[alarms]]
+                id = "night-water"
+                kind = "consumption"
+                device = "water"
+                channel = "volume"
+                window = "00:00-05:00"
+                above = 20
+                notify = ["fm@example.org"]
+                """)
+        let imp = try CLI.run(
+            [
+                "import", "--config", dir.file("strata.toml"), "--device", "water", "--time-column", "unix_ts",
+                "--time-format", "unix", "--map", "counter=volume", Fixtures.water,
+            ], cwd: dir.path)
         #expect(imp.status == 0, "\(imp.stderr)")
         #expect(imp.stdout.contains("new lines in the alarm log"), "\(imp.stdout)")
 
@@ -378,8 +424,9 @@ import Testing
         for (t, v) in try Fixtures.column(Fixtures.water, "counter") { at[t] = v }
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = try #require(TimeZone(identifier: "America/Vancouver"))
-        let first = try #require(at.keys.min()), last = try #require(at.keys.max())
-        var over: [Int64: Double] = [:]  // window end → litres, nights above the limit
+        let first = try #require(at.keys.min())
+        let last = try #require(at.keys.max())
+        var over: [Int64: Double] = [:] // window end → litres, nights above the limit
         var nights = 0
         var day = cal.startOfDay(for: Date(timeIntervalSince1970: TimeInterval(first)))
         while true {
@@ -399,10 +446,14 @@ import Testing
         #expect(log.status == 0, "\(log.stderr)")
         // time,rule,event,device,channel,value,threshold,raised: the time as local text; the
         // store's own view of the same lines gives epoch seconds to compare with.
-        let rows = sqliteShell(dir.file("data/strata.sqlite"), "SELECT at || ',' || event || ',' || value FROM alarm_log WHERE rule = 'night-water' ORDER BY at, id")
-            .split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+        let rows = sqliteShell(
+            dir.file("data/strata.sqlite"),
+            "SELECT at || ',' || event || ',' || value FROM alarm_log WHERE rule = 'night-water' ORDER BY at, id"
+        )
+        .split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
         var flagged: [Int64: Double] = [:]
-        var raises = 0, clears = 0
+        var raises = 0
+        var clears = 0
         for r in rows where r.count == 3 {
             guard let t = Int64(r[0]), let v = Double(r[2]) else { continue }
             switch r[1] {
@@ -415,8 +466,13 @@ import Testing
             default: Issue.record("unexpected event \(r)")
             }
         }
-        #expect(Set(flagged.keys) == Set(over.keys), "missing \(Set(over.keys).subtracting(flagged.keys).sorted()), extra \(Set(flagged.keys).subtracting(over.keys).sorted())")
-        for (t, v) in over { #expect(abs((flagged[t] ?? -1) - v) < 0.0005, "night ending \(t): \(flagged[t] ?? -1) L, raw \(v) L") }
+        #expect(
+            Set(flagged.keys) == Set(over.keys),
+            "missing \(Set(over.keys).subtracting(flagged.keys).sorted()), extra \(Set(flagged.keys).subtracting(over.keys).sorted())"
+        )
+        for (t, v) in over {
+            #expect(abs((flagged[t] ?? -1) - v) < 0.0005, "night ending \(t): \(flagged[t] ?? -1) L, raw \(v) L")
+        }
         // Every run of nights over the limit is one raise and (unless it runs to the end) one clear.
         #expect(raises >= clears && raises - clears <= 1 && raises > 0)
         #expect(log.stdout.split(separator: "\n").count == rows.count + 1)

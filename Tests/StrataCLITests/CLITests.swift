@@ -20,14 +20,18 @@ import Testing
         let r = try CLI.run(["check", "--config", dir.file("strata.toml")])
         #expect(r.status == 2)
         let line = houseConfig().components(separatedBy: "\n").firstIndex(of: "kind = \"gauge\"").map { $0 + 1 } ?? -1
-        #expect(r.stderr.contains("\(dir.file("strata.toml")):\(line): devices[2].channels[1].kind: expected a string"), "\(r.stderr)")
+        #expect(
+            r.stderr.contains("\(dir.file("strata.toml")):\(line): devices[2].channels[1].kind: expected a string"),
+            "\(r.stderr)")
     }
 
     @Test func importReportsBadRowsByLineAndExportsDays() throws {
         let dir = TempDir()
         try dir.write("strata.toml", houseConfig())
         // Local times, EU separators, a bad number, a time that DST skips and one it repeats.
-        try dir.write("in.csv", """
+        try dir.write(
+            "in.csv",
+            """
             time;flow
             2013-03-09 23:00;100,5
             2013-03-10 01:59;101,0
@@ -38,8 +42,10 @@ import Testing
             2013-11-04 00:00;110,0
 
             """)
-        let r = try CLI.run(["import", "--config", dir.file("strata.toml"), "--device", "water", "--time-column", "time",
-                             "--time-format", "%Y-%m-%d %H:%M", "--map", "flow=volume", dir.file("in.csv")])
+        let r = try CLI.run([
+            "import", "--config", dir.file("strata.toml"), "--device", "water", "--time-column", "time",
+            "--time-format", "%Y-%m-%d %H:%M", "--map", "flow=volume", dir.file("in.csv"),
+        ])
         #expect(r.status == 3)
         #expect(r.stderr.contains("in.csv:4: bad row: local time 2013-03-10 02:30:00 does not exist"), "\(r.stderr)")
         #expect(r.stderr.contains("in.csv:5: bad row: column \"flow\": \"abc\" is not a number"))
@@ -47,12 +53,16 @@ import Testing
         #expect(r.stdout.contains("imported 4 rows"), "\(r.stdout)")
         #expect(r.stdout.contains("3 bad rows"))
 
-        let e = try CLI.run(["export", "--config", dir.file("strata.toml"), "--device", "water", "--tier", "day",
-                             "--from", "2013-03-10", "--to", "2013-03-11", "--output", dir.file("day.csv")])
+        let e = try CLI.run([
+            "export", "--config", dir.file("strata.toml"), "--device", "water", "--tier", "day",
+            "--from", "2013-03-10", "--to", "2013-03-11", "--output", dir.file("day.csv"),
+        ])
         #expect(e.status == 0, "\(e.stderr)")
         let csv = try dir.read("day.csv")
         let lines = csv.components(separatedBy: "\r\n")
-        #expect(lines[0] == "start,start_utc,utc_offset,hours,volume consumption [L],volume reading [L],volume coverage [%]")
+        #expect(
+            lines[0] == "start,start_utc,utc_offset,hours,volume consumption [L],volume reading [L],volume coverage [%]"
+        )
         // 2013-03-10 is 23 hours long; 01:59 → 04:00 is 1 h 1 min of real time; 2.75 L.
         #expect(lines[1].hasPrefix("2013-03-10 00:00:00,2013-03-10T08:00:00Z,-08:00,23,"), "\(lines[1])")
         #expect(!csv.contains("null"))
@@ -61,20 +71,29 @@ import Testing
     @Test func excelDialectsAndMinuteTier() throws {
         let dir = TempDir()
         try dir.write("strata.toml", houseConfig())
-        let imp = try CLI.run(["import", "--config", dir.file("strata.toml"), "--device", "bedroom", "--time-column", "unix_ts",
-                               "--time-format", "unix", "--map", "Pt=energy", "--map", "P=power", Fixtures.electricity])
+        let imp = try CLI.run([
+            "import", "--config", dir.file("strata.toml"), "--device", "bedroom", "--time-column", "unix_ts",
+            "--time-format", "unix", "--map", "Pt=energy", "--map", "P=power", Fixtures.electricity,
+        ])
         #expect(imp.status == 0, "\(imp.stderr)")
-        let eu = try CLI.run(["export", "--config", dir.file("strata.toml"), "--device", "bedroom", "--tier", "hour",
-                              "--from", "2014-03-09", "--to", "2014-03-10", "--dialect", "excel-eu"])
+        let eu = try CLI.run([
+            "export", "--config", dir.file("strata.toml"), "--device", "bedroom", "--tier", "hour",
+            "--from", "2014-03-09", "--to", "2014-03-10", "--dialect", "excel-eu",
+        ])
         let bytes = Array(eu.stdout.utf8)
         #expect(bytes.starts(with: [0xEF, 0xBB, 0xBF]))
         let rows = eu.stdout.dropFirst().components(separatedBy: "\r\n").filter { !$0.isEmpty }
-        #expect(rows.count == 24)  // header + 23 hours of the spring-forward day
-        #expect(rows[0] == "start;utc_offset;hours;energy consumption [Wh];energy reading [Wh];power avg [W];power min [W];power max [W];energy coverage [%];power coverage [%]")
+        #expect(rows.count == 24) // header + 23 hours of the spring-forward day
+        #expect(
+            rows[0]
+                == "start;utc_offset;hours;energy consumption [Wh];energy reading [Wh];power avg [W];power min [W];power max [W];energy coverage [%];power coverage [%]"
+        )
         #expect(rows[1].hasPrefix("2014-03-09 00:00:00;UTC-08:00;1;"))
         #expect(rows[3].hasPrefix("2014-03-09 03:00:00;UTC-07:00;1;"))
-        let m = try CLI.run(["export", "--config", dir.file("strata.toml"), "--device", "bedroom", "--tier", "minute",
-                             "--from", "2014-03-10", "--to", "2014-03-10 00:03"])
+        let m = try CLI.run([
+            "export", "--config", dir.file("strata.toml"), "--device", "bedroom", "--tier", "minute",
+            "--from", "2014-03-10", "--to", "2014-03-10 00:03",
+        ])
         let mrows = m.stdout.components(separatedBy: "\r\n").filter { !$0.isEmpty }
         #expect(mrows[0] == "start,start_utc,utc_offset,energy reading [Wh],energy consumption [Wh],power [W]")
         #expect(mrows.count == 4)
@@ -84,8 +103,10 @@ import Testing
         let dir = TempDir()
         try dir.write("strata.toml", houseConfig())
         try dir.write("in.csv", "t,v\n1400000000,500\n1400000060,510\n1400000120,2\n1400000180,4\n")
-        let r = try CLI.run(["import", "--config", dir.file("strata.toml"), "--device", "gas", "--time-column", "t",
-                             "--time-format", "unix", "--map", "v=volume", dir.file("in.csv")])
+        let r = try CLI.run([
+            "import", "--config", dir.file("strata.toml"), "--device", "gas", "--time-column", "t",
+            "--time-format", "unix", "--map", "v=volume", dir.file("in.csv"),
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         let l = try CLI.run(["resets", "--config", dir.file("strata.toml"), "--device", "gas"])
         #expect(l.stdout.contains("2014-05-13 09:55:00,-07:00,gas,volume,510.000,2.000,reset"), "\(l.stdout)")
@@ -94,25 +115,33 @@ import Testing
     /// A roll-up killed with SIGKILL part-way leaves a store the next run completes, with the
     /// same result as an uninterrupted one.
     @Test func rollUpKilledMidwayIsCompletedByTheNextRun() throws {
-        let ref = TempDir(), dir = TempDir()
+        let ref = TempDir()
+        let dir = TempDir()
         for d in [ref, dir] {
             try d.write("strata.toml", houseConfig())
-            let r = try CLI.run(["import", "--config", d.file("strata.toml"), "--device", "gas", "--time-column", "unix_ts",
-                                 "--time-format", "unix", "--map", "counter=volume", "--no-rollup", Fixtures.gas])
+            let r = try CLI.run([
+                "import", "--config", d.file("strata.toml"), "--device", "gas", "--time-column", "unix_ts",
+                "--time-format", "unix", "--map", "counter=volume", "--no-rollup", Fixtures.gas,
+            ])
             #expect(r.status == 0, "\(r.stderr)")
         }
         #expect(try CLI.run(["rollup", "--config", ref.file("strata.toml")]).status == 0)
         // Killed after its first committed window (the store's own progress marker, logged at
         // debug level): the kill lands inside the roll-up, not after it.
-        let p = try CLI.start(["rollup", "--config", dir.file("strata.toml")], environment: ["STRATA_LOG_LEVEL": "debug"])
+        let p = try CLI.start(
+            ["rollup", "--config", dir.file("strata.toml")], environment: ["STRATA_LOG_LEVEL": "debug"])
         let sawWindow = p.waitForStderr("roll-up window committed", seconds: 60)
         kill(p.process.processIdentifier, SIGKILL)
         let killed = p.finish()
         #expect(sawWindow, "\(killed.stderr.suffix(500))")
-        #expect(p.process.terminationReason == .uncaughtSignal && !killed.stdout.contains("rolled up"), "roll-up finished before it was killed")
+        #expect(
+            p.process.terminationReason == .uncaughtSignal && !killed.stdout.contains("rolled up"),
+            "roll-up finished before it was killed")
         // The watermark stands between where the roll-up started and where it would end.
-        let mark = Int64(sqliteShell(dir.file("data/strata.sqlite"), "SELECT value FROM meta WHERE key = 'watermark'")) ?? -1
-        let end = Int64(sqliteShell(ref.file("data/strata.sqlite"), "SELECT value FROM meta WHERE key = 'watermark'")) ?? -1
+        let mark =
+            Int64(sqliteShell(dir.file("data/strata.sqlite"), "SELECT value FROM meta WHERE key = 'watermark'")) ?? -1
+        let end =
+            Int64(sqliteShell(ref.file("data/strata.sqlite"), "SELECT value FROM meta WHERE key = 'watermark'")) ?? -1
         #expect(mark > 0 && mark < end, "watermark \(mark) after the kill, \(end) when complete")
         #expect(try CLI.run(["rollup", "--config", dir.file("strata.toml")]).status == 0)
         for tier in ["quarter", "hour", "day", "month", "year"] {
@@ -129,8 +158,10 @@ import Testing
         let dir = TempDir()
         try dir.write("strata.toml", houseConfig())
         // Back up while another process is importing into the same store.
-        let writer = try CLI.start(["import", "--config", dir.file("strata.toml"), "--device", "water", "--time-column", "unix_ts",
-                                    "--time-format", "unix", "--map", "counter=volume", Fixtures.water])
+        let writer = try CLI.start([
+            "import", "--config", dir.file("strata.toml"), "--device", "water", "--time-column", "unix_ts",
+            "--time-format", "unix", "--map", "counter=volume", Fixtures.water,
+        ])
         // Wait for the first committed batch, so the backup has something to be consistent about.
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, sqlite(dir.file("data/strata.sqlite"), "SELECT count(*) > 0 FROM minute;") != "1\n" {
@@ -140,7 +171,8 @@ import Testing
         let b = try CLI.run(["backup", "--config", dir.file("strata.toml"), "--to", dir.file("backup.sqlite")])
         #expect(b.status == 0, "\(b.stderr)")
         _ = writer.finish()
-        #expect(sqlite(dir.file("backup.sqlite"), "PRAGMA integrity_check; SELECT count(*) > 0 FROM minute;") == "ok\n1\n")
+        #expect(
+            sqlite(dir.file("backup.sqlite"), "PRAGMA integrity_check; SELECT count(*) > 0 FROM minute;") == "ok\n1\n")
     }
 
     /// Asks the sqlite3 shell, a reader that is not Strata.

@@ -8,7 +8,10 @@ import Testing
         let dir = TempDir()
         let data = dir.file("demo")
         let ftpPort = Net.freePort()
-        let p = try CLI.start(["demo", "--data", data, "--days", "3", "--time-scale", "30", "--ftp-port", "\(ftpPort)", "--web-port", "\(Net.freePort())"])
+        let p = try CLI.start([
+            "demo", "--data", data, "--days", "3", "--time-scale", "30", "--ftp-port", "\(ftpPort)", "--web-port",
+            "\(Net.freePort())",
+        ])
         // Read the log as it comes, until the archive has caught up with the back-filled history.
         var err = ""
         let deadline = Date().addingTimeInterval(180)
@@ -29,7 +32,7 @@ import Testing
         while Date() < deadline, !Self.emls(data).contains(where: { $0.hasPrefix("alarm-kitchen-offline-raised-") }) {
             Thread.sleep(forTimeInterval: 0.5)
         }
-        Thread.sleep(forTimeInterval: 3)  // a live minute or two
+        Thread.sleep(forTimeInterval: 3) // a live minute or two
         // The archive as an Excel user gets it: over FTP, byte for byte what is on disk.
         let curl = Process()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
@@ -96,9 +99,12 @@ import Testing
         try py.run()
         let said = String(decoding: pyOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         py.waitUntilExit()
-        for line in ["filezilla auth 5", "filezilla opts 200", "filezilla pwd /", "filezilla mlsd file True", "filezilla retr True",
-                     "explorer opts 200", "explorer pwd /excel-eu/main/day", "explorer list True", "explorer size True",
-                     "explorer retr 150", "explorer done 226 True"] {
+        for line in [
+            "filezilla auth 5", "filezilla opts 200", "filezilla pwd /", "filezilla mlsd file True",
+            "filezilla retr True",
+            "explorer opts 200", "explorer pwd /excel-eu/main/day", "explorer list True", "explorer size True",
+            "explorer retr 150", "explorer done 226 True",
+        ] {
             #expect(said.contains(line), "\(line) in \(said)")
         }
         p.process.terminate()
@@ -111,7 +117,7 @@ import Testing
         let day = try CLI.run(["export", "--config", cfg, "--device", "main", "--tier", "day"])
         #expect(day.status == 0, "\(day.stderr)")
         let rows = day.stdout.split(separator: "\r\n")
-        #expect(rows.count >= 4, "\(day.stdout)")  // header and at least 3 days
+        #expect(rows.count >= 4, "\(day.stdout)") // header and at least 3 days
         #expect(rows.first?.contains("energy_import consumption [kWh]") == true)
         let files = FileManager.default.enumerator(atPath: data + "/archive")?.compactMap { $0 as? String } ?? []
         #expect(files.contains { $0.hasPrefix("excel-eu/main/day/") && $0.hasSuffix(".csv") }, "\(files.prefix(20))")
@@ -121,19 +127,27 @@ import Testing
         #expect(st.stdout.contains("gas (simulated): ok"))
 
         // The offline alarm, as the facility manager reads it.
-        let alarmMail = try #require(Self.emls(data).first { $0.hasPrefix("alarm-kitchen-offline-raised-") }, "\(Self.emls(data))")
+        let alarmMail = try #require(
+            Self.emls(data).first { $0.hasPrefix("alarm-kitchen-offline-raised-") }, "\(Self.emls(data))")
         let alarmText = try String(contentsOfFile: data + "/outbox/" + alarmMail, encoding: .utf8)
-        #expect(alarmText.contains("Subject: [Strata demo office] warning: kitchen-offline RAISED - Kitchen sub-meter (kitchen)"), "\(alarmText.prefix(800))")
+        #expect(
+            alarmText.contains(
+                "Subject: [Strata demo office] warning: kitchen-offline RAISED - Kitchen sub-meter (kitchen)"),
+            "\(alarmText.prefix(800))")
         #expect(alarmText.contains("To: facility.manager@example.org"))
 
         // Reports: daily, weekly and monthly (two recipients), as a mail program would read them.
         let emls = Self.emls(data).filter { !$0.hasPrefix("alarm-") }
         #expect(emls.count == 4, "\(emls)\n\(err)")
-        let parsed = try parseMessages(emls.map { data + "/outbox/" + $0 }, archive: data + "/archive", dialect: "excel-eu")
-        let daily = try #require(parsed.first { ($0["subject"] as? String)?.hasPrefix("Daily report") == true }, "\(parsed.map { $0["subject"] ?? "" })")
+        let parsed = try parseMessages(
+            emls.map { data + "/outbox/" + $0 }, archive: data + "/archive", dialect: "excel-eu")
+        let daily = try #require(
+            parsed.first { ($0["subject"] as? String)?.hasPrefix("Daily report") == true },
+            "\(parsed.map { $0["subject"] ?? "" })")
         #expect((daily["plain"] as? String)?.contains("Main electricity meter (main)") == true)
         let html = try #require(daily["html"] as? String)
-        #expect(html.contains("<table") && !html.contains("<img") && !html.contains("<script") && !html.contains("src="))
+        #expect(
+            html.contains("<table") && !html.contains("<img") && !html.contains("<script") && !html.contains("src="))
         #expect((daily["zips"] as? [String])?.first?.hasPrefix("strata-strata-demo-office-daily-") == true)
         // Yesterday's minute file of each of the five meters and of the calculated channel, byte
         // for byte the archive's.
@@ -144,9 +158,13 @@ import Testing
         #expect((daily["csv_differ"] as? [String])?.isEmpty == true)
         #expect(parsed.allSatisfy { ($0["csv_differ"] as? [String])?.isEmpty == true })
         let outbox = try CLI.run(["outbox", "--config", cfg])
-        #expect(outbox.stdout.split(separator: "\n").filter { $0.hasPrefix("saved ") && !$0.contains("alarm:") }.count == 4, "\(outbox.stdout)")
+        #expect(
+            outbox.stdout.split(separator: "\n").filter { $0.hasPrefix("saved ") && !$0.contains("alarm:") }.count == 4,
+            "\(outbox.stdout)")
         // Restarting does not mail the same periods again.
-        let again = try CLI.start(["demo", "--data", data, "--days", "3", "--ftp-port", "\(Net.freePort())", "--web-port", "\(Net.freePort())"])
+        let again = try CLI.start([
+            "demo", "--data", data, "--days", "3", "--ftp-port", "\(Net.freePort())", "--web-port", "\(Net.freePort())",
+        ])
         Thread.sleep(forTimeInterval: 8)
         again.process.terminate()
         let r2 = again.finish()
@@ -167,8 +185,11 @@ import Testing
             night[day, default: (0, 0)].sum += v
             night[day, default: (0, 0)].hours += 1
         }
-        let log = try CLI.run(["alarms", "--config", cfg]).stdout.split(whereSeparator: \.isNewline).filter { $0.contains(",night-water,") }
-        let flagged = Set(log.filter { $0.contains(",raised,") || $0.contains(",repeated,") }.map { String($0.prefix(10)) })
+        let log = try CLI.run(["alarms", "--config", cfg]).stdout.split(whereSeparator: \.isNewline).filter {
+            $0.contains(",night-water,")
+        }
+        let flagged = Set(
+            log.filter { $0.contains(",raised,") || $0.contains(",repeated,") }.map { String($0.prefix(10)) })
         let whole = night.filter { $0.value.hours == 5 }
         #expect(!whole.isEmpty)
         for (day, n) in whole {
@@ -177,7 +198,8 @@ import Testing
     }
 
     static func emls(_ data: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: data + "/outbox")) ?? []).filter { $0.hasSuffix(".eml") }.sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: data + "/outbox")) ?? []).filter { $0.hasSuffix(".eml") }
+            .sorted()
     }
 
     @Test func writeConfigGivesAConfigCheckAccepts() throws {

@@ -43,19 +43,25 @@ import Testing
         try "a,b\r\n".write(toFile: dir.file("archive/iso/main/year.csv"), atomically: true, encoding: .utf8)
         try "secret\r\n".write(toFile: dir.file("archive/private.csv"), atomically: true, encoding: .utf8)
         let port = Net.freePort()
-        try dir.write("strata.toml", config(dir, ftp: """
-            [ftp]
-            listen = "127.0.0.1"
-            port = \(port)
-            passive_ports = "41000-41100"
+        try dir.write(
+            "strata.toml",
+            config(
+                dir,
+                ftp: """
+                    [ftp]
+                    listen = "127.0.0.1"
+                    port = \(port)
+                    passive_ports = "41000-41100"
 
-            [[ftp.users]]
-            name = "excel"
-            password_hash = "\(hash)"
-            home = "iso"
-            """))
+                    [[ftp.users]]
+                    name = "excel"
+                    password_hash = "\(hash)"
+                    home = "iso"
+                    """))
         let check = try CLI.run(["check", "--config", dir.file("strata.toml")])
-        #expect(check.stdout.contains("ftp 127.0.0.1:\(port), passive 41000-41100, users: excel (iso)"), "\(check.stdout)\(check.stderr)")
+        #expect(
+            check.stdout.contains("ftp 127.0.0.1:\(port), passive 41000-41100, users: excel (iso)"),
+            "\(check.stdout)\(check.stderr)")
         let run = try CLI.start(["run", "--config", dir.file("strata.toml"), "--no-archive"])
         defer {
             run.process.terminate()
@@ -68,7 +74,7 @@ import Testing
         // The home is the user's root: the rest of the archive is out of reach.
         #expect(try curl(["ftp://excel:s3cret@127.0.0.1:\(port)/../private.csv"]).0 != 0)
         #expect(try curl(["ftp://excel:wrong@127.0.0.1:\(port)/"]).0 == 67)
-        #expect(try curl(["ftp://anonymous:x@127.0.0.1:\(port)/"]).0 == 67)  // anonymous is off by default
+        #expect(try curl(["ftp://anonymous:x@127.0.0.1:\(port)/"]).0 == 67) // anonymous is off by default
     }
 
     @Test(arguments: [
@@ -79,7 +85,10 @@ import Testing
         ("passive_ports = \"80-90\"", "ftp.passive_ports", "above 1023"),
         ("public_host = \"strata.example.lan\"", "ftp.public_host", "IPv4 address"),
         ("[[ftp.users]]\nname = \"x\"\npassword_hash = \"plain\"", "ftp.users[0].password_hash", "strata passwd"),
-        ("[[ftp.users]]\nname = \"x\"\npassword_hash = \"$scrypt$ln=10,r=8,p=1$AAAA$AAAA\"\nhome = \"../etc\"", "ftp.users[0].home", "inside the archive"),
+        (
+            "[[ftp.users]]\nname = \"x\"\npassword_hash = \"$scrypt$ln=10,r=8,p=1$AAAA$AAAA\"\nhome = \"../etc\"",
+            "ftp.users[0].home", "inside the archive"
+        ),
     ])
     func badFTPSettingsAreRefused(line: String, key: String, message: String) throws {
         let dir = TempDir()

@@ -28,19 +28,25 @@ import Testing
     }
 
     @Test func importKilledMidwayLosesNoCommittedMinuteAndReimportDoublesNone() throws {
-        let ref = TempDir(), dir = TempDir()
-        let args = ["--device", "water", "--time-column", "unix_ts", "--time-format", "unix", "--map", "counter=volume", "--no-rollup", Fixtures.water]
+        let ref = TempDir()
+        let dir = TempDir()
+        let args = [
+            "--device", "water", "--time-column", "unix_ts", "--time-format", "unix", "--map", "counter=volume",
+            "--no-rollup", Fixtures.water,
+        ]
         try ref.write("strata.toml", houseConfig())
         try dir.write("strata.toml", houseConfig())
         #expect(try CLI.run(["import", "--config", ref.file("strata.toml")] + args).status == 0)
-        let p = try CLI.start(["import", "--config", dir.file("strata.toml")] + args, environment: ["STRATA_LOG_LEVEL": "debug"])
+        let p = try CLI.start(
+            ["import", "--config", dir.file("strata.toml")] + args, environment: ["STRATA_LOG_LEVEL": "debug"])
         // Killed once a few batches are durable: well inside the import.
         _ = Self.waitForCommits(p, 3)
         kill(p.process.processIdentifier, SIGKILL)
         let killed = p.finish()
         #expect(p.process.terminationReason == .uncaughtSignal, "the import ended before the kill")
         let through = try #require(Self.lastCommitted(killed.stderr), "\(killed.stderr.suffix(400))")
-        let db = dir.file("data/strata.sqlite"), refDB = ref.file("data/strata.sqlite")
+        let db = dir.file("data/strata.sqlite")
+        let refDB = ref.file("data/strata.sqlite")
         #expect(Self.integrity(db) == "ok")
         // Every minute committed before the kill is there, with the reference's value.
         let q = "SELECT count(*) FROM minute WHERE ts <= \(through)"
@@ -48,7 +54,10 @@ import Testing
         let all = Int(sqliteShell(db, "SELECT count(*) FROM minute")) ?? 0
         let total = Int(sqliteShell(refDB, "SELECT count(*) FROM minute")) ?? 0
         #expect(all > 0 && all < total, "killed midway: \(all) of \(total) minutes")
-        let differing = sqliteShell(db, "ATTACH '\(refDB)' AS r; SELECT count(*) FROM minute m LEFT JOIN r.minute x ON x.ts = m.ts AND x.channel = m.channel WHERE x.value IS NOT m.value")
+        let differing = sqliteShell(
+            db,
+            "ATTACH '\(refDB)' AS r; SELECT count(*) FROM minute m LEFT JOIN r.minute x ON x.ts = m.ts AND x.channel = m.channel WHERE x.value IS NOT m.value"
+        )
         #expect(differing == "0")
         // The same file again: the store ends equal to one import, nothing doubled.
         #expect(try CLI.run(["import", "--config", dir.file("strata.toml")] + args).status == 0)
@@ -56,7 +65,8 @@ import Testing
         #expect(try CLI.run(["rollup", "--config", dir.file("strata.toml")]).status == 0)
         #expect(try CLI.run(["rollup", "--config", ref.file("strata.toml")]).status == 0)
         let days = ["export", "--device", "water", "--tier", "day", "--from", "2012-04-01", "--to", "2014-04-01"]
-        let a = try CLI.run(days + ["--config", ref.file("strata.toml")]), b = try CLI.run(days + ["--config", dir.file("strata.toml")])
+        let a = try CLI.run(days + ["--config", ref.file("strata.toml")])
+        let b = try CLI.run(days + ["--config", dir.file("strata.toml")])
         #expect(a.status == 0 && a.stdout.count > 1000 && a.stdout == b.stdout)
     }
 
@@ -82,8 +92,9 @@ import Testing
     @Test func runKilledWhileSamplingLosesNoCommittedMinute() throws {
         let dir = TempDir()
         try dir.write("strata.toml", Self.simulatedSite(dir))
-        let p = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "30", "--no-archive"],
-                              environment: ["STRATA_LOG_LEVEL": "debug"])
+        let p = try CLI.start(
+            ["run", "--config", dir.file("strata.toml"), "--time-scale", "30", "--no-archive"],
+            environment: ["STRATA_LOG_LEVEL": "debug"])
         let commits = Self.waitForCommits(p, 4)
         kill(p.process.processIdentifier, SIGKILL)
         let killed = p.finish()
@@ -94,18 +105,26 @@ import Testing
         // One row per channel and committed minute, up to the last commit logged before the kill.
         let minutes = Int(sqliteShell(db, "SELECT count(DISTINCT ts) FROM minute WHERE ts <= \(through)")) ?? 0
         #expect(minutes >= commits, "\(minutes) minutes stored, \(commits) commits logged")
-        let perChannel = sqliteShell(db, "SELECT count(*) FROM (SELECT channel FROM minute WHERE ts <= \(through) GROUP BY channel HAVING count(*) != \(minutes))")
+        let perChannel = sqliteShell(
+            db,
+            "SELECT count(*) FROM (SELECT channel FROM minute WHERE ts <= \(through) GROUP BY channel HAVING count(*) != \(minutes))"
+        )
         #expect(perChannel == "0", "every channel has every committed minute")
         // Restarted, it goes on from there: no minute twice, none rewritten.
-        let before = sqliteShell(db, "SELECT group_concat(ts || ':' || channel || ':' || value) FROM minute WHERE ts <= \(through)")
-        let again = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "30", "--no-archive"],
-                                  environment: ["STRATA_LOG_LEVEL": "debug"])
+        let before = sqliteShell(
+            db, "SELECT group_concat(ts || ':' || channel || ':' || value) FROM minute WHERE ts <= \(through)")
+        let again = try CLI.start(
+            ["run", "--config", dir.file("strata.toml"), "--time-scale", "30", "--no-archive"],
+            environment: ["STRATA_LOG_LEVEL": "debug"])
         _ = Self.waitForCommits(again, 2)
         again.process.terminate()
         let second = again.finish()
         #expect(second.status == 0, "\(second.stderr.suffix(400))")
         #expect(Self.integrity(db) == "ok")
-        #expect(sqliteShell(db, "SELECT group_concat(ts || ':' || channel || ':' || value) FROM minute WHERE ts <= \(through)") == before)
+        #expect(
+            sqliteShell(
+                db, "SELECT group_concat(ts || ':' || channel || ':' || value) FROM minute WHERE ts <= \(through)")
+                == before)
         #expect(Int(sqliteShell(db, "SELECT max(ts) FROM minute")) ?? 0 > through)
     }
 
@@ -115,7 +134,9 @@ import Testing
         guard let e = FileManager.default.enumerator(atPath: root) else { return out }
         while let rel = e.nextObject() as? String {
             var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: root + "/" + rel, isDirectory: &isDir), !isDir.boolValue else { continue }
+            guard FileManager.default.fileExists(atPath: root + "/" + rel, isDirectory: &isDir), !isDir.boolValue else {
+                continue
+            }
             out[rel] = FileManager.default.contents(atPath: root + "/" + rel)
         }
         return out
@@ -123,14 +144,19 @@ import Testing
 
     @Test func runKilledMidArchiveRebuildEndsEqualToAFreshRebuild() throws {
         let dir = TempDir()
-        try dir.write("strata.toml", houseConfig() + "\n[archive]\npath = \"archive\"\ndialects = [\"excel-eu\", \"iso\"]\n")
+        try dir.write(
+            "strata.toml", houseConfig() + "\n[archive]\npath = \"archive\"\ndialects = [\"excel-eu\", \"iso\"]\n")
         // 120 days of two counters across the autumn DST change: ~1,000 archive files.
         var csv = "t,v\n"
-        for m in 0..<(120 * 1440) { csv += "\(1_377_993_600 + m * 60),\(1000 + Double(m % 7919) * 0.001 + Double(m) * 0.25)\n" }
+        for m in 0..<(120 * 1440) {
+            csv += "\(1_377_993_600 + m * 60),\(1000 + Double(m % 7919) * 0.001 + Double(m) * 0.25)\n"
+        }
         try dir.write("in.csv", csv)
         for dev in ["water", "gas"] {
-            let r = try CLI.run(["import", "--config", dir.file("strata.toml"), "--device", dev, "--time-column", "t",
-                                 "--time-format", "unix", "--map", "v=volume", dir.file("in.csv")])
+            let r = try CLI.run([
+                "import", "--config", dir.file("strata.toml"), "--device", dev, "--time-column", "t",
+                "--time-format", "unix", "--map", "v=volume", dir.file("in.csv"),
+            ])
             #expect(r.status == 0, "\(r.stderr)")
         }
         // The archivist starts with the whole history to write; killed after its first tier
@@ -147,7 +173,9 @@ import Testing
         let second = again.finish()
         #expect(done, "\(second.stderr.suffix(600))")
         let resumed = Self.tree(dir.file("archive"))
-        #expect(resumed.keys.allSatisfy { !$0.split(separator: "/").contains { $0.hasPrefix(".") } }, "temporary files left: \(resumed.keys.filter { $0.contains("/.") || $0.hasPrefix(".") })")
+        #expect(
+            resumed.keys.allSatisfy { !$0.split(separator: "/").contains { $0.hasPrefix(".") } },
+            "temporary files left: \(resumed.keys.filter { $0.contains("/.") || $0.hasPrefix(".") })")
         // A fresh rebuild from the same store, byte for byte.
         let fresh = try CLI.run(["archive", "--config", dir.file("strata.toml"), "--rebuild"])
         #expect(fresh.status == 0, "\(fresh.stderr)")
@@ -163,15 +191,22 @@ import Testing
     @Test func aDamagedStoreIsNamedWithTheRecoveryCommands() throws {
         let dir = TempDir()
         try dir.write("strata.toml", houseConfig())
-        #expect(try CLI.run(["import", "--config", dir.file("strata.toml"), "--device", "gas", "--time-column", "unix_ts",
-                             "--time-format", "unix", "--map", "counter=volume", Fixtures.gas]).status == 0)
+        #expect(
+            try CLI.run([
+                "import", "--config", dir.file("strata.toml"), "--device", "gas", "--time-column", "unix_ts",
+                "--time-format", "unix", "--map", "counter=volume", Fixtures.gas,
+            ]).status == 0)
         let db = dir.file("data/strata.sqlite")
         #expect(sqliteShell(db, "PRAGMA wal_checkpoint(TRUNCATE)").hasPrefix("0|"))
         let ok = try CLI.run(["check", "--config", dir.file("strata.toml")])
         #expect(ok.status == 0 && ok.stdout.contains("integrity OK"), "\(ok.stdout)\(ok.stderr)")
         // A leaf page of the minute tier, from SQLite's own page map (the import's roll-up moved
         // its closed days into minute_block).
-        let page = try #require(Int(sqliteShell(db, "SELECT pageno FROM dbstat WHERE name = 'minute_block' AND pagetype = 'leaf' LIMIT 1 OFFSET 5")))
+        let page = try #require(
+            Int(
+                sqliteShell(
+                    db, "SELECT pageno FROM dbstat WHERE name = 'minute_block' AND pagetype = 'leaf' LIMIT 1 OFFSET 5"))
+        )
         let size = try #require(Int(sqliteShell(db, "PRAGMA page_size")))
         let fh = try #require(FileHandle(forUpdatingAtPath: db))
         try fh.seek(toOffset: UInt64((page - 1) * size))
@@ -190,8 +225,10 @@ import Testing
     @Test func aCutWriteAheadLogIsReported() throws {
         let dir = TempDir()
         try dir.write("strata.toml", houseConfig())
-        let args = ["import", "--config", dir.file("strata.toml"), "--device", "gas", "--time-column", "unix_ts",
-                    "--time-format", "unix", "--map", "counter=volume", Fixtures.gas]
+        let args = [
+            "import", "--config", dir.file("strata.toml"), "--device", "gas", "--time-column", "unix_ts",
+            "--time-format", "unix", "--map", "counter=volume", Fixtures.gas,
+        ]
         // Killed after commits, so the log still holds them (never checkpointed by a clean close).
         let p = try CLI.start(args, environment: ["STRATA_LOG_LEVEL": "debug"])
         _ = p.waitForStderr("minutes committed", seconds: 60)

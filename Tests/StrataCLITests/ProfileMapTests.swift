@@ -7,21 +7,36 @@ import Testing
 /// function, type, word order or scale in a profile stores values other than those served.
 @Suite(.serialized) struct ProfileMapTests {
     static let channels: [String: [String]] = [
-        "eastron-sdm630": ["voltage_l1", "voltage_l2", "voltage_l3", "current_l1", "current_l2", "current_l3", "power",
-                           "power_factor", "frequency", "energy_import", "energy_export"] + reactive,
-        "eastron-sdm120": ["voltage_l1", "current_l1", "power", "power_factor", "frequency", "energy_import", "energy_export"] + reactive,
-        "carlo-gavazzi-em340": ["voltage_l1", "voltage_l2", "voltage_l3", "current_l1", "current_l2", "current_l3", "power",
-                                "energy_import", "energy_export"] + reactive,
-        "janitza-umg96rme": ["voltage_l1", "voltage_l2", "voltage_l3", "current_l1", "current_l2", "current_l3", "power",
-                             "energy_import", "energy_export"] + reactive,
-        "varibits-han2x": ["power", "current_l1", "current_l2", "current_l3", "voltage_l1", "voltage_l2", "voltage_l3",
-                           "energy_import", "energy_export", "reactive_import", "reactive_export"],
-        "sunspec-meter": ["current_l1", "current_l2", "current_l3", "voltage_l1", "voltage_l2", "voltage_l3", "frequency", "power",
-                          "power_factor", "energy_import", "energy_export"] + reactive,
+        "eastron-sdm630": [
+            "voltage_l1", "voltage_l2", "voltage_l3", "current_l1", "current_l2", "current_l3", "power",
+            "power_factor", "frequency", "energy_import", "energy_export",
+        ] + reactive,
+        "eastron-sdm120": [
+            "voltage_l1", "current_l1", "power", "power_factor", "frequency", "energy_import", "energy_export",
+        ] + reactive,
+        "carlo-gavazzi-em340": [
+            "voltage_l1", "voltage_l2", "voltage_l3", "current_l1", "current_l2", "current_l3", "power",
+            "energy_import", "energy_export",
+        ] + reactive,
+        "janitza-umg96rme": [
+            "voltage_l1", "voltage_l2", "voltage_l3", "current_l1", "current_l2", "current_l3", "power",
+            "energy_import", "energy_export",
+        ] + reactive,
+        "varibits-han2x": [
+            "power", "current_l1", "current_l2", "current_l3", "voltage_l1", "voltage_l2", "voltage_l3",
+            "energy_import", "energy_export", "reactive_import", "reactive_export",
+        ],
+        "sunspec-meter": [
+            "current_l1", "current_l2", "current_l3", "voltage_l1", "voltage_l2", "voltage_l3", "frequency", "power",
+            "power_factor", "energy_import", "energy_export",
+        ] + reactive,
     ]
     static let reactive = ["reactive_power", "reactive_import", "reactive_export"]
 
-    @Test(arguments: ["eastron-sdm630", "eastron-sdm120", "carlo-gavazzi-em340", "janitza-umg96rme", "varibits-han2x", "sunspec-meter"])
+    @Test(arguments: [
+        "eastron-sdm630", "eastron-sdm120", "carlo-gavazzi-em340", "janitza-umg96rme", "varibits-han2x",
+        "sunspec-meter",
+    ])
     func shippedProfileReadsWhatThePublishedMapServes(profile: String) throws {
         let s = SamplerTests()
         let dir = TempDir()
@@ -30,7 +45,9 @@ import Testing
         defer { sim.stop() }
         try dir.write("strata.toml", s.config(dir, devices: s.tcp("m", port: port, unit: 9, profile: profile)))
         // The log has a line per read request; the Janitza's two register ranges take two per poll.
-        let r = try s.run(dir.file("strata.toml"), log: dir.file("served.jsonl"), units: [9], reads: profile == "janitza-umg96rme" ? 8 : 4)
+        let r = try s.run(
+            dir.file("strata.toml"), log: dir.file("served.jsonl"), units: [9],
+            reads: profile == "janitza-umg96rme" ? 8 : 4)
         #expect(r.status == 0, "\(r.stderr)")
         let reads = try ModbusSim.served(dir.file("served.jsonl"))[9] ?? []
         #expect(reads.count >= 3, "served \(reads.count) reads: \(r.stderr)")
@@ -39,7 +56,8 @@ import Testing
             // One log line per read request: a channel appears once per poll, in the block that holds it.
             let served = reads.compactMap { $0[ch] }
             #expect(served.count >= 3, "\(profile): the simulator served \(ch) \(served.count) times")
-            s.expectSame(try storedValues(dir.file("store.sqlite"), device: "m", channel: ch), served, "\(profile).\(ch)")
+            s.expectSame(
+                try storedValues(dir.file("store.sqlite"), device: "m", channel: ch), served, "\(profile).\(ch)")
         }
     }
 
@@ -49,7 +67,8 @@ import Testing
         let s = SamplerTests()
         let dir = TempDir()
         let port = Net.freePort()
-        let sim = try ModbusSim(["--port", "\(port)", "--device", "6:eastron-sdm630:absurd=energy_import"], log: dir.file("served.jsonl"))
+        let sim = try ModbusSim(
+            ["--port", "\(port)", "--device", "6:eastron-sdm630:absurd=energy_import"], log: dir.file("served.jsonl"))
         defer { sim.stop() }
         try dir.write("strata.toml", s.config(dir, devices: s.tcp("m", port: port, unit: 6, profile: "eastron-sdm630")))
         let r = try s.run(dir.file("strata.toml"), log: dir.file("served.jsonl"), units: [6], reads: 4)
@@ -59,7 +78,9 @@ import Testing
         #expect(absurd >= 3)
         #expect(try storedValues(dir.file("store.sqlite"), device: "m", channel: "energy_import").isEmpty)
         let reads = try ModbusSim.served(dir.file("served.jsonl"))[6] ?? []
-        s.expectSame(try storedValues(dir.file("store.sqlite"), device: "m", channel: "power"), reads.compactMap { $0["power"] }, "power")
+        s.expectSame(
+            try storedValues(dir.file("store.sqlite"), device: "m", channel: "power"), reads.compactMap { $0["power"] },
+            "power")
         let st = try CLI.run(["status", "--config", dir.file("strata.toml")])
         #expect(st.stdout.contains("m (modbus-tcp): ok"), "\(st.stdout)")
         #expect(st.stdout.contains("bad readings  \(absurd) dropped as implausible"), "\(st.stdout)")

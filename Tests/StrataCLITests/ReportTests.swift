@@ -6,40 +6,48 @@ import Testing
 /// with AUTH LOGIN, a wrong password, temporary refusals, a server that is down, and a process
 /// killed with a report in its outbox.
 @Suite(.serialized) struct ReportTests {
-    static func config(_ dir: TempDir, smtpPort: Int, security: String = "starttls", password: String = "secret", ca: String,
-                       extra: String = "", timeout: String = "20 s") -> String {
-        SiteTOML.header(name: "Werk Süd", timezone: "Europe/Berlin", store: "\(dir.path)/data/strata.sqlite", archive: "\(dir.path)/archive",
-                        dialects: ["excel-eu", "iso"])
+    static func config(
+        _ dir: TempDir, smtpPort: Int, security: String = "starttls", password: String = "secret", ca: String,
+        extra: String = "", timeout: String = "20 s"
+    ) -> String {
+        SiteTOML.header(
+            name: "Werk Süd", timezone: "Europe/Berlin", store: "\(dir.path)/data/strata.sqlite",
+            archive: "\(dir.path)/archive",
+            dialects: ["excel-eu", "iso"])
             + SiteTOML.device("main", name: "Hauptzähler", channels: [("energy_import", "kWh", "counter")]) + """
 
-        [smtp]
-        host = "localhost"
-        port = \(smtpPort)
-        security = "\(security)"
-        username = "reports"
-        password_file = "\(dir.path)/smtp.pass"
-        from = "strata@example.org"
-        ca_file = "\(ca)"
-        timeout = "\(timeout)"
-        retry_interval = "1 s"
-        \(extra)
+                [smtp]
+                host = "localhost"
+                port = \(smtpPort)
+                security = "\(security)"
+                username = "reports"
+                password_file = "\(dir.path)/smtp.pass"
+                from = "strata@example.org"
+                ca_file = "\(ca)"
+                timeout = "\(timeout)"
+                retry_interval = "1 s"
+                \(extra)
 
-        [[reports]]
-        name = "daily"
-        schedule = "daily"
-        at = "00:00"
-        grace = "1 min"
-        to = ["fm@example.org", "boss@example.org"]
-        dialect = "excel-eu"
-        attach = ["summary"]
-        """
+                [[reports]]
+                name = "daily"
+                schedule = "daily"
+                at = "00:00"
+                grace = "1 min"
+                to = ["fm@example.org", "boss@example.org"]
+                dialect = "excel-eu"
+                attach = ["summary"]
+                """
     }
 
-    func setUp(_ dir: TempDir, port: Int, security: String = "starttls", password: String = "secret", extra: String = "",
-               timeout: String = "20 s") throws -> (String, (cert: String, key: String)) {
+    func setUp(
+        _ dir: TempDir, port: Int, security: String = "starttls", password: String = "secret", extra: String = "",
+        timeout: String = "20 s"
+    ) throws -> (String, (cert: String, key: String)) {
         let tls = try SMTPPeer.certificate(in: dir.path)
         try dir.write("smtp.pass", password + "\n")
-        try dir.write("strata.toml", Self.config(dir, smtpPort: port, security: security, ca: tls.cert, extra: extra, timeout: timeout))
+        try dir.write(
+            "strata.toml",
+            Self.config(dir, smtpPort: port, security: security, ca: tls.cert, extra: extra, timeout: timeout))
         return (dir.file("strata.toml"), tls)
     }
 
@@ -47,14 +55,16 @@ import Testing
         let dir = TempDir()
         let port = Net.freePort()
         let (cfg, tls) = try setUp(dir, port: port)
-        let peer = try SMTPPeer(port: port, maildir: dir.file("mail"), log: dir.file("peer.jsonl"),
-                                ["--tls", "starttls", "--cert", tls.cert, "--key", tls.key, "--auth", "reports:secret"])
+        let peer = try SMTPPeer(
+            port: port, maildir: dir.file("mail"), log: dir.file("peer.jsonl"),
+            ["--tls", "starttls", "--cert", tls.cert, "--key", tls.key, "--auth", "reports:secret"])
         let r = try CLI.run(["report", "--config", cfg, "--report", "daily", "--period", "2026-10-25", "--send"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("sent to fm@example.org: 250"))
         #expect(peer.messages.count == 2)
         let auth = peer.events.filter { $0["event"] as? String == "auth" }
-        #expect(auth.count == 1 && auth.first?["mechanism"] as? String == "PLAIN" && auth.first?["tls"] as? Bool == true)
+        #expect(
+            auth.count == 1 && auth.first?["mechanism"] as? String == "PLAIN" && auth.first?["tls"] as? Bool == true)
         let m = try #require(try parseMessages(peer.messages, archive: dir.file("archive"), dialect: "excel-eu").first)
         #expect(m["subject"] as? String == "Daily report 2026-10-25 – Werk Süd")
         #expect((m["plain"] as? String)?.contains("Hauptzähler (main)") == true)
@@ -63,11 +73,15 @@ import Testing
         #expect(m["csv_members"] as? [String] == ["summary-2026-10-25.csv"])
 
         // The same report to files, for a manager who wants a past day again.
-        let out = try CLI.run(["report", "--config", cfg, "--report", "daily", "--period", "2026-10-25", "--out", dir.file("out")])
+        let out = try CLI.run([
+            "report", "--config", cfg, "--report", "daily", "--period", "2026-10-25", "--out", dir.file("out"),
+        ])
         #expect(out.status == 0, "\(out.stderr)")
         #expect(FileManager.default.fileExists(atPath: dir.file("out/daily-2026-10-25.eml")))
         #expect(FileManager.default.fileExists(atPath: dir.file("out/strata-werk-s-d-daily-2026-10-25.zip")))
-        let bad = try CLI.run(["report", "--config", cfg, "--report", "daily", "--period", "2026-10", "--out", dir.file("out")])
+        let bad = try CLI.run([
+            "report", "--config", cfg, "--report", "daily", "--period", "2026-10", "--out", dir.file("out"),
+        ])
         #expect(bad.status == 2 && bad.stderr.contains("is daily; --period 2026-10 is a month"), "\(bad.stderr)")
     }
 
@@ -75,20 +89,27 @@ import Testing
         let dir = TempDir()
         let port = Net.freePort()
         let (cfg, tls) = try setUp(dir, port: port, security: "tls")
-        let peer = try SMTPPeer(port: port, maildir: dir.file("mail"), log: dir.file("peer.jsonl"),
-                                ["--tls", "implicit", "--cert", tls.cert, "--key", tls.key, "--auth", "reports:secret", "--only-login"])
-        let r = try CLI.run(["report", "--config", cfg, "--report", "daily", "--period", "2026-10-24", "--send", "--to", "x@example.org"])
+        let peer = try SMTPPeer(
+            port: port, maildir: dir.file("mail"), log: dir.file("peer.jsonl"),
+            ["--tls", "implicit", "--cert", tls.cert, "--key", tls.key, "--auth", "reports:secret", "--only-login"])
+        let r = try CLI.run([
+            "report", "--config", cfg, "--report", "daily", "--period", "2026-10-24", "--send", "--to", "x@example.org",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(peer.messages.count == 1)
-        #expect(peer.events.contains { $0["event"] as? String == "auth" && $0["mechanism"] as? String == "LOGIN" && $0["ok"] as? Bool == true })
+        #expect(
+            peer.events.contains {
+                $0["event"] as? String == "auth" && $0["mechanism"] as? String == "LOGIN" && $0["ok"] as? Bool == true
+            })
     }
 
     @Test func wrongPasswordAndMissingTLSAreClearErrors() throws {
         let dir = TempDir()
         let port = Net.freePort()
         let (cfg, tls) = try setUp(dir, port: port, password: "wrong")
-        let peer = try SMTPPeer(port: port, maildir: dir.file("mail"), log: dir.file("peer.jsonl"),
-                                ["--tls", "starttls", "--cert", tls.cert, "--key", tls.key, "--auth", "reports:secret"])
+        let peer = try SMTPPeer(
+            port: port, maildir: dir.file("mail"), log: dir.file("peer.jsonl"),
+            ["--tls", "starttls", "--cert", tls.cert, "--key", tls.key, "--auth", "reports:secret"])
         let r = try CLI.run(["report", "--config", cfg, "--report", "daily", "--period", "2026-10-24", "--send"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("refused the user name or password: 535"), "\(r.stderr)")
@@ -98,7 +119,8 @@ import Testing
         // A server without STARTTLS: no fallback to clear text.
         let port2 = Net.freePort()
         try dir.write("strata.toml", Self.config(dir, smtpPort: port2, ca: tls.cert))
-        let plain = try SMTPPeer(port: port2, maildir: dir.file("mail2"), log: dir.file("peer2.jsonl"), ["--tls", "none"])
+        let plain = try SMTPPeer(
+            port: port2, maildir: dir.file("mail2"), log: dir.file("peer2.jsonl"), ["--tls", "none"])
         let r2 = try CLI.run(["report", "--config", cfg, "--report", "daily", "--period", "2026-10-24", "--send"])
         #expect(r2.status == 1)
         #expect(r2.stderr.contains("does not offer STARTTLS"), "\(r2.stderr)")
@@ -110,12 +132,16 @@ import Testing
         let dir = TempDir()
         let port = Net.freePort()
         let (cfg, tls) = try setUp(dir, port: port)
-        let peer = try SMTPPeer(port: port, maildir: dir.file("mail"), log: dir.file("peer.jsonl"),
-                                ["--tls", "starttls", "--cert", tls.cert, "--key", tls.key, "--auth", "reports:secret", "--fail-first", "3"])
+        let peer = try SMTPPeer(
+            port: port, maildir: dir.file("mail"), log: dir.file("peer.jsonl"),
+            [
+                "--tls", "starttls", "--cert", tls.cert, "--key", tls.key, "--auth", "reports:secret", "--fail-first",
+                "3",
+            ])
         let run = try CLI.start(["run", "--config", cfg, "--no-archive"])
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, peer.messages.count < 2 { Thread.sleep(forTimeInterval: 0.5) }
-        Thread.sleep(forTimeInterval: 3)  // nothing more may come
+        Thread.sleep(forTimeInterval: 3) // nothing more may come
         run.process.terminate()
         let r = run.finish()
         #expect(peer.messages.count == 2, "\(r.stderr)")
@@ -141,8 +167,9 @@ import Testing
             listed = (try? CLI.run(["outbox", "--config", cfg]).stdout) ?? ""
         }
         #expect(listed.contains("pending"), "\(listed)")
-        let peer = try SMTPPeer(port: port, maildir: dir.file("mail"), log: dir.file("peer.jsonl"),
-                                ["--tls", "starttls", "--cert", tls.cert, "--key", tls.key, "--auth", "reports:secret"])
+        let peer = try SMTPPeer(
+            port: port, maildir: dir.file("mail"), log: dir.file("peer.jsonl"),
+            ["--tls", "starttls", "--cert", tls.cert, "--key", tls.key, "--auth", "reports:secret"])
         let until = Date().addingTimeInterval(90)
         while Date() < until, peer.messages.count < 2 { Thread.sleep(forTimeInterval: 0.5) }
         Thread.sleep(forTimeInterval: 2)
@@ -170,8 +197,9 @@ import Testing
         let r1 = first.finish()
         #expect(r1.stderr.contains("report queued"), "\(r1.stderr)")
         silent.stop()
-        let peer = try SMTPPeer(port: port, maildir: dir.file("mail"), log: dir.file("peer.jsonl"),
-                                ["--tls", "starttls", "--cert", tls.cert, "--key", tls.key, "--auth", "reports:secret"])
+        let peer = try SMTPPeer(
+            port: port, maildir: dir.file("mail"), log: dir.file("peer.jsonl"),
+            ["--tls", "starttls", "--cert", tls.cert, "--key", tls.key, "--auth", "reports:secret"])
         let second = try CLI.start(["run", "--config", cfg, "--no-archive"])
         let until = Date().addingTimeInterval(60)
         while Date() < until, peer.messages.count < 2 { Thread.sleep(forTimeInterval: 0.5) }
@@ -193,7 +221,9 @@ import Testing
         defer { silent.stop() }
         let started = Date()
         // A timeout is temporary: --send tries again within --retry-for (here: no time for a second try).
-        let r = try CLI.run(["report", "--config", cfg, "--report", "daily", "--period", "2026-10-24", "--send", "--retry-for", "1 s"])
+        let r = try CLI.run([
+            "report", "--config", cfg, "--report", "daily", "--period", "2026-10-24", "--send", "--retry-for", "1 s",
+        ])
         #expect(r.status == 1)
         #expect(r.stderr.contains("did not answer in time (greeting, 2 s)"), "\(r.stderr)")
         #expect(r.stderr.contains("after 1 attempt in"), "\(r.stderr)")
@@ -206,9 +236,12 @@ import Testing
         let dir = TempDir()
         let port = Net.freePort()
         let (cfg, tls) = try setUp(dir, port: port)
-        let peer = try SMTPPeer(port: port, maildir: dir.file("mail"), log: dir.file("peer.jsonl"),
-                                ["--tls", "starttls", "--cert", tls.cert, "--key", tls.key, "--auth", "reports:secret",
-                                 "--reject-rcpt", "boss@example.org"])
+        let peer = try SMTPPeer(
+            port: port, maildir: dir.file("mail"), log: dir.file("peer.jsonl"),
+            [
+                "--tls", "starttls", "--cert", tls.cert, "--key", tls.key, "--auth", "reports:secret",
+                "--reject-rcpt", "boss@example.org",
+            ])
         let run = try CLI.start(["run", "--config", cfg, "--no-archive"])
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline, peer.messages.count < 1 { Thread.sleep(forTimeInterval: 0.5) }

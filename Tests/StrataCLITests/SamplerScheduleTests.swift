@@ -36,7 +36,9 @@ import Testing
                     && hi[i].value == group.max() && energy[i].value == served[start]
             }
             guard let n = k else {
-                Issue.record("minute \(i) (\(mean[i].value), \(lo[i].value)–\(hi[i].value), \(energy[i].value)) is no run of polls from \(start): \(power.dropFirst(start).prefix(6))")
+                Issue.record(
+                    "minute \(i) (\(mean[i].value), \(lo[i].value)–\(hi[i].value), \(energy[i].value)) is no run of polls from \(start): \(power.dropFirst(start).prefix(6))"
+                )
                 return
             }
             start += n
@@ -49,9 +51,13 @@ import Testing
         let port = Net.freePort()
         let sim = try ModbusSim(["--port", "\(port)", "--device", "1:eastron-sdm630"], log: dir.file("served.jsonl"))
         defer { sim.stop() }
-        try dir.write("strata.toml", helper.config(dir, devices: helper.tcp("m", port: port, unit: 1, profile: "eastron-sdm630")))
+        try dir.write(
+            "strata.toml", helper.config(dir, devices: helper.tcp("m", port: port, unit: 1, profile: "eastron-sdm630")))
         // A box without a real-time clock wakes up in 2001.
-        let p = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "30", "--clock-start", "1000000000", "--no-archive"])
+        let p = try CLI.start([
+            "run", "--config", dir.file("strata.toml"), "--time-scale", "30", "--clock-start", "1000000000",
+            "--no-archive",
+        ])
         Thread.sleep(forTimeInterval: 5)
         p.process.terminate()
         let r = p.finish()
@@ -67,10 +73,14 @@ import Testing
         let port = Net.freePort()
         let sim = try ModbusSim(["--port", "\(port)", "--device", "1:eastron-sdm630"], log: dir.file("served.jsonl"))
         defer { sim.stop() }
-        try dir.write("strata.toml", helper.config(dir, devices: helper.tcp("m", port: port, unit: 1, profile: "eastron-sdm630")))
+        try dir.write(
+            "strata.toml", helper.config(dir, devices: helper.tcp("m", port: port, unit: 1, profile: "eastron-sdm630")))
         let now = Date().timeIntervalSince1970
         // First run: the clock is two hours ahead (a wrong manual setting).
-        let ahead = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "30", "--clock-start", "\(now + 7200)", "--no-archive"])
+        let ahead = try CLI.start([
+            "run", "--config", dir.file("strata.toml"), "--time-scale", "30", "--clock-start", "\(now + 7200)",
+            "--no-archive",
+        ])
         Thread.sleep(forTimeInterval: 5)
         ahead.process.terminate()
         #expect(ahead.finish().status == 0)

@@ -38,7 +38,9 @@ import Testing
 
     /// Runs `strata run`, then stops it with SIGTERM once `log` shows `reads` reads of each
     /// of `units` (or after 60 s on a slow machine).
-    func run(_ cfg: String, log: String, units: [Int], reads: Int = 5, during: (() throws -> Void)? = nil) throws -> CLI.Result {
+    func run(_ cfg: String, log: String, units: [Int], reads: Int = 5, during: (() throws -> Void)? = nil) throws
+        -> CLI.Result
+    {
         let p = try CLI.start(["run", "--config", cfg, "--time-scale", "30", "--no-archive"])
         if let during { try during() }
         let deadline = Date().addingTimeInterval(60)
@@ -47,7 +49,7 @@ import Testing
             if units.allSatisfy({ (served[$0]?.count ?? 0) >= reads }) { break }
             Thread.sleep(forTimeInterval: 0.2)
         }
-        p.process.terminate()  // SIGTERM
+        p.process.terminate() // SIGTERM
         return p.finish()
     }
 
@@ -67,11 +69,19 @@ import Testing
     @Test func storedValuesAreWhatTheMetersServed() throws {
         let dir = TempDir()
         let port = Net.freePort()
-        let sim = try ModbusSim(["--port", "\(port)", "--device", "1:eastron-sdm630", "--device", "2:carlo-gavazzi-em340",
-                                 "--device", "3:sunspec-meter"], log: dir.file("served.jsonl"))
+        let sim = try ModbusSim(
+            [
+                "--port", "\(port)", "--device", "1:eastron-sdm630", "--device", "2:carlo-gavazzi-em340",
+                "--device", "3:sunspec-meter",
+            ], log: dir.file("served.jsonl"))
         defer { sim.stop() }
-        try dir.write("strata.toml", config(dir, devices: tcp("sdm", port: port, unit: 1, profile: "eastron-sdm630")
-            + tcp("em", port: port, unit: 2, profile: "carlo-gavazzi-em340") + tcp("sunspec", port: port, unit: 3, profile: "sunspec-meter")))
+        try dir.write(
+            "strata.toml",
+            config(
+                dir,
+                devices: tcp("sdm", port: port, unit: 1, profile: "eastron-sdm630")
+                    + tcp("em", port: port, unit: 2, profile: "carlo-gavazzi-em340")
+                    + tcp("sunspec", port: port, unit: 3, profile: "sunspec-meter")))
         let r = try run(dir.file("strata.toml"), log: dir.file("served.jsonl"), units: [1, 2, 3])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("sampler stopped"))
@@ -80,14 +90,18 @@ import Testing
         let db = dir.file("store.sqlite")
         // Float32 high-word-first (SDM630), int32 low-word-first ÷10 (EM340), SunSpec int16 × 10^SF and acc32.
         for (unit, device, channels) in [
-            (1, "sdm", ["energy_import", "energy_export", "voltage_l1", "current_l3", "power", "frequency", "power_factor"]),
+            (
+                1, "sdm",
+                ["energy_import", "energy_export", "voltage_l1", "current_l3", "power", "frequency", "power_factor"]
+            ),
             (2, "em", ["energy_import", "voltage_l2", "current_l1", "power"]),
             (3, "sunspec", ["energy_import", "energy_export", "voltage_l1", "current_l2", "power", "frequency"]),
         ] {
             let reads = served[unit] ?? []
             #expect(reads.count >= 3, "unit \(unit) served \(reads.count) reads; \(r.stderr)")
             for ch in channels {
-                expectSame(try storedValues(db, device: device, channel: ch), reads.compactMap { $0[ch] }, "\(device).\(ch)")
+                expectSame(
+                    try storedValues(db, device: device, channel: ch), reads.compactMap { $0[ch] }, "\(device).\(ch)")
             }
         }
         let st = try CLI.run(["status", "--config", dir.file("strata.toml")])
@@ -99,14 +113,22 @@ import Testing
         let dir = TempDir()
         let portA = Net.freePort()
         let portB = Net.freePort()
-        let simA = try ModbusSim(["--port", "\(portA)", "--device", "1:eastron-sdm630", "--device", "4:eastron-sdm120:exception=0x48",
-                                  "--device", "5:silent"], log: dir.file("a.jsonl"))
+        let simA = try ModbusSim(
+            [
+                "--port", "\(portA)", "--device", "1:eastron-sdm630", "--device", "4:eastron-sdm120:exception=0x48",
+                "--device", "5:silent",
+            ], log: dir.file("a.jsonl"))
         defer { simA.stop() }
-        var simB: ModbusSim? = try ModbusSim(["--port", "\(portB)", "--device", "2:carlo-gavazzi-em340"], log: dir.file("b.jsonl"))
-        try dir.write("strata.toml", config(dir, devices: tcp("healthy", port: portA, unit: 1, profile: "eastron-sdm630")
-            + tcp("refuses", port: portA, unit: 4, profile: "eastron-sdm120")
-            + tcp("hung", port: portA, unit: 5, profile: "eastron-sdm120")
-            + tcp("restarted", port: portB, unit: 2, profile: "carlo-gavazzi-em340")))
+        var simB: ModbusSim? = try ModbusSim(
+            ["--port", "\(portB)", "--device", "2:carlo-gavazzi-em340"], log: dir.file("b.jsonl"))
+        try dir.write(
+            "strata.toml",
+            config(
+                dir,
+                devices: tcp("healthy", port: portA, unit: 1, profile: "eastron-sdm630")
+                    + tcp("refuses", port: portA, unit: 4, profile: "eastron-sdm120")
+                    + tcp("hung", port: portA, unit: 5, profile: "eastron-sdm120")
+                    + tcp("restarted", port: portB, unit: 2, profile: "carlo-gavazzi-em340")))
         let r = try run(dir.file("strata.toml"), log: dir.file("a.jsonl"), units: [1], reads: 10) {
             // The second simulator goes away for a while (a gateway rebooting), then returns.
             Thread.sleep(forTimeInterval: 5)
@@ -153,8 +175,11 @@ import Testing
         let dir = TempDir()
         let pair = try SerialPair(in: dir)
         defer { withExtendedLifetime(pair) {} }
-        let sim = try ModbusSim(["--serial", dir.file("ttyMeter"), "--baud", "19200", "--parity", "N", "--device", "7:eastron-sdm120",
-                                 "--device", "8:carlo-gavazzi-em340"], log: dir.file("served.jsonl"))
+        let sim = try ModbusSim(
+            [
+                "--serial", dir.file("ttyMeter"), "--baud", "19200", "--parity", "N", "--device", "7:eastron-sdm120",
+                "--device", "8:carlo-gavazzi-em340",
+            ], log: dir.file("served.jsonl"))
         defer { sim.stop() }
         let rtu = { (id: String, unit: Int, profile: String) in
             """
@@ -171,7 +196,9 @@ import Testing
 
             """
         }
-        try dir.write("strata.toml", config(dir, devices: rtu("sub1", 7, "eastron-sdm120") + rtu("sub2", 8, "carlo-gavazzi-em340")))
+        try dir.write(
+            "strata.toml",
+            config(dir, devices: rtu("sub1", 7, "eastron-sdm120") + rtu("sub2", 8, "carlo-gavazzi-em340")))
         let r = try run(dir.file("strata.toml"), log: dir.file("served.jsonl"), units: [7, 8])
         #expect(r.status == 0, "\(r.stderr)")
         let served = try ModbusSim.served(dir.file("served.jsonl"))
@@ -179,7 +206,9 @@ import Testing
             let reads = served[unit] ?? []
             #expect(reads.count >= 3, "unit \(unit): \(reads.count) reads; \(r.stderr)")
             for ch in ["energy_import", "voltage_l1", "power"] {
-                expectSame(try storedValues(dir.file("store.sqlite"), device: device, channel: ch), reads.compactMap { $0[ch] }, "\(device).\(ch)")
+                expectSame(
+                    try storedValues(dir.file("store.sqlite"), device: device, channel: ch),
+                    reads.compactMap { $0[ch] }, "\(device).\(ch)")
             }
         }
     }

@@ -7,12 +7,16 @@ import Testing
 @Suite(.serialized) struct ShareTests {
     @Test func sambaServesTheArchiveReadOnlyByteForByte() throws {
         let dir = TempDir()
-        try dir.write("strata.toml", houseConfig() + "\n[archive]\npath = \"archive\"\ndialects = [\"excel-eu\", \"iso\"]\n")
+        try dir.write(
+            "strata.toml", houseConfig() + "\n[archive]\npath = \"archive\"\ndialects = [\"excel-eu\", \"iso\"]\n")
         var csv = "t,v\n"
-        for m in 0..<(3 * 1440) { csv += "\(1_383_289_200 + m * 60),\(1000 + Double(m) * 0.5)\n" }  // 2013-11-01, three days
+        // 2013-11-01, three days.
+        for m in 0..<(3 * 1440) { csv += "\(1_383_289_200 + m * 60),\(1000 + Double(m) * 0.5)\n" }
         try dir.write("in.csv", csv)
-        let imp = try CLI.run(["import", "--config", dir.file("strata.toml"), "--device", "water", "--time-column", "t",
-                               "--time-format", "unix", "--map", "v=volume", dir.file("in.csv")])
+        let imp = try CLI.run([
+            "import", "--config", dir.file("strata.toml"), "--device", "water", "--time-column", "t",
+            "--time-format", "unix", "--map", "v=volume", dir.file("in.csv"),
+        ])
         #expect(imp.status == 0, "\(imp.stderr)")
         let arc = try CLI.run(["archive", "--config", dir.file("strata.toml")])
         #expect(arc.status == 0, "\(arc.stderr)")
@@ -25,7 +29,9 @@ import Testing
         for sub in ["priv", "lock", "state", "cache", "pid", "log"] {
             try FileManager.default.createDirectory(atPath: dir.file("smb/\(sub)"), withIntermediateDirectories: true)
         }
-        try dir.write("smb/smb.conf", """
+        try dir.write(
+            "smb/smb.conf",
+            """
             [global]
                workgroup = STRATA
                server role = standalone server
@@ -71,11 +77,17 @@ import Testing
         while Date() < deadline, smbd.isRunning, !listening(port) { Thread.sleep(forTimeInterval: 0.2) }
         let listing = smbclient(port, "recurse; ls")
         let smbdLog = (try? dir.read("smb/smbd.out")) ?? ""
-        try #require(listing.contains("README.txt"), "smbd running: \(smbd.isRunning), port \(port); smbclient: \(listing)\nsmbd: \(smbdLog.suffix(1500))\nconf: \((try? dir.read("smb/smb.conf")) ?? "")")
+        try #require(
+            listing.contains("README.txt"),
+            "smbd running: \(smbd.isRunning), port \(port); smbclient: \(listing)\nsmbd: \(smbdLog.suffix(1500))\nconf: \((try? dir.read("smb/smb.conf")) ?? "")"
+        )
         #expect(listing.contains("2013-11-02.csv"))
 
         // Files come back byte for byte.
-        for rel in ["iso/water/day/2013.csv", "excel-eu/water/minute/2013/11/2013-11-02.csv", "excel-eu/_site/hour/2013/2013-11.csv", "README.txt"] {
+        for rel in [
+            "iso/water/day/2013.csv", "excel-eu/water/minute/2013/11/2013-11-02.csv",
+            "excel-eu/_site/hour/2013/2013-11.csv", "README.txt",
+        ] {
             let local = dir.file("got-" + rel.replacingOccurrences(of: "/", with: "_"))
             _ = smbclient(port, "get \(rel.replacingOccurrences(of: "/", with: "\\\\")) \(local)")
             let a = FileManager.default.contents(atPath: dir.file("archive/" + rel))
@@ -83,14 +95,20 @@ import Testing
             #expect(a != nil && a == b, "\(rel) differs over SMB")
         }
         // File permissions that would let the guest write: only `read only = yes` stands in the way.
-        for folder in ["archive", "archive/iso", "archive/iso/water", "archive/iso/water/day"] { chmod(dir.file(folder), 0o777) }
+        for folder in ["archive", "archive/iso", "archive/iso/water", "archive/iso/water/day"] {
+            chmod(dir.file(folder), 0o777)
+        }
         chmod(dir.file("archive/iso/water/day/2013.csv"), 0o666)
         let before = FileManager.default.contents(atPath: dir.file("archive/iso/water/day/2013.csv"))
         // Writing, overwriting, deleting, renaming and making folders through the share are refused.
-        for cmd in ["put \(dir.file("in.csv")) intruder.csv", "put \(dir.file("in.csv")) iso\\water\\day\\2013.csv",
-                    "del iso\\water\\day\\2013.csv", "rename iso\\water\\day\\2013.csv x.csv", "mkdir iso\\new"] {
+        for cmd in [
+            "put \(dir.file("in.csv")) intruder.csv", "put \(dir.file("in.csv")) iso\\water\\day\\2013.csv",
+            "del iso\\water\\day\\2013.csv", "rename iso\\water\\day\\2013.csv x.csv", "mkdir iso\\new",
+        ] {
             let out = smbclient(port, cmd)
-            #expect(out.contains("NT_STATUS_ACCESS_DENIED") || out.contains("NT_STATUS_MEDIA_WRITE_PROTECTED"), "\(cmd): \(out)")
+            #expect(
+                out.contains("NT_STATUS_ACCESS_DENIED") || out.contains("NT_STATUS_MEDIA_WRITE_PROTECTED"),
+                "\(cmd): \(out)")
         }
         #expect(!FileManager.default.fileExists(atPath: dir.file("archive/intruder.csv")))
         #expect(!FileManager.default.fileExists(atPath: dir.file("archive/iso/new")))
@@ -122,6 +140,8 @@ import Testing
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         addr.sin_port = UInt16(port).bigEndian
         let len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        return withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, len) } } == 0
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, len) }
+        } == 0
     }
 }

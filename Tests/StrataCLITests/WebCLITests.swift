@@ -8,12 +8,15 @@ import Testing
 /// curl for the API, /metrics and HEAD, and `strata run` with a `[web]` section.
 @Suite(.serialized) struct WebCLITests {
     /// Runs a command to completion: status and stdout.
-    static func run(_ exe: String, _ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+    static func run(_ exe: String, _ args: [String], environment: [String: String] = [:]) throws -> (
+        status: Int32, out: String, err: String
+    ) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe)
         p.arguments = args
         if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         p.standardOutput = out
         p.standardError = err
         try p.run()
@@ -31,7 +34,9 @@ import Testing
     static func metrics(_ text: String) -> [String: Double] {
         var out: [String: Double] = [:]
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            guard let space = line.lastIndex(of: " "), let v = Double(line[line.index(after: space)...]) else { continue }
+            guard let space = line.lastIndex(of: " "), let v = Double(line[line.index(after: space)...]) else {
+                continue
+            }
             out[String(line[..<space])] = v
         }
         return out
@@ -39,18 +44,28 @@ import Testing
 
     @Test func theDemoServesTheDashboardToABrowserAndTheAPIToScripts() throws {
         let dir = TempDir()
-        let web = Net.freePort(), ftp = Net.freePort()
-        let p = try CLI.start(["demo", "--data", dir.file("demo"), "--days", "3", "--time-scale", "30", "--ftp-port", "\(ftp)", "--web-port", "\(web)"])
+        let web = Net.freePort()
+        let ftp = Net.freePort()
+        let p = try CLI.start([
+            "demo", "--data", dir.file("demo"), "--days", "3", "--time-scale", "30", "--ftp-port", "\(ftp)",
+            "--web-port", "\(web)",
+        ])
         defer { if p.process.isRunning { p.process.terminate() } }
         #expect(p.waitForStderr("web server listening", seconds: 120), "\(p.early.suffix(2000))")
         let base = "http://127.0.0.1:\(web)"
 
         // A real browser: Chromium logs in through the form, then renders both pages.
         let shots = dir.file("browser")
-        let browse = try Self.run(PythonPeer.interpreter, [PythonPeer.repository + "/tools/web-browser/browse.py", "--base", base,
-                                                          "--user", "demo", "--password", "demo", "--out", shots, "/", "/devices/main"])
+        let browse = try Self.run(
+            PythonPeer.interpreter,
+            [
+                PythonPeer.repository + "/tools/web-browser/browse.py", "--base", base,
+                "--user", "demo", "--password", "demo", "--out", shots, "/", "/devices/main",
+            ])
         #expect(browse.status == 0, "\(browse.err.suffix(1500))")
-        let pages = browse.out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let pages = browse.out.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
         #expect(pages.count == 2)
         #expect(pages.allSatisfy { $0["status"] as? Int == 200 }, "\(pages)")
         #expect(pages.first?["url"] as? String == "/", "logged in, not sent back to the login form")
@@ -60,28 +75,37 @@ import Testing
         }
         #expect(overview.contains("state-ok") || overview.contains("state-idle"))
         let meter = try String(contentsOfFile: shots + "/devices_main.html", encoding: .utf8)
-        #expect(meter.components(separatedBy: "<svg class=\"chart\"").count - 1 == 6, "energy bars and power lines for 24 h, 31 days, 24 months")
+        #expect(
+            meter.components(separatedBy: "<svg class=\"chart\"").count - 1 == 6,
+            "energy bars and power lines for 24 h, 31 days, 24 months")
         #expect(meter.contains("<rect x=") && meter.contains("<polyline"), "bars and lines drawn")
         #expect(meter.contains("Download CSV"))
 
         // The API for scripts: HTTP Basic from this machine, JSON and CSV, HEAD.
         let devices = try Self.curl(["-u", "demo:demo", base + "/api/v1/devices"])
         #expect(devices.contains("\"id\":\"gas\""))
-        let csv = try Self.curl(["-u", "demo:demo", "-H", "Accept: text/csv", base + "/api/v1/devices/main/series?tier=day"])
+        let csv = try Self.curl([
+            "-u", "demo:demo", "-H", "Accept: text/csv", base + "/api/v1/devices/main/series?tier=day",
+        ])
         #expect(csv.hasPrefix("start,") && csv.contains("energy_import"), "\(csv.prefix(200))")
         let head = try Self.curl(["-I", "-u", "demo:demo", base + "/api/v1/site"])
         #expect(head.hasPrefix("HTTP/1.1 200"))
 
         // schemathesis against the live server: no server errors, no schema violations.
-        let st = try Self.run(PythonPeer.repository + "/.venv-test/bin/schemathesis",
-                              ["--config-file", PythonPeer.repository + "/tools/web-api/schemathesis.toml", "run", base + "/api/v1/openapi.json",
-                               "-H", "Authorization: Basic " + Data("demo:demo".utf8).base64EncodedString(), "--checks", "all", "--max-examples", "30",
-                               "--no-color"])
+        let st = try Self.run(
+            PythonPeer.repository + "/.venv-test/bin/schemathesis",
+            [
+                "--config-file", PythonPeer.repository + "/tools/web-api/schemathesis.toml", "run",
+                base + "/api/v1/openapi.json",
+                "-H", "Authorization: Basic " + Data("demo:demo".utf8).base64EncodedString(), "--checks", "all",
+                "--max-examples", "30",
+                "--no-color",
+            ])
         #expect(st.status == 0, "\(st.out.suffix(3000))")
 
         // /metrics, parsed: polls per device, FTP, archive, store and outbox figures.
         _ = try Self.curl(["ftp://demo:demo@127.0.0.1:\(ftp)/"])
-        Thread.sleep(forTimeInterval: 4)  // two live minutes at 30× time
+        Thread.sleep(forTimeInterval: 4) // two live minutes at 30× time
         let m = Self.metrics(try Self.curl([base + "/metrics"]))
         for d in ["main", "hvac", "kitchen", "water", "gas"] {
             #expect((m["strata_polls_total{device=\"\(d)\"}"] ?? 0) >= 1, "polls of \(d)")
@@ -100,8 +124,9 @@ import Testing
             if let c = RawClient(port: web) { idle.append(c) }
         }
         let pollsBefore = m["strata_polls_total{device=\"main\"}"] ?? 0
-        Thread.sleep(forTimeInterval: 5)  // 2.5 live minutes at 30×
-        let listing = try Self.run("/usr/bin/curl", ["-s", "-S", "--max-time", "20", "ftp://demo:demo@127.0.0.1:\(ftp)/"])
+        Thread.sleep(forTimeInterval: 5) // 2.5 live minutes at 30×
+        let listing = try Self.run(
+            "/usr/bin/curl", ["-s", "-S", "--max-time", "20", "ftp://demo:demo@127.0.0.1:\(ftp)/"])
         #expect(listing.status == 0 && listing.out.contains("excel-eu"), "FTP during the flood: \(listing.err)")
         for c in idle { c.close() }
         Thread.sleep(forTimeInterval: 0.5)
@@ -117,23 +142,27 @@ import Testing
     @Test func runServesWebWhenConfiguredAndNamesWrongKeys() throws {
         let dir = TempDir()
         let web = Net.freePort()
-        let hash = try #require(CLI.run(["passwd"], input: "s3cret\ns3cret\n").stdout.split(separator: "\n").last.map(String.init))
-        let config = SiteTOML.header(timezone: "Europe/Berlin", store: dir.file("data/strata.sqlite"), archive: dir.file("archive"))
-            + """
+        let hash = try #require(
+            CLI.run(["passwd"], input: "s3cret\ns3cret\n").stdout.split(separator: "\n").last.map(String.init))
+        let config =
+            SiteTOML.header(
+                timezone: "Europe/Berlin", store: dir.file("data/strata.sqlite"), archive: dir.file("archive"))
+                + """
 
-            [ftp]
-            port = \(Net.freePort())
+                [ftp]
+                port = \(Net.freePort())
 
-            [[ftp.users]]
-            name = "fm"
-            password_hash = "\(hash)"
+                [[ftp.users]]
+                name = "fm"
+                password_hash = "\(hash)"
 
-            [web]
-            port = \(web)
+                [web]
+                port = \(web)
 
-            """
-            + SiteTOML.device("main", driver: "simulated", extra: "simulate = \"electricity\"",
-                              channels: [("energy", "kWh", "counter"), ("power", "W", "gauge")])
+                """
+            + SiteTOML.device(
+                "main", driver: "simulated", extra: "simulate = \"electricity\"",
+                channels: [("energy", "kWh", "counter"), ("power", "W", "gauge")])
         try dir.write("strata.toml", config)
         let p = try CLI.start(["run", "--config", dir.file("strata.toml"), "--time-scale", "60"])
         defer { if p.process.isRunning { p.process.terminate() } }

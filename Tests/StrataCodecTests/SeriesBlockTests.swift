@@ -1,6 +1,7 @@
-@testable import StrataCodec
 import StrataTestSupport
 import Testing
+
+@testable import StrataCodec
 
 /// Random series of the shapes meters produce, and of the shapes they should not.
 enum Series {
@@ -22,31 +23,43 @@ enum Series {
         var slot = 0
         while slot < 1440 {
             // Gaps: a dead meter for a while.
-            if Int.random(in: 0..<40, using: &g) == 0 { slot += Int.random(in: 1...300, using: &g); continue }
+            if Int.random(in: 0..<40, using: &g) == 0 {
+                slot += Int.random(in: 1...300, using: &g)
+                continue
+            }
             let value: Double
             switch shape {
-            case 0, 1:  // a counter: standing still, creeping, jumping, reset, rolled over
+            case 0, 1: // a counter: standing still, creeping, jumping, reset, rolled over
                 let r = Int.random(in: 0..<100, using: &g)
-                if r < 40 {} else if r < 95 { steps += Int64.random(in: 0...50, using: &g) } else if r < 97 {
+                if r < 40 {
+                } else if r < 95 {
+                    steps += Int64.random(in: 0...50, using: &g)
+                } else if r < 97 {
                     steps = 0
                     offset += Int64.random(in: 1...1_000_000, using: &g)
-                } else { steps += Int64.random(in: 0...10_000_000, using: &g) }
+                } else {
+                    steps += Int64.random(in: 0...10_000_000, using: &g)
+                }
                 value = scaled(steps)
-            case 2:  // a gauge around a level
+            case 2: // a gauge around a level
                 steps = max(0, steps / 1_000_000 + Int64.random(in: -300...300, using: &g))
                 value = scaled(steps)
-            case 3:  // doubles of every magnitude, not multiples of any resolution
+            case 3: // doubles of every magnitude, not multiples of any resolution
                 value = Double(bitPattern: g.next() & 0x7FEF_FFFF_FFFF_FFFF) * (Bool.random(using: &g) ? 1 : -1)
-            case 4:  // a constant, then a few mantissa bits moving
-                value = 230.0 + Double(Int.random(in: 0...3, using: &g)) * 0.1 + 1e-9 * Double(Int.random(in: 0...1, using: &g))
-            case 5:  // a Modbus float32 register: 230.4567 V as the meter's float, widened
+            case 4: // a constant, then a few mantissa bits moving
+                value =
+                    230.0 + Double(Int.random(in: 0...3, using: &g)) * 0.1 + 1e-9
+                    * Double(Int.random(in: 0...1, using: &g))
+            case 5: // a Modbus float32 register: 230.4567 V as the meter's float, widened
                 value = Double(Float(229.5 + Double(Int.random(in: 0...20_000, using: &g)) / 10_000))
-            default:  // odd ones: zeros of both signs, tiny, huge
+            default: // odd ones: zeros of both signs, tiny, huge
                 value = [0.0, -0.0, Double.leastNonzeroMagnitude, 1.7e308, -1e-300, 42].randomElement(using: &g) ?? 0
             }
             let counter = shape <= 1
             let cum: Int64? = counter && Int.random(in: 0..<20, using: &g) != 0 ? steps &+ offset : nil
-            let hwm: Int64? = counter && Int.random(in: 0..<10, using: &g) == 0 ? (cum ?? 0) &+ Int64.random(in: -5...Int64.max / 4, using: &g) : nil
+            let hwm: Int64? =
+                counter && Int.random(in: 0..<10, using: &g) == 0
+                ? (cum ?? 0) &+ Int64.random(in: -5...Int64.max / 4, using: &g) : nil
             points.append(SeriesPoint(slot: slot, value: value, cum: cum, hwm: hwm))
             slot += 1
         }
@@ -57,20 +70,27 @@ enum Series {
 @Suite struct SeriesBlockTests {
     /// Bit-exact equality (`==` on doubles calls -0.0 and 0.0 equal).
     func same(_ a: SeriesBlock, _ b: SeriesBlock) -> Bool {
-        a.points.count == b.points.count && zip(a.points, b.points).allSatisfy {
-            $0.slot == $1.slot && $0.value.bitPattern == $1.value.bitPattern && $0.cum == $1.cum && $0.hwm == $1.hwm
-        }
+        a.points.count == b.points.count
+            && zip(a.points, b.points).allSatisfy {
+                $0.slot == $1.slot && $0.value.bitPattern == $1.value.bitPattern && $0.cum == $1.cum && $0.hwm == $1.hwm
+            }
     }
 
     @Test(arguments: [1, 2, 3, -1])
     func registerTimesScaleStaysScaled(decimals: Int) throws {
         // 3 × 0.1 is 0.30000000000000004, not 0.3: a Modbus read gives the product.
         let step = decimals >= 0 ? 1 / SeriesBlock.powers[decimals] : SeriesBlock.powers[-decimals]
-        let b = SeriesBlock(slots: 1440, decimals: decimals, points: (0..<1440).map { SeriesPoint(slot: $0, value: Double(1000 + $0 * 3) * step) })
-        #expect(b.points.contains { decimals > 0 && $0.value.bitPattern != (Double(1000 + $0.slot * 3) / SeriesBlock.powers[decimals]).bitPattern } || decimals < 0)
+        let b = SeriesBlock(
+            slots: 1440, decimals: decimals,
+            points: (0..<1440).map { SeriesPoint(slot: $0, value: Double(1000 + $0 * 3) * step) })
+        #expect(
+            b.points.contains {
+                decimals > 0
+                    && $0.value.bitPattern != (Double(1000 + $0.slot * 3) / SeriesBlock.powers[decimals]).bitPattern
+            } || decimals < 0)
         let e = b.encoded()
         #expect(e[1] & SeriesBlock.Flag.scaled != 0)
-        #expect(e.count < 100, "\(e.count) bytes")  // XOR floats would take kilobytes
+        #expect(e.count < 100, "\(e.count) bytes") // XOR floats would take kilobytes
         #expect(same(try SeriesBlock(decoding: e), b))
     }
 
@@ -96,27 +116,35 @@ enum Series {
         #expect(back.slots == block.slots && back.decimals == block.decimals)
         #expect(back.points.count == block.points.count)
         for (a, b) in zip(block.points, back.points) {
-            #expect(a.slot == b.slot && a.value.bitPattern == b.value.bitPattern && a.cum == b.cum && a.hwm == b.hwm,
-                    "seed \(seed) slot \(a.slot): \(a) became \(b)")
+            #expect(
+                a.slot == b.slot && a.value.bitPattern == b.value.bitPattern && a.cum == b.cum && a.hwm == b.hwm,
+                "seed \(seed) slot \(a.slot): \(a) became \(b)")
         }
     }
 
-    @Test(arguments: [("123456789", 0xCBF4_3926 as UInt32), ("", 0), ("a", 0xE8B7_BE43), ("The quick brown fox jumps over the lazy dog", 0x414F_A339)])
+    @Test(arguments: [
+        ("123456789", 0xCBF4_3926 as UInt32), ("", 0), ("a", 0xE8B7_BE43),
+        ("The quick brown fox jumps over the lazy dog", 0x414F_A339),
+    ])
     func crc32IsTheStandardOne(text: String, crc: UInt32) {
         let b = Array(text.utf8)
         #expect(CRC32.of(b, count: b.count) == crc)
     }
 
     @Test func anEmptyAndAOnePointBlockRoundTrip() throws {
-        for b in [SeriesBlock(slots: 1440, decimals: 3, points: []),
-                  SeriesBlock(slots: 96, decimals: 0, points: [SeriesPoint(slot: 95, value: 7, cum: 7, hwm: nil)])] {
+        for b in [
+            SeriesBlock(slots: 1440, decimals: 3, points: []),
+            SeriesBlock(slots: 96, decimals: 0, points: [SeriesPoint(slot: 95, value: 7, cum: 7, hwm: nil)]),
+        ] {
             #expect(try SeriesBlock(decoding: b.encoded()) == b)
         }
     }
 
     @Test(arguments: [-40, 23, 30, 1000])
     func decimalsNoScaledBlockCanHoldStillRoundTrip(decimals: Int) throws {
-        let b = SeriesBlock(slots: 4, decimals: decimals, points: [SeriesPoint(slot: 1, value: 12.5), SeriesPoint(slot: 3, value: -0.25)])
+        let b = SeriesBlock(
+            slots: 4, decimals: decimals,
+            points: [SeriesPoint(slot: 1, value: 12.5), SeriesPoint(slot: 3, value: -0.25)])
         #expect(try SeriesBlock(decoding: b.encoded()) == b)
     }
 
@@ -129,7 +157,8 @@ enum Series {
 
     @Test func aValueOffTheResolutionIsKeptExactlyNotRounded() throws {
         // 0.0005 is not a multiple of 0.001: the whole block falls back to XOR floats.
-        let b = SeriesBlock(slots: 3, decimals: 3, points: [SeriesPoint(slot: 0, value: 1.001), SeriesPoint(slot: 1, value: 1.0015)])
+        let b = SeriesBlock(
+            slots: 3, decimals: 3, points: [SeriesPoint(slot: 0, value: 1.001), SeriesPoint(slot: 1, value: 1.0015)])
         #expect(try SeriesBlock(decoding: b.encoded()).points.map(\.value) == [1.001, 1.0015])
     }
 
@@ -152,8 +181,10 @@ enum Series {
 
     /// Real meters: the AMPds2 water and gas counters (1 L) and the electricity sub-meter's
     /// power and energy, a day per block, against the 1.5 bytes a point of issue 14.
-    @Test(arguments: [("water", Fixtures.water, "counter", 0), ("gas", Fixtures.gas, "counter", 0),
-                      ("power", Fixtures.electricity, "P", 0), ("energy", Fixtures.electricity, "Pt", 0)])
+    @Test(arguments: [
+        ("water", Fixtures.water, "counter", 0), ("gas", Fixtures.gas, "counter", 0),
+        ("power", Fixtures.electricity, "P", 0), ("energy", Fixtures.electricity, "Pt", 0),
+    ])
     func realSeriesRoundTripAndStaySmall(name: String, file: String, column: String, decimals: Int) throws {
         let rows = try Fixtures.column(file, column)
         var days: [Int64: [SeriesPoint]] = [:]
@@ -161,7 +192,8 @@ enum Series {
             let day = t - ((t % 86_400) + 86_400) % 86_400
             days[day, default: []].append(SeriesPoint(slot: Int((t - day) / 60), value: v, cum: nil))
         }
-        var bytes = 0, points = 0
+        var bytes = 0
+        var points = 0
         for (_, ps) in days.sorted(by: { $0.key < $1.key }).prefix(60) {
             var seen = Set<Int>()
             let unique = ps.filter { seen.insert($0.slot).inserted }.sorted { $0.slot < $1.slot }

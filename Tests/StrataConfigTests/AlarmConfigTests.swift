@@ -6,7 +6,8 @@ import Testing
 
 /// `[[alarms]]`: the contract example loads as written; mistakes name file, line and key.
 struct AlarmConfigTests {
-    static let header = SiteTOML.header(timezone: "Europe/Berlin", store: "/tmp/s.sqlite")
+    static let header =
+        SiteTOML.header(timezone: "Europe/Berlin", store: "/tmp/s.sqlite")
         + SiteTOML.device("main", channels: [("energy", "kWh", "counter"), ("power", "W", "gauge")])
         + SiteTOML.device("water", channels: [("water", "m3", "counter")])
 
@@ -76,7 +77,10 @@ struct AlarmConfigTests {
     }
 
     @Test(arguments: [
-        ("device = \"main\"\nfor = \"10 min\"", "device = \"mian\"\nfor = \"10 min\"", "alarms[0].device", "no device \"mian\""),
+        (
+            "device = \"main\"\nfor = \"10 min\"", "device = \"mian\"\nfor = \"10 min\"", "alarms[0].device",
+            "no device \"mian\""
+        ),
         ("for = \"10 min\"", "for = \"ten minutes\"", "alarms[0].for", "duration"),
         ("channel = \"power\"", "channel = \"energy\"", "alarms[1].channel", "needs a gauge"),
         ("channel = \"power\"", "channel = \"pwr\"", "alarms[1].channel", "has no channel"),

@@ -4,8 +4,10 @@ import Testing
 /// What every config-mistake test checks: the text is refused, and the error names the file,
 /// the key, the line (the given one, or at least some line) and says what is wrong.
 enum ConfigMistake {
-    static func expect(_ text: String, file: String, key: String, line: Int? = nil, message: String,
-                       sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expect(
+        _ text: String, file: String, key: String, line: Int? = nil, message: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         do {
             _ = try StrataConfig.parse(text, file: file)
             Issue.record("accepted a broken config (expected an error at \(key))", sourceLocation: sourceLocation)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import StrataConfig
 @testable import StrataCore
 
@@ -87,7 +88,8 @@ import Testing
     }
 
     @Test func missingSiteIsNamed() {
-        let text = Self.minimal.replacingOccurrences(of: "[site]\nname = \"Plant A\"\ntimezone = \"Europe/Paris\"\n", with: "")
+        let text = Self.minimal.replacingOccurrences(
+            of: "[site]\nname = \"Plant A\"\ntimezone = \"Europe/Paris\"\n", with: "")
         #expect(throws: ConfigError.self) { try StrataConfig.parse(text, file: "f.toml") }
     }
 
@@ -97,7 +99,8 @@ import Testing
     }
 
     @Test func tomlFeatures() throws {
-        let t = try TOMLParser.parse("""
+        let t = try TOMLParser.parse(
+            """
             a = [1, 2,
                  3]  # comment
             b.c = 'lit\\eral'
@@ -107,15 +110,30 @@ import Testing
             line\"\"\"
             h = 1_000
             """)
-        guard case .array(let a) = t["a"]?.value else { Issue.record("a"); return }
+        guard case .array(let a) = t["a"]?.value else {
+            Issue.record("a")
+            return
+        }
         #expect(a.count == 3)
-        guard case .table(let b) = t["b"]?.value, case .string(let c) = b["c"]?.value else { Issue.record("b"); return }
+        guard case .table(let b) = t["b"]?.value, case .string(let c) = b["c"]?.value else {
+            Issue.record("b")
+            return
+        }
         #expect(c == "lit\\eral")
-        guard case .table(let d) = t["d"]?.value, case .float(let f) = d["f"]?.value else { Issue.record("d"); return }
+        guard case .table(let d) = t["d"]?.value, case .float(let f) = d["f"]?.value else {
+            Issue.record("d")
+            return
+        }
         #expect(f == -1.5)
-        guard case .string(let g) = t["g"]?.value else { Issue.record("g"); return }
+        guard case .string(let g) = t["g"]?.value else {
+            Issue.record("g")
+            return
+        }
         #expect(g == "multi\nline")
-        guard case .integer(let h) = t["h"]?.value else { Issue.record("h"); return }
+        guard case .integer(let h) = t["h"]?.value else {
+            Issue.record("h")
+            return
+        }
         #expect(h == 1000)
         #expect(t["h"]?.line == 8)
     }

@@ -1,8 +1,9 @@
 import Foundation
+import StrataCore
 import Testing
+
 @testable import StrataConfig
 @testable import StrataModbus
-import StrataCore
 
 @Suite struct ProfileTests {
     @Test(arguments: ProfileLoader.shippedNames.filter { $0 != "generic-di8-counter" })
@@ -10,7 +11,8 @@ import StrataCore
         let p = try ProfileLoader.load(name: name, userFolder: nil)
         let ids = Set(p.registers.map(\.channel))
         let common: Set<String> = [
-            "voltage_l1", "voltage_l2", "voltage_l3", "current_l1", "current_l2", "current_l3", "power", "energy_import",
+            "voltage_l1", "voltage_l2", "voltage_l3", "current_l1", "current_l2", "current_l3", "power",
+            "energy_import",
             "energy_export", "frequency", "power_factor", "reactive_power", "reactive_import", "reactive_export",
         ]
         #expect(ids.isSubset(of: common), "\(ids.subtracting(common))")
@@ -57,10 +59,16 @@ import StrataCore
         """
 
     @Test(arguments: [
-        ("address = 0x34", "address = 0x49", 14, "registers[1].address", "overlap \"energy_import\" (line 6, registers 72–73)"),
+        (
+            "address = 0x34", "address = 0x49", 14, "registers[1].address",
+            "overlap \"energy_import\" (line 6, registers 72–73)"
+        ),
         ("type = \"float32\"", "type = \"float16\"", 3, "type", "unknown type \"float16\""),
         ("word_order = \"high-first\"", "word_order = \"middle\"", 4, "word_order", "unknown word order \"middle\""),
-        ("function = \"input\"", "function = \"coil\"", 2, "function", "expected \"holding\" (FC03) or \"input\" (FC04)"),
+        (
+            "function = \"input\"", "function = \"coil\"", 2, "function",
+            "expected \"holding\" (FC03) or \"input\" (FC04)"
+        ),
         ("channel = \"power\"", "channel = \"energy_import\"", 13, "registers[1].channel", "also defined on line 6"),
         ("kind = \"gauge\"", "kind = \"gauge\"\nrollover = 10", 17, "registers[1].rollover", "only counters"),
         ("name = \"Test meter\"", "name = \"Test meter\"\nmax_block = 200", 2, "max_block", "1 to 125"),
@@ -97,7 +105,8 @@ import StrataCore
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Self.base.write(toFile: dir + "/my-meter.toml", atomically: true, encoding: .utf8)
-        let text = site("""
+        let text = site(
+            """
             [[devices]]
             id = "m"
             driver = "modbus-tcp"
@@ -121,27 +130,54 @@ import StrataCore
         let c = try StrataConfig.parse(text, file: dir + "/strata.toml")
         let d = try #require(c.device("m"))
         #expect(d.poll == 15)
-        #expect(d.modbus == StrataConfig.ModbusSettings(transport: .tcp(host: "10.0.0.5", port: 502), unitID: 1, timeout: 1, retries: 1))
+        #expect(
+            d.modbus
+                == StrataConfig.ModbusSettings(
+                    transport: .tcp(host: "10.0.0.5", port: 502), unitID: 1, timeout: 1, retries: 1))
         #expect(d.readCount == 3)
         #expect(d.channels.prefix(3).map(\.id) == ["energy_import", "power", "temperature"])
-        #expect(d.channels[0].name == "Import" && d.channels[0].resolution.decimals == 2 && d.channels[0].kind == .counter)
-        #expect(d.registers[2] == ProfileRegister(channel: "temperature", name: "temperature", address: 0x100, function: .holding, type: .s16,
-                                                  wordOrder: .highFirst, scale: 0.1, unit: "°C", kind: .gauge, resolution: Resolution(decimals: 1)))
+        #expect(
+            d.channels[0].name == "Import" && d.channels[0].resolution.decimals == 2 && d.channels[0].kind == .counter)
+        #expect(
+            d.registers[2]
+                == ProfileRegister(
+                    channel: "temperature", name: "temperature", address: 0x100, function: .holding, type: .s16,
+                    wordOrder: .highFirst, scale: 0.1, unit: "°C", kind: .gauge, resolution: Resolution(decimals: 1)))
         // Polled every 15 s: each gauge's minute mean gets its extremes beside it.
         #expect(d.channels.dropFirst(3).map(\.id) == ["power_min", "power_max", "temperature_min", "temperature_max"])
     }
 
     @Test(arguments: [
-        ("driver = \"modbus-tcp\"\nhost = \"h\"\nprofile = \"eastron-sdm630\"\n[[devices.channels]]\nid = \"energy_imprt\"",
-         "devices[0].channels[0].id", "not in profile \"eastron-sdm630\""),
+        (
+            "driver = \"modbus-tcp\"\nhost = \"h\"\nprofile = \"eastron-sdm630\"\n[[devices.channels]]\nid = \"energy_imprt\"",
+            "devices[0].channels[0].id", "not in profile \"eastron-sdm630\""
+        ),
         ("driver = \"modbus-tcp\"\nprofile = \"eastron-sdm630\"", "devices[0].host", "missing"),
         ("driver = \"modbus-tcp\"\nhost = \"h\"\nprofile = \"no-such-meter\"", "devices[0].profile", "no such profile"),
-        ("driver = \"modbus-tcp\"\nhost = \"h\"\nprofile = \"eastron-sdm630\"\npoll = \"7s\"", "devices[0].poll", "divisor of the minute"),
-        ("driver = \"modbus-rtu\"\nserial = \"/dev/ttyUSB0\"\nunit_id = 2\nprofile = \"eastron-sdm120\"\nparity = \"mark\"", "devices[0].parity", "\"even\""),
-        ("driver = \"modbus-rtu\"\nserial = \"/dev/ttyUSB0\"\nprofile = \"eastron-sdm120\"", "devices[0].unit_id", "missing"),
-        ("driver = \"modbus-rtu\"\nhost = \"h\"\nserial = \"/dev/ttyUSB0\"\nunit_id = 2\nprofile = \"eastron-sdm120\"", "devices[0].host", "for driver \"modbus-tcp\""),
-        ("driver = \"modbus-tcp\"\nhost = \"h\"\nprofile = \"eastron-sdm630\"\ntimeout = \"20s\"", "devices[0].timeout", "inside the minute"),
-        ("driver = \"simulated\"\nprofile = \"eastron-sdm630\"\nsimulate = \"wind\"", "devices[0].simulate", "\"electricity\""),
+        (
+            "driver = \"modbus-tcp\"\nhost = \"h\"\nprofile = \"eastron-sdm630\"\npoll = \"7s\"", "devices[0].poll",
+            "divisor of the minute"
+        ),
+        (
+            "driver = \"modbus-rtu\"\nserial = \"/dev/ttyUSB0\"\nunit_id = 2\nprofile = \"eastron-sdm120\"\nparity = \"mark\"",
+            "devices[0].parity", "\"even\""
+        ),
+        (
+            "driver = \"modbus-rtu\"\nserial = \"/dev/ttyUSB0\"\nprofile = \"eastron-sdm120\"", "devices[0].unit_id",
+            "missing"
+        ),
+        (
+            "driver = \"modbus-rtu\"\nhost = \"h\"\nserial = \"/dev/ttyUSB0\"\nunit_id = 2\nprofile = \"eastron-sdm120\"",
+            "devices[0].host", "for driver \"modbus-tcp\""
+        ),
+        (
+            "driver = \"modbus-tcp\"\nhost = \"h\"\nprofile = \"eastron-sdm630\"\ntimeout = \"20s\"",
+            "devices[0].timeout", "inside the minute"
+        ),
+        (
+            "driver = \"simulated\"\nprofile = \"eastron-sdm630\"\nsimulate = \"wind\"", "devices[0].simulate",
+            "\"electricity\""
+        ),
     ])
     func badDevicesAreRefused(body: String, key: String, message: String) {
         let text = site("[[devices]]\nid = \"d\"\n" + body)
@@ -156,19 +192,21 @@ import StrataCore
     }
 
     @Test func rtuSettingsAreRead() throws {
-        let c = try StrataConfig.parse(site("""
-            [[devices]]
-            id = "sub1"
-            driver = "modbus-rtu"
-            serial = "/dev/ttyUSB0"
-            baud = 9600
-            parity = "even"
-            stop_bits = 1
-            unit_id = 2
-            profile = "eastron-sdm120"
-            timeout = "250 ms"
-            retries = 2
-            """), file: "/x/strata.toml")
+        let c = try StrataConfig.parse(
+            site(
+                """
+                [[devices]]
+                id = "sub1"
+                driver = "modbus-rtu"
+                serial = "/dev/ttyUSB0"
+                baud = 9600
+                parity = "even"
+                stop_bits = 1
+                unit_id = 2
+                profile = "eastron-sdm120"
+                timeout = "250 ms"
+                retries = 2
+                """), file: "/x/strata.toml")
         let m = try #require(c.devices.first?.modbus)
         #expect(m.transport == .rtu(serial: "/dev/ttyUSB0", baud: 9600, parity: .even, dataBits: 8, stopBits: 1))
         #expect(m.unitID == 2 && m.timeout == 0.25 && m.retries == 2)

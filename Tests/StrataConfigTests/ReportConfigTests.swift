@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import StrataConfig
 @testable import StrataCore
 
@@ -57,17 +58,22 @@ import Testing
         let s = try #require(c.smtp)
         #expect(s.port == 587 && s.security == .starttls && s.username == "reports" && s.password == "s3cret")
         let r = try #require(c.reports.first)
-        #expect(r.schedule == .monthly && r.at == 360 && r.grace == 900 && r.to == ["fm@example.org"] && r.devices == ["main"])
+        #expect(
+            r.schedule == .monthly && r.at == 360 && r.grace == 900 && r.to == ["fm@example.org"]
+                && r.devices == ["main"])
         #expect(r.dialect == .excelEU && r.maxAttachment == 10_000_000 && r.demandInterval == 900)
         #expect(r.attach == [.quarter, .hour] && r.attachSummary)
         #expect(c.tariffs.map(\.name) == ["peak", "off-peak"])
-        #expect(c.tariffs[0].days == [1, 2, 3, 4, 5] && c.tariffs[0].hours?.from == 360 && c.tariffs[0].hours?.to == 1320)
+        #expect(
+            c.tariffs[0].days == [1, 2, 3, 4, 5] && c.tariffs[0].hours?.from == 360 && c.tariffs[0].hours?.to == 1320)
         #expect(c.tariffs[1].isFallback)
         #expect(c.outbox.path == "/etc/strata/data/outbox")
     }
 
     @Test func implicitTLSDefaultsToPort465() throws {
-        let c = try StrataConfig.parse(Self.text.replacingOccurrences(of: "username = \"reports\"", with: "security = \"tls\"\nusername = \"reports\""), file: "/x.toml")
+        let c = try StrataConfig.parse(
+            Self.text.replacingOccurrences(
+                of: "username = \"reports\"", with: "security = \"tls\"\nusername = \"reports\""), file: "/x.toml")
         #expect(c.smtp?.port == 465)
     }
 
@@ -76,19 +82,36 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try "from-file\n".write(toFile: dir + "/smtp.pass", atomically: true, encoding: .utf8)
-        let c = try StrataConfig.parse(Self.text.replacingOccurrences(of: "password = \"s3cret\"", with: "password_file = \"smtp.pass\""), file: dir + "/strata.toml")
+        let c = try StrataConfig.parse(
+            Self.text.replacingOccurrences(of: "password = \"s3cret\"", with: "password_file = \"smtp.pass\""),
+            file: dir + "/strata.toml")
         #expect(c.smtp?.password == "from-file")
     }
 
     @Test(arguments: [
-        ("dialect = \"excel-eu\"", "dialect = \"excel-us\"", 33, "reports[0].dialect", "the archive does not build \"excel-us\""),
+        (
+            "dialect = \"excel-eu\"", "dialect = \"excel-us\"", 33, "reports[0].dialect",
+            "the archive does not build \"excel-us\""
+        ),
         ("at = \"06:00\"", "at = \"6 am\"", 29, "reports[0].at", "expected a local time"),
-        ("schedule = \"monthly\"", "schedule = \"yearly\"", 28, "reports[0].schedule", "expected \"daily\", \"weekly\" or \"monthly\""),
+        (
+            "schedule = \"monthly\"", "schedule = \"yearly\"", 28, "reports[0].schedule",
+            "expected \"daily\", \"weekly\" or \"monthly\""
+        ),
         ("devices = [\"main\"]", "devices = [\"mian\"]", 32, "reports[0].devices", "no device \"mian\""),
         ("to = [\"fm@example.org\"]", "to = [\"fm at example\"]", 31, "reports[0].to", "not an e-mail address"),
-        ("host = \"mail.example.org\"", "host = \"mail.example.org\"\nsecurity = \"none\"", 22, "smtp.security", "clear text"),
-        ("host = \"mail.example.org\"", "host = \"mail.example.org\"\nsecurity = \"ssl\"", 22, "smtp.security", "expected \"starttls\""),
-        ("password = \"s3cret\"", "password_file = \"/nonexistent/smtp.pass\"", 23, "smtp.password_file", "cannot read /nonexistent/smtp.pass"),
+        (
+            "host = \"mail.example.org\"", "host = \"mail.example.org\"\nsecurity = \"none\"", 22, "smtp.security",
+            "clear text"
+        ),
+        (
+            "host = \"mail.example.org\"", "host = \"mail.example.org\"\nsecurity = \"ssl\"", 22, "smtp.security",
+            "expected \"starttls\""
+        ),
+        (
+            "password = \"s3cret\"", "password_file = \"/nonexistent/smtp.pass\"", 23, "smtp.password_file",
+            "cannot read /nonexistent/smtp.pass"
+        ),
         ("hours = \"06:00-22:00\"", "hours = \"06:00-22:30\"", 39, "tariffs[0].hours", "whole hours"),
         ("days = [\"mon\",", "days = [\"monday\",", 40, "tariffs[0].days", "expected day names"),
         ("grace = \"15 min\"", "grace = \"soon\"", 30, "reports[0].grace", "expected a duration"),

@@ -21,14 +21,16 @@ struct WebConfigTests {
 
     @Test func contractKeys() throws {
         let hash = PasswordHash.make("a-long-api-token", parameters: .init(logN: 8, r: 8, p: 1))
-        let c = try StrataConfig.parse(Self.config("""
-            [web]
-            port = 8443
-            public = true
-            api_tokens = ["\(hash)"]
-            tls = true
-            max_per_address = 4
-            """, ftp: "[ftp]\ntls_cert = \"cert.pem\"\ntls_key = \"key.pem\"\n"), file: "/etc/strata/strata.toml")
+        let c = try StrataConfig.parse(
+            Self.config(
+                """
+                [web]
+                port = 8443
+                public = true
+                api_tokens = ["\(hash)"]
+                tls = true
+                max_per_address = 4
+                """, ftp: "[ftp]\ntls_cert = \"cert.pem\"\ntls_key = \"key.pem\"\n"), file: "/etc/strata/strata.toml")
         let w = try #require(c.web)
         #expect(w.port == 8443)
         #expect(w.bindAddress == "0.0.0.0")
@@ -47,6 +49,7 @@ struct WebConfigTests {
         ("session_lifetime = \"a week\"", 9, "web.session_lifetime", "duration"),
     ])
     func mistakesNameFileLineAndKey(line text: String, line: Int, key: String, message: String) {
-        ConfigMistake.expect(Self.config("[web]\n" + text + "\n"), file: "/etc/strata.toml", key: key, line: line, message: message)
+        ConfigMistake.expect(
+            Self.config("[web]\n" + text + "\n"), file: "/etc/strata.toml", key: key, line: line, message: message)
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import StrataCore
 
 @Suite struct BucketAggregatorTests {
@@ -62,7 +63,9 @@ import Testing
 @Suite struct CounterProcessorTests {
     let res = Resolution(decimals: 3)
 
-    func run(_ values: [Double], rollover: Double? = nil, maxRate: Double? = nil) -> (cums: [Int64?], events: [CounterAction]) {
+    func run(_ values: [Double], rollover: Double? = nil, maxRate: Double? = nil) -> (
+        cums: [Int64?], events: [CounterAction]
+    ) {
         var p = CounterProcessor(config: .init(resolution: res, rollover: rollover, maxRate: maxRate))
         var decided: [Int64: Int64?] = [:]
         var events: [CounterAction] = []
@@ -93,7 +96,7 @@ import Testing
     }
 
     @Test func resetAboveMaxRateAddsZero() {
-        let (c, e) = run([500, 510, 400], maxRate: 1000)  // 400 kWh in a minute is implausible
+        let (c, e) = run([500, 510, 400], maxRate: 1000) // 400 kWh in a minute is implausible
         #expect(c == [500_000, 510_000, 510_000])
         #expect(e == [.resetIgnored])
     }

@@ -1,8 +1,11 @@
 import Testing
+
 @testable import StrataCore
 
 @Suite struct CivilDateTests {
-    @Test(arguments: [(1970, 1, 1, 0), (2000, 2, 29, 11016), (2026, 11, 22, 20779), (1969, 12, 31, -1), (2100, 3, 1, 47541)])
+    @Test(arguments: [
+        (1970, 1, 1, 0), (2000, 2, 29, 11016), (2026, 11, 22, 20779), (1969, 12, 31, -1), (2100, 3, 1, 47541),
+    ])
     func daysSinceEpochRoundTrips(y: Int, m: Int, d: Int, days: Int) {
         let date = CivilDate(year: y, month: m, day: d)
         #expect(date.daysSinceEpoch == days)
@@ -10,7 +13,7 @@ import Testing
     }
 
     @Test func weekdays() {
-        #expect(CivilDate(year: 2026, month: 11, day: 23).isoWeekday == 1)  // a Monday
+        #expect(CivilDate(year: 2026, month: 11, day: 23).isoWeekday == 1) // a Monday
         #expect(CivilDate(year: 2026, month: 11, day: 22).isoWeekday == 7)
     }
 
@@ -82,7 +85,8 @@ import Testing
     }
 
     @Test func childrenTileTheirParentExactly() {
-        let from = utc(2012, 1, 1), to = utc(2015, 1, 1)
+        let from = utc(2012, 1, 1)
+        let to = utc(2015, 1, 1)
         for tier in [Tier.hour, .day, .month, .year] {
             for parent in vancouver.buckets(tier, overlapping: from, to) {
                 let kids = vancouver.buckets(tier.child!, overlapping: parent.start, parent.end)

@@ -1,9 +1,12 @@
 import Foundation
 import Testing
+
 @testable import StrataCore
 
 @Suite struct EncodingTests {
-    @Test(arguments: [(12345 as Int64, 3, "12.345"), (5, 3, "0.005"), (-5, 3, "-0.005"), (0, 2, "0.00"), (42, 0, "42"), (7, -1, "70")])
+    @Test(arguments: [
+        (12345 as Int64, 3, "12.345"), (5, 3, "0.005"), (-5, 3, "-0.005"), (0, 2, "0.00"), (42, 0, "42"), (7, -1, "70"),
+    ])
     func decimalFormatting(steps: Int64, decimals: Int, text: String) {
         #expect(Decimal.format(steps: steps, decimals: decimals) == text)
         var w = CSVWriter(dialect: .iso)
@@ -38,7 +41,9 @@ import Testing
         #expect(String(decoding: w.bytes, as: UTF8.self) == "123456789012.500")
     }
 
-    @Test(arguments: [("1 min", 60 as Int64?), ("15 min", 900), ("10s", 10), ("400 days", 34_560_000), ("forever", nil)])
+    @Test(arguments: [
+        ("1 min", 60 as Int64?), ("15 min", 900), ("10s", 10), ("400 days", 34_560_000), ("forever", nil),
+    ])
     func spans(text: String, seconds: Int64?) throws {
         #expect(try Span(parsing: text).seconds == seconds)
     }
@@ -61,7 +66,10 @@ import Testing
     @Test(arguments: [
         ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
         ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
-        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+        (
+            "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+        ),
     ])
     func knownVectors(input: String, digest: String) {
         #expect(SHA256.hex(Array(input.utf8)) == digest)
@@ -73,7 +81,13 @@ import Testing
         s.update(data[..<3])
         s.update(data[3..<130])
         s.update(data[130...])
-        #expect(s.finalize() == { var t = SHA256(); t.update(data); return t.finalize() }())
+        #expect(
+            s.finalize()
+                == {
+                    var t = SHA256()
+                    t.update(data)
+                    return t.finalize()
+                }())
     }
 
     @Test func aCopyHashesOnIndependently() {

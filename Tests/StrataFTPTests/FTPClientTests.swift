@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import Testing
+
 @testable import StrataFTP
 
 /// The real server on loopback, driven by clients nobody here wrote: curl, lftp, Python's ftplib.
@@ -14,7 +15,8 @@ import Testing
         try fm.createDirectory(atPath: root + "/iso/main/day", withIntermediateDirectories: true)
         try fm.createDirectory(atPath: root + "/excel-eu/main", withIntermediateDirectories: true)
         try fm.createDirectory(atPath: root + "/with space", withIntermediateDirectories: true)
-        try "start,value\r\n2026-01-01 00:00:00,1.5\r\n".write(toFile: root + "/iso/main/day/2026.csv", atomically: true, encoding: .utf8)
+        try "start,value\r\n2026-01-01 00:00:00,1.5\r\n".write(
+            toFile: root + "/iso/main/day/2026.csv", atomically: true, encoding: .utf8)
         var big = "start,value\r\n"
         for i in 0..<100_000 { big += "2026-01-01 00:00:00,\(i).123456789\r\n" }
         try big.write(toFile: root + "/iso/main/big.csv", atomically: true, encoding: .utf8)
@@ -29,9 +31,14 @@ import Testing
     /// Runs the server for the duration of `body`.
     /// A self-signed certificate for 127.0.0.1, made with the openssl tool.
     static func makeCertificate(in dir: String) throws -> (cert: String, key: String) {
-        let cert = dir + "/tls.crt", key = dir + "/tls.key"
-        let r = try runBlocking("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-                                    "-keyout", key, "-out", cert])
+        let cert = dir + "/tls.crt"
+        let key = dir + "/tls.key"
+        let r = try runBlocking(
+            "openssl",
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                "-keyout", key, "-out", cert,
+            ])
         guard r.status == 0 else { throw CertError.failed(r.err) }
         return (cert, key)
     }
@@ -46,14 +53,22 @@ import Testing
         return (root, tmp, try makeCertificate(in: tmp))
     }
 
-    static func withServer(root: String, idle: TimeAmount = .minutes(5), tls: (cert: String, key: String)? = nil, requireTLS: Bool = false,
-                           login: TimeAmount = .seconds(60), data: TimeAmount = .seconds(60), maxPerIP: Int = 20, maxClients: Int = 200, passivePorts: ClosedRange<Int>? = nil,
-                           requireResumption: Bool = false, implicitTLS: Bool = false, _ body: @Sendable (Int) async throws -> Void) async throws {
+    static func withServer(
+        root: String, idle: TimeAmount = .minutes(5), tls: (cert: String, key: String)? = nil, requireTLS: Bool = false,
+        login: TimeAmount = .seconds(60), data: TimeAmount = .seconds(60), maxPerIP: Int = 20, maxClients: Int = 200,
+        passivePorts: ClosedRange<Int>? = nil,
+        requireResumption: Bool = false, implicitTLS: Bool = false, _ body: @Sendable (Int) async throws -> Void
+    ) async throws {
         let (ports, cont) = AsyncStream<Int>.makeStream()
-        let users = [FTPUser(name: "demo", home: "", check: { $0 == "demo" }), FTPUser(name: "eu", home: "excel-eu", check: { $0 == "eu" })]
+        let users = [
+            FTPUser(name: "demo", home: "", check: { $0 == "demo" }),
+            FTPUser(name: "eu", home: "excel-eu", check: { $0 == "eu" }),
+        ]
         var logger = Logger(label: "ftp-test")
         logger.logLevel = .error
-        var config = FTPServerConfig(listen: "127.0.0.1", port: 0, root: root, users: users, maxClients: maxClients, maxPerIP: maxPerIP, idleTimeout: idle, requireTLS: requireTLS)
+        var config = FTPServerConfig(
+            listen: "127.0.0.1", port: 0, root: root, users: users, maxClients: maxClients, maxPerIP: maxPerIP,
+            idleTimeout: idle, requireTLS: requireTLS)
         config.loginTimeout = login
         config.passivePorts = passivePorts
         config.dataTimeout = data
@@ -61,7 +76,8 @@ import Testing
         if let tls { config.tls = try FTPServerConfig.tlsContext(certificate: tls.cert, key: tls.key) }
         // With implicitTLS, `body` gets the port that speaks TLS from the first byte.
         if implicitTLS { config.implicitTLSPort = 0 }
-        let server = implicitTLS
+        let server =
+            implicitTLS
             ? FTPServer(config: config, logger: logger, onBoundImplicit: { cont.yield($0) })
             : FTPServer(config: config, logger: logger, onBound: { cont.yield($0) })
         let group = ServiceGroup(services: [server], logger: logger)
@@ -98,7 +114,9 @@ import Testing
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [exe] + args
-        let o = Pipe(), e = Pipe(), i = Pipe()
+        let o = Pipe()
+        let e = Pipe()
+        let i = Pipe()
         p.standardOutput = o
         p.standardError = e
         p.standardInput = i
@@ -108,7 +126,9 @@ import Testing
         let od = o.fileHandleForReading.readDataToEndOfFile()
         let ed = e.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return Run(status: p.terminationStatus, out: String(decoding: od, as: UTF8.self), err: String(decoding: ed, as: UTF8.self))
+        return Run(
+            status: p.terminationStatus, out: String(decoding: od, as: UTF8.self),
+            err: String(decoding: ed, as: UTF8.self))
     }
 
     @Test func curlListsDownloadsResumesAndRanges() async throws {
@@ -118,10 +138,15 @@ import Testing
             let base = "ftp://demo:demo@127.0.0.1:\(port)"
             let list = try await Self.run("curl", ["-s", "\(base)/iso/"])
             #expect(list.status == 0, "\(list.err)")
-            #expect(list.out.split(whereSeparator: \.isNewline).contains { $0.hasPrefix("dr-xr-xr-x") && $0.hasSuffix(" main") }, "\(list.out)")
+            #expect(
+                list.out.split(whereSeparator: \.isNewline).contains {
+                    $0.hasPrefix("dr-xr-xr-x") && $0.hasSuffix(" main")
+                }, "\(list.out)")
             #expect(!list.out.contains("escape") && !list.out.contains(".tmp-hidden"))
             let original = try Data(contentsOf: URL(fileURLWithPath: root + "/iso/main/big.csv"))
-            for extra in [[], ["--ftp-method", "nocwd"], ["--ftp-method", "singlecwd"], ["--disable-epsv"], ["-P", "127.0.0.1"]] {
+            for extra in [
+                [], ["--ftp-method", "nocwd"], ["--ftp-method", "singlecwd"], ["--disable-epsv"], ["-P", "127.0.0.1"],
+            ] {
                 let out = root + "/../dl-\(port).csv"
                 let r = try await Self.run("curl", ["-s", "-S", "-o", out] + extra + ["\(base)/iso/main/big.csv"])
                 #expect(r.status == 0, "\(extra): \(r.err)")
@@ -144,7 +169,8 @@ import Testing
             let up = try await Self.run("curl", ["-s", "-T", "-", "\(base)/iso/new.csv"], input: "hacked")
             #expect(up.status != 0)
             #expect(!FileManager.default.fileExists(atPath: root + "/iso/new.csv"))
-            #expect(try await Self.run("curl", ["-s", "ftp://demo:wrong@127.0.0.1:\(port)/"]).status == 67)  // login denied
+            // 67: login denied.
+            #expect(try await Self.run("curl", ["-s", "ftp://demo:wrong@127.0.0.1:\(port)/"]).status == 67)
         }
     }
 
@@ -190,7 +216,8 @@ import Testing
             #expect(r.status == 0, "\(r.err)")
             let out = r.out
             #expect(out.contains("pwd /"))
-            let size = (try? FileManager.default.attributesOfItem(atPath: root + "/iso/main/big.csv")[.size] as? Int) ?? -1
+            let size =
+                (try? FileManager.default.attributesOfItem(atPath: root + "/iso/main/big.csv")[.size] as? Int) ?? -1
             #expect(out.contains("list ['-r--r--r-- 1 strata strata      \(size) "), "\(out)")
             #expect(out.contains("mlsd file True r"))
             #expect(out.contains("size True"))
@@ -223,7 +250,8 @@ import Testing
                     print("closed", str(e)[:3])
                 """
             let r = try await Self.run("python3", ["-c", script, "\(port)"])
-            let size = (try? FileManager.default.attributesOfItem(atPath: root + "/iso/main/big.csv")[.size] as? Int) ?? -1
+            let size =
+                (try? FileManager.default.attributesOfItem(atPath: root + "/iso/main/big.csv")[.size] as? Int) ?? -1
             #expect(r.out.contains("transfer \(size)"), "\(r.out)\(r.err)")
             #expect(r.out.contains("closed 421"), "\(r.out)\(r.err)")
         }
@@ -244,9 +272,12 @@ import Testing
             #expect(list.status == 0, "\(list.err)")
             #expect(list.out.contains("big.csv"))
             let out = tmp + "/dl.csv"
-            let dl = try await Self.run("curl", ["-s", "-S", "--ssl-reqd", "-k", "-o", out, "\(base)/iso/main/big.csv"])
+            let dl = try await Self.run(
+                "curl", ["-s", "-S", "--ssl-reqd", "-k", "-o", out, "\(base)/iso/main/big.csv"])
             #expect(dl.status == 0, "\(dl.err)")
-            #expect(FileManager.default.contents(atPath: out) == FileManager.default.contents(atPath: root + "/iso/main/big.csv"))
+            #expect(
+                FileManager.default.contents(atPath: out)
+                    == FileManager.default.contents(atPath: root + "/iso/main/big.csv"))
             // Python's FTP_TLS (no TLS session resumption on data connections).
             let script = """
                 import ftplib, ssl, sys
@@ -264,21 +295,31 @@ import Testing
                 f.quit()
                 """
             let py = try await Self.run("python3", ["-c", script, "\(port)"])
-            let size = (try? FileManager.default.attributesOfItem(atPath: root + "/iso/main/big.csv")[.size] as? Int) ?? -1
+            let size =
+                (try? FileManager.default.attributesOfItem(atPath: root + "/iso/main/big.csv")[.size] as? Int) ?? -1
             #expect(py.out.contains("size \(size) \(size)"), "\(py.out)\(py.err)")
             #expect(py.out.contains("mlsd ['main']"), "\(py.out)")
             // lftp mirror over FTPS.
             let copy = tmp + "/mirror"
-            let m = try await Self.run("lftp", ["-c", "set ftp:ssl-force true; set ftp:ssl-protect-data true; set ssl:verify-certificate no; set net:max-retries 1; open -u demo,demo -p \(port) 127.0.0.1; mirror /iso \(copy)"])
+            let m = try await Self.run(
+                "lftp",
+                [
+                    "-c",
+                    "set ftp:ssl-force true; set ftp:ssl-protect-data true; set ssl:verify-certificate no; set net:max-retries 1; open -u demo,demo -p \(port) 127.0.0.1; mirror /iso \(copy)",
+                ])
             #expect(m.status == 0, "\(m.err)")
-            #expect(try await Self.run("diff", ["-r", "-x", ".tmp-hidden", "-x", "escape", root + "/iso", copy]).status == 0)
+            #expect(
+                try await Self.run("diff", ["-r", "-x", ".tmp-hidden", "-x", "escape", root + "/iso", copy]).status == 0
+            )
         }
     }
 
     /// `require_tls_resumption`: clients that resume the control connection's TLS session on
     /// data connections (curl, lftp, ftplib taught to) are served, in TLS 1.2 and 1.3; plain
     /// ftplib starts a new session and gets 522, and its control connection goes on.
-    @Test(arguments: ["1.2", "1.3"]) func dataConnectionsMustResumeTheTLSSessionWhenRequired(version: String) async throws {
+    @Test(arguments: ["1.2", "1.3"]) func dataConnectionsMustResumeTheTLSSessionWhenRequired(version: String)
+        async throws
+    {
         let (root, tmp, tls) = try Self.makeTreeWithCertificate()
         defer {
             try? FileManager.default.removeItem(atPath: root)
@@ -289,7 +330,8 @@ import Testing
             let base = "ftp://demo:demo@127.0.0.1:\(port)"
             let out = tmp + "/dl.csv"
             let pin = version == "1.2" ? ["--tls-max", "1.2"] : ["--tlsv1.3"]
-            let dl = try await Self.run("curl", ["-s", "-S", "--ssl-reqd", "-k"] + pin + ["-o", out, "\(base)/iso/main/big.csv"])
+            let dl = try await Self.run(
+                "curl", ["-s", "-S", "--ssl-reqd", "-k"] + pin + ["-o", out, "\(base)/iso/main/big.csv"])
             #expect(dl.status == 0, "\(dl.err)")
             #expect(FileManager.default.contents(atPath: out) == original)
             let script = """
@@ -330,16 +372,25 @@ import Testing
             let size = original?.count ?? -1
             let tlsName = version == "1.2" ? "TLSv1.2" : "TLSv1.3"
             let reusing = try await Self.run("python3", ["-c", script, "\(port)", "reuse", version])
-            #expect(reusing.out.components(separatedBy: "served \(size) \(tlsName)").count == 3, "\(reusing.out)\(reusing.err)")
+            #expect(
+                reusing.out.components(separatedBy: "served \(size) \(tlsName)").count == 3,
+                "\(reusing.out)\(reusing.err)")
             let plain = try await Self.run("python3", ["-c", script, "\(port)", "plain", version])
             #expect(plain.out.contains("522 SSL connection failed: session reuse required"), "\(plain.out)\(plain.err)")
             #expect(!plain.out.contains("served"), "\(plain.out)")
             #expect(plain.out.contains("pwd /"), "\(plain.out)\(plain.err)")
             // lftp resumes its session too: a whole mirror over FTPS.
             let copy = tmp + "/mirror"
-            let m = try await Self.run("lftp", ["-c", "set ftp:ssl-force true; set ftp:ssl-protect-data true; set ssl:verify-certificate no; set net:max-retries 1; open -u demo,demo -p \(port) 127.0.0.1; mirror /iso \(copy)"])
+            let m = try await Self.run(
+                "lftp",
+                [
+                    "-c",
+                    "set ftp:ssl-force true; set ftp:ssl-protect-data true; set ssl:verify-certificate no; set net:max-retries 1; open -u demo,demo -p \(port) 127.0.0.1; mirror /iso \(copy)",
+                ])
             #expect(m.status == 0, "\(m.err)")
-            #expect(try await Self.run("diff", ["-r", "-x", ".tmp-hidden", "-x", "escape", root + "/iso", copy]).status == 0)
+            #expect(
+                try await Self.run("diff", ["-r", "-x", ".tmp-hidden", "-x", "escape", root + "/iso", copy]).status == 0
+            )
         }
     }
 
@@ -386,7 +437,12 @@ import Testing
         try await Self.withServer(root: root) { port in
             for mlsd in ["on", "off"] {
                 try? FileManager.default.removeItem(atPath: copy)
-                let r = try await Self.run("lftp", ["-c", "set ftp:use-mlsd \(mlsd); set net:max-retries 1; open -u demo,demo -p \(port) 127.0.0.1; mirror / \(copy)"])
+                let r = try await Self.run(
+                    "lftp",
+                    [
+                        "-c",
+                        "set ftp:use-mlsd \(mlsd); set net:max-retries 1; open -u demo,demo -p \(port) 127.0.0.1; mirror / \(copy)",
+                    ])
                 #expect(r.status == 0, "\(r.err)")
                 // What lftp fetched is the tree minus what the server hides (dot files, links out).
                 let diff = try await Self.run("diff", ["-r", "-x", ".tmp-hidden", "-x", "escape", root, copy])

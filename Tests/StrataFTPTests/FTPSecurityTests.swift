@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import StrataFTP
 
 /// What an attacker tries over the wire, one command at a time (ftplib sends full paths in a
@@ -72,7 +73,10 @@ import Testing
             let r = try await FTPClientTests.run("python3", ["-c", script, "\(port)"])
             #expect(r.status == 0, "\(r.err)")
             let lines = r.out.split(separator: "\n").map(String.init)
-            for p in ["/iso/out/secret.txt", "/iso/out/x/deep.txt", "/iso/secret.txt", "/iso/escape/passwd", "/iso/hidden-link"] {
+            for p in [
+                "/iso/out/secret.txt", "/iso/out/x/deep.txt", "/iso/secret.txt", "/iso/escape/passwd",
+                "/iso/hidden-link",
+            ] {
                 for verb in ["RETR", "SIZE", "MDTM", "MLST"] {
                     #expect(lines.contains("\(verb) \(p) ERR 550"), "\(verb) \(p): \(r.out)")
                 }
@@ -91,8 +95,12 @@ import Testing
             // Inside links: listed, and served.
             let listing = lines.first { $0.hasPrefix("LIST /iso OK") } ?? ""
             #expect(listing.contains("'day-link.csv'") && listing.contains("'eu'"), "\(listing)")
-            #expect(!listing.contains("'out'") && !listing.contains("'escape'") && !listing.contains("'hidden-link'"), "\(listing)")
-            #expect(lines.contains("RETR /iso/day-link.csv OK 'start,value\\r\\n2026-01-01 00:00:00,1.5\\r\\n'"), "\(r.out)")
+            #expect(
+                !listing.contains("'out'") && !listing.contains("'escape'") && !listing.contains("'hidden-link'"),
+                "\(listing)")
+            #expect(
+                lines.contains("RETR /iso/day-link.csv OK 'start,value\\r\\n2026-01-01 00:00:00,1.5\\r\\n'"), "\(r.out)"
+            )
             #expect(lines.contains { $0.hasPrefix("RETR /iso/eu/main/year.csv OK '\\ufeffstart;value") }, "\(r.out)")
             #expect(lines.contains { $0.hasPrefix("CWD /iso/eu/main OK '250") }, "\(r.out)")
         }
@@ -106,7 +114,10 @@ import Testing
             try? FileManager.default.removeItem(atPath: outside)
         }
         let fs = ArchiveFileSystem(root: root)
-        for text in ["/iso/out/secret.txt", "/iso/out", "/iso/out/x/deep.txt", "/iso/secret.txt", "/iso/escape/passwd", "/iso/hidden-link"] {
+        for text in [
+            "/iso/out/secret.txt", "/iso/out", "/iso/out/x/deep.txt", "/iso/secret.txt", "/iso/escape/passwd",
+            "/iso/hidden-link",
+        ] {
             let p = try #require(VirtualPath.root.resolving(text))
             #expect(fs.entry(p) == nil, "\(text)")
             #expect(fs.list(p) == nil, "\(text)")
@@ -239,7 +250,9 @@ import Testing
                 """
             let r = try await FTPClientTests.run("python3", ["-c", script, "\(port)"])
             #expect(r.status == 0, "\(r.err)")
-            #expect(r.out.contains("results [" + Array(repeating: "2", count: 24).joined(separator: ", ") + "]"), "\(r.out)")
+            #expect(
+                r.out.contains("results [" + Array(repeating: "2", count: 24).joined(separator: ", ") + "]"), "\(r.out)"
+            )
         }
     }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import StrataFTP
 
 struct FakeFS: FileSystemView {
@@ -11,7 +12,8 @@ struct FakeFS: FileSystemView {
 
     func list(_ p: VirtualPath) -> [FileEntry]? {
         let prefix = p.components.isEmpty ? "/" : p.description + "/"
-        return files.filter { $0.key.hasPrefix(prefix) && !$0.key.dropFirst(prefix.count).contains("/") }.map(\.value).sorted { $0.name < $1.name }
+        return files.filter { $0.key.hasPrefix(prefix) && !$0.key.dropFirst(prefix.count).contains("/") }.map(\.value)
+            .sorted { $0.name < $1.name }
     }
 }
 
@@ -37,7 +39,10 @@ struct FakeFS: FileSystemView {
         #expect(d.feed(Array("\r\nNOOP\r\n".utf8)) == [])
     }
 
-    @Test(arguments: [("retr a b.csv", "RETR", "a b.csv"), ("NOOP", "NOOP", ""), ("opts utf8 on", "OPTS", "utf8 on"), ("  PWD", "PWD", "")])
+    @Test(arguments: [
+        ("retr a b.csv", "RETR", "a b.csv"), ("NOOP", "NOOP", ""), ("opts utf8 on", "OPTS", "utf8 on"),
+        ("  PWD", "PWD", ""),
+    ])
     func commandsAreCaseInsensitive(line: String, verb: String, arg: String) {
         #expect(FTPCommand(line: line) == FTPCommand(verb: verb, argument: arg))
     }
@@ -74,8 +79,13 @@ struct FakeFS: FileSystemView {
     @Test func featAndOptsWorkBeforeLogin() {
         var s = FTPSession(fileSystem: fs, homes: [:])
         #expect(s.handle(FTPCommand(line: "opts utf8 on")) == [.reply(200, "UTF8 mode always on.")])
-        guard case .replyLines(211, let lines) = s.handle(FTPCommand(line: "FEAT")).first else { Issue.record("no FEAT"); return }
-        #expect(lines.contains(" MLST type*;size*;modify*;perm*;unix.mode*;") && lines.contains(" EPSV") && lines.contains(" UTF8"))
+        guard case .replyLines(211, let lines) = s.handle(FTPCommand(line: "FEAT")).first else {
+            Issue.record("no FEAT")
+            return
+        }
+        #expect(
+            lines.contains(" MLST type*;size*;modify*;perm*;unix.mode*;") && lines.contains(" EPSV")
+                && lines.contains(" UTF8"))
         #expect(s.handle(FTPCommand(line: "LIST")) == [.reply(530, "Please log in with USER and PASS.")])
     }
 
@@ -100,10 +110,14 @@ struct FakeFS: FileSystemView {
         #expect(s.handle(FTPCommand(line: "CDUP")) == [.reply(250, "Directory changed to /iso.")])
     }
 
-    @Test(arguments: ["STOR x.csv", "DELE year.csv", "MKD new", "RNFR a", "SITE CHMOD 777 x", "APPE x", "RMD iso", "MFMT 20260101000000 x"])
+    @Test(arguments: [
+        "STOR x.csv", "DELE year.csv", "MKD new", "RNFR a", "SITE CHMOD 777 x", "APPE x", "RMD iso",
+        "MFMT 20260101000000 x",
+    ])
     func everyWriteIsRefused(line: String) {
         var s = loggedIn()
-        #expect(s.handle(FTPCommand(line: line)).first.map { if case .reply(550, _) = $0 { true } else { false } } == true)
+        #expect(
+            s.handle(FTPCommand(line: line)).first.map { if case .reply(550, _) = $0 { true } else { false } } == true)
     }
 
     @Test func transfersNeedAPreparedDataConnectionAndRestartOnce() {
@@ -113,12 +127,18 @@ struct FakeFS: FileSystemView {
         _ = s.passiveOpened(port: 50_000)
         #expect(s.handle(FTPCommand(line: "REST 100")) == [.reply(350, "Restarting at 100. Send RETR.")])
         let path = VirtualPath.root.resolving("/iso/main/year.csv")!
-        #expect(s.handle(FTPCommand(line: "RETR /iso/main/year.csv")) == [.transfer(.retrieve(path, offset: 100, size: 1234), over: .passive)])
+        #expect(
+            s.handle(FTPCommand(line: "RETR /iso/main/year.csv")) == [
+                .transfer(.retrieve(path, offset: 100, size: 1234), over: .passive)
+            ])
         // 5xx before 150: the data connection is not used up.
         #expect(s.handle(FTPCommand(line: "PASV")) == [.openPassive(extended: false)])
         _ = s.passiveOpened(port: 50_001)
         #expect(s.handle(FTPCommand(line: "RETR nothing.csv")) == [.reply(550, "No such file.")])
-        #expect(s.handle(FTPCommand(line: "LIST -la /iso/main")) == [.transfer(.list(VirtualPath.root.resolving("/iso/main")!, .long), over: .passive)])
+        #expect(
+            s.handle(FTPCommand(line: "LIST -la /iso/main")) == [
+                .transfer(.list(VirtualPath.root.resolving("/iso/main")!, .long), over: .passive)
+            ])
     }
 
     func loggedIn(peer: String) -> FTPSession {
@@ -156,7 +176,10 @@ struct FakeFS: FileSystemView {
             }
             #expect(host == "192.0.2.1" && port >= 1024)
         } else {
-            #expect(s.handle(FTPCommand(line: line)) == [.closePassive, .reply(504, "PORT/EPRT only to your own address and a port above 1023.")])
+            #expect(
+                s.handle(FTPCommand(line: line)) == [
+                    .closePassive, .reply(504, "PORT/EPRT only to your own address and a port above 1023."),
+                ])
             #expect(s.handle(FTPCommand(line: "LIST")) == [.reply(425, "Cannot open the data connection.")])
         }
     }
@@ -167,7 +190,10 @@ struct FakeFS: FileSystemView {
         _ = s.passiveOpened(port: 50_000)
         let list = s.handle(FTPCommand(line: "LIST /iso"))
         #expect(list.count == 1)
-        guard case .transfer(let t, .passive)? = list.first else { Issue.record("no transfer"); return }
+        guard case .transfer(let t, .passive)? = list.first else {
+            Issue.record("no transfer")
+            return
+        }
         #expect(s.transferOpened(t, bytes: 10) == [.reply(150, "Here comes the listing.")])
         s.transferStarted()
         // lftp pipelines the next transfer behind this one.
@@ -176,15 +202,16 @@ struct FakeFS: FileSystemView {
         #expect(s.handle(FTPCommand(line: "RETR /iso/main/year.csv")) == [])
         #expect(s.handle(FTPCommand(line: "SYST")) == [])
         #expect(s.handle(FTPCommand(line: "STAT")) == [.transferStatus])
-        #expect(s.nextHeld() == nil)  // not while the transfer runs
+        #expect(s.nextHeld() == nil) // not while the transfer runs
         #expect(s.transferEnded(.completed) == [.reply(226, "Transfer complete.")])
         #expect(s.nextHeld() == [.reply(257, "\"/\" is the current directory.")])
         #expect(s.nextHeld() == [.openPassive(extended: true)])
         _ = s.passiveOpened(port: 50_001)
         let path = VirtualPath.root.resolving("/iso/main/year.csv")!
         #expect(s.nextHeld() == [.transfer(.retrieve(path, offset: 0, size: 1234), over: .passive)])
-        #expect(s.transferOpened(.retrieve(path, offset: 0, size: 1234), bytes: 1234)
-            == [.reply(150, "Opening ASCII mode data connection for year.csv (1234 bytes).")])
+        #expect(
+            s.transferOpened(.retrieve(path, offset: 0, size: 1234), bytes: 1234)
+                == [.reply(150, "Opening ASCII mode data connection for year.csv (1234 bytes).")])
         s.transferStarted()
         // SYST waits for the second transfer.
         #expect(s.nextHeld() == nil)
@@ -201,7 +228,10 @@ struct FakeFS: FileSystemView {
         s.transferStarted()
         #expect(s.handle(FTPCommand(line: "ABOR")) == [.abortTransfer])
         #expect(s.aborting)
-        #expect(s.transferEnded(.completed) == [.reply(426, "Transfer aborted."), .reply(226, "ABOR successful; data connection closed.")])
+        #expect(
+            s.transferEnded(.completed) == [
+                .reply(426, "Transfer aborted."), .reply(226, "ABOR successful; data connection closed."),
+            ])
         #expect(!s.aborting)
         #expect(s.handle(FTPCommand(line: "ABOR")) == [.reply(225, "No transfer to abort.")])
     }
@@ -213,7 +243,10 @@ struct FakeFS: FileSystemView {
         _ = s.handle(FTPCommand(line: "LIST"))
         s.transferStarted()
         for _ in 0..<FTPSession.maxHeldCommands { #expect(s.handle(FTPCommand(line: "NOOP")) == []) }
-        #expect(s.handle(FTPCommand(line: "NOOP")) == [.reply(421, "Too many commands sent during a transfer; closing the connection."), .close])
+        #expect(
+            s.handle(FTPCommand(line: "NOOP")) == [
+                .reply(421, "Too many commands sent during a transfer; closing the connection."), .close,
+            ])
     }
 
     @Test func theLoginDeadlineClosesOnlyConnectionsThatHaveNotLoggedIn() {
@@ -235,8 +268,14 @@ struct FakeFS: FileSystemView {
 
     @Test func listLinesAndFacts() {
         let e = FileEntry(name: "2026-09.csv", isDirectory: false, size: 53_211, modified: 1_790_000_000)
-        #expect(ListingFormat.listLine(e, now: 1_790_100_000) == "-r--r--r-- 1 strata strata        53211 Sep 21 14:13 2026-09.csv")
-        #expect(ListingFormat.listLine(e, now: 1_820_000_000) == "-r--r--r-- 1 strata strata        53211 Sep 21  2026 2026-09.csv")
-        #expect(ListingFormat.mlsdFacts(e) == "type=file;size=53211;modify=20260921141320;perm=r;unix.mode=0444; 2026-09.csv")
+        #expect(
+            ListingFormat.listLine(e, now: 1_790_100_000)
+                == "-r--r--r-- 1 strata strata        53211 Sep 21 14:13 2026-09.csv")
+        #expect(
+            ListingFormat.listLine(e, now: 1_820_000_000)
+                == "-r--r--r-- 1 strata strata        53211 Sep 21  2026 2026-09.csv")
+        #expect(
+            ListingFormat.mlsdFacts(e)
+                == "type=file;size=53211;modify=20260921141320;perm=r;unix.mode=0444; 2026-09.csv")
     }
 }

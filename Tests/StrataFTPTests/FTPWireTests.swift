@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import Testing
+
 @testable import StrataFTP
 
 /// Behaviour over the wire that clients and attackers rely on: ABOR and STAT during a
@@ -232,10 +233,12 @@ import Testing
             try? FileManager.default.removeItem(atPath: tmp)
         }
         try await FTPClientTests.withServer(root: root, tls: tls, implicitTLS: true) { port in
-            let list = try await FTPClientTests.run("curl", ["-s", "-S", "-k", "ftps://demo:demo@127.0.0.1:\(port)/iso/main/"])
+            let list = try await FTPClientTests.run(
+                "curl", ["-s", "-S", "-k", "ftps://demo:demo@127.0.0.1:\(port)/iso/main/"])
             #expect(list.status == 0, "\(list.err)")
             #expect(list.out.contains("big.csv"), "\(list.out)")
-            let got = try await FTPClientTests.run("curl", ["-s", "-S", "-k", "ftps://demo:demo@127.0.0.1:\(port)/iso/main/big.csv"])
+            let got = try await FTPClientTests.run(
+                "curl", ["-s", "-S", "-k", "ftps://demo:demo@127.0.0.1:\(port)/iso/main/big.csv"])
             #expect(got.status == 0)
             #expect(got.out == (try? String(contentsOfFile: root + "/iso/main/big.csv", encoding: .utf8)))
         }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import StrataFTP
 
 /// The hello parser behind `require_tls_resumption`, on hand-built records (the real clients
@@ -13,15 +14,21 @@ struct TLSResumptionTests {
     }
 
     static func clientHello(sessionID: [UInt8]) -> [UInt8] {
-        let body: [UInt8] = [3, 3] + Array(repeating: 7, count: 32) + [UInt8(sessionID.count)] + sessionID
+        let body: [UInt8] =
+            [3, 3] + Array(repeating: 7, count: 32) + [UInt8(sessionID.count)] + sessionID
             + [0, 2, 0x13, 0x01, 1, 0] + [0, 0]
         return handshake(1, body)
     }
 
-    static func serverHello(sessionID: [UInt8], extensions: [(UInt16, [UInt8])], random: [UInt8] = Array(repeating: 9, count: 32)) -> [UInt8] {
+    static func serverHello(
+        sessionID: [UInt8], extensions: [(UInt16, [UInt8])], random: [UInt8] = Array(repeating: 9, count: 32)
+    ) -> [UInt8] {
         var ext: [UInt8] = []
-        for (t, d) in extensions { ext += [UInt8(t >> 8), UInt8(t & 255), UInt8(d.count >> 8), UInt8(d.count & 255)] + d }
-        let body: [UInt8] = [3, 3] + random + [UInt8(sessionID.count)] + sessionID + [0x13, 0x01, 0]
+        for (t, d) in extensions {
+            ext += [UInt8(t >> 8), UInt8(t & 255), UInt8(d.count >> 8), UInt8(d.count & 255)] + d
+        }
+        let body: [UInt8] =
+            [3, 3] + random + [UInt8(sessionID.count)] + sessionID + [0x13, 0x01, 0]
             + [UInt8(ext.count >> 8), UInt8(ext.count & 255)] + ext
         return handshake(2, body)
     }
@@ -40,22 +47,31 @@ struct TLSResumptionTests {
 
     static let id = Array(1...32).map(UInt8.init)
     static let cases: [Case] = [
-        Case(name: "TLS 1.3 with a pre-shared key", client: record(22, clientHello(sessionID: id)),
-             server: record(22, serverHello(sessionID: id, extensions: [tls13, keyShare, psk])), verdict: .resumed),
-        Case(name: "TLS 1.3 full handshake (legacy session id echoed, no psk)", client: record(22, clientHello(sessionID: id)),
-             server: record(22, serverHello(sessionID: id, extensions: [tls13, keyShare])), verdict: .notResumed),
-        Case(name: "TLS 1.2 session id echoed", client: record(22, clientHello(sessionID: id)),
-             server: record(22, serverHello(sessionID: id, extensions: [])), verdict: .resumed),
-        Case(name: "TLS 1.2 new session id", client: record(22, clientHello(sessionID: id)),
-             server: record(22, serverHello(sessionID: Array(id.reversed()), extensions: [])), verdict: .notResumed),
-        Case(name: "TLS 1.2 empty session ids", client: record(22, clientHello(sessionID: [])),
-             server: record(22, serverHello(sessionID: [], extensions: [])), verdict: .notResumed),
-        Case(name: "TLS 1.3 after a HelloRetryRequest", client: record(22, clientHello(sessionID: id)),
-             server: record(22, serverHello(sessionID: id, extensions: [tls13], random: TLSResumption.retryRandom)) + record(20, [1])
+        Case(
+            name: "TLS 1.3 with a pre-shared key", client: record(22, clientHello(sessionID: id)),
+            server: record(22, serverHello(sessionID: id, extensions: [tls13, keyShare, psk])), verdict: .resumed),
+        Case(
+            name: "TLS 1.3 full handshake (legacy session id echoed, no psk)",
+            client: record(22, clientHello(sessionID: id)),
+            server: record(22, serverHello(sessionID: id, extensions: [tls13, keyShare])), verdict: .notResumed),
+        Case(
+            name: "TLS 1.2 session id echoed", client: record(22, clientHello(sessionID: id)),
+            server: record(22, serverHello(sessionID: id, extensions: [])), verdict: .resumed),
+        Case(
+            name: "TLS 1.2 new session id", client: record(22, clientHello(sessionID: id)),
+            server: record(22, serverHello(sessionID: Array(id.reversed()), extensions: [])), verdict: .notResumed),
+        Case(
+            name: "TLS 1.2 empty session ids", client: record(22, clientHello(sessionID: [])),
+            server: record(22, serverHello(sessionID: [], extensions: [])), verdict: .notResumed),
+        Case(
+            name: "TLS 1.3 after a HelloRetryRequest", client: record(22, clientHello(sessionID: id)),
+            server: record(22, serverHello(sessionID: id, extensions: [tls13], random: TLSResumption.retryRandom))
+                + record(20, [1])
                 + record(22, serverHello(sessionID: id, extensions: [tls13, keyShare, psk])), verdict: .resumed),
         Case(name: "not TLS at all", client: Array("GET / HTTP/1.1\r\n\r\n".utf8), server: [], verdict: .notResumed),
-        Case(name: "application data before any hello", client: record(22, clientHello(sessionID: id)),
-             server: record(23, [1, 2, 3]), verdict: .notResumed),
+        Case(
+            name: "application data before any hello", client: record(22, clientHello(sessionID: id)),
+            server: record(23, [1, 2, 3]), verdict: .notResumed),
     ]
 
     @Test(arguments: cases) func verdicts(c: Case) {

@@ -1,14 +1,17 @@
 import Foundation
-import Testing
 import StrataFuzzTargets
+import Testing
 
 /// Every kept corpus input and every crash libFuzzer ever found, replayed through the same
 /// functions the fuzzer drives: a crash found once stays fixed. `tools/fuzz/run.sh` adds
 /// the inputs it finds to Corpus/<target>/ (crashes as crash-*).
 @Suite struct FuzzRegressionTests {
     static func inputs(_ target: FuzzTarget) -> [URL] {
-        guard let dir = Bundle.module.url(forResource: "Corpus", withExtension: nil)?.appendingPathComponent(target.rawValue),
-              let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return [] }
+        guard
+            let dir = Bundle.module.url(forResource: "Corpus", withExtension: nil)?.appendingPathComponent(
+                target.rawValue),
+            let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path)
+        else { return [] }
         return names.sorted().map { dir.appendingPathComponent($0) }
     }
 

@@ -3,6 +3,7 @@ import StrataCore
 import StrataImport
 import StrataTestSupport
 import Testing
+
 @testable import StrataStore
 
 /// A calculated channel over AMPds2's sub-meter (B1E): "b1e minus the same meter read a
@@ -21,10 +22,17 @@ import Testing
         }
         try dir.write("late.csv", lines.joined(separator: "\n") + "\n")
 
-        var rest = ChannelSpec(device: "calculated", id: "rest", unit: "Wh", kind: .counter, resolution: Resolution(decimals: 0))
-        rest.formula = [FormulaTerm(negative: false, device: "b1e", channel: "energy"), FormulaTerm(negative: true, device: "late", channel: "energy")]
+        var rest = ChannelSpec(
+            device: "calculated", id: "rest", unit: "Wh", kind: .counter, resolution: Resolution(decimals: 0))
+        rest.formula = [
+            FormulaTerm(negative: false, device: "b1e", channel: "energy"),
+            FormulaTerm(negative: true, device: "late", channel: "energy"),
+        ]
         var restPower = ChannelSpec(device: "calculated", id: "rest_power", unit: "W", kind: .gauge)
-        restPower.formula = [FormulaTerm(negative: false, device: "b1e", channel: "power"), FormulaTerm(negative: true, device: "late", channel: "power")]
+        restPower.formula = [
+            FormulaTerm(negative: false, device: "b1e", channel: "power"),
+            FormulaTerm(negative: true, device: "late", channel: "power"),
+        ]
         let specs = [
             ChannelSpec(device: "b1e", id: "energy", unit: "Wh", kind: .counter, resolution: Resolution(decimals: 0)),
             ChannelSpec(device: "b1e", id: "power", unit: "W", kind: .gauge),
@@ -34,8 +42,10 @@ import Testing
         ]
         let store = try openStore(dir, specs)
         for (device, path) in [("b1e", Fixtures.electricity), ("late", dir.file("late.csv"))] {
-            let e = try store.channel(device: device, channel: "energy"), p = try store.channel(device: device, channel: "power")
-            let importer = Importer(store: store, options: .init(timeColumn: "unix_ts", timeFormat: .unix, mapping: [("Pt", e), ("P", p)]))
+            let e = try store.channel(device: device, channel: "energy")
+            let p = try store.channel(device: device, channel: "power")
+            let importer = Importer(
+                store: store, options: .init(timeColumn: "unix_ts", timeFormat: .unix, mapping: [("Pt", e), ("P", p)]))
             var bad = 0
             _ = try importer.run(path: path) { _, _ in bad += 1 }
             #expect(bad == 0)
@@ -47,7 +57,7 @@ import Testing
         let p = try Fixtures.columnByTime(Fixtures.electricity, "P")
         let times = pt.keys.filter { pt[$0 - 60] != nil }.sorted()
         var hwm: Int64?
-        var at: [Int64: Int64] = [:]  // cumulative at each minute
+        var at: [Int64: Int64] = [:] // cumulative at each minute
         var cum: Int64 = 0
         var monotonic = true
         for t in times {
@@ -67,7 +77,8 @@ import Testing
         cal.timeZone = TimeZone(identifier: "America/Vancouver")!
         let rc = try store.channel(device: "calculated", channel: "rest")
         let rp = try store.channel(device: "calculated", channel: "rest_power")
-        let first = times.first!, last = times.last!
+        let first = times.first!
+        let last = times.last!
         let days = try store.buckets(.day, channels: [rc, rp], from: first, to: last)
         var checked = 0
         for d in days {

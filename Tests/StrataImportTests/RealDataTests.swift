@@ -1,8 +1,9 @@
 import Foundation
-import StrataTestSupport
-import Testing
 import StrataCore
 import StrataImport
+import StrataTestSupport
+import Testing
+
 @testable import StrataStore
 
 /// AMPds2 water: two years of a real counter across four DST changes, checked against totals
@@ -13,7 +14,8 @@ import StrataImport
         let spec = ChannelSpec(device: "water", id: "volume", unit: "L", kind: .counter)
         let store = try openStore(dir, [spec])
         let ch = try store.channel(device: "water", channel: "volume")
-        let importer = Importer(store: store, options: .init(timeColumn: "unix_ts", timeFormat: .unix, mapping: [("counter", ch)]))
+        let importer = Importer(
+            store: store, options: .init(timeColumn: "unix_ts", timeFormat: .unix, mapping: [("counter", ch)]))
         var bad = 0
         let summary = try importer.run(path: Fixtures.water) { _, _ in bad += 1 }
         #expect(bad == 0)
@@ -59,9 +61,11 @@ import StrataImport
         for d in days where d.end - d.start != 24 * 3600 {
             let hours = try store.buckets(.hour, channels: [ch], from: d.start, to: d.end)
             #expect(hours.count == Int((d.end - d.start) / 3600))
-            #expect(hours.reduce(Int64(0)) { $0 + ($1.values[ch.id]?.consumption ?? 0) } == d.values[ch.id]?.consumption)
+            #expect(
+                hours.reduce(Int64(0)) { $0 + ($1.values[ch.id]?.consumption ?? 0) } == d.values[ch.id]?.consumption)
             let quarters = try store.buckets(.quarter, channels: [ch], from: d.start, to: d.end)
-            #expect(quarters.reduce(Int64(0)) { $0 + ($1.values[ch.id]?.consumption ?? 0) } == d.values[ch.id]?.consumption)
+            #expect(
+                quarters.reduce(Int64(0)) { $0 + ($1.values[ch.id]?.consumption ?? 0) } == d.values[ch.id]?.consumption)
         }
     }
 
@@ -72,7 +76,8 @@ import StrataImport
         let store = try openStore(dir, [p, e])
         let cp = try store.channel(device: "bedroom", channel: "power")
         let ce = try store.channel(device: "bedroom", channel: "energy")
-        let importer = Importer(store: store, options: .init(timeColumn: "unix_ts", timeFormat: .unix, mapping: [("P", cp), ("Pt", ce)]))
+        let importer = Importer(
+            store: store, options: .init(timeColumn: "unix_ts", timeFormat: .unix, mapping: [("P", cp), ("Pt", ce)]))
         _ = try importer.run(path: Fixtures.electricity) { _, _ in }
         try store.rollUp(now: 1_800_000_000)
         let raw = try Fixtures.column(Fixtures.electricity, "P")

@@ -7,13 +7,17 @@ struct IngestDecoderTests {
     static let berlin = ZoneRules(identifier: "Europe/Berlin")!
     let d = IngestDecoder(paths: ["ENERGY.Total", "ENERGY.Power", "phases.1.v"], timePath: "Time", zone: Self.berlin)
 
-    func decode(_ s: String, arrival: Int64 = 1_796_212_800) -> Result<(ts: Int64, values: [Double?]), IngestDecoder.Failure> {
+    func decode(_ s: String, arrival: Int64 = 1_796_212_800) -> Result<
+        (ts: Int64, values: [Double?]), IngestDecoder.Failure
+    > {
         d.decode(Array(s.utf8), arrival: arrival)
     }
 
     @Test func tasmotaSensorMessage() throws {
         // Tasmota's Time is site-local without an offset: 13:00:05 in Berlin is 12:00:05 UTC.
-        let r = try decode(#"{"Time":"2026-12-02T13:00:05","ENERGY":{"Total":1234.567,"Power":"812"},"phases":[{"v":1},{"v":230.5}]}"#).get()
+        let r = try decode(
+            #"{"Time":"2026-12-02T13:00:05","ENERGY":{"Total":1234.567,"Power":"812"},"phases":[{"v":1},{"v":230.5}]}"#
+        ).get()
         #expect(r.ts == 1_796_212_805)
         #expect(r.values == [1234.567, 812, 230.5])
     }

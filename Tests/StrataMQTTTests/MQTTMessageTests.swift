@@ -6,9 +6,11 @@ import Testing
 /// The messages of a minute and Home Assistant's discovery configs, as JSON a consumer parses.
 struct MQTTMessageTests {
     static let berlin = ZoneRules(identifier: "Europe/Berlin")!
-    static let energy = ChannelSpec(device: "main", id: "energy_import", name: "Energy import", unit: "kWh", kind: .counter,
-                                    resolution: Resolution(decimals: 3))
-    static let power = ChannelSpec(device: "main", id: "power", unit: "W", kind: .gauge, resolution: Resolution(decimals: 1))
+    static let energy = ChannelSpec(
+        device: "main", id: "energy_import", name: "Energy import", unit: "kWh", kind: .counter,
+        resolution: Resolution(decimals: 3))
+    static let power = ChannelSpec(
+        device: "main", id: "power", unit: "W", kind: .gauge, resolution: Resolution(decimals: 1))
 
     static func json(_ m: MQTTMessage) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(m.payload)) as? [String: Any])
@@ -17,8 +19,11 @@ struct MQTTMessageTests {
     @Test func aMinuteIsOneMessagePerChannelAndAStatePerDevice() throws {
         let mm = MinuteMessages(prefix: "strata/site", zone: Self.berlin, retain: true)
         // 2026-12-02 13:00 Berlin (+01:00).
-        let msgs = mm.messages(minute: 1_796_212_800, values: [.init(channel: Self.energy, value: 1234.5670001), .init(channel: Self.power, value: 812.25)])
-        #expect(msgs.map(\.topic) == ["strata/site/main/energy_import", "strata/site/main/power", "strata/site/main/state"])
+        let msgs = mm.messages(
+            minute: 1_796_212_800,
+            values: [.init(channel: Self.energy, value: 1234.5670001), .init(channel: Self.power, value: 812.25)])
+        #expect(
+            msgs.map(\.topic) == ["strata/site/main/energy_import", "strata/site/main/power", "strata/site/main/state"])
         #expect(msgs.allSatisfy { $0.retain })
         let e = try Self.json(msgs[0])
         #expect(e["t"] as? String == "2026-12-02T13:00:00+01:00")
@@ -45,7 +50,9 @@ struct MQTTMessageTests {
         ("L", .counter, "water", "water", "total_increasing", "L"),
         ("m³/h", .gauge, "water", "volume_flow_rate", "measurement", "m³/h"),
     ])
-    func homeAssistantClasses(unit: String, kind: ChannelKind, device: String, deviceClass: String, stateClass: String, haUnit: String) {
+    func homeAssistantClasses(
+        unit: String, kind: ChannelKind, device: String, deviceClass: String, stateClass: String, haUnit: String
+    ) {
         let c = ChannelSpec(device: device, id: "x", unit: unit, kind: kind)
         let k = Discovery.classes(c, deviceName: device)
         #expect(k.deviceClass == deviceClass && k.stateClass == stateClass && k.unit == haUnit)
@@ -65,7 +72,10 @@ struct MQTTMessageTests {
         #expect(j["unique_id"] as? String == "strata_werk_s_d_main_energy_import")
         #expect(j["suggested_display_precision"] as? Int == 3)
         let avail = try #require(j["availability"] as? [[String: Any]])
-        #expect(avail.compactMap { $0["topic"] as? String } == ["strata/werk-sued/status", "strata/werk-sued/main/availability"])
+        #expect(
+            avail.compactMap { $0["topic"] as? String } == [
+                "strata/werk-sued/status", "strata/werk-sued/main/availability",
+            ])
         let dev = try #require(j["device"] as? [String: Any])
         #expect(dev["name"] as? String == "Main \"meter\"" && dev["model"] as? String == "eastron-sdm630")
         #expect(dev["identifiers"] as? [String] == ["strata_werk_s_d_main"])
@@ -73,7 +83,14 @@ struct MQTTMessageTests {
 
     @Test func theBacklogKeepsTheNewestMinutesAndCountsWhatItDrops() {
         var b = Backlog(capacity: 3)
-        for m in 0..<5 { b.append(minute: Int64(m * 60), [MQTTMessage(topic: "t", payload: [UInt8(m)], retain: false), MQTTMessage(topic: "u", payload: [], retain: false)]) }
+        for m in 0..<5 {
+            b.append(
+                minute: Int64(m * 60),
+                [
+                    MQTTMessage(topic: "t", payload: [UInt8(m)], retain: false),
+                    MQTTMessage(topic: "u", payload: [], retain: false),
+                ])
+        }
         #expect(b.count == 3 && b.dropped == 4)
         #expect(b.first?.minute == 120)
         b.removeFirst()

@@ -1,10 +1,12 @@
 import Foundation
 import Testing
+
 @testable import StrataMail
 
 @Suite struct MIMETests {
     @Test(arguments: [
-        ("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy"),
+        ("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="),
+        ("foobar", "Zm9vYmFy"),
     ])
     func base64MatchesRFC4648(_ input: String, _ expected: String) {
         #expect(MIMEEncoding.base64(Array(input.utf8)) == expected)
@@ -26,7 +28,9 @@ import Testing
         #expect(qp.hasPrefix("Verbrauch =3D 12,5 m=C2=B3=20\r\n"))
         #expect(qp.hasSuffix("end=20"))
         // Decoding: soft breaks removed, escapes resolved.
-        #expect(decodeQP(qp) == text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n"))
+        #expect(
+            decodeQP(qp)
+                == text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n"))
     }
 
     @Test func nonASCIISubjectBecomesEncodedWords() {
@@ -51,9 +55,13 @@ import Testing
 
     @Test func messageHasBothAlternativesAndTheAttachment() {
         let m = MailMessage(
-            from: "strata@example.org", fromName: "Strata", to: ["fm@example.org", "b@example.org"], subject: "Täglicher Bericht",
+            from: "strata@example.org", fromName: "Strata", to: ["fm@example.org", "b@example.org"],
+            subject: "Täglicher Bericht",
             date: 1_795_334_400, utcOffset: 0, messageID: "daily.2026-11-21@example.org", text: "Hello\n.\nWorld",
-            html: "<p>Hello</p>", attachments: [MailAttachment(filename: "a.zip", contentType: "application/zip", data: Array(repeating: 7, count: 300))])
+            html: "<p>Hello</p>",
+            attachments: [
+                MailAttachment(filename: "a.zip", contentType: "application/zip", data: Array(repeating: 7, count: 300))
+            ])
         let s = String(decoding: m.render(), as: UTF8.self)
         #expect(s.contains("Message-ID: <daily.2026-11-21@example.org>\r\n"))
         #expect(s.contains("Content-Type: multipart/mixed;"))
@@ -137,7 +145,8 @@ import Testing
     }
 
     @Test func noStarttlsOfferedIsAFailureNotAFallback() {
-        var m = SMTPClientStateMachine(clientName: "box", security: .starttls, credentials: nil, envelopes: [Self.envelope("a@x")])
+        var m = SMTPClientStateMachine(
+            clientName: "box", security: .starttls, credentials: nil, envelopes: [Self.envelope("a@x")])
         _ = m.receive(.init(code: 220, lines: ["hi"]))
         #expect(text(m.receive(.init(code: 250, lines: ["x", "AUTH PLAIN"]))) == ["QUIT\r\n"])
         #expect(m.error == .tlsNotOffered)
@@ -145,7 +154,9 @@ import Testing
     }
 
     @Test func authIsNeverSentInClearText() {
-        var m = SMTPClientStateMachine(clientName: "box", security: .none, credentials: .init(username: "u", password: "p"), envelopes: [Self.envelope("a@x")])
+        var m = SMTPClientStateMachine(
+            clientName: "box", security: .none, credentials: .init(username: "u", password: "p"),
+            envelopes: [Self.envelope("a@x")])
         _ = m.receive(.init(code: 220, lines: ["hi"]))
         let out = text(m.receive(.init(code: 250, lines: ["x", "AUTH PLAIN"])))
         #expect(out == ["QUIT\r\n"])
@@ -153,7 +164,9 @@ import Testing
     }
 
     @Test func authLoginAndWrongPassword() {
-        var m = SMTPClientStateMachine(clientName: "box", security: .tls, credentials: .init(username: "user", password: "pw"), envelopes: [Self.envelope("a@x")])
+        var m = SMTPClientStateMachine(
+            clientName: "box", security: .tls, credentials: .init(username: "user", password: "pw"),
+            envelopes: [Self.envelope("a@x")])
         _ = m.receive(.init(code: 220, lines: ["hi"]))
         #expect(text(m.receive(.init(code: 250, lines: ["x", "AUTH LOGIN"]))) == ["AUTH LOGIN\r\n"])
         #expect(text(m.receive(.init(code: 334, lines: ["VXNlcm5hbWU6"]))) == ["dXNlcg==\r\n"])
@@ -163,7 +176,8 @@ import Testing
     }
 
     @Test func ehloRefusedFallsBackToHeloOnPlainConnections() {
-        var m = SMTPClientStateMachine(clientName: "box", security: .none, credentials: nil, envelopes: [Self.envelope("a@x")])
+        var m = SMTPClientStateMachine(
+            clientName: "box", security: .none, credentials: nil, envelopes: [Self.envelope("a@x")])
         _ = m.receive(.init(code: 220, lines: ["hi"]))
         #expect(text(m.receive(.init(code: 502, lines: ["no"]))) == ["HELO box\r\n"])
         #expect(text(m.receive(.init(code: 250, lines: ["hi"]))) == ["MAIL FROM:<strata@example.org>\r\n"])
@@ -171,14 +185,21 @@ import Testing
 
     @Test(arguments: [(451, false), (552, true)])
     func replyAfterDataDecidesRetry(_ code: Int, _ permanent: Bool) {
-        var m = SMTPClientStateMachine(clientName: "box", security: .none, credentials: nil, envelopes: [Self.envelope("a@x")])
+        var m = SMTPClientStateMachine(
+            clientName: "box", security: .none, credentials: nil, envelopes: [Self.envelope("a@x")])
         for r in [220, 250, 250, 250, 354] { _ = m.receive(.init(code: r, lines: ["x"])) }
         _ = m.receive(.init(code: code, lines: ["try"]))
-        if permanent { #expect(m.outcomes == [.permanent("\(code) try")]) } else { #expect(m.outcomes == [.temporary("\(code) try")]) }
+        if permanent {
+            #expect(m.outcomes == [.permanent("\(code) try")])
+        } else {
+            #expect(m.outcomes == [.temporary("\(code) try")])
+        }
     }
 
     @Test func droppedConnectionMakesTheRestTemporary() {
-        var m = SMTPClientStateMachine(clientName: "box", security: .none, credentials: nil, envelopes: [Self.envelope("a@x"), Self.envelope("b@x")])
+        var m = SMTPClientStateMachine(
+            clientName: "box", security: .none, credentials: nil,
+            envelopes: [Self.envelope("a@x"), Self.envelope("b@x")])
         for r in [220, 250, 250, 250, 354, 250, 250] { _ = m.receive(.init(code: r, lines: ["x"])) }
         m.connectionLost(.protocolError("closed"))
         #expect(m.outcomes[0] == .accepted("250 x"))
@@ -189,7 +210,8 @@ import Testing
 func decodeBase64(_ s: String) -> [UInt8] {
     let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
     var out: [UInt8] = []
-    var acc = 0, bits = 0
+    var acc = 0
+    var bits = 0
     for c in s.utf8 where c != UInt8(ascii: "=") {
         guard let v = alphabet.firstIndex(of: c) else { continue }
         acc = acc << 6 | v
@@ -208,7 +230,9 @@ func decodeQP(_ s: String) -> String {
     let u = Array(joined.utf8)
     var i = 0
     while i < u.count {
-        if u[i] == UInt8(ascii: "="), i + 2 < u.count, let v = UInt8(String(decoding: u[(i + 1)...(i + 2)], as: UTF8.self), radix: 16) {
+        if u[i] == UInt8(ascii: "="), i + 2 < u.count,
+            let v = UInt8(String(decoding: u[(i + 1)...(i + 2)], as: UTF8.self), radix: 16)
+        {
             out.append(v)
             i += 3
         } else {

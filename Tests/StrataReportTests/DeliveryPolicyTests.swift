@@ -8,24 +8,34 @@ struct DeliveryPolicyTests {
     let created: Int64 = 1_000_000
 
     @Test func anAcceptedMessageIsRecordedAsSent() {
-        #expect(policy.action(for: .accepted("250 ok"), created: created, failures: 3, now: created + 10) == .sent(reply: "250 ok"))
+        #expect(
+            policy.action(for: .accepted("250 ok"), created: created, failures: 3, now: created + 10)
+                == .sent(reply: "250 ok"))
     }
 
     @Test func aPermanentRefusalIsFinalAtOnceEvenOnTheFirstTry() {
-        #expect(policy.action(for: .permanent("550 no such user"), created: created, failures: 0, now: created) == .refused(reason: "550 no such user"))
+        #expect(
+            policy.action(for: .permanent("550 no such user"), created: created, failures: 0, now: created)
+                == .refused(reason: "550 no such user"))
     }
 
     @Test(arguments: [(0, 60), (1, 120), (2, 240), (5, 1920), (6, 3600), (40, 3600)] as [(Int, Int64)])
     func temporaryFailuresBackOffDoublingUpToAnHour(failures: Int, pause: Int64) {
         let now = created + 100
-        #expect(policy.action(for: .temporary("451 later"), created: created, failures: failures, now: now)
-            == .retry(at: now + pause, pause: pause, failures: failures + 1, reason: "451 later"))
+        #expect(
+            policy.action(for: .temporary("451 later"), created: created, failures: failures, now: now)
+                == .retry(at: now + pause, pause: pause, failures: failures + 1, reason: "451 later"))
     }
 
     @Test func aMessageQueuedLongerThanRetryForIsGivenUp() {
-        #expect(policy.action(for: .temporary("421 busy"), created: created, failures: 9, now: created + 86_400) == .givenUp(reason: "421 busy"))
+        #expect(
+            policy.action(for: .temporary("421 busy"), created: created, failures: 9, now: created + 86_400)
+                == .givenUp(reason: "421 busy"))
         // One second earlier it is still retried.
-        if case .retry = policy.action(for: .temporary("421 busy"), created: created, failures: 9, now: created + 86_399) {} else {
+        if case .retry = policy.action(
+            for: .temporary("421 busy"), created: created, failures: 9, now: created + 86_399)
+        {
+        } else {
             Issue.record("expected a retry inside the window")
         }
     }

@@ -9,9 +9,13 @@ struct OutboxErrorTests {
             _ = try Outbox(path: "/proc/strata-no-such-folder/outbox.sqlite")
             Issue.record("an outbox was created under /proc")
         } catch {
-            guard case .cannotOpen(let path, _) = error else { Issue.record("\(error)"); return }
+            guard case .cannotOpen(let path, _) = error else {
+                Issue.record("\(error)")
+                return
+            }
             #expect(path == "/proc/strata-no-such-folder/outbox.sqlite")
-            #expect(error.description.contains("cannot open the report outbox /proc/strata-no-such-folder/outbox.sqlite"))
+            #expect(
+                error.description.contains("cannot open the report outbox /proc/strata-no-such-folder/outbox.sqlite"))
             #expect(error.description.contains("[outbox] folder"))
         }
     }
@@ -23,7 +27,10 @@ struct OutboxErrorTests {
             _ = try Outbox(path: dir.file("outbox.sqlite"))
             Issue.record("a text file opened as an outbox")
         } catch {
-            guard case .corrupt = error else { Issue.record("\(error)"); return }
+            guard case .corrupt = error else {
+                Issue.record("\(error)")
+                return
+            }
             #expect(error.description.contains("report outbox") && error.description.contains("is damaged"))
         }
     }

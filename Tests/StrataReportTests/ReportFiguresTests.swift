@@ -5,19 +5,25 @@ import StrataImport
 import StrataStore
 import StrataTestSupport
 import Testing
+
 @testable import StrataReport
 
-func siteConfig(_ dir: String, zone: String, devices: String, reports: String = "", extra: String = "") throws -> StrataConfig {
-    let text = SiteTOML.header(timezone: zone, store: "\(dir)/s.sqlite", archive: "\(dir)/archive", dialects: ["excel-eu", "iso"]) + """
-        \(extra)
-        \(devices)
-        \(reports)
-        """
+func siteConfig(_ dir: String, zone: String, devices: String, reports: String = "", extra: String = "") throws
+    -> StrataConfig
+{
+    let text =
+        SiteTOML.header(
+            timezone: zone, store: "\(dir)/s.sqlite", archive: "\(dir)/archive", dialects: ["excel-eu", "iso"]) + """
+            \(extra)
+            \(devices)
+            \(reports)
+            """
     return try StrataConfig.parse(text, file: dir + "/strata.toml")
 }
 
 func store(_ c: StrataConfig, retention: [Tier: Span] = [:]) throws -> Store {
-    try Store(path: c.storage.path, channels: c.allChannels, calendar: c.site.calendar, retention: retention, budget: nil)
+    try Store(
+        path: c.storage.path, channels: c.allChannels, calendar: c.site.calendar, retention: retention, budget: nil)
 }
 
 /// The monthly report of AMPds2 water and gas (America/Vancouver) against figures computed
@@ -81,7 +87,8 @@ func store(_ c: StrataConfig, retention: [Tier: Span] = [:]) throws -> Store {
         for (y, m) in [(2013, 3), (2013, 11), (2013, 12)] {
             let period = try #require(ReportPeriod.parse("\(y)-\(m < 10 ? "0" : "")\(m)"))
             let content = try builder.build(period, now: 1_800_000_000)
-            let start = local(y, m), end = local(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1)
+            let start = local(y, m)
+            let end = local(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1)
             #expect(content.start == start && content.end == end)
             for section in content.meters {
                 let raw = try #require(raws[section.device])
@@ -95,7 +102,10 @@ func store(_ c: StrataConfig, retention: [Tier: Span] = [:]) throws -> Store {
                 #expect(f.previous == consumption(pStart, start))
                 #expect(f.yearEarlier == consumption(local(y - 1, m), local(m == 12 ? y : y - 1, m == 12 ? 1 : m + 1)))
                 // Chart: one bar per local day, adding up to the month.
-                #expect(f.bars.count == cal.range(of: .day, in: .month, for: Date(timeIntervalSince1970: TimeInterval(start)))!.count)
+                #expect(
+                    f.bars.count
+                        == cal.range(of: .day, in: .month, for: Date(timeIntervalSince1970: TimeInterval(start)))!.count
+                )
                 #expect(f.bars.compactMap(\.steps).reduce(0, +) == f.consumption)
                 // Coverage: the readings present over the minutes of the month.
                 let present = raw.keys.filter { $0 >= start && $0 < end }.count
@@ -142,9 +152,12 @@ func store(_ c: StrataConfig, retention: [Tier: Span] = [:]) throws -> Store {
                 let f = try #require(section.counters.first)
                 #expect(f.bars.count == hours)
                 #expect(f.bars.compactMap(\.steps).reduce(0, +) == f.consumption)
-                let a = try #require(raw[content.start]), b = try #require(raw[content.end])
+                let a = try #require(raw[content.start])
+                let b = try #require(raw[content.end])
                 #expect(f.consumption == steps(b) - steps(a), "\(section.device) \(label)")
-                if hours == 25 { #expect(f.bars.map(\.label).filter { $0 == "01" }.count == 2, "the repeated hour twice") }
+                if hours == 25 {
+                    #expect(f.bars.map(\.label).filter { $0 == "01" }.count == 2, "the repeated hour twice")
+                }
             }
         }
     }
@@ -164,12 +177,14 @@ func store(_ c: StrataConfig, retention: [Tier: Span] = [:]) throws -> Store {
               unit = "kWh"
               kind = "counter"
             """
-        let config = try siteConfig(dir.path, zone: "Europe/Berlin", devices: devices, reports: """
-            [[reports]]
-            name = "m"
-            schedule = "monthly"
-            to = ["a@example.org"]
-            """)
+        let config = try siteConfig(
+            dir.path, zone: "Europe/Berlin", devices: devices,
+            reports: """
+                [[reports]]
+                name = "m"
+                schedule = "monthly"
+                to = ["a@example.org"]
+                """)
         let st = try store(config, retention: [.minute: Span(seconds: 86_400), .quarter: Span(seconds: 86_400)])
         let ch = try st.channel(device: "main", channel: "energy_import")
         // Two weeks of October 2026 at a steady 4 kW, with one quarter at 40 kW on the 7th 10:15 local,
@@ -183,20 +198,25 @@ func store(_ c: StrataConfig, retention: [Tier: Span] = [:]) throws -> Store {
             let gap = t > instant(berlin, 2026, 10, 10, 3) && t < instant(berlin, 2026, 10, 10, 5)
             if !gap { samples.append(Sample(channel: ch.id, ts: t, value: (value * 1000).rounded() / 1000)) }
             value += (t >= spike && t < spike + 900) ? 40.0 / 60 : 4.0 / 60
-            if t == instant(berlin, 2026, 10, 10, 4) { value += 100 }  // 12.5 kWh per gap quarter: 50 kW if it counted
+            if t == instant(berlin, 2026, 10, 10, 4) { value += 100 } // 12.5 kWh per gap quarter: 50 kW if it counted
             t += 60
         }
         try st.write(samples)
         try st.rollUp(now: start + 20 * 86_400)
         let report = try #require(config.reports.first)
-        let before = try ReportBuilder(config: config, report: report, store: st).build(#require(ReportPeriod.parse("2026-10")), now: start + 40 * 86_400)
+        let before = try ReportBuilder(config: config, report: report, store: st).build(
+            #require(ReportPeriod.parse("2026-10")), now: start + 40 * 86_400)
         let peak = try #require(before.meters.first?.counters.first?.peak)
         #expect(peak.start == spike)
         #expect(abs(peak.value - 40) < 0.01)
         // Prune: a year later the quarters and minutes of October are gone.
         _ = try st.enforceRetention(now: start + 400 * 86_400)
-        #expect(try st.buckets(.quarter, channels: [ch], from: start, to: start + 14 * 86_400).allSatisfy { $0.values.isEmpty })
-        let after = try ReportBuilder(config: config, report: report, store: st).build(#require(ReportPeriod.parse("2026-10")), now: start + 400 * 86_400)
+        #expect(
+            try st.buckets(.quarter, channels: [ch], from: start, to: start + 14 * 86_400).allSatisfy {
+                $0.values.isEmpty
+            })
+        let after = try ReportBuilder(config: config, report: report, store: st).build(
+            #require(ReportPeriod.parse("2026-10")), now: start + 400 * 86_400)
         #expect(after.meters.first?.counters.first?.peak == peak)
         #expect(after.meters.first?.counters.first?.consumption == before.meters.first?.counters.first?.consumption)
     }
@@ -220,12 +240,14 @@ func store(_ c: StrataConfig, retention: [Tier: Span] = [:]) throws -> Store {
               unit = "W"
               kind = "gauge"
             """
-        let config = try siteConfig(dir.path, zone: "Europe/Oslo", devices: devices, reports: """
-            [[reports]]
-            name = "d"
-            schedule = "daily"
-            to = ["a@example.org"]
-            """)
+        let config = try siteConfig(
+            dir.path, zone: "Europe/Oslo", devices: devices,
+            reports: """
+                [[reports]]
+                name = "d"
+                schedule = "daily"
+                to = ["a@example.org"]
+                """)
         let st = try store(config)
         let e = try st.channel(device: "han", channel: "energy_import")
         let p = try st.channel(device: "han", channel: "power")
@@ -255,7 +277,8 @@ func store(_ c: StrataConfig, retention: [Tier: Span] = [:]) throws -> Store {
         try st.write(samples)
         try st.rollUp(now: start + 3 * 86_400)
         let report = try #require(config.reports.first)
-        let content = try ReportBuilder(config: config, report: report, store: st).build(#require(ReportPeriod.parse("2026-11-10")), now: start + 3 * 86_400)
+        let content = try ReportBuilder(config: config, report: report, store: st).build(
+            #require(ReportPeriod.parse("2026-11-10")), now: start + 3 * 86_400)
         let f = try #require(content.meters.first?.counters.first)
         let peak = try #require(f.peak)
         #expect(peak.start == instant(oslo, 2026, 11, 10, 17, 30))
@@ -266,6 +289,7 @@ func store(_ c: StrataConfig, retention: [Tier: Span] = [:]) throws -> Store {
         #expect(base.start == instant(oslo, 2026, 11, 10, 3))
         #expect(abs(base.value - 0.5) < 1e-9)
         // The hourly steps themselves would have made a "peak" of a whole hour's energy in one quarter.
-        #expect(ReportBuilder.stepsHourly(try st.buckets(.quarter, channels: [e], from: content.start, to: content.end), e))
+        #expect(
+            ReportBuilder.stepsHourly(try st.buckets(.quarter, channels: [e], from: content.start, to: content.end), e))
     }
 }

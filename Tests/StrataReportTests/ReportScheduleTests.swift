@@ -2,6 +2,7 @@ import Foundation
 import StrataConfig
 import StrataCore
 import Testing
+
 @testable import StrataReport
 
 let berlin = ZoneRules(identifier: "Europe/Berlin")!
@@ -12,7 +13,8 @@ func instant(_ zone: ZoneRules, _ y: Int, _ mo: Int, _ d: Int, _ h: Int = 0, _ m
 
 @Suite struct ReportPeriodTests {
     @Test(arguments: [
-        ("2026-10-21", ReportPeriod.Kind.day, "2026-10-21"), ("2026-W43", .week, "2026-10-19"), ("2026-10", .month, "2026-10-01"),
+        ("2026-10-21", ReportPeriod.Kind.day, "2026-10-21"), ("2026-W43", .week, "2026-10-19"),
+        ("2026-10", .month, "2026-10-01"),
         ("2026-W53", .week, "2026-12-28"), ("2020-W53", .week, "2020-12-28"), ("2024-02-29", .day, "2024-02-29"),
     ])
     func labelsRoundTrip(_ label: String, _ kind: ReportPeriod.Kind, _ first: String) throws {
@@ -50,7 +52,8 @@ func instant(_ zone: ZoneRules, _ y: Int, _ mo: Int, _ d: Int, _ h: Int = 0, _ m
         let autumn = s.bounds(try #require(ReportPeriod.parse("2026-10-25")))
         #expect(spring.end - spring.start == 23 * 3600)
         #expect(autumn.end - autumn.start == 25 * 3600)
-        let march = ReportSchedule(kind: .month, at: 360, grace: 900, zone: berlin).bounds(try #require(ReportPeriod.parse("2026-03")))
+        let march = ReportSchedule(kind: .month, at: 360, grace: 900, zone: berlin).bounds(
+            try #require(ReportPeriod.parse("2026-03")))
         #expect(march.end - march.start == (31 * 24 - 1) * 3600)
     }
 
@@ -58,7 +61,7 @@ func instant(_ zone: ZoneRules, _ y: Int, _ mo: Int, _ d: Int, _ h: Int = 0, _ m
         // Berlin skips 02:00–03:00 on 29 March 2026: a 02:30 report for the 28th goes at 03:00 CEST.
         let s = ReportSchedule(kind: .day, at: 150, grace: 900, zone: berlin)
         #expect(s.due(try #require(ReportPeriod.parse("2026-03-28"))) == instant(berlin, 2026, 3, 29, 3, 0))
-        #expect(s.due(try #require(ReportPeriod.parse("2026-03-28"))) == 1_774_746_000)  // 01:00 UTC
+        #expect(s.due(try #require(ReportPeriod.parse("2026-03-28"))) == 1_774_746_000) // 01:00 UTC
         // 02:30 happens twice on 25 October: the first time (CEST, 00:30 UTC).
         #expect(s.due(try #require(ReportPeriod.parse("2026-10-24"))) == 1_792_888_200)
     }
@@ -69,7 +72,7 @@ func instant(_ zone: ZoneRules, _ y: Int, _ mo: Int, _ d: Int, _ h: Int = 0, _ m
         let asuncion = try #require(ZoneRules(identifier: "America/Asuncion"))
         let s = ReportSchedule(kind: .month, at: 30, grace: 0, zone: asuncion)
         let september = try #require(ReportPeriod.parse("2023-09"))
-        #expect(s.due(september) == 1_696_132_800)  // 04:00 UTC = 01:00 local (UTC-3)
+        #expect(s.due(september) == 1_696_132_800) // 04:00 UTC = 01:00 local (UTC-3)
         #expect(s.bounds(september).end == 1_696_132_800)
         #expect(s.bounds(september.next).start == 1_696_132_800)
         #expect(s.latestDue(at: 1_696_132_799) == september.previous)
@@ -86,7 +89,7 @@ func instant(_ zone: ZoneRules, _ y: Int, _ mo: Int, _ d: Int, _ h: Int = 0, _ m
     /// order, at the right local time, across both DST changes and every month end.
     @Test(arguments: [ReportPeriod.Kind.day, .week, .month])
     func firesOnceAtTheRightLocalTime(_ kind: ReportPeriod.Kind) {
-        let at = 150  // 02:30: skipped in March, repeated in October
+        let at = 150 // 02:30: skipped in March, repeated in October
         let s = ReportSchedule(kind: kind, at: at, grace: 900, zone: berlin)
         var t = instant(berlin, 2026, 2, 20)
         let stop = instant(berlin, 2026, 11, 10)
@@ -153,7 +156,8 @@ func instant(_ zone: ZoneRules, _ y: Int, _ mo: Int, _ d: Int, _ h: Int = 0, _ m
     }
 
     @Test(arguments: [
-        (1, 6 * 60, "peak"), (5, 21 * 60, "peak"), (5, 22 * 60, "night"), (6, 12 * 60, "off-peak"), (7, 3 * 60, "night"),
+        (1, 6 * 60, "peak"), (5, 21 * 60, "peak"), (5, 22 * 60, "night"), (6, 12 * 60, "off-peak"),
+        (7, 3 * 60, "night"),
         (2, 5 * 60, "night"), (6, 23 * 60, "night"),
     ])
     func firstMatchingWindowElseFallback(_ weekday: Int, _ minute: Int, _ name: String) throws {
@@ -161,7 +165,9 @@ func instant(_ zone: ZoneRules, _ y: Int, _ mo: Int, _ d: Int, _ h: Int = 0, _ m
         // 2026-11-30 is a Monday.
         let date = CivilDate(year: 2026, month: 11, day: 29 + weekday)
         #expect(date.isoWeekday == weekday)
-        let i = try #require(TariffPlan.tariff(p, date: date, dayType: DayType.of(date, holidays: HolidayCalendar([])), minuteOfDay: minute))
+        let i = try #require(
+            TariffPlan.tariff(
+                p, date: date, dayType: DayType.of(date, holidays: HolidayCalendar([])), minuteOfDay: minute))
         #expect(p[i].name == name)
     }
 

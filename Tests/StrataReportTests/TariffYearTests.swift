@@ -4,6 +4,7 @@ import StrataCore
 import StrataStore
 import StrataTestSupport
 import Testing
+
 @testable import StrataReport
 
 /// Seven tariff bands with seasons, day types and holidays (Easter-relative ones too), priced
@@ -65,7 +66,10 @@ import Testing
         name = "Christmas"
         date = "12-25"
         """
-    static let prices = ["holiday": 0.11, "weekend": 0.14, "summer-peak": 0.41, "winter-peak": 0.37, "summer-day": 0.29, "night": 0.09, "day": 0.25]
+    static let prices = [
+        "holiday": 0.11, "weekend": 0.14, "summer-peak": 0.41, "winter-peak": 0.37, "summer-day": 0.29, "night": 0.09,
+        "day": 0.25,
+    ]
 
     /// The band of a local hour, decided here without Strata's calendar code.
     static func band(_ c: DateComponents) -> String {
@@ -86,7 +90,8 @@ import Testing
         let dir = TempDir()
         let devices = SiteTOML.device("main", channels: [("energy_import", "kWh", "counter")])
         let reports = "[[reports]]\nname = \"monthly\"\nschedule = \"monthly\"\nto = [\"fm@example.org\"]\n"
-        let config = try siteConfig(dir.path, zone: "Europe/Berlin", devices: devices, reports: reports, extra: Self.tariffs)
+        let config = try siteConfig(
+            dir.path, zone: "Europe/Berlin", devices: devices, reports: reports, extra: Self.tariffs)
         #expect(config.tariffs.count == 7)
         let st = try store(config)
         let ch = try st.channel(device: "main", channel: "energy_import")
@@ -114,7 +119,8 @@ import Testing
         var want: [String: Int64] = [:]
         var hours = 0
         for t in stride(from: start, to: end, by: 3600) {
-            let c = cal.dateComponents([.month, .day, .hour, .weekday], from: Date(timeIntervalSince1970: TimeInterval(t)))
+            let c = cal.dateComponents(
+                [.month, .day, .hour, .weekday], from: Date(timeIntervalSince1970: TimeInterval(t)))
             want[Self.band(c), default: 0] += at[t + 3600]! - at[t]!
             hours += 1
         }
@@ -125,7 +131,8 @@ import Testing
         var got: [String: Int64] = [:]
         var cost: [String: Double] = [:]
         for m in 1...12 {
-            let content = try builder.build(try #require(ReportPeriod.parse("2027-\(m < 10 ? "0" : "")\(m)")), now: end + 86_400)
+            let content = try builder.build(
+                try #require(ReportPeriod.parse("2027-\(m < 10 ? "0" : "")\(m)")), now: end + 86_400)
             let f = try #require(content.meters.first?.counters.first)
             #expect(!f.costs.contains { $0.tariff == "(no tariff)" })
             for c in f.costs {

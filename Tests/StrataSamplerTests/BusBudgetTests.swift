@@ -32,13 +32,16 @@ struct BusBudgetTests {
         return try StrataConfig.parse(text, file: "/tmp/x.toml").devices
     }
 
-    @Test(arguments: [
-        (4, "1 s", 2, false),    // 4 × 1 s × 3 = 12 s of a minute
-        (10, "2 s", 2, true),    // 60 s: more than 80 % of the minute
-        (16, "1 s", 2, false),   // 48 s: exactly 80 %
-        (17, "1 s", 2, true),
-    ] as [(Int, String, Int, Bool)])
-    func aBusWarnsWhenItsWorstRoundPassesFourFifthsOfThePoll(count: Int, timeout: String, retries: Int, warns: Bool) throws {
+    @Test(
+        arguments: [
+            (4, "1 s", 2, false), // 4 × 1 s × 3 = 12 s of a minute
+            (10, "2 s", 2, true), // 60 s: more than 80 % of the minute
+            (16, "1 s", 2, false), // 48 s: exactly 80 %
+            (17, "1 s", 2, true),
+        ] as [(Int, String, Int, Bool)])
+    func aBusWarnsWhenItsWorstRoundPassesFourFifthsOfThePoll(count: Int, timeout: String, retries: Int, warns: Bool)
+        throws
+    {
         let w = BusBudget.warnings(try devices(count: count, timeout: timeout, retries: retries))
         #expect(w.isEmpty == !warns, "\(w)")
         if warns { #expect(w.first?.contains("bus ") == true && w.first?.contains("\(count) devices") == true) }

@@ -1,10 +1,11 @@
 import Testing
+
 @testable import StrataSampler
 
 @Suite struct MinuteAccumulatorTests {
     @Test func countersTakeTheFirstReadingGaugesTheMean() {
         var acc = MinuteAccumulator(isCounter: [true, false])
-        #expect(acc.add(ts: 600, values: [nil, 10]) == nil)  // counter read failed at :00
+        #expect(acc.add(ts: 600, values: [nil, 10]) == nil) // counter read failed at :00
         #expect(acc.add(ts: 610, values: [5.5, 20]) == nil)
         #expect(acc.add(ts: 650, values: [5.9, 60]) == nil)
         let done = acc.add(ts: 660, values: [6.0, 1])

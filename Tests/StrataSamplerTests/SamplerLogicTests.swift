@@ -1,8 +1,9 @@
 import Foundation
-import Testing
 import StrataConfig
 import StrataCore
 import StrataStore
+import Testing
+
 @testable import StrataSampler
 
 @Suite struct SamplerLogicTests {
@@ -19,7 +20,9 @@ import StrataStore
         var g = ClockGuard(plausibleAfter: 1_767_225_600, lastWritten: 1_800_000_000)
         #expect(g.check(now: 1_000_000_000, tick: 1_000_000_020, tolerance: 5) == .implausible)
         // The clock stepped back over written minutes: they are not written again.
-        #expect(g.check(now: 1_799_999_940.2, tick: 1_799_999_940, tolerance: 5) == .behindStore(lastWritten: 1_800_000_000))
+        #expect(
+            g.check(now: 1_799_999_940.2, tick: 1_799_999_940, tolerance: 5) == .behindStore(lastWritten: 1_800_000_000)
+        )
         #expect(g.check(now: 1_800_000_060.3, tick: 1_800_000_060, tolerance: 5) == .sample)
         // Woke 3 minutes late (a step forward): nothing is invented for the minutes between.
         #expect(g.check(now: 1_800_000_240, tick: 1_800_000_060, tolerance: 5) == .missed(by: 180))
@@ -74,7 +77,8 @@ import StrataStore
         // the register showed whole steps, so the unshown fraction of one may be lost.
         var b = SimulatedMeter(device: d, zone: zone)
         b.resume(from: readings[100], at: t0 + 6000)
-        let next = try #require(b.read(at: t0 + 6060)[e]), expected = try #require(readings[101][e])
+        let next = try #require(b.read(at: t0 + 6060)[e])
+        let expected = try #require(readings[101][e])
         let step = d.channels[e].resolution.step
         #expect(next <= expected && next >= expected - step * 1.0001, "\(next) vs \(expected)")
         // Registers show whole steps, as a Modbus read (raw × scale) gives them.

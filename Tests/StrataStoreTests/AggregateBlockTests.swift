@@ -1,7 +1,8 @@
 import Foundation
+import StrataCore
 import StrataTestSupport
 import Testing
-import StrataCore
+
 @testable import StrataStore
 
 /// Quarter-hours and hours of closed months in compact blocks.
@@ -10,7 +11,8 @@ import StrataCore
     static func buckets(seed: UInt64, counter: Bool, span: Int64, width: Int64) -> [(start: Int64, agg: Aggregate)] {
         var g = SplitMix(seed: seed)
         var out: [(start: Int64, agg: Aggregate)] = []
-        var t = span, level = Int64.random(in: 0..<100_000_000, using: &g)
+        var t = span
+        var level = Int64.random(in: 0..<100_000_000, using: &g)
         while t < span + 31 * 86_400 {
             t += width * Int64(Int.random(in: 0..<30, using: &g) == 0 ? Int.random(in: 2...50, using: &g) : 1)
             var a = Aggregate()
@@ -45,15 +47,21 @@ import StrataCore
         return out
     }
 
-    @Test(arguments: [(1, true, 900), (2, false, 900), (3, true, 3600), (4, false, 3600), (5, false, 1800)] as [(UInt64, Bool, Int64)])
+    @Test(
+        arguments: [(1, true, 900), (2, false, 900), (3, true, 3600), (4, false, 3600), (5, false, 1800)]
+            as [(UInt64, Bool, Int64)])
     func bucketsRoundTripExactly(seed: UInt64, counter: Bool, width: Int64) throws {
-        let span: Int64 = 1_792_540_800  // 2026-10-21 00:00 UTC, as any start
-        let b = Self.buckets(seed: seed, counter: counter, span: span, width: width).map { (start: $0.start, agg: AggregateBlock.stored($0.agg, counter: counter)) }
+        let span: Int64 = 1_792_540_800 // 2026-10-21 00:00 UTC, as any start
+        let b = Self.buckets(seed: seed, counter: counter, span: span, width: width).map {
+            (start: $0.start, agg: AggregateBlock.stored($0.agg, counter: counter))
+        }
         let bytes = AggregateBlock.encode(span: span, decimals: counter ? 3 : 1, b)
         let back = try AggregateBlock.decode(bytes, span: span)
         #expect(back.count == b.count)
         for (x, y) in zip(b, back) {
-            #expect(x.start == y.start && x.agg == y.agg && x.agg.sum.bitPattern == y.agg.sum.bitPattern, "\(x) became \(y)")
+            #expect(
+                x.start == y.start && x.agg == y.agg && x.agg.sum.bitPattern == y.agg.sum.bitPattern, "\(x) became \(y)"
+            )
         }
         // A quarter row is about 45 bytes; random buckets (nothing like a meter's) still take far fewer.
         #expect(Double(bytes.count) / Double(b.count) < 24, "\(bytes.count) bytes for \(b.count) buckets")
@@ -63,22 +71,29 @@ import StrataCore
     }
 
     let paris = SiteCalendar(zone: ZoneRules(identifier: "Europe/Paris")!)
-    let t0: Int64 = 1_793_314_800  // 2026-10-30 00:00 Europe/Paris (UTC+1)
+    let t0: Int64 = 1_793_314_800 // 2026-10-30 00:00 Europe/Paris (UTC+1)
     var specs: [ChannelSpec] {
-        [ChannelSpec(device: "m", id: "kwh", unit: "kWh", kind: .counter), ChannelSpec(device: "m", id: "w", unit: "W", kind: .gauge)]
+        [
+            ChannelSpec(device: "m", id: "kwh", unit: "kWh", kind: .counter),
+            ChannelSpec(device: "m", id: "w", unit: "W", kind: .gauge),
+        ]
     }
 
     func samples(_ s: Store, from: Int, to: Int) -> [Sample] {
         (from..<to).flatMap { m -> [Sample] in
             let ts = t0 + Int64(m) * 60
-            return [Sample(channel: s.channels[0].id, ts: ts, value: 100 + Double(m) * 0.007),
-                    Sample(channel: s.channels[1].id, ts: ts, value: Double((m * 37) % 900))]
+            return [
+                Sample(channel: s.channels[0].id, ts: ts, value: 100 + Double(m) * 0.007),
+                Sample(channel: s.channels[1].id, ts: ts, value: Double((m * 37) % 900)),
+            ]
         }
     }
 
     func dump(_ s: Store) throws -> [String] {
         try Tier.aggregated.flatMap { t in
-            try s.storedAggregates(t, from: t0 - 86_400, to: t0 + 40 * 86_400, channel: nil).map { "\(t) \($0.0) \($0.1) \($0.2)" }
+            try s.storedAggregates(t, from: t0 - 86_400, to: t0 + 40 * 86_400, channel: nil).map {
+                "\(t) \($0.0) \($0.1) \($0.2)"
+            }
         }
     }
 
@@ -92,7 +107,7 @@ import StrataCore
         let rows = try dump(s)
         let counts = try Tier.aggregated.map { try s.aggregateCount($0) }
         let m = try s.compactClosedMonths()
-        #expect(m.months == 2 && m.damaged.isEmpty)  // October's quarters and its hours
+        #expect(m.months == 2 && m.damaged.isEmpty) // October's quarters and its hours
         let november: Int64 = 1_793_491_200
         #expect(try s.db.scalarInt("SELECT count(*) FROM agg WHERE tier IN (1, 2) AND start < \(november)") == 0)
         #expect(try s.db.scalarInt("SELECT count(*) FROM agg_block") == 4)
@@ -107,12 +122,14 @@ import StrataCore
         try twin.write(samples(twin, from: 0, to: 5 * 1440))
         try twin.rollUp(now: t0 + 5 * 86_400 + 600)
         #expect(try dump(s) == dump(twin))
-        #expect(try s.buckets(.hour, channels: s.channels, from: t0, to: t0 + 86_400).map(\.values)
+        #expect(
+            try s.buckets(.hour, channels: s.channels, from: t0, to: t0 + 86_400).map(\.values)
                 == twin.buckets(.hour, channels: twin.channels, from: t0, to: t0 + 86_400).map(\.values))
 
         // Retention of quarters reaching into the compacted month trims its block.
         let before = try s.aggregateCount(.quarter)
-        let pruned = try Store(path: s.path, channels: specs, calendar: paris, retention: [.quarter: Span(seconds: 4 * 86_400)])
+        let pruned = try Store(
+            path: s.path, channels: specs, calendar: paris, retention: [.quarter: Span(seconds: 4 * 86_400)])
         let p = try pruned.enforceRetention(now: t0 + 5 * 86_400 + 600)
         #expect(p.quarterRows > 0)
         #expect(try pruned.aggregateCount(.quarter) == before - Int64(p.quarterRows))

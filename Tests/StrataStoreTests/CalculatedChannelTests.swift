@@ -2,13 +2,14 @@ import Foundation
 import StrataCore
 import StrataTestSupport
 import Testing
+
 @testable import StrataStore
 
 /// Calculated channels in the store: derived in the inputs' own transaction, from their
 /// cumulative curves (so resets and rollovers of an input are already handled), never negative,
 /// exact in whole steps, recomputed when an input's past changes, and backfilled when added.
 @Suite struct CalculatedChannelTests {
-    static let t0: Int64 = 1_700_000_040 - 1_700_000_040 % 86_400  // a UTC midnight
+    static let t0: Int64 = 1_700_000_040 - 1_700_000_040 % 86_400 // a UTC midnight
     static let utc = SiteCalendar(zone: ZoneRules(identifier: "UTC")!)
 
     static func specs(calculated: Bool = true) -> [ChannelSpec] {
@@ -19,10 +20,17 @@ import Testing
             ChannelSpec(device: "sub", id: "power", unit: "W", kind: .gauge),
         ]
         guard calculated else { return s }
-        var rest = ChannelSpec(device: "calculated", id: "rest", unit: "kWh", kind: .counter, resolution: Resolution(decimals: 3))
-        rest.formula = [FormulaTerm(negative: false, device: "main", channel: "energy"), FormulaTerm(negative: true, device: "sub", channel: "energy")]
+        var rest = ChannelSpec(
+            device: "calculated", id: "rest", unit: "kWh", kind: .counter, resolution: Resolution(decimals: 3))
+        rest.formula = [
+            FormulaTerm(negative: false, device: "main", channel: "energy"),
+            FormulaTerm(negative: true, device: "sub", channel: "energy"),
+        ]
         var restPower = ChannelSpec(device: "calculated", id: "rest_power", unit: "W", kind: .gauge)
-        restPower.formula = [FormulaTerm(negative: false, device: "main", channel: "power"), FormulaTerm(negative: true, device: "sub", channel: "power")]
+        restPower.formula = [
+            FormulaTerm(negative: false, device: "main", channel: "power"),
+            FormulaTerm(negative: true, device: "sub", channel: "power"),
+        ]
         s += [rest, restPower]
         return s
     }
@@ -39,14 +47,20 @@ import Testing
 
     /// Main and sub readings for the given minutes.
     static func samples(_ s: Store, minutes: Range<Int>) throws -> [Sample] {
-        let me = try s.channel(device: "main", channel: "energy").id, se = try s.channel(device: "sub", channel: "energy").id
-        let mp = try s.channel(device: "main", channel: "power").id, sp = try s.channel(device: "sub", channel: "power").id
+        let me = try s.channel(device: "main", channel: "energy").id
+        let se = try s.channel(device: "sub", channel: "energy").id
+        let mp = try s.channel(device: "main", channel: "power").id
+        let sp = try s.channel(device: "sub", channel: "power").id
         var out: [Sample] = []
         for i in minutes {
             let ts = t0 + Int64(i) * 60
-            let main = 5000 + Double(i) * 0.05  // 3 kWh an hour
-            out += [Sample(channel: me, ts: ts, value: (main * 100).rounded() / 100), Sample(channel: se, ts: ts, value: subValue(i)),
-                    Sample(channel: mp, ts: ts, value: 3000 + Double(i % 5)), Sample(channel: sp, ts: ts, value: 1260 + Double(i % 3))]
+            let main = 5000 + Double(i) * 0.05 // 3 kWh an hour
+            out += [
+                Sample(channel: me, ts: ts, value: (main * 100).rounded() / 100),
+                Sample(channel: se, ts: ts, value: subValue(i)),
+                Sample(channel: mp, ts: ts, value: 3000 + Double(i % 5)),
+                Sample(channel: sp, ts: ts, value: 1260 + Double(i % 3)),
+            ]
         }
         return out
     }
@@ -54,12 +68,14 @@ import Testing
     /// The rule written out independently: per minute, rest = main − sub on the inputs'
     /// cumulative curves; its consumption is what that climbs above its highest point so far.
     static func expectedRest(minutes n: Int) -> [Int64] {
-        var mainCum: Int64 = 0, subCum: Int64 = 0
-        var prevMain: Int64?, prevSub: Int64?
+        var mainCum: Int64 = 0
+        var subCum: Int64 = 0
+        var prevMain: Int64?
+        var prevSub: Int64?
         var hwm: Int64?
         var per: [Int64] = []
         for i in 0..<n {
-            let main = Int64(((5000 + Double(i) * 0.05) * 100).rounded()) * 10  // in Wh (steps of 0.001)
+            let main = Int64(((5000 + Double(i) * 0.05) * 100).rounded()) * 10 // in Wh (steps of 0.001)
             let sub = Int64((subValue(i) * 1000).rounded())
             mainCum += prevMain.map { main - $0 } ?? main
             // A drop is the replacement: the new meter's reading counts as consumed since.
@@ -101,11 +117,14 @@ import Testing
         // The hours add up to the day, the reset of the sub-meter included.
         let hours = try s.buckets(.hour, channels: [rest], from: Self.t0, to: Self.t0 + 86_400)
         let day = try s.buckets(.day, channels: [rest], from: Self.t0, to: Self.t0 + 86_400)
-        #expect(hours.reduce(Int64(0)) { $0 + ($1.values[rest.id]?.consumption ?? 0) } == day.first?.values[rest.id]?.consumption)
+        #expect(
+            hours.reduce(Int64(0)) { $0 + ($1.values[rest.id]?.consumption ?? 0) }
+                == day.first?.values[rest.id]?.consumption)
         #expect(day.first?.values[rest.id]?.consumption == per.reduce(0, +))
         // Gauges: the difference at each minute.
         let rp = try s.channel(device: "calculated", channel: "rest_power")
-        let first = try #require(try s.buckets(.quarter, channels: [rp], from: Self.t0, to: Self.t0 + 900).first?.values[rp.id])
+        let first = try #require(
+            try s.buckets(.quarter, channels: [rp], from: Self.t0, to: Self.t0 + 900).first?.values[rp.id])
         var total = 0.0
         for i in 0..<15 {
             let m: Double = 3000 + Double(i % 5)
@@ -127,7 +146,9 @@ import Testing
             let r = try s.write(try Self.samples(s, minutes: i..<(i + 1)))
             let ts = Self.t0 + Int64(i) * 60
             let power = r.derived.filter { $0.channel == rp }
-            #expect(power == [Sample(channel: rp, ts: ts, value: 3000 + Double(i % 5) - (1260 + Double(i % 3)))], "minute \(i): \(r.derived)")
+            #expect(
+                power == [Sample(channel: rp, ts: ts, value: 3000 + Double(i % 5) - (1260 + Double(i % 3)))],
+                "minute \(i): \(r.derived)")
             #expect(r.derived.contains { $0.channel == rest && $0.ts == ts }, "minute \(i)")
             #expect(!r.derived.contains { $0.channel != rp && $0.channel != rest })
         }
@@ -174,4 +195,3 @@ import Testing
         #expect(throws: StoreError.self) { _ = try openStore(dir, specs, calendar: Self.utc) }
     }
 }
-

@@ -1,7 +1,8 @@
 import Foundation
+import StrataCore
 import StrataTestSupport
 import Testing
-import StrataCore
+
 @testable import StrataStore
 
 /// The store is the last line against absurd readings: whatever a caller passes, nothing
@@ -9,12 +10,13 @@ import StrataCore
 @Suite struct ImplausibleInputTests {
     let energy = ChannelSpec(device: "main", id: "energy", unit: "kWh", kind: .counter)
     let power = ChannelSpec(device: "main", id: "power", unit: "W", kind: .gauge)
-    let t0: Int64 = 1_792_792_800  // 2026-10-24 00:00 Europe/Paris
+    let t0: Int64 = 1_792_792_800 // 2026-10-24 00:00 Europe/Paris
 
     @Test(arguments: [1e300, -1e300, 3.4e38, Double.infinity, -Double.infinity, Double.nan, 1e16, -2e18])
     func absurdValuesAreRefusedAndCounted(bad: Double) throws {
         let dir = TempDir()
-        let s = try openStore(dir, [energy, power], calendar: SiteCalendar(zone: ZoneRules(identifier: "Europe/Paris")!))
+        let s = try openStore(
+            dir, [energy, power], calendar: SiteCalendar(zone: ZoneRules(identifier: "Europe/Paris")!))
         let e = try s.channel(device: "main", channel: "energy").id
         let p = try s.channel(device: "main", channel: "power").id
         var samples: [Sample] = []
@@ -26,8 +28,10 @@ import StrataCore
         let r = try s.write(samples)
         #expect(r.implausible == 2)
         _ = try s.rollUp(now: t0 + 86_400 * 3)
-        let rows = try s.buckets(.hour, channels: [s.channel(device: "main", channel: "energy"), s.channel(device: "main", channel: "power")],
-                                 from: t0, to: t0 + 7200)
+        let rows = try s.buckets(
+            .hour,
+            channels: [s.channel(device: "main", channel: "energy"), s.channel(device: "main", channel: "power")],
+            from: t0, to: t0 + 7200)
         // 100.00 → 101.19 kWh over two hours: 0.60 + 0.59 with the bad minute bridged.
         #expect(rows.map { $0.values[e]?.consumption } == [600, 590], "\(rows.map { $0.values[e]?.consumption })")
         #expect(rows.map { $0.values[p]?.max } == [500, 500])

@@ -1,23 +1,28 @@
 import Foundation
+import StrataCore
 import StrataTestSupport
 import Testing
-import StrataCore
+
 @testable import StrataStore
 
 /// The minute tier's closed days in compact blocks: what goes in comes out bit for bit,
 /// late data lands in its day's block, damage is named and contained, old stores migrate.
 @Suite struct MinuteBlockTests {
-    let t0: Int64 = 1_792_792_800  // 2026-10-24 00:00 Europe/Paris; the next night has 25 hours
+    let t0: Int64 = 1_792_792_800 // 2026-10-24 00:00 Europe/Paris; the next night has 25 hours
     let paris = SiteCalendar(zone: ZoneRules(identifier: "Europe/Paris")!)
 
     /// Channels of every kind and scale the property test writes.
     var specs: [ChannelSpec] {
-        [ChannelSpec(device: "m", id: "kwh", unit: "kWh", kind: .counter, resolution: Resolution(decimals: 3), rollover: 100_000),
-         ChannelSpec(device: "m", id: "litres", unit: "L", kind: .counter, resolution: Resolution(decimals: 0)),
-         ChannelSpec(device: "m", id: "tens", unit: "L", kind: .counter, resolution: Resolution(decimals: -1)),
-         ChannelSpec(device: "m", id: "watts", unit: "W", kind: .gauge, resolution: Resolution(decimals: 0)),
-         ChannelSpec(device: "m", id: "volts", unit: "V", kind: .gauge, resolution: Resolution(decimals: 1)),
-         ChannelSpec(device: "m", id: "wild", unit: "x", kind: .gauge, resolution: Resolution(decimals: 2))]
+        [
+            ChannelSpec(
+                device: "m", id: "kwh", unit: "kWh", kind: .counter, resolution: Resolution(decimals: 3),
+                rollover: 100_000),
+            ChannelSpec(device: "m", id: "litres", unit: "L", kind: .counter, resolution: Resolution(decimals: 0)),
+            ChannelSpec(device: "m", id: "tens", unit: "L", kind: .counter, resolution: Resolution(decimals: -1)),
+            ChannelSpec(device: "m", id: "watts", unit: "W", kind: .gauge, resolution: Resolution(decimals: 0)),
+            ChannelSpec(device: "m", id: "volts", unit: "V", kind: .gauge, resolution: Resolution(decimals: 1)),
+            ChannelSpec(device: "m", id: "wild", unit: "x", kind: .gauge, resolution: Resolution(decimals: 2)),
+        ]
     }
 
     /// Four days of readings: gaps, repeats, resets, a rollover, written in random batches,
@@ -28,14 +33,18 @@ import StrataCore
         for c in s.channels {
             var counter = Double(Int.random(in: 0..<90_000, using: &rng))
             for m in 0..<(4 * 1440) {
-                if Int.random(in: 0..<100, using: &rng) < 8 { continue }  // gap
+                if Int.random(in: 0..<100, using: &rng) < 8 { continue } // gap
                 let ts = t0 + Int64(m) * 60 + Int64.random(in: 0..<60, using: &rng)
                 let v: Double
                 switch (c.spec.kind, c.spec.id) {
                 case (.counter, _):
                     let r = Int.random(in: 0..<1000, using: &rng)
-                    if r == 0 { counter = 0 }  // reset
-                    else if r < 700 { counter += Double(Int.random(in: 0..<40, using: &rng)) }  // else a repeat
+                    if r == 0 {
+                        counter = 0
+                    } // reset
+                    else if r < 700 {
+                        counter += Double(Int.random(in: 0..<40, using: &rng))
+                    } // else a repeat
                     if c.spec.rollover != nil && counter > 99_990 { counter -= 100_000 }
                     let d = Double(c.spec.resolution.decimals)
                     v = (counter * (c.spec.resolution.decimals >= 0 ? 1 : 10)).rounded() / pow(10, max(0, d))
@@ -43,7 +52,9 @@ import StrataCore
                     let e = Double(Int.random(in: -30...30, using: &rng))
                     v = Double.random(in: -1...1, using: &rng) * pow(10, e)
                 default:
-                    v = Int.random(in: 0..<10, using: &rng) < 3 ? 0 : Double.random(in: 0...5000, using: &rng).rounded() / 10
+                    v =
+                        Int.random(in: 0..<10, using: &rng) < 3
+                        ? 0 : Double.random(in: 0...5000, using: &rng).rounded() / 10
                 }
                 all.append(Sample(channel: c.id, ts: ts, value: v))
             }
@@ -63,7 +74,9 @@ import StrataCore
         var out: [String] = []
         for c in s.channels {
             for r in try s.minute.rows(channel: c.id, from: t0 - 86_400, to: t0 + 6 * 86_400) {
-                out.append("\(r.channel) \(r.ts) \(r.value.bitPattern) \(r.cum.map(String.init) ?? "-") \(r.hwm.map(String.init) ?? "-")")
+                out.append(
+                    "\(r.channel) \(r.ts) \(r.value.bitPattern) \(r.cum.map(String.init) ?? "-") \(r.hwm.map(String.init) ?? "-")"
+                )
             }
         }
         return out
@@ -71,7 +84,9 @@ import StrataCore
 
     func aggregates(_ s: Store) throws -> [String] {
         try Tier.aggregated.flatMap { t in
-            try s.storedAggregates(t, from: t0 - 86_400, to: t0 + 400 * 86_400, channel: nil).map { "\(t) \($0.0) \($0.1) \($0.2)" }
+            try s.storedAggregates(t, from: t0 - 86_400, to: t0 + 400 * 86_400, channel: nil).map {
+                "\(t) \($0.0) \($0.1) \($0.2)"
+            }
         }
     }
 
@@ -130,7 +145,8 @@ import StrataCore
         #expect(try s.minuteCount() == blocked + 60)
         // The same as a store that got every reading in order.
         let twin = try openStore(TempDir(), [spec], calendar: paris)
-        try twin.write((0..<(3 * 1440)).map { Sample(channel: id, ts: t0 + Int64($0) * 60, value: 1000 + Double($0) * 0.01) })
+        try twin.write(
+            (0..<(3 * 1440)).map { Sample(channel: id, ts: t0 + Int64($0) * 60, value: 1000 + Double($0) * 0.01) })
         try twin.rollUp(now: t0 + 3 * 86_400 + 600)
         #expect(try aggregates(s) == aggregates(twin))
         #expect(try everyRow(s) == everyRow(twin))
@@ -138,8 +154,10 @@ import StrataCore
 
     @Test func aDamagedBlockIsNamedAndTheRestStaysReadable() throws {
         let dir = TempDir()
-        let specs = [ChannelSpec(device: "m", id: "kwh", unit: "kWh", kind: .counter),
-                     ChannelSpec(device: "m", id: "w", unit: "W", kind: .gauge)]
+        let specs = [
+            ChannelSpec(device: "m", id: "kwh", unit: "kWh", kind: .counter),
+            ChannelSpec(device: "m", id: "w", unit: "W", kind: .gauge),
+        ]
         let s = try openStore(dir, specs, calendar: paris)
         let (e, w) = (s.channels[0].id, s.channels[1].id)
         var samples: [Sample] = []
@@ -169,7 +187,9 @@ import StrataCore
             Issue.record("a damaged block was read")
         } catch {
             let text = "\(error)"
-            #expect(text.contains("m.w") && text.contains(CivilDate(daysSinceEpoch: Int(day / 86_400)).description), "\(text)")
+            #expect(
+                text.contains("m.w") && text.contains(CivilDate(daysSinceEpoch: Int(day / 86_400)).description),
+                "\(text)")
         }
         // The other channel, the other days and every aggregate read as before.
         #expect(try s.minute.rows(channel: e, from: day, to: day + 86_400).count == 1440)
@@ -177,7 +197,9 @@ import StrataCore
         #expect(try aggregates(s) == dayBefore)
         // Late data into the damaged day stays in rows; the roll-up leaves that day's
         // aggregates as they were and goes on with the other channel's late data.
-        try s.write([Sample(channel: w, ts: day + 600, value: 7), Sample(channel: e, ts: t0 + 3 * 86_400 + 60, value: 9999)])
+        try s.write([
+            Sample(channel: w, ts: day + 600, value: 7), Sample(channel: e, ts: t0 + 3 * 86_400 + 60, value: 9999),
+        ])
         let r = try s.rollUp(now: t0 + 3 * 86_400 + 600)
         #expect(r.dirtyRanges == 1)
         #expect(try s.db.scalarInt("SELECT count(*) FROM dirty") == 0)
@@ -188,22 +210,32 @@ import StrataCore
     func oldStore() throws -> (TempDir, String) {
         let dir = TempDir()
         try FileManager.default.createDirectory(atPath: dir.file("data"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: Fixtures.root + "/store-v1/data/strata.sqlite", toPath: dir.file("data/strata.sqlite"))
-        try FileManager.default.copyItem(atPath: Fixtures.root + "/store-v1/strata.toml", toPath: dir.file("strata.toml"))
+        try FileManager.default.copyItem(
+            atPath: Fixtures.root + "/store-v1/data/strata.sqlite", toPath: dir.file("data/strata.sqlite"))
+        try FileManager.default.copyItem(
+            atPath: Fixtures.root + "/store-v1/strata.toml", toPath: dir.file("strata.toml"))
         return (dir, dir.file("data/strata.sqlite"))
     }
 
     var houseSpecs: [ChannelSpec] {
-        [ChannelSpec(device: "water", id: "volume", unit: "L", kind: .counter),
-         ChannelSpec(device: "bedroom", id: "energy", unit: "Wh", kind: .counter),
-         ChannelSpec(device: "bedroom", id: "power", unit: "W", kind: .gauge)]
+        [
+            ChannelSpec(device: "water", id: "volume", unit: "L", kind: .counter),
+            ChannelSpec(device: "bedroom", id: "energy", unit: "Wh", kind: .counter),
+            ChannelSpec(device: "bedroom", id: "power", unit: "W", kind: .gauge),
+        ]
     }
 
     @Test func anOldStoreIsRefusedUntilMigratedAndAKilledMigrationCarriesOn() throws {
         let (dir, path) = try oldStore()
         defer { withExtendedLifetime(dir) {} }
-        let rowsBefore = sqliteShell(path, "SELECT group_concat(channel || ':' || ts || ':' || value || ':' || ifnull(cum, '') || ':' || ifnull(hwm, ''), ' ') FROM (SELECT * FROM minute ORDER BY channel, ts)")
-        let aggBefore = sqliteShell(path, "SELECT group_concat(tier || ':' || start || ':' || channel || ':' || count || ':' || ifnull(consumption, sum), ' ') FROM (SELECT * FROM agg ORDER BY tier, start, channel)")
+        let rowsBefore = sqliteShell(
+            path,
+            "SELECT group_concat(channel || ':' || ts || ':' || value || ':' || ifnull(cum, '') || ':' || ifnull(hwm, ''), ' ') FROM (SELECT * FROM minute ORDER BY channel, ts)"
+        )
+        let aggBefore = sqliteShell(
+            path,
+            "SELECT group_concat(tier || ':' || start || ':' || channel || ':' || count || ':' || ifnull(consumption, sum), ' ') FROM (SELECT * FROM agg ORDER BY tier, start, channel)"
+        )
         #expect(rowsBefore.count > 100_000)
         let vancouver = SiteCalendar(zone: ZoneRules(identifier: "America/Vancouver")!)
         #expect(throws: StoreError.needsMigration(path: path, version: 1)) {
@@ -224,7 +256,9 @@ import StrataCore
         var after: [String] = []
         for c in s.channels.sorted(by: { $0.id < $1.id }) {
             for m in try s.minute.rows(channel: c.id, from: 0, to: Int64.max) {
-                after.append("\(m.channel):\(m.ts):\(Self.sqliteReal(m.value)):\(m.cum.map(String.init) ?? ""):\(m.hwm.map(String.init) ?? "")")
+                after.append(
+                    "\(m.channel):\(m.ts):\(Self.sqliteReal(m.value)):\(m.cum.map(String.init) ?? ""):\(m.hwm.map(String.init) ?? "")"
+                )
             }
         }
         #expect(after.joined(separator: " ") == rowsBefore)
@@ -233,7 +267,9 @@ import StrataCore
         for t in Tier.aggregated {
             for (start, ch, g) in try s.storedAggregates(t, from: 0, to: Int64.max / 2, channel: nil) {
                 let counter = s.byID[ch]?.spec.kind == .counter
-                aggAfter.append("\(t.rawValue):\(start):\(ch):\(g.count):\(counter ? String(g.consumption) : Self.sqliteReal(g.sum))")
+                aggAfter.append(
+                    "\(t.rawValue):\(start):\(ch):\(g.count):\(counter ? String(g.consumption) : Self.sqliteReal(g.sum))"
+                )
             }
         }
         #expect(aggAfter.joined(separator: " ") == aggBefore)

@@ -6,8 +6,10 @@ import Testing
 /// `strata check`'s estimate of what the store costs per tier, and how many days of minutes a
 /// budget holds.
 struct StorageEstimateTests {
-    let counter = ChannelSpec(device: "main", id: "energy", unit: "kWh", kind: .counter, resolution: Resolution(decimals: 3))
-    let fast = ChannelSpec(device: "main", id: "power", unit: "W", kind: .gauge, resolution: Resolution(decimals: 1), interval: 10)
+    let counter = ChannelSpec(
+        device: "main", id: "energy", unit: "kWh", kind: .counter, resolution: Resolution(decimals: 3))
+    let fast = ChannelSpec(
+        device: "main", id: "power", unit: "W", kind: .gauge, resolution: Resolution(decimals: 1), interval: 10)
 
     @Test func rowsPerDayFollowEachChannelsInterval() {
         let e = StorageEstimate(channels: [counter, fast], retention: [:], budget: nil)

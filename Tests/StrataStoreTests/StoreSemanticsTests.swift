@@ -1,7 +1,8 @@
 import Foundation
+import StrataCore
 import StrataTestSupport
 import Testing
-import StrataCore
+
 @testable import StrataStore
 
 /// Synthetic meters with gaps, resets and late data: the store's promises one by one.
@@ -61,7 +62,8 @@ import StrataCore
 
     @Test(arguments: [1, 7, 31])
     func lateDataGivesWhatInOrderDataGives(seed: Int) throws {
-        let dirA = TempDir(), dirB = TempDir()
+        let dirA = TempDir()
+        let dirB = TempDir()
         let a = try openStore(dirA, [energy, power], calendar: paris)
         let b = try openStore(dirB, [energy, power], calendar: paris)
         let all = try samples(a)
@@ -86,7 +88,10 @@ import StrataCore
         let s = try openStore(dir, [energy], calendar: paris)
         let e = try s.channel(device: "main", channel: "energy")
         // 100 kWh at 22:00, 112 kWh at 04:00 the next day: 2 h before midnight, 4 h after.
-        try s.write([Sample(channel: e.id, ts: t0 + 22 * 3600, value: 100), Sample(channel: e.id, ts: t0 + 28 * 3600, value: 112)])
+        try s.write([
+            Sample(channel: e.id, ts: t0 + 22 * 3600, value: 100),
+            Sample(channel: e.id, ts: t0 + 28 * 3600, value: 112),
+        ])
         try s.rollUp(now: t0 + 3 * 86_400)
         let days = try s.buckets(.day, channels: [e], from: t0, to: t0 + 2 * 86_400)
         #expect(days.map { $0.values[e.id]?.consumption } == [4000, 8000])
@@ -110,12 +115,13 @@ import StrataCore
         try s.rollUp(now: t0 + 2 * 86_400)
         days = try s.buckets(.day, channels: [e], from: t0, to: t0 + 2 * 86_400)
         #expect(days[0].values[e.id]?.provisional == false)
-        #expect(days[0].values[e.id]?.consumption == 24_000)  // 1 kWh/h across the gap
+        #expect(days[0].values[e.id]?.consumption == 24_000) // 1 kWh/h across the gap
         #expect(days[1].values[e.id]?.consumption == 1000)
     }
 
     @Test func openBucketsAreComputedOnReadAsRollUpWouldStoreThem() throws {
-        let dirA = TempDir(), dirB = TempDir()
+        let dirA = TempDir()
+        let dirB = TempDir()
         let a = try openStore(dirA, [energy, power], calendar: paris)
         let b = try openStore(dirB, [energy, power], calendar: paris)
         try a.write(try samples(a))
@@ -123,11 +129,14 @@ import StrataCore
         // A rolls everything up; B only the first day and a half, the rest is computed on read.
         try a.rollUp(now: t0 + 4 * 86_400)
         try b.rollUp(now: t0 + 36 * 3600)
-        let chsA = a.channels, chsB = b.channels
+        let chsA = a.channels
+        let chsB = b.channels
         for tier in Tier.aggregated {
             let ra = try a.buckets(tier, channels: chsA, from: t0, to: t0 + 3 * 86_400)
             let rb = try b.buckets(tier, channels: chsB, from: t0, to: t0 + 3 * 86_400)
-            #expect(ra.map { $0.values.mapValues(\.consumption) } == rb.map { $0.values.mapValues(\.consumption) }, "\(tier)")
+            #expect(
+                ra.map { $0.values.mapValues(\.consumption) } == rb.map { $0.values.mapValues(\.consumption) },
+                "\(tier)")
             #expect(ra.map { $0.values.mapValues(\.count) } == rb.map { $0.values.mapValues(\.count) }, "\(tier)")
         }
     }
@@ -150,7 +159,10 @@ import StrataCore
         let dir = TempDir()
         let s = try openStore(dir, [energy], calendar: paris)
         let e = try s.channel(device: "main", channel: "energy")
-        try s.write([100, 101, 102, 0.5, 1.5].enumerated().map { Sample(channel: e.id, ts: t0 + Int64($0.offset) * 60, value: $0.element) })
+        try s.write(
+            [100, 101, 102, 0.5, 1.5].enumerated().map {
+                Sample(channel: e.id, ts: t0 + Int64($0.offset) * 60, value: $0.element)
+            })
         try s.rollUp(now: t0 + 86_400)
         let ev = try s.events(channels: [e])
         #expect(ev.map(\.1.action) == [.reset])
@@ -161,21 +173,30 @@ import StrataCore
 
     @Test func pruningNeverChangesAnAggregate() throws {
         let dir = TempDir()
-        let s = try openStore(dir, [energy, power], calendar: paris,
-                              retention: [.minute: Span(seconds: 86_400), .quarter: Span(seconds: 2 * 86_400), .hour: .forever])
+        let s = try openStore(
+            dir, [energy, power], calendar: paris,
+            retention: [.minute: Span(seconds: 86_400), .quarter: Span(seconds: 2 * 86_400), .hour: .forever])
         try s.write(try samples(s))
         try s.rollUp(now: t0 + 4 * 86_400)
         let chs = s.channels
-        let days = try s.buckets(.day, channels: chs, from: t0, to: t0 + 3 * 86_400).map { $0.values.mapValues(\.consumption) }
-        let hours = try s.buckets(.hour, channels: chs, from: t0, to: t0 + 3 * 86_400).map { $0.values.mapValues(\.count) }
+        let days = try s.buckets(.day, channels: chs, from: t0, to: t0 + 3 * 86_400).map {
+            $0.values.mapValues(\.consumption)
+        }
+        let hours = try s.buckets(.hour, channels: chs, from: t0, to: t0 + 3 * 86_400).map {
+            $0.values.mapValues(\.count)
+        }
         let r = try s.enforceRetention(now: t0 + 4 * 86_400)
         #expect(r.minuteRows > 0 && r.quarterRows > 0)
         // Late data into the pruned span is refused rather than half-applied.
         let w = try s.write([Sample(channel: chs[0].id, ts: t0 + 60, value: 1)])
         #expect(w.tooOld == 1)
         try s.rollUp(now: t0 + 4 * 86_400)
-        #expect(try s.buckets(.day, channels: chs, from: t0, to: t0 + 3 * 86_400).map { $0.values.mapValues(\.consumption) } == days)
-        #expect(try s.buckets(.hour, channels: chs, from: t0, to: t0 + 3 * 86_400).map { $0.values.mapValues(\.count) } == hours)
+        #expect(
+            try s.buckets(.day, channels: chs, from: t0, to: t0 + 3 * 86_400).map { $0.values.mapValues(\.consumption) }
+                == days)
+        #expect(
+            try s.buckets(.hour, channels: chs, from: t0, to: t0 + 3 * 86_400).map { $0.values.mapValues(\.count) }
+                == hours)
     }
 
     @Test func budgetPrunesGaugeMinutesBeforeCounterMinutes() throws {
@@ -184,14 +205,19 @@ import StrataCore
         try s.write(try samples(s))
         try s.rollUp(now: t0 + 30 * 86_400)
         let e = try s.channel(device: "main", channel: "energy")
-        let daysBefore = try s.buckets(.day, channels: s.channels, from: t0, to: t0 + 3 * 86_400).map { $0.values.mapValues(\.consumption) }
+        let daysBefore = try s.buckets(.day, channels: s.channels, from: t0, to: t0 + 3 * 86_400).map {
+            $0.values.mapValues(\.consumption)
+        }
         try s.enforceRetention(now: t0 + 30 * 86_400)
         // Budget of one byte: everything prunable goes, days stay exact.
         #expect(try s.minuteCount() == 0)
         #expect(try s.aggregateCount(.quarter) == 0)
         #expect(try s.aggregateCount(.hour) == 0)
         #expect(try s.aggregateCount(.day) > 0)
-        #expect(try s.buckets(.day, channels: s.channels, from: t0, to: t0 + 3 * 86_400).map { $0.values.mapValues(\.consumption) } == daysBefore)
+        #expect(
+            try s.buckets(.day, channels: s.channels, from: t0, to: t0 + 3 * 86_400).map {
+                $0.values.mapValues(\.consumption)
+            } == daysBefore)
         _ = e
     }
 

@@ -7,7 +7,8 @@ public enum CLI {
         let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var dir = me.deletingLastPathComponent()
         // The test bundle may be a folder (…/strataPackageTests.xctest/…) or a file.
-        while !FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("strata").path), dir.path != "/" {
+        while !FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("strata").path), dir.path != "/"
+        {
             dir = dir.deletingLastPathComponent()
         }
         return dir.appendingPathComponent("strata").path
@@ -55,17 +56,22 @@ public enum CLI {
             let o = out.fileHandleForReading.readDataToEndOfFile()
             let e = err.fileHandleForReading.readDataToEndOfFile()
             process.waitUntilExit()
-            return Result(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: early + String(decoding: e, as: UTF8.self))
+            return Result(
+                status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                stderr: early + String(decoding: e, as: UTF8.self))
         }
     }
 
-    public static func start(_ args: [String], cwd: String? = nil, input: String? = nil, environment: [String: String] = [:]) throws -> Running {
+    public static func start(
+        _ args: [String], cwd: String? = nil, input: String? = nil, environment: [String: String] = [:]
+    ) throws -> Running {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
         if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         if let c = cwd { p.currentDirectoryURL = URL(fileURLWithPath: c) }
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         p.standardOutput = out
         p.standardError = err
         let stdin = Pipe()
@@ -78,4 +84,3 @@ public enum CLI {
         return Running(process: p, out: out, err: err)
     }
 }
-

@@ -14,7 +14,11 @@ public final class ModbusSim {
         peer = try PythonPeer([Self.script, "--log", log] + args, ready: "modbus_sim ready")
     }
 
-    public enum SimError: Error { case notReady(String), badLog(String, line: Int, String), sqlite(String) }
+    public enum SimError: Error {
+        case notReady(String)
+        case badLog(String, line: Int, String)
+        case sqlite(String)
+    }
 
     /// Kills the simulator, as a power cut would.
     public func stop() { peer.stop() }
@@ -28,7 +32,8 @@ public final class ModbusSim {
         var out: [Int: [[String: Double]]] = [:]
         for (i, line) in text.split(separator: "\n").enumerated() {
             guard let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let unit = obj["unit"] as? Int, let values = obj["values"] as? [String: Double] else {
+                let unit = obj["unit"] as? Int, let values = obj["values"] as? [String: Double]
+            else {
                 throw SimError.badLog(log, line: i + 1, String(line.prefix(200)))
             }
             out[unit, default: []].append(values)
@@ -41,10 +46,11 @@ public final class ModbusSim {
         let text = try String(contentsOfFile: log, encoding: .utf8)
         var out: [Int: Int] = [:]
         for line in text.split(separator: "\n") {
-            guard let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let unit = obj["unit"] as? Int else { continue }
+            guard let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                let unit = obj["unit"] as? Int
+            else { continue }
             out[unit, default: 0] += (obj["absurd"] as? [String])?.count ?? 0
         }
         return out
     }
 }
-

@@ -62,8 +62,11 @@ public final class MosquittoBroker {
         // Through a shim that unblocks signals: a child started by Foundation's Process inherits
         // blocked signals, and mosquitto saves its sessions only on a SIGTERM it receives.
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
-                       "/usr/sbin/mosquitto", "-c", dir + "/mosquitto.conf"]
+        p.arguments = [
+            "python3", "-c",
+            "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
+            "/usr/sbin/mosquitto", "-c", dir + "/mosquitto.conf",
+        ]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
@@ -98,16 +101,25 @@ public final class MosquittoBroker {
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        return withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        } == 0
     }
 
     /// `mosquitto_sub` on every topic, one line per message (`retained topic payload`) into a
     /// file. With `session`, a persistent QoS 1 session under that client id: what is published
     /// while it is away is kept for it.
-    public func subscribe(to file: String, topic: String = "#", session: String? = nil, cafile: String? = nil) throws -> Process {
+    public func subscribe(to file: String, topic: String = "#", session: String? = nil, cafile: String? = nil) throws
+        -> Process
+    {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/mosquitto_sub")
-        var args = ["-h", tls == nil ? "127.0.0.1" : "localhost", "-p", String(port), "-u", user, "-P", password, "-t", topic, "-q", "1", "-F", "%r %t %p"]
+        var args = [
+            "-h", tls == nil ? "127.0.0.1" : "localhost", "-p", String(port), "-u", user, "-P", password, "-t", topic,
+            "-q", "1", "-F", "%r %t %p",
+        ]
         if let session { args += ["-c", "-i", session] }
         if let cafile { args += ["--cafile", cafile] }
         p.arguments = args

@@ -25,7 +25,9 @@ public final class PostgresServer: @unchecked Sendable {
     public init(password: String = "fleet-secret") throws {
         self.password = password
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
-        guard let v = versions.sorted().last, FileManager.default.isExecutableFile(atPath: "/usr/lib/postgresql/\(v)/bin/initdb") else {
+        guard let v = versions.sorted().last,
+            FileManager.default.isExecutableFile(atPath: "/usr/lib/postgresql/\(v)/bin/initdb")
+        else {
             throw Failure.missing("no /usr/lib/postgresql/*/bin/initdb")
         }
         bin = "/usr/lib/postgresql/\(v)/bin"
@@ -34,7 +36,12 @@ public final class PostgresServer: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try password.write(toFile: dir + "/pw", atomically: true, encoding: .utf8)
         if getuid() == 0 { _ = try Self.run("/bin/chown", ["-R", "postgres:postgres", dir]) }
-        _ = try asOwner(bin + "/initdb", ["-D", dir + "/data", "-U", user, "--auth=scram-sha-256", "--pwfile=" + dir + "/pw", "-E", "UTF8", "--no-locale"])
+        _ = try asOwner(
+            bin + "/initdb",
+            [
+                "-D", dir + "/data", "-U", user, "--auth=scram-sha-256", "--pwfile=" + dir + "/pw", "-E", "UTF8",
+                "--no-locale",
+            ])
         try start()
         _ = try psql("CREATE DATABASE fleet", database: "postgres")
     }
@@ -48,8 +55,12 @@ public final class PostgresServer: @unchecked Sendable {
 
     public func start() throws {
         // Not through a pipe: the server it leaves running would hold the pipe open.
-        _ = try asOwner(bin + "/pg_ctl", ["-D", dir + "/data", "-l", dir + "/log", "-w", "-t", "30", "-o",
-                                          "-p \(port) -k \(dir) -c listen_addresses=127.0.0.1", "start"], outputFile: dir + "/pg_ctl.out")
+        _ = try asOwner(
+            bin + "/pg_ctl",
+            [
+                "-D", dir + "/data", "-l", dir + "/log", "-w", "-t", "30", "-o",
+                "-p \(port) -k \(dir) -c listen_addresses=127.0.0.1", "start",
+            ], outputFile: dir + "/pg_ctl.out")
     }
 
     /// `immediate`: as if the server crashed (no shutdown checkpoint); it recovers on start.
@@ -60,14 +71,24 @@ public final class PostgresServer: @unchecked Sendable {
     /// Runs SQL with psql; the rows unaligned, `|`-separated, one per line.
     @discardableResult
     public func psql(_ sql: String, database: String = "fleet") throws -> String {
-        try Self.run("/usr/bin/psql", ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)", "-U", user, "-d", database, "-c", sql],
-                     env: ["PGPASSWORD": password])
+        try Self.run(
+            "/usr/bin/psql",
+            [
+                "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)", "-U", user, "-d",
+                database, "-c", sql,
+            ],
+            env: ["PGPASSWORD": password])
     }
 
     /// `psql \copy` of a file into a table: the reference for the replication rate.
     public func copy(_ table: String, columns: [String], from file: String) throws {
-        _ = try Self.run("/usr/bin/psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)", "-U", user, "-d", "fleet", "-c",
-                                           "\\copy \(table) (\(columns.joined(separator: ", "))) FROM '\(file)'"], env: ["PGPASSWORD": password])
+        _ = try Self.run(
+            "/usr/bin/psql",
+            [
+                "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)", "-U", user, "-d", "fleet",
+                "-c",
+                "\\copy \(table) (\(columns.joined(separator: ", "))) FROM '\(file)'",
+            ], env: ["PGPASSWORD": password])
     }
 
     /// Through a shim that closes every inherited descriptor but 0-2: Foundation's Process learns
@@ -79,7 +100,9 @@ public final class PostgresServer: @unchecked Sendable {
         return try Self.run("/usr/bin/env", shim + cmd, outputFile: outputFile)
     }
 
-    static func run(_ tool: String, _ args: [String], env: [String: String] = [:], outputFile: String? = nil) throws -> String {
+    static func run(_ tool: String, _ args: [String], env: [String: String] = [:], outputFile: String? = nil) throws
+        -> String
+    {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: tool)
         p.arguments = args
@@ -102,7 +125,9 @@ public final class PostgresServer: @unchecked Sendable {
         let data = outputFile == nil ? out.fileHandleForReading.readDataToEndOfFile() : Data()
         p.waitUntilExit()
         try? file?.close()
-        let text = outputFile.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? String(decoding: data, as: UTF8.self)
+        let text =
+            outputFile.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }
+            ?? String(decoding: data, as: UTF8.self)
         guard p.terminationStatus == 0 else { throw Failure.tool(([tool] + args).joined(separator: " "), text) }
         return text
     }

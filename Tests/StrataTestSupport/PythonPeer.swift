@@ -5,7 +5,8 @@ import Foundation
 /// launcher, so every peer has the same timeout and the same way of dying.
 public final class PythonPeer {
     /// The repository, found from this file so tests run from any folder.
-    public static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    public static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent()
         .deletingLastPathComponent().path
 
     /// `STRATA_PYTHON`, else the test venv of README's test command, else the system's.
@@ -28,7 +29,9 @@ public final class PythonPeer {
 
     /// Runs a short script as an independent reader of what Strata wrote: with the system's
     /// `python3` (standard library only), or the given interpreter; its exit status and output.
-    public static func script(_ code: String, _ arguments: [String], interpreter: String? = nil) throws -> (status: Int32, stdout: Data) {
+    public static func script(_ code: String, _ arguments: [String], interpreter: String? = nil) throws -> (
+        status: Int32, stdout: Data
+    ) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: interpreter ?? "/usr/bin/env")
         p.arguments = (interpreter == nil ? ["python3"] : []) + ["-c", code] + arguments
@@ -76,14 +79,18 @@ public final class SilentServer {
     let peer: PythonPeer
 
     public init(port: Int) throws {
-        peer = try PythonPeer(["-c", """
-            import socket, time, sys
-            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(("127.0.0.1", \(port))); s.listen(16); print("ready", flush=True)
-            held = []
-            while True:
-                c, _ = s.accept(); held.append(c)
-            """], ready: "ready")
+        peer = try PythonPeer(
+            [
+                "-c",
+                """
+                import socket, time, sys
+                s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(("127.0.0.1", \(port))); s.listen(16); print("ready", flush=True)
+                held = []
+                while True:
+                    c, _ = s.accept(); held.append(c)
+                """,
+            ], ready: "ready")
     }
 
     public func stop() { peer.stop() }

@@ -14,9 +14,9 @@ public final class SMTPPeer {
         self.port = port
         self.maildir = maildir
         self.log = log
-        peer = try PythonPeer([Self.script, "--port", String(port), "--maildir", maildir, "--log", log] + args, ready: "ready")
+        peer = try PythonPeer(
+            [Self.script, "--port", String(port), "--maildir", maildir, "--log", log] + args, ready: "ready")
     }
-
 
     /// Messages the server accepted (files in the Maildir's new/).
     public var messages: [String] {
@@ -26,7 +26,9 @@ public final class SMTPPeer {
 
     public var events: [[String: Any]] {
         guard let text = try? String(contentsOfFile: log, encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        return text.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
     }
 
     /// Kills the server (the Maildir is written atomically, so what it accepted is complete).
@@ -34,11 +36,14 @@ public final class SMTPPeer {
 
     /// A certificate for "localhost" and 127.0.0.1, and its key, made with the openssl tool.
     public static func certificate(in dir: String) throws -> (cert: String, key: String) {
-        let cert = dir + "/mail.crt", key = dir + "/mail.key"
+        let cert = dir + "/mail.crt"
+        let key = dir + "/mail.key"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-                       "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", cert]
+        p.arguments = [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", cert,
+        ]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
@@ -46,4 +51,3 @@ public final class SMTPPeer {
         return (cert, key)
     }
 }
-

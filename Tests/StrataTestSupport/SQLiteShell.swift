@@ -5,18 +5,26 @@ import Foundation
 public func storedValues(_ db: String, device: String, channel: String) throws -> [(ts: Int64, value: Double)] {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-    p.arguments = [db, "SELECT m.ts, m.value FROM minute m JOIN channel c ON c.id = m.channel WHERE c.device = '\(device)' AND c.channel = '\(channel)' ORDER BY m.ts"]
-    let out = Pipe(), err = Pipe()
+    p.arguments = [
+        db,
+        "SELECT m.ts, m.value FROM minute m JOIN channel c ON c.id = m.channel WHERE c.device = '\(device)' AND c.channel = '\(channel)' ORDER BY m.ts",
+    ]
+    let out = Pipe()
+    let err = Pipe()
     p.standardOutput = out
     p.standardError = err
     try p.run()
     let d = out.fileHandleForReading.readDataToEndOfFile()
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
-    guard p.terminationStatus == 0 else { throw ModbusSim.SimError.sqlite("sqlite3 \(db): \(String(decoding: e, as: UTF8.self))") }
+    guard p.terminationStatus == 0 else {
+        throw ModbusSim.SimError.sqlite("sqlite3 \(db): \(String(decoding: e, as: UTF8.self))")
+    }
     return try String(decoding: d, as: UTF8.self).split(separator: "\n").map { line in
         let f = line.split(separator: "|")
-        guard f.count == 2, let t = Int64(f[0]), let v = Double(f[1]) else { throw ModbusSim.SimError.sqlite("unexpected row \(line)") }
+        guard f.count == 2, let t = Int64(f[0]), let v = Double(f[1]) else {
+            throw ModbusSim.SimError.sqlite("unexpected row \(line)")
+        }
         return (t, v)
     }
 }

@@ -3,8 +3,10 @@ import Foundation
 /// The sections every test config starts with, so a test states only what it is about.
 public enum SiteTOML {
     /// `[site]`, `[storage]` and (given a path) `[archive]`.
-    public static func header(name: String = "Test site", timezone: String, store: String, archive: String? = nil,
-                              dialects: [String]? = nil) -> String {
+    public static func header(
+        name: String = "Test site", timezone: String, store: String, archive: String? = nil,
+        dialects: [String]? = nil
+    ) -> String {
         var t = """
             [site]
             name = "\(name)"
@@ -26,8 +28,10 @@ public enum SiteTOML {
     }
 
     /// A `[[devices]]` entry with its channels, given as (id, unit, kind).
-    public static func device(_ id: String, name: String? = nil, driver: String = "none", extra: String = "",
-                              channels: [(id: String, unit: String, kind: String)]) -> String {
+    public static func device(
+        _ id: String, name: String? = nil, driver: String = "none", extra: String = "",
+        channels: [(id: String, unit: String, kind: String)]
+    ) -> String {
         var t = """
 
             [[devices]]
@@ -64,5 +68,6 @@ public func houseConfig(retentionForever: Bool = true) -> String {
         """
         + SiteTOML.device("water", name: "Whole-house water", channels: [("volume", "L", "counter")])
         + SiteTOML.device("gas", name: "Furnace gas", channels: [("volume", "L", "counter")])
-        + SiteTOML.device("bedroom", name: "Bedroom sub-meter", channels: [("energy", "Wh", "counter"), ("power", "W", "gauge")])
+        + SiteTOML.device(
+            "bedroom", name: "Bedroom sub-meter", channels: [("energy", "Wh", "counter"), ("power", "W", "gauge")])
 }

@@ -11,12 +11,16 @@ import Testing
 /// ones: the loopback rules, and clients that are slow, greedy or oversized.
 @Suite(.serialized) struct WebLiveTests {
     /// Runs the server of `web` (settings as given) while `body` runs, then shuts it down.
-    static func serve(_ configure: (inout WebSettings) -> Void = { _ in }, _ body: @Sendable (Int) async throws -> Void) async throws {
+    static func serve(_ configure: (inout WebSettings) -> Void = { _ in }, _ body: @Sendable (Int) async throws -> Void)
+        async throws
+    {
         let site = try WebRouterTests.shared.get()
         var settings = try site.app().settings
         settings.port = Net.freePort()
         configure(&settings)
-        let web = WebApp(reader: try SiteReader(config: site.config), settings: settings, metrics: StrataMetrics(), now: { WebSite.now })
+        let web = WebApp(
+            reader: try SiteReader(config: site.config), settings: settings, metrics: StrataMetrics(),
+            now: { WebSite.now })
         var logger = Logger(label: "test.web")
         logger.logLevel = .error
         let app = try web.application(logger: logger)
@@ -25,7 +29,10 @@ import Testing
             tasks.addTask { try await group.run() }
             // Wait for the port to answer.
             for _ in 0..<100 {
-                if let s = RawClient(port: settings.port) { s.close(); break }
+                if let s = RawClient(port: settings.port) {
+                    s.close()
+                    break
+                }
                 try await Task.sleep(for: .milliseconds(50))
             }
             do {
@@ -88,9 +95,15 @@ import Testing
             let devices = try await Self.curl(["--cacert", cert, "-u", "alice:alice-pw", base + "/api/v1/devices"])
             #expect(devices.status == 200)
             #expect(devices.body.contains("\"id\":\"main\""))
-            let login = try await Self.curl(["--cacert", cert, "-i", "-d", "user=alice&password=alice-pw", base + "/login"])
-            #expect(login.body.lowercased().contains("set-cookie: strata_session=") && login.body.contains("Secure"), "\(login.body.prefix(400))")
-            #expect(try await Self.curl(["http://127.0.0.1:\(port)/healthz"]).status != 200, "no plain HTTP on the HTTPS port")
+            let login = try await Self.curl([
+                "--cacert", cert, "-i", "-d", "user=alice&password=alice-pw", base + "/login",
+            ])
+            #expect(
+                login.body.lowercased().contains("set-cookie: strata_session=") && login.body.contains("Secure"),
+                "\(login.body.prefix(400))")
+            #expect(
+                try await Self.curl(["http://127.0.0.1:\(port)/healthz"]).status != 200,
+                "no plain HTTP on the HTTPS port")
         }
     }
 
@@ -121,7 +134,10 @@ import Testing
     }
 
     @Test func oneAddressCannotTakeEverySlot() async throws {
-        try await Self.serve({ $0.maxPerAddress = 16; $0.setTimeouts(head: 30, request: 30) }) { port in
+        try await Self.serve({
+            $0.maxPerAddress = 16
+            $0.setTimeouts(head: 30, request: 30)
+        }) { port in
             // 10,000 idle connections from one address (as far as the machine's file limit allows).
             let attempts = min(10_000, RawClient.raiseFileLimit(to: 10_600) - 500)
             let (connected, open) = try await Self.offPool { () -> (Int, Int) in
@@ -146,12 +162,15 @@ import Testing
             let (answer, closed) = try await Self.offPool { () -> (String, Bool) in
                 guard let big = RawClient(port: port) else { return ("", false) }
                 defer { big.close() }
-                big.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 1 << 20) + "\r\n\r\n")
+                big.send(
+                    "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 1 << 20) + "\r\n\r\n")
                 return (big.receive(wait: 3), big.isClosed(wait: 3))
             }
             #expect(!answer.hasPrefix("HTTP/1.1 200"), "\(answer.prefix(40))")
             #expect(closed)
-            let huge = try await Self.curl(["-H", "X-Big: " + String(repeating: "b", count: 100_000), "http://127.0.0.1:\(port)/healthz"])
+            let huge = try await Self.curl([
+                "-H", "X-Big: " + String(repeating: "b", count: 100_000), "http://127.0.0.1:\(port)/healthz",
+            ])
             #expect(huge.status != 200)
             #expect(try await Self.curl(["http://127.0.0.1:\(port)/healthz"]).status == 200)
         }

@@ -10,7 +10,9 @@ struct WebPureTests {
         let mac = HMAC.sha256(key: Array("Jefe".utf8), Array("what do ya want for nothing?".utf8))
         #expect(mac.hex == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
         // Test case 6: a key longer than the block is hashed first.
-        let long = HMAC.sha256(key: [UInt8](repeating: 0xaa, count: 131), Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8))
+        let long = HMAC.sha256(
+            key: [UInt8](repeating: 0xaa, count: 131),
+            Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8))
         #expect(long.hex == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
     }
 
@@ -29,10 +31,14 @@ struct WebPureTests {
         #expect(SessionCookie.verify(v, key: Array("another key of thirty-two bytes!".utf8), now: 1000) == nil)
         // Another user name with the same signature, or a later expiry: refused.
         let parts = v.split(separator: ".")
-        #expect(SessionCookie.verify("\(Base64URL.encode(Array("admin".utf8))).\(parts[1]).\(parts[2])", key: key, now: 1000) == nil)
+        #expect(
+            SessionCookie.verify(
+                "\(Base64URL.encode(Array("admin".utf8))).\(parts[1]).\(parts[2])", key: key, now: 1000) == nil)
         #expect(SessionCookie.verify("\(parts[0]).9999.\(parts[2])", key: key, now: 1000) == nil)
         #expect(SessionCookie.verify("garbage", key: key, now: 1000) == nil)
-        #expect(SessionCookie.csrfToken(cookieValue: v, key: key) != SessionCookie.csrfToken(cookieValue: v + "x", key: key))
+        #expect(
+            SessionCookie.csrfToken(cookieValue: v, key: key) != SessionCookie.csrfToken(cookieValue: v + "x", key: key)
+        )
     }
 
     @Test(arguments: [
@@ -62,14 +68,15 @@ struct WebPureTests {
     static let berlin = WebTime(calendar: SiteCalendar(zone: ZoneRules(identifier: "Europe/Berlin")!))
 
     @Test(arguments: [
-        ("2026-12-02", 1_796_166_000 as Int64?),  // local midnight, +01:00
+        ("2026-12-02", 1_796_166_000 as Int64?), // local midnight, +01:00
         ("2026-12-02T13:00", 1_796_212_800),
         ("2026-12-02 13:00:30", 1_796_212_830),
         ("2026-12-02T13:00:00Z", 1_796_216_400),
         ("2026-12-02T13:00:00+05:30", 1_796_196_600),
-        ("2026-07-01", 1_782_856_800),  // summer: +02:00
+        ("2026-07-01", 1_782_856_800), // summer: +02:00
         ("1796166000", 1_796_166_000),
-        ("2026-02-30", nil), ("2026-13-01", nil), ("2026-12-02T25:00", nil), ("yesterday", nil), ("2026-12-02T13:00+1", nil), ("", nil),
+        ("2026-02-30", nil), ("2026-13-01", nil), ("2026-12-02T25:00", nil), ("yesterday", nil),
+        ("2026-12-02T13:00+1", nil), ("", nil),
     ])
     func timesUsersType(text: String, expected: Int64?) {
         #expect(Self.berlin.parse(text) == expected)
@@ -95,16 +102,21 @@ struct WebPureTests {
         w.bool(true)
         w.endArray()
         w.endObject()
-        #expect(String(decoding: w.bytes, as: UTF8.self) == #"{"name":"a \"quoted\"\\ name\n\u0001","v":1234.567,"nan":null,"list":[1,null,true]}"#)
+        #expect(
+            String(decoding: w.bytes, as: UTF8.self)
+                == #"{"name":"a \"quoted\"\\ name\n\u0001","v":1234.567,"nan":null,"list":[1,null,true]}"#)
     }
 
     @Test func chartsDrawGapsAsGaps() {
         let pts: [SVGChart.Point] = [
-            .init(start: 0, end: 60, value: 1, low: 0.5, high: 2), .init(start: 60, end: 120, value: 2, low: 1, high: 3),
+            .init(start: 0, end: 60, value: 1, low: 0.5, high: 2),
+            .init(start: 60, end: 120, value: 2, low: 1, high: 3),
             .init(start: 120, end: 180, value: nil),
-            .init(start: 180, end: 240, value: 3, low: 2, high: 4), .init(start: 240, end: 300, value: 2, low: 1, high: 5),
+            .init(start: 180, end: 240, value: 3, low: 2, high: 4),
+            .init(start: 240, end: 300, value: 2, low: 1, high: 5),
         ]
-        let line = SVGChart(id: "c", title: "Power <W>", unit: "W", style: .line, from: 0, to: 300, points: pts).render()
+        let line = SVGChart(id: "c", title: "Power <W>", unit: "W", style: .line, from: 0, to: 300, points: pts)
+            .render()
         #expect(line.components(separatedBy: "<polyline").count - 1 == 2, "two runs around the gap")
         #expect(line.components(separatedBy: "class=\"band\"").count - 1 == 2)
         #expect(line.contains("<title id=\"c-title\">Power &lt;W&gt;</title>"))

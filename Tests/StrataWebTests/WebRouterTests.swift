@@ -34,8 +34,10 @@ import Testing
 
     /// Logs in through the form and returns the session cookie.
     static func login(_ client: any TestClientProtocol, _ user: String, _ password: String) async throws -> String {
-        try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                 body: ByteBuffer(string: "user=\(user)&password=\(password)&next=%2Fdevices%2Fwater")) { r in
+        try await client.execute(
+            uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+            body: ByteBuffer(string: "user=\(user)&password=\(password)&next=%2Fdevices%2Fwater")
+        ) { r in
             #expect(r.status == .seeOther)
             #expect(r.headers[.location] == "/devices/water")
             let setCookie = try #require(r.headers[.setCookie])
@@ -69,7 +71,9 @@ import Testing
             try await client.execute(uri: "/api/v1/devices", method: .get, headers: [.authorization: basic]) { r in
                 #expect(r.status == .forbidden, "a password in clear text over the network")
             }
-            try await client.execute(uri: "/api/v1/devices", method: .get, headers: [.authorization: "Bearer wrong-token-123"]) { r in
+            try await client.execute(
+                uri: "/api/v1/devices", method: .get, headers: [.authorization: "Bearer wrong-token-123"]
+            ) { r in
                 #expect(r.status == .unauthorized)
             }
             try await client.execute(uri: "/metrics", method: .get) { r in
@@ -128,7 +132,8 @@ import Testing
                 #expect(events.first?["time"] as? String == "2026-12-01T12:01:00+01:00")
                 #expect(events.first?["new"] as? Double == 0)
             }
-            try await client.execute(uri: "/api/v1/devices/water/events?format=csv", method: .get, headers: Self.bearer) { r in
+            try await client.execute(uri: "/api/v1/devices/water/events?format=csv", method: .get, headers: Self.bearer)
+            { r in
                 let lines = String(buffer: r.body).split(separator: "\r\n")
                 #expect(lines.first == "time,channel,action,old,new")
                 #expect(lines.count == 2)
@@ -142,7 +147,10 @@ import Testing
     @Test func seriesOfEveryTierAddUp() async throws {
         try await test { client in
             var hourly: Double = 0
-            try await client.execute(uri: "/api/v1/devices/main/series?tier=hour&from=2026-12-01&to=2026-12-02", method: .get, headers: Self.bearer) { r in
+            try await client.execute(
+                uri: "/api/v1/devices/main/series?tier=hour&from=2026-12-01&to=2026-12-02", method: .get,
+                headers: Self.bearer
+            ) { r in
                 #expect(r.status == .ok)
                 let j = self.json(r.body)
                 let rows = try #require(j["rows"] as? [[String: Any]])
@@ -155,21 +163,31 @@ import Testing
                     #expect(p["min"] as? Double == 0 && p["max"] as? Double == 354)
                 }
             }
-            try await client.execute(uri: "/api/v1/devices/main/series?tier=day&from=2026-12-01&to=2026-12-02", method: .get, headers: Self.bearer) { r in
+            try await client.execute(
+                uri: "/api/v1/devices/main/series?tier=day&from=2026-12-01&to=2026-12-02", method: .get,
+                headers: Self.bearer
+            ) { r in
                 let rows = try #require(self.json(r.body)["rows"] as? [[String: Any]])
-                let day = try #require(((rows.first?["values"] as? [String: Any])?["energy_import"] as? [String: Any])?["consumption"] as? Double)
+                let day = try #require(
+                    ((rows.first?["values"] as? [String: Any])?["energy_import"] as? [String: Any])?["consumption"]
+                        as? Double)
                 #expect(day == hourly)
                 #expect(day == 1440 * 0.5)
             }
             // A range into the next century reads only up to the newest minute (it once computed
             // every quarter-hour up to 2184 from minutes).
-            try await client.execute(uri: "/api/v1/devices/main/series?tier=year&from=2016-01-01&to=2184-01-01", method: .get, headers: Self.bearer) { r in
+            try await client.execute(
+                uri: "/api/v1/devices/main/series?tier=year&from=2016-01-01&to=2184-01-01", method: .get,
+                headers: Self.bearer
+            ) { r in
                 let rows = (self.json(r.body)["rows"] as? [[String: Any]]) ?? []
                 #expect(rows.count == 11)
                 #expect(rows.last?["start"] as? String == "2026-01-01T00:00:00+01:00")
             }
             // An inverted range is an empty answer, not an error.
-            try await client.execute(uri: "/api/v1/devices/main/series?from=2026-12-02&to=2026-12-01", method: .get, headers: Self.bearer) { r in
+            try await client.execute(
+                uri: "/api/v1/devices/main/series?from=2026-12-02&to=2026-12-01", method: .get, headers: Self.bearer
+            ) { r in
                 #expect(r.status == .ok)
                 #expect((self.json(r.body)["rows"] as? [Any])?.isEmpty == true)
             }
@@ -179,18 +197,26 @@ import Testing
                 #expect(r.headers[.allow] == "GET, HEAD")
             }
             // Minutes: the water meter's hour without readings is not there (a gap, not zeros).
-            try await client.execute(uri: "/api/v1/devices/water/series?tier=minute&from=2026-12-02T05:00&to=2026-12-02T08:00", method: .get, headers: Self.bearer) { r in
+            try await client.execute(
+                uri: "/api/v1/devices/water/series?tier=minute&from=2026-12-02T05:00&to=2026-12-02T08:00", method: .get,
+                headers: Self.bearer
+            ) { r in
                 let rows = try #require(self.json(r.body)["rows"] as? [[String: Any]])
                 #expect(rows.count == 120)
                 #expect(!rows.contains { ($0["start"] as? String)?.hasPrefix("2026-12-02T06:") == true })
             }
             // CSV by Accept header and by format=csv, in the dialect asked for.
-            try await client.execute(uri: "/api/v1/devices/main/series?tier=day&from=2026-12-01&to=2026-12-02", method: .get,
-                                     headers: [.authorization: "Bearer \(WebSite.token)", .accept: "text/csv"]) { r in
+            try await client.execute(
+                uri: "/api/v1/devices/main/series?tier=day&from=2026-12-01&to=2026-12-02", method: .get,
+                headers: [.authorization: "Bearer \(WebSite.token)", .accept: "text/csv"]
+            ) { r in
                 #expect(r.headers[.contentType]?.hasPrefix("text/csv") == true)
                 #expect(String(buffer: r.body).contains("720.000"))
             }
-            try await client.execute(uri: "/api/v1/devices/main/series?tier=day&from=2026-12-01&to=2026-12-02&format=csv&dialect=excel-eu", method: .get, headers: Self.bearer) { r in
+            try await client.execute(
+                uri: "/api/v1/devices/main/series?tier=day&from=2026-12-01&to=2026-12-02&format=csv&dialect=excel-eu",
+                method: .get, headers: Self.bearer
+            ) { r in
                 let text = String(buffer: r.body)
                 #expect(text.contains(";") && text.contains("720,000"))
                 #expect(r.headers[.contentDisposition]?.contains("main-day-2026-12-01.csv") == true)
@@ -223,8 +249,10 @@ import Testing
                 #expect(r.status == .seeOther)
                 #expect(r.headers[.location] == "/login?next=%2Fdevices%2Fmain%3Ftier%3Dday")
             }
-            try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                     body: ByteBuffer(string: "user=alice&password=wrong&next=%2F")) { r in
+            try await client.execute(
+                uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "user=alice&password=wrong&next=%2F")
+            ) { r in
                 #expect(r.status == .unauthorized)
                 #expect(r.headers[.setCookie] == nil)
                 #expect(String(buffer: r.body).contains("Wrong user name or password"))
@@ -235,18 +263,25 @@ import Testing
                 let html = String(buffer: r.body)
                 #expect(html.contains("data-device=\"main\"") && html.contains("data-device=\"water\""))
                 #expect(html.contains("390.000 kWh"), "today's consumption")
-                #expect(html.contains("Active alarms") && html.contains("<strong>peak</strong> (critical, main) since 2026-12-02 12:50"))
+                #expect(
+                    html.contains("Active alarms")
+                        && html.contains("<strong>peak</strong> (critical, main) since 2026-12-02 12:50"))
                 #expect(r.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
             }
             try await client.execute(uri: "/devices/main", method: .get, headers: [.cookie: cookie]) { r in
                 let html = String(buffer: r.body)
-                #expect(html.components(separatedBy: "<svg").count - 1 == 6, "two channels × (24 h, 31 days, 24 months)")
+                #expect(
+                    html.components(separatedBy: "<svg").count - 1 == 6, "two channels × (24 h, 31 days, 24 months)")
                 #expect(html.contains("format=csv&amp;dialect=excel-eu"))
             }
-            try await client.execute(uri: "/devices/main?tier=quarter&from=2026-12-01&to=2026-12-02&dialect=iso", method: .get, headers: [.cookie: cookie]) { r in
+            try await client.execute(
+                uri: "/devices/main?tier=quarter&from=2026-12-01&to=2026-12-02&dialect=iso", method: .get,
+                headers: [.cookie: cookie]
+            ) { r in
                 let html = String(buffer: r.body)
                 #expect(html.components(separatedBy: "<svg").count - 1 == 2)
-                #expect(html.contains("tier=quarter&amp;from=1796079600&amp;to=1796166000&amp;format=csv&amp;dialect=iso"))
+                #expect(
+                    html.contains("tier=quarter&amp;from=1796079600&amp;to=1796166000&amp;format=csv&amp;dialect=iso"))
             }
             // A session also reads the API (the pages' CSV links).
             try await client.execute(uri: "/api/v1/outbox", method: .get, headers: [.cookie: cookie]) { r in
@@ -267,10 +302,14 @@ import Testing
                 let devices = try #require(self.json(r.body)["devices"] as? [[String: Any]])
                 #expect(devices.map { $0["id"] as? String } == ["water"])
             }
-            try await client.execute(uri: "/api/v1/devices/main/series?tier=day", method: .get, headers: [.cookie: cookie]) { r in
+            try await client.execute(
+                uri: "/api/v1/devices/main/series?tier=day", method: .get, headers: [.cookie: cookie]
+            ) { r in
                 #expect(r.status == .forbidden)
             }
-            try await client.execute(uri: "/api/v1/devices/water/series?tier=day", method: .get, headers: [.cookie: cookie]) { r in
+            try await client.execute(
+                uri: "/api/v1/devices/water/series?tier=day", method: .get, headers: [.cookie: cookie]
+            ) { r in
                 #expect(r.status == .ok)
             }
             for page in ["/devices/main", "/outbox", "/config"] {
@@ -286,13 +325,17 @@ import Testing
             // The archive: the way down to the home, the home's files, nothing beside it.
             try await client.execute(uri: "/archive/", method: .get, headers: [.cookie: cookie]) { r in
                 let html = String(buffer: r.body)
-                #expect(html.contains("/archive/iso/") && !html.contains("/archive/excel-eu/") && !html.contains("README.txt"))
+                #expect(
+                    html.contains("/archive/iso/") && !html.contains("/archive/excel-eu/")
+                        && !html.contains("README.txt"))
             }
-            try await client.execute(uri: "/archive/iso/water/day/2026.csv", method: .get, headers: [.cookie: cookie]) { r in
+            try await client.execute(uri: "/archive/iso/water/day/2026.csv", method: .get, headers: [.cookie: cookie]) {
+                r in
                 #expect(r.status == .ok)
                 #expect(String(buffer: r.body) == "file iso/water/day/2026.csv\n")
             }
-            try await client.execute(uri: "/archive/iso/main/day/2026.csv", method: .get, headers: [.cookie: cookie]) { r in
+            try await client.execute(uri: "/archive/iso/main/day/2026.csv", method: .get, headers: [.cookie: cookie]) {
+                r in
                 #expect(r.status == .forbidden)
             }
         }
@@ -306,7 +349,9 @@ import Testing
                 #expect(html.contains("href=\"/archive/iso/main/day/2026.csv\""))
                 #expect(!html.contains("strata-tmp"), "files being written are hidden")
             }
-            for bad in ["/archive/iso/../../strata.toml", "/archive/iso/main/day/.strata-tmp-1-x.csv", "/archive/nope/"] {
+            for bad in [
+                "/archive/iso/../../strata.toml", "/archive/iso/main/day/.strata-tmp-1-x.csv", "/archive/nope/",
+            ] {
                 try await client.execute(uri: bad, method: .get, headers: [.cookie: cookie]) { r in
                     #expect(r.status == .notFound, "\(bad)")
                     #expect(!String(buffer: r.body).contains("[site]"))
@@ -322,27 +367,38 @@ import Testing
     @Test func formsAreCSRFSafeAndLoginDoesNotRedirectAway() async throws {
         try await test { client in
             let cookie = try await Self.login(client, "alice", "alice-pw")
-            try await client.execute(uri: "/logout", method: .post, headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"],
-                                     body: ByteBuffer(string: "csrf=forged")) { r in
+            try await client.execute(
+                uri: "/logout", method: .post,
+                headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "csrf=forged")
+            ) { r in
                 #expect(r.status == .forbidden)
             }
             let value = String(cookie.dropFirst("strata_session=".count))
             let token = SessionCookie.csrfToken(cookieValue: value, key: WebSite.key)
             try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie]) { r in
-                #expect(String(buffer: r.body).contains("name=\"csrf\" value=\"\(token)\""), "the page carries the token")
+                #expect(
+                    String(buffer: r.body).contains("name=\"csrf\" value=\"\(token)\""), "the page carries the token")
             }
-            try await client.execute(uri: "/logout", method: .post, headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"],
-                                     body: ByteBuffer(string: "csrf=\(token)")) { r in
+            try await client.execute(
+                uri: "/logout", method: .post,
+                headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "csrf=\(token)")
+            ) { r in
                 #expect(r.status == .seeOther)
                 #expect(r.headers[.setCookie]?.contains("Max-Age=0") == true)
             }
-            try await client.execute(uri: "/login", method: .post,
-                                     headers: [.contentType: "application/x-www-form-urlencoded", .origin: "https://evil.example"],
-                                     body: ByteBuffer(string: "user=alice&password=alice-pw")) { r in
+            try await client.execute(
+                uri: "/login", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .origin: "https://evil.example"],
+                body: ByteBuffer(string: "user=alice&password=alice-pw")
+            ) { r in
                 #expect(r.status == .forbidden, "a login posted from another site")
             }
-            try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                     body: ByteBuffer(string: "user=alice&password=alice-pw&next=%2F%2Fevil.example")) { r in
+            try await client.execute(
+                uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "user=alice&password=alice-pw&next=%2F%2Fevil.example")
+            ) { r in
                 #expect(r.headers[.location] == "/")
             }
         }
@@ -359,7 +415,9 @@ import Testing
                     if parts.count == 2, let v = Double(parts[1]) { values[String(parts[0])] = v }
                 }
                 #expect((values["strata_store_bytes"] ?? 0) > 0)
-                #expect(values["strata_store_minute_points"] == Double(2 * 2221 + 2161), "two channels of main, water minus its gap hour")
+                #expect(
+                    values["strata_store_minute_points"] == Double(2 * 2221 + 2161),
+                    "two channels of main, water minus its gap hour")
                 #expect(values["strata_outbox_pending"] == 0)
                 #expect(values["strata_alarms_active"] == 1)
             }
@@ -367,8 +425,11 @@ import Testing
                 let doc = self.json(r.body)
                 #expect(doc["openapi"] as? String == "3.1.0")
                 let paths = try #require(doc["paths"] as? [String: Any])
-                for p in ["/healthz", "/api/v1/site", "/api/v1/devices", "/api/v1/devices/{id}", "/api/v1/devices/{id}/status",
-                          "/api/v1/devices/{id}/series", "/api/v1/devices/{id}/events", "/api/v1/outbox"] {
+                for p in [
+                    "/healthz", "/api/v1/site", "/api/v1/devices", "/api/v1/devices/{id}",
+                    "/api/v1/devices/{id}/status",
+                    "/api/v1/devices/{id}/series", "/api/v1/devices/{id}/events", "/api/v1/outbox",
+                ] {
                     #expect(paths[p] != nil, "\(p)")
                 }
             }

@@ -2,6 +2,7 @@ import Foundation
 import StrataCore
 import StrataTestSupport
 import Testing
+
 @testable import StrataZip
 
 @Suite struct ZipTests {
@@ -19,7 +20,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("a.zip").path
         try Data(zip.finish()).write(to: URL(fileURLWithPath: path))
-        #expect(zip.finish().count < csv.count)  // the CSV compresses
+        #expect(zip.finish().count < csv.count) // the CSV compresses
         let script = """
             import zipfile, sys, hashlib
             z = zipfile.ZipFile(sys.argv[1])
@@ -32,11 +33,12 @@ import Testing
         #expect(py.status == 0)
         let lines = text.split(separator: "\n").map(String.init)
         func sha(_ b: [UInt8]) -> String { SHA256.hex(b) }
-        #expect(lines == [
-            "excel-eu/main/day/2026.csv \(csv.count) 8 \(sha(csv)) (2026, 11, 22, 6, 30, 10)",
-            "random.bin \(random.count) \(lines.count > 1 && lines[1].contains(" 0 ") ? 0 : 8) \(sha(random)) (2026, 11, 22, 6, 30, 10)",
-            "empty.txt 0 0 \(sha([])) (2026, 11, 22, 6, 30, 10)",
-        ])
+        #expect(
+            lines == [
+                "excel-eu/main/day/2026.csv \(csv.count) 8 \(sha(csv)) (2026, 11, 22, 6, 30, 10)",
+                "random.bin \(random.count) \(lines.count > 1 && lines[1].contains(" 0 ") ? 0 : 8) \(sha(random)) (2026, 11, 22, 6, 30, 10)",
+                "empty.txt 0 0 \(sha([])) (2026, 11, 22, 6, 30, 10)",
+            ])
     }
 
     @Test func nonASCIINamesAreRefused() {
