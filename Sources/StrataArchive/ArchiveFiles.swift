@@ -14,6 +14,15 @@ public enum ArchiveFiles {
         var description: String { "archive: cannot \(what) \(path): \(String(cString: strerror(errno)))" }
     }
 
+    /// `path` from the working folder when it is relative: a bare file name (`--out march.csv`)
+    /// has no folder part to put its temporary file in.
+    public static func absolute(_ path: String) -> String {
+        let p = (path as NSString).expandingTildeInPath
+        if p.hasPrefix("/") { return p }
+        return ((FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(p) as NSString)
+            .standardizingPath
+    }
+
     public static func ensureFolder(_ path: String) throws {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
@@ -21,6 +30,7 @@ public enum ArchiveFiles {
     /// Writes `bytes` to a temporary file in the same folder, flushes it, and renames it over
     /// `path`; then flushes the folder so the rename itself survives a power cut.
     public static func replace(_ path: String, with bytes: [UInt8]) throws {
+        let path = absolute(path)
         let folder = (path as NSString).deletingLastPathComponent
         try ensureFolder(folder)
         let tmp = temporary(for: path)

@@ -17,6 +17,7 @@ public final class GrowingFile {
     private var buffer: [UInt8] = []
 
     public init(_ path: String) throws {
+        let path = ArchiveFiles.absolute(path)
         self.path = path
         try ArchiveFiles.ensureFolder((path as NSString).deletingLastPathComponent)
         tmp = ArchiveFiles.temporary(for: path)

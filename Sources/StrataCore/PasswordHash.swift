@@ -78,18 +78,6 @@ public enum PasswordHash {
 
     // MARK: - RFC 7914
 
-    public static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
-        var k = key.count > 64 ? sha256(key) : key
-        k += [UInt8](repeating: 0, count: 64 - k.count)
-        var inner = SHA256()
-        inner.update(k.map { $0 ^ 0x36 })
-        inner.update(message)
-        var outer = SHA256()
-        outer.update(k.map { $0 ^ 0x5c })
-        outer.update(inner.finalize())
-        return outer.finalize()
-    }
-
     static func sha256(_ b: [UInt8]) -> [UInt8] {
         var s = SHA256()
         s.update(b)
@@ -100,15 +88,15 @@ public enum PasswordHash {
         var out: [UInt8] = []
         var block: UInt32 = 1
         while out.count < length {
-            var u = hmacSHA256(
+            var u = HMAC.sha256(
                 key: password,
-                message: salt + [
+                salt + [
                     UInt8(block >> 24), UInt8(block >> 16 & 0xff), UInt8(block >> 8 & 0xff), UInt8(block & 0xff),
                 ])
             var t = u
             if iterations > 1 {
                 for _ in 1..<iterations {
-                    u = hmacSHA256(key: password, message: u)
+                    u = HMAC.sha256(key: password, u)
                     for i in t.indices { t[i] ^= u[i] }
                 }
             }

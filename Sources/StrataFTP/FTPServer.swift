@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import ServiceLifecycle
+import StrataCore
 
 /// The FTP server as a service: a control connection per client, each in its own child task
 /// (one client's error never reaches another), passive and active data connections opened
@@ -43,7 +44,7 @@ public struct FTPServer: Service, CustomStringConvertible {
             ])
         onBound(port)
         if listeners.count > 1 { onBoundImplicit(listeners[1].0.channel.localAddress?.port ?? 0) }
-        let clients = ClientCounter()
+        let clients = ConnectionSlots(max: config.maxClients, perAddress: config.maxPerIP)
         let limiter = CheckLimiter(permits: max(1, ProcessInfo.processInfo.activeProcessorCount))
         let servers = listeners.map(\.0)
         try await withGracefulShutdownHandler {
@@ -55,9 +56,7 @@ public struct FTPServer: Service, CustomStringConvertible {
                                 for try await client in inbound {
                                     group.addTask {
                                         let ip = client.channel.remoteAddress?.ipAddress ?? "?"
-                                        if let refusal = clients.admit(
-                                            ip, max: config.maxClients, perIP: config.maxPerIP)
-                                        {
+                                        if let refusal = clients.admit(ip) {
                                             logger.notice(
                                                 "FTP client refused",
                                                 metadata: ["peer": "\(ip)", "reason": "\(refusal)"])

@@ -125,19 +125,7 @@ public struct ReportRenderer: Sendable {
 
     // MARK: HTML
 
-    func esc(_ s: String) -> String {
-        var o = ""
-        for ch in s {
-            switch ch {
-            case "&": o += "&amp;"
-            case "<": o += "&lt;"
-            case ">": o += "&gt;"
-            case "\"": o += "&quot;"
-            default: o.append(ch)
-            }
-        }
-        return o
-    }
+    func esc(_ s: String) -> String { HTMLText.escape(s) }
 
     public func html() -> String {
         let font = "font-family:Segoe UI,Helvetica,Arial,sans-serif;"

@@ -9,6 +9,9 @@ import StrataStore
 /// written, saves their phases and the log in the store, and leaves the e-mails to the report
 /// service (which takes unqueued log lines into the durable outbox).
 struct AlarmKeeper {
+    /// While set, alarm log lines are recorded in the store but not logged; `unlogged` counts them.
+    var quiet = false
+    var unlogged = 0
     var book: AlarmBook
     let rules: [String: AlarmRule]
     let logger: Logger
@@ -167,9 +170,15 @@ struct AlarmKeeper {
         try save(before: before, log: log, store: store)
     }
 
-    private func save(before: [String: AlarmPhase], log: [AlarmLogEntry], store: Store) throws(StoreError) {
+    private mutating func save(before: [String: AlarmPhase], log: [AlarmLogEntry], store: Store) throws(StoreError) {
         let changed = book.phases.filter { before[$0.key] != $0.value }.map { Self.stored($0.key, $0.value) }
         try store.recordAlarms(states: changed, log: log)
+        // A back-fill's notices are counted and summed up by its caller, not logged one by one
+        // into the middle of its progress line.
+        if quiet {
+            unlogged += log.count
+            return
+        }
         for e in log {
             logger.notice(
                 "alarm \(e.event)",

@@ -19,9 +19,17 @@ public struct DemoHistory: Sendable {
         from = max(to - Int64(days) * 86_400, (newest ?? Int64.min) + 60)
     }
 
-    /// Writes the simulated readings, one transaction per day; returns how many.
-    public func fill(_ runtime: Runtime) async throws -> Int {
-        try await DemoSite.backfill(config: runtime.config, store: runtime.store, from: from, to: to)
+    /// Writes the simulated readings, one transaction per day: how many, and how many alarm
+    /// notices they raised (recorded in the alarm log, not logged one by one).
+    public func fill(_ runtime: Runtime) async throws -> (readings: Int, alarms: Int) {
+        await runtime.store.quietAlarms()
+        do {
+            let n = try await DemoSite.backfill(config: runtime.config, store: runtime.store, from: from, to: to)
+            return (n, await runtime.store.logAlarms())
+        } catch {
+            await runtime.store.logAlarms()
+            throw error
+        }
     }
 
     /// Rolls the filled minutes up into every tier.

@@ -108,6 +108,19 @@ public actor StoreActor: SampleStore {
         }
     }
 
+    /// Alarm notices are recorded but not logged until `logAlarms()`, which returns how many
+    /// were kept quiet (the demo's back-fill prints one summary line instead of one per notice).
+    public func quietAlarms() {
+        alarms?.quiet = true
+        alarms?.unlogged = 0
+    }
+
+    @discardableResult
+    public func logAlarms() -> Int {
+        alarms?.quiet = false
+        return alarms?.unlogged ?? 0
+    }
+
     public func clockTrouble(_ implausible: Bool, now: Int64) {
         report(now: now) { $0.clockImplausible = implausible }
     }

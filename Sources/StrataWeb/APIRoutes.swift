@@ -424,10 +424,10 @@ extension WebApp {
     }
 
     func healthz() async -> Response {
-        let h = await reader.health(now: now())
+        let h = await reader.health(now: now(), started: started)
         var w = JSONWriter()
         w.beginObject()
-        w.field("status", h.isHealthy ? "ok" : "failing")
+        w.field("status", h.status)
         w.field("store_writable", h.storeWritable)
         w.field("store_problem", h.storeProblem)
         w.field("sampler_alive", h.samplerAlive)

@@ -1,40 +1,7 @@
 import Foundation
 import NIOCore
 import NIOHTTPTypes
-
-/// Open connections in all and per address: one host (a scanner, a stuck script, 10,000 idle
-/// sockets) cannot take the slots every other client needs.
-final class ConnectionCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var total = 0
-    private var byAddress: [String: Int] = [:]
-    let max: Int
-    let perAddress: Int
-
-    init(max: Int, perAddress: Int) {
-        self.max = max
-        self.perAddress = perAddress
-    }
-
-    func admit(_ address: String) -> Bool {
-        lock.withLock {
-            guard total < max, byAddress[address, default: 0] < perAddress else { return false }
-            total += 1
-            byAddress[address, default: 0] += 1
-            return true
-        }
-    }
-
-    func leave(_ address: String) {
-        lock.withLock {
-            total -= 1
-            byAddress[address, default: 1] -= 1
-            if byAddress[address] == 0 { byAddress[address] = nil }
-        }
-    }
-
-    var open: Int { lock.withLock { total } }
-}
+import StrataCore
 
 /// Sits behind the HTTP decoder of every connection: refuses a connection over the limits at
 /// once, and closes one that does not send a complete request head in time (slowloris), idles
@@ -52,19 +19,19 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         var request: TimeAmount = .seconds(300)
     }
 
-    let counter: ConnectionCounter
+    let counter: ConnectionSlots
     let timeouts: Timeouts
     private var address: String?
     private var deadline: Scheduled<Void>?
 
-    init(counter: ConnectionCounter, timeouts: Timeouts) {
+    init(counter: ConnectionSlots, timeouts: Timeouts) {
         self.counter = counter
         self.timeouts = timeouts
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         let a = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        guard counter.admit(a) else {
+        guard counter.admit(a) == nil else {
             context.close(promise: nil)
             return
         }

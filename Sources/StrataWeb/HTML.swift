@@ -1,21 +1,9 @@
+import StrataCore
+
 /// HTML text escaping and the page frame every dashboard page shares: one inline stylesheet,
 /// no scripts, no external files (the dashboard works on a plant network without internet).
 public enum HTML {
-    public static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    public static func escape(_ s: String) -> String { HTMLText.escape(s) }
 
     /// Percent-encodes a path segment or query value.
     public static func urlEncode(_ s: String) -> String {

@@ -542,6 +542,7 @@ enum OpenAPIDocument {
               "type": "string",
               "enum": [
                "ok",
+               "starting",
                "failing"
               ]
              },

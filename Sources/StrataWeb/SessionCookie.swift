@@ -1,3 +1,5 @@
+import StrataCore
+
 /// A signed session: `user.expires.signature` in a cookie. The server keeps no session table,
 /// so a restart keeps everyone logged in (the key is kept next to the store), and there is
 /// nothing to fill up with a flood of logins.

@@ -73,7 +73,11 @@ public struct Health: Sendable {
     /// Seconds since the end of the last rolled-up period.
     public var rollUpAge: Int64?
     public var samplerAlive: Bool
-    public var isHealthy: Bool { storeWritable && samplerAlive }
+    /// Just started: no poll since the start, and the first one (plus one poll interval of
+    /// grace) is not yet overdue. Healthy, so that a monitor never restarts a service in a loop.
+    public var starting = false
+    public var isHealthy: Bool { storeWritable && (samplerAlive || starting) }
+    public var status: String { !isHealthy ? "failing" : samplerAlive ? "ok" : "starting" }
 }
 
 /// Figures read at scrape time for `/metrics`.

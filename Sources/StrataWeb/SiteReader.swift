@@ -297,7 +297,9 @@ public actor SiteReader {
         }
     }
 
-    public func health(now: Int64) -> Health {
+    /// `started`: when this process started serving; until its first poll is due plus one
+    /// poll interval, a sampler that has not polled yet is `starting`, not failing.
+    public func health(now: Int64, started: Int64 = .min) -> Health {
         var h = Health(storeWritable: true, storeProblem: nil, newestMinuteAge: nil, rollUpAge: nil, samplerAlive: true)
         let path = config.storage.path
         if access(path, W_OK) != 0 {
@@ -323,6 +325,11 @@ public actor SiteReader {
                 // Alive: some device was polled (well or not) within the last three minutes.
                 let newest = polled.compactMap { statuses[$0.id]?.lastAttempt }.max()
                 h.samplerAlive = newest.map { now - $0 <= 180 } ?? false
+                if !h.samplerAlive, started > .min {
+                    let poll = Int64(max(1, polled.map(\.poll).max() ?? 60))
+                    let firstDue = started - floorMod(started, poll) + poll
+                    h.starting = now < firstDue + poll
+                }
             }
         } catch {
             h.storeWritable = false

@@ -15,7 +15,9 @@ public struct WebApp: Sendable {
     public let auth: WebAuthenticator
     public let metrics: StrataMetrics?
     public let now: @Sendable () -> Int64
-    let counter: ConnectionCounter
+    /// When this server was made (the process's start, for `/healthz`'s "starting").
+    let started: Int64
+    let counter: ConnectionSlots
 
     public init(
         reader: SiteReader, settings: WebSettings, metrics: StrataMetrics? = nil,
@@ -25,8 +27,9 @@ public struct WebApp: Sendable {
         self.settings = settings
         self.metrics = metrics
         self.now = now
+        started = now()
         auth = WebAuthenticator(settings: settings)
-        counter = ConnectionCounter(max: settings.maxConnections, perAddress: settings.maxPerAddress)
+        counter = ConnectionSlots(max: settings.maxConnections, perAddress: settings.maxPerAddress)
     }
 
     var config: StrataConfig { reader.config }

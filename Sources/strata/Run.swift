@@ -89,7 +89,7 @@ struct Demo: AsyncParsableCommand {
         }
         if let out = writeConfig {
             try writeAtomically(text, to: absolute(out, cwd))
-            print("wrote the demo config to \(absolute(out, cwd)); run it with: strata run --config \(out)")
+            print("wrote the demo config to \(absolute(out, cwd)); run it with: \(Self.command) run --config \(out)")
             return
         }
         let configPath = dataDir + "/strata.toml"
@@ -113,7 +113,7 @@ struct Demo: AsyncParsableCommand {
                 "  back-filling \(span >= 86_400 ? "\(span / 86_400) days" : "\(span / 60) minutes") of history …",
                 terminator: "")
             fflush(nil)
-            let n = try await history.fill(runtime)
+            let (n, alarms) = try await history.fill(runtime)
             let filled = Date()
             print(" \(n) readings in \(String(format: "%.1f", filled.timeIntervalSince(started))) s")
             print("  rolling up to quarter-hours, hours, days, months, years …", terminator: "")
@@ -121,6 +121,11 @@ struct Demo: AsyncParsableCommand {
             try await history.rollUp(runtime, now: Int64(clock.now()))
             print(" \(String(format: "%.1f", Date().timeIntervalSince(filled))) s")
             print("  the archive's CSV files are written in the background (the log says when they are complete)")
+            if alarms > 0 {
+                print(
+                    "  \(alarms) alarm\(alarms == 1 ? "" : "s") found in the back-filled history: \(Self.command) alarms --config \(configPath)"
+                )
+            }
         } else {
             print("  history  already up to date")
         }
@@ -133,8 +138,8 @@ struct Demo: AsyncParsableCommand {
             )
         }
         print("Sampling every minute. Try in another terminal:")
-        print("  strata status --config \(configPath)")
-        print("  strata export --config \(configPath) --device main --tier day")
+        print("  \(Self.command) status --config \(configPath)")
+        print("  \(Self.command) export --config \(configPath) --device main --tier day")
         print("  curl ftp://demo:demo@127.0.0.1:\(ftpPort)/excel-eu/main/day/")
         print("  curl -u demo:demo http://127.0.0.1:\(webPort)/api/v1/devices")
         print("Stop with Ctrl-C.")
@@ -151,6 +156,18 @@ struct Demo: AsyncParsableCommand {
             host: "127.0.0.1", port: webPort, users: [WebUser(name: "demo", home: "", check: { $0 == "demo" })],
             sessionKey: key)
         try await runServices(cfg, archive: true, clock: clock, runtime: runtime, ftp: ftp, web: web)
+    }
+
+    /// How to call this strata from another terminal: `strata` when that name on the PATH is
+    /// this binary, otherwise its full path (after `swift run` no strata is on the PATH).
+    static var command: String {
+        let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let candidate = URL(fileURLWithPath: String(dir)).appendingPathComponent("strata")
+            guard FileManager.default.isExecutableFile(atPath: candidate.path) else { continue }
+            return candidate.resolvingSymlinksInPath().path == me ? "strata" : me
+        }
+        return me
     }
 
     func absolute(_ p: String, _ cwd: String) -> String {

@@ -112,6 +112,11 @@ import Testing
         #expect(r.status == 0, "\(err)\(r.stderr)")
         #expect(r.stdout.contains("back-filling 3 days of history"), "\(r.stdout)")
         #expect(r.stdout.contains("archive  \(data)/archive"))
+        // The hints name a strata that runs: this binary is on no PATH, so its full path.
+        let hint = try #require(
+            r.stdout.split(separator: "\n").first { $0.hasSuffix(" status --config \(data)/strata.toml") })
+        let command = String(hint.trimmingCharacters(in: .whitespaces).split(separator: " ")[0])
+        #expect(command != "strata" && FileManager.default.isExecutableFile(atPath: command), "\(hint)")
         #expect(err.contains("archive up to date"), "\(err)")
         let cfg = data + "/strata.toml"
         let day = try CLI.run(["export", "--config", cfg, "--device", "main", "--tier", "day"])
@@ -190,6 +195,13 @@ import Testing
         }
         let flagged = Set(
             log.filter { $0.contains(",raised,") || $0.contains(",repeated,") }.map { String($0.prefix(10)) })
+        // The back-fill's notices are one summary line, not a log line each into its progress.
+        if let summary = r.stdout.split(separator: "\n").first(where: {
+            $0.contains("found in the back-filled history")
+        }) {
+            let n = Int(summary.trimmingCharacters(in: .whitespaces).split(separator: " ")[0]) ?? 0
+            #expect(n >= 1 && log.count >= n, "\(summary); log \(log)")
+        }
         let whole = night.filter { $0.value.hours == 5 }
         #expect(!whole.isEmpty)
         for (day, n) in whole {

@@ -146,12 +146,13 @@ import Testing
         }
         // The whole fleet to a file is both sites' rows under one header; a site the server does
         // not know is an error, not an empty file.
+        // A bare file name, as the README writes it, lands in the folder the command runs in.
         let outDir = TempDir()
-        let all = try CLI.run([
-            "fleet", "export", "--url", pg.url, "--password-file", pg.dir + "/pw", "--from", "2026-03-01", "--to",
-            "2026-03-11",
-            "--dialect", "excel-eu", "--out", outDir.file("march.csv"),
-        ])
+        let all = try CLI.run(
+            [
+                "fleet", "export", "--url", pg.url, "--password-file", pg.dir + "/pw", "--from", "2026-03-01",
+                "--to", "2026-03-11", "--dialect", "excel-eu", "--out", "march.csv",
+            ], cwd: outDir.path)
         #expect(all.status == 0 && all.stderr.contains("60 rows written"), "\(all.stderr)")
         let euBytes = try Data(contentsOf: URL(fileURLWithPath: outDir.file("march.csv")))
         let eu = String(decoding: euBytes, as: UTF8.self)

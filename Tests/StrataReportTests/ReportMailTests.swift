@@ -54,6 +54,28 @@ import Testing
                 == ReportComposer.messageID(site: "Test site", report: "daily", period: period, domain: "localhost"))
     }
 
+    /// A meter named with an apostrophe cannot end an attribute of the HTML e-mail.
+    @Test func reportHTMLEscapesQuotes() throws {
+        let dir = TempDir()
+        let config = try siteConfig(
+            dir.path, zone: "Europe/Berlin",
+            devices: SiteTOML.device("pub", name: "O'Brien's bar", channels: [("energy_import", "kWh", "counter")]),
+            reports: """
+                [[reports]]
+                name = "daily"
+                schedule = "daily"
+                to = ["fm@example.org"]
+                """)
+        let st = try store(config)
+        let period = try #require(ReportPeriod.parse("2026-10-21"))
+        let r = try ReportComposer.render(
+            config: config, report: config.reports[0], store: st, period: period, now: 1_800_000_000)
+        let html = try #require(r.message.html)
+        #expect(html.contains("O&#39;Brien&#39;s bar"), "\(html)")
+        #expect(!html.contains("O'Brien"))
+        #expect(r.message.text.contains("O'Brien's bar"), "the plain text stays as written")
+    }
+
     @Test(arguments: [
         ("Werk Süd", "werk-s-d"), ("Strata demo office", "strata-demo-office"), ("ÄÖÜ", "site"), ("A--B", "a-b"),
     ])
