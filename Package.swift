@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "StrataSampler",
             dependencies: [
-                "StrataCore", "StrataModbus", "StrataConfig", "StrataStore", "CModbus", "StrataMQTT", "StrataMQTTLink",
+                "StrataCore", "StrataModbus", "StrataConfig", "StrataStore", "CModbus",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -76,14 +76,46 @@ let package = Package(
             swiftSettings: strictness),
         // The broker connection: libmosquitto with its own network thread and reconnects.
         .target(name: "StrataMQTTLink", dependencies: ["StrataMQTT", "CMosquitto"], swiftSettings: strictness),
+        // The alarm rules beside the store's writer (`AlarmKeeper`) and the judging of late data
+        // (`LateData`): the pure rules of StrataAlarms applied to the store.
+        .target(
+            name: "StrataAlarmService",
+            dependencies: [
+                "StrataAlarms", "StrataConfig", "StrataCore", "StrataStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictness),
+        // MQTT as a service: publishing every written minute (`MQTTService`) and the inbox of
+        // MQTT meters (`MQTTInbox`, handed to the sampler as a `MessageInbox`).
+        .target(
+            name: "StrataMQTTService",
+            dependencies: [
+                "StrataConfig", "StrataCore", "StrataMQTT", "StrataMQTTLink", "StrataSampler", "StrataStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictness),
+        // The fleet as services: replication of a site's buckets (`ReplicationService`, its reader
+        // on its own connection) and a central box's fleet archive tree (`FleetService`, `FleetTree`).
+        .target(
+            name: "StrataFleetService",
+            dependencies: [
+                "StrataArchive", "StrataConfig", "StrataCore", "StrataDatabase", "StrataFleet", "StrataFleetLink",
+                "StrataStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictness),
         // The wiring: opens the store from a config, owns the store actor and the archivist,
         // and runs the sampler, maintenance, report and FTP services until a signal.
         .target(
             name: "StrataRuntime",
             dependencies: [
                 "StrataCore", "StrataConfig", "StrataDatabase", "StrataStore", "StrataSampler", "StrataArchive",
-                "StrataFTP", "StrataReport", "StrataWeb", "StrataAlarms", "StrataMQTT", "StrataMQTTLink", "StrataFleet",
-                "StrataFleetLink",
+                "StrataFTP", "StrataReport", "StrataWeb", "StrataAlarms", "StrataAlarmService", "StrataMQTTService",
+                "StrataFleetService",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -180,6 +212,7 @@ let package = Package(
                 "StrataCore", "StrataConfig", "StrataStore", "StrataImport", "StrataArchive", "StrataModbus",
                 "StrataSampler", "StrataFTP",
                 "StrataReport", "StrataMail", "StrataRuntime", "StrataWeb", "StrataFleet", "StrataFleetLink",
+                "StrataAlarmService", "StrataFleetService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -200,7 +233,7 @@ let package = Package(
             dependencies: [
                 "StrataCodec", "StrataCore", "StrataDatabase", "StrataStore", "StrataArchive", "StrataConfig",
                 "StrataSampler", "StrataRuntime", "StrataFleet", "StrataFleetLink", "StrataMail", "StrataWeb",
-                "StrataAlarms", "StrataMQTT", "StrataMQTTLink", "CBenchReference",
+                "StrataAlarms", "StrataMQTT", "StrataMQTTLink", "StrataFleetService", "CBenchReference",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -272,6 +305,28 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strictness),
+        // The services, driven as users drive them: the `strata` binary against mosquitto and a
+        // PostgreSQL made with initdb (the CLI launcher needs the executable built).
+        .testTarget(
+            name: "StrataAlarmServiceTests",
+            dependencies: [
+                "StrataAlarmService", "StrataStore", "StrataConfig", "StrataCore", "strata", "StrataTestSupport",
+            ],
+            swiftSettings: strictness),
+        .testTarget(
+            name: "StrataMQTTServiceTests",
+            dependencies: [
+                "StrataMQTTService", "StrataSampler", "StrataConfig", "StrataCore", "strata", "StrataTestSupport",
+            ],
+            swiftSettings: strictness),
+        .testTarget(
+            name: "StrataFleetServiceTests",
+            dependencies: ["StrataFleetService", "StrataFleet", "StrataCore", "strata", "StrataTestSupport"],
+            swiftSettings: strictness),
+        .testTarget(
+            name: "StrataRuntimeTests",
+            dependencies: ["StrataRuntime", "StrataStore", "StrataConfig", "StrataCore", "StrataTestSupport"],
             swiftSettings: strictness),
         .testTarget(
             name: "StrataCLITests",

@@ -14,8 +14,7 @@ public struct ReportService: Service, CustomStringConvertible {
     public var description: String { "ReportService(\(config.reports.count) reports)" }
     let config: StrataConfig
     let makeStore: @Sendable () throws -> Store
-    let now: @Sendable () -> Int64
-    let sleep: @Sendable (Int64) async throws -> Void
+    let clock: any WallClock
     let logger: Logger
     /// Whether an archive writer runs: reports then wait (a while) for their CSV files.
     let archive: Bool
@@ -25,16 +24,14 @@ public struct ReportService: Service, CustomStringConvertible {
 
     public init(
         config: StrataConfig, archive: Bool, makeStore: @escaping @Sendable () throws -> Store,
-        now: @escaping @Sendable () -> Int64,
-        sleep: @escaping @Sendable (Int64) async throws -> Void, logger: Logger,
+        clock: any WallClock, logger: Logger,
         onDeliveries: (@Sendable (_ failing: Int, _ now: Int64) async -> Void)? = nil
     ) {
         self.onDeliveries = onDeliveries
         self.config = config
         self.archive = archive
         self.makeStore = makeStore
-        self.now = now
-        self.sleep = sleep
+        self.clock = clock
         self.logger = logger
     }
 
@@ -48,7 +45,7 @@ public struct ReportService: Service, CustomStringConvertible {
         }
         var first = true
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let t = now()
+            let t = clock.seconds
             await desk.generateDue(now: t, startingUp: first)
             first = false
             await desk.intakeAlarms(now: t)
@@ -58,7 +55,7 @@ public struct ReportService: Service, CustomStringConvertible {
             // that was set meanwhile is noticed within a minute.
             let next = min(await desk.nextWake(now: t), t + 60)
             do {
-                try await cancelWhenGracefulShutdown { try await sleep(max(next, t + 1)) }
+                try await cancelWhenGracefulShutdown { try await clock.sleep(until: Double(max(next, t + 1))) }
             } catch {
                 break
             }

@@ -3,19 +3,19 @@ import Logging
 import Metrics
 import ServiceLifecycle
 import StrataArchive
-import StrataSampler
+import StrataCore
 
 /// Roll-up, retention and the archive, a little after each minute's round.
 public struct MaintenanceService: Service, CustomStringConvertible {
     public var description: String { "MaintenanceService(archive: \(archivist != nil))" }
     let store: StoreActor
     let archivist: Archivist?
-    let clock: any SamplerClock
+    let clock: any WallClock
     let logger: Logger
     /// Seconds after the minute: the sampler's round is written by then.
     let delay: Double
 
-    public init(store: StoreActor, archivist: Archivist?, clock: any SamplerClock, logger: Logger, delay: Double = 10) {
+    public init(store: StoreActor, archivist: Archivist?, clock: any WallClock, logger: Logger, delay: Double = 10) {
         self.store = store
         self.archivist = archivist
         self.clock = clock

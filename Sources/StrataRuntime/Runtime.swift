@@ -3,7 +3,10 @@ import Logging
 import ServiceLifecycle
 import StrataArchive
 import StrataConfig
+import StrataCore
 import StrataFTP
+import StrataFleetService
+import StrataMQTTService
 import StrataReport
 import StrataSampler
 import StrataStore
@@ -31,7 +34,7 @@ public struct Runtime: Sendable {
     /// Runs sampler, maintenance, reports and (given settings) the FTP server in one service
     /// group until SIGTERM or SIGINT, then shuts them down in reverse order.
     public func run(
-        clock: any SamplerClock, ftp: FTPServerConfig? = nil, web: WebSettings? = nil, metrics: StrataMetrics? = nil
+        clock: any WallClock, ftp: FTPServerConfig? = nil, web: WebSettings? = nil, metrics: StrataMetrics? = nil
     ) async throws {
         let cfg = config
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
@@ -44,14 +47,12 @@ public struct Runtime: Sendable {
         ]
         // Reports and alarm notices share the durable outbox and its delivery.
         if !cfg.reports.isEmpty || !cfg.alarms.isEmpty {
-            let sleeper = clock
             let store = self.store
             services.append(
                 .init(
                     service: ReportService(
                         config: cfg, archive: archivist != nil, makeStore: { try cfg.makeStore() },
-                        now: { Int64(sleeper.now()) },
-                        sleep: { try await sleeper.sleep(until: Double($0)) }, logger: Logger(label: "strata.reports"),
+                        clock: clock, logger: Logger(label: "strata.reports"),
                         onDeliveries: { failing, now in await store.outboxFailing(failing, now: now) })))
         }
         if let mqtt = cfg.mqtt {
@@ -63,7 +64,9 @@ public struct Runtime: Sendable {
         if cfg.replication != nil {
             services.append(
                 .init(
-                    service: ReplicationService(config: cfg, clock: clock, logger: Logger(label: "strata.replication")))
+                    service: ReplicationService(
+                        config: cfg, makeStore: { try cfg.makeStore() }, clock: clock,
+                        logger: Logger(label: "strata.replication")))
             )
         }
         if cfg.fleet != nil {
@@ -79,8 +82,7 @@ public struct Runtime: Sendable {
         if let web {
             // The web reads through a connection of its own, never the sampler's writer.
             let reader = try SiteReader(config: cfg, maxCells: web.maxCells)
-            let sleeper = clock
-            let app = WebApp(reader: reader, settings: web, metrics: metrics, now: { Int64(sleeper.now()) })
+            let app = WebApp(reader: reader, settings: web, metrics: metrics, clock: clock)
             let logger = Logger(label: "strata.web")
             services.append(
                 .init(

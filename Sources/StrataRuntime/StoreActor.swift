@@ -1,16 +1,19 @@
 import Foundation
 import Logging
+import StrataAlarmService
 import StrataAlarms
 import StrataConfig
 import StrataCore
 import StrataDatabase
+import StrataFleetService
+import StrataMQTTService
 import StrataSampler
 import StrataStore
 
 /// The one owner of the store while Strata runs: the sampler's writes, roll-up and retention
 /// all go through it, one at a time, on a dedicated thread (SQLite calls block, so they stay
 /// off the cooperative pool).
-public actor StoreActor: SampleStore {
+public actor StoreActor: SampleStore, FleetRefreshLog, WrittenMinutes {
     private nonisolated let executor: ThreadExecutor
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 

@@ -15,7 +15,7 @@ public final class Sampler {
 
     let config: StrataConfig
     let store: any SampleStore
-    let clock: any SamplerClock
+    let clock: any WallClock
     let logger: Logger
     let schedule: PollSchedule
     let buses: [Bus]
@@ -34,7 +34,7 @@ public final class Sampler {
     /// What the store last heard of the clock (nil: nothing yet), for system alarm rules.
     var clockReported: Bool?
     /// MQTT devices' messages, between rounds; nil without such devices.
-    let inbox: MQTTInbox?
+    let inbox: (any MessageInbox)?
     /// MQTT devices whose malformed messages were logged (once per change of state).
     var malformedLogged: Set<String> = []
     /// The first tick sampled (a simulated meter's outages count from it).
@@ -44,7 +44,11 @@ public final class Sampler {
     let polled: [StrataConfig.Device]
     let polledByID: [String: StrataConfig.Device]
 
-    public init(config: StrataConfig, store: any SampleStore, clock: any SamplerClock, logger: Logger) async throws {
+    /// `inbox`: the messages of `driver = "mqtt"` devices (nil: they are gaps).
+    public init(
+        config: StrataConfig, store: any SampleStore, clock: any WallClock, logger: Logger,
+        inbox: (any MessageInbox)? = nil
+    ) async throws {
         self.config = config
         self.store = store
         self.clock = clock
@@ -59,18 +63,7 @@ public final class Sampler {
             if byKey[m.transport.busKey] == nil { order.append(m.transport.busKey) }
             byKey[m.transport.busKey, default: []].append(d)
         }
-        if let m = config.mqtt, config.devices.contains(where: { $0.mqttSource != nil }) {
-            do {
-                inbox = try MQTTInbox(config: config, settings: m)
-            } catch {
-                // The other meters are sampled all the same; the MQTT ones are gaps.
-                logger.error(
-                    "mqtt devices: cannot set up the client; their minutes are gaps", metadata: ["error": "\(error)"])
-                inbox = nil
-            }
-        } else {
-            inbox = nil
-        }
+        self.inbox = inbox
         buses = order.compactMap { k in
             guard let ds = byKey[k], let t = ds.first?.modbus?.transport else { return nil }
             return Bus(key: k, transport: t, devices: ds, logger: logger)
@@ -122,7 +115,7 @@ public final class Sampler {
                     else { return }
                     switch change {
                     case .connected: logger.notice("mqtt devices: connected to the broker")
-                    case .refused(_, let reason):
+                    case .refused(let reason):
                         logger.error(
                             "mqtt devices: the broker refused the connection; retrying",
                             metadata: ["reason": "\(reason)"])
@@ -218,7 +211,7 @@ public final class Sampler {
             results.append(PollResult(device: d.id, values: m.read(at: Double(tick)), error: nil))
             meters[d.id] = m
         }
-        var taken: [String: MQTTInbox.Taken] = [:]
+        var taken: [String: InboxTaken] = [:]
         if let inbox {
             for d in due {
                 guard let src = d.mqttSource else { continue }

@@ -14,23 +14,26 @@ public struct WebApp: Sendable {
     public let settings: WebSettings
     public let auth: WebAuthenticator
     public let metrics: StrataMetrics?
-    public let now: @Sendable () -> Int64
+    public let clock: any WallClock
     /// When this server was made (the process's start, for `/healthz`'s "starting").
     let started: Int64
     let counter: ConnectionSlots
 
     public init(
         reader: SiteReader, settings: WebSettings, metrics: StrataMetrics? = nil,
-        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+        clock: any WallClock = SystemClock()
     ) {
         self.reader = reader
         self.settings = settings
         self.metrics = metrics
-        self.now = now
-        started = now()
+        self.clock = clock
+        started = clock.seconds
         auth = WebAuthenticator(settings: settings)
         counter = ConnectionSlots(max: settings.maxConnections, perAddress: settings.maxPerAddress)
     }
+
+    /// Whole seconds on the service's clock.
+    func now() -> Int64 { clock.seconds }
 
     var config: StrataConfig { reader.config }
     var isTLS: Bool { settings.tls != nil }

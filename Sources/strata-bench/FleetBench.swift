@@ -4,6 +4,7 @@ import StrataConfig
 import StrataCore
 import StrataFleet
 import StrataFleetLink
+import StrataFleetService
 import StrataRuntime
 import StrataStore
 
@@ -146,7 +147,7 @@ enum FleetBench {
         )
 
         // Strata: the catch-up as the replication service does it.
-        let reader = try ReplicationReader(config: cfg)
+        let reader = try ReplicationReader(config: cfg, store: try cfg.makeStore())
         let link = try await FleetLink.connect(
             try FleetTarget(url: "postgres://strata@127.0.0.1:\(port)/fleet", password: "bench"), logger: logger)
         let site = try await reader.siteInfo()

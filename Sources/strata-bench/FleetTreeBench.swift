@@ -3,6 +3,7 @@ import Logging
 import StrataCore
 import StrataFleet
 import StrataFleetLink
+import StrataFleetService
 import StrataRuntime
 
 /// `strata-bench fleet-tree`: the central box's fleet archive tree, on a real PostgreSQL started

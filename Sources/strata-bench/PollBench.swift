@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import StrataConfig
+import StrataCore
 import StrataRuntime
 import StrataSampler
 

@@ -6,6 +6,7 @@ import StrataConfig
 import StrataCore
 import StrataFleet
 import StrataFleetLink
+import StrataFleetService
 import StrataRuntime
 
 /// `strata fleet`: the central side of replication. Sites push with `[replication]` in their

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StrataAlarmService
 import StrataConfig
 import StrataCore
 import StrataImport

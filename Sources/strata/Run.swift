@@ -23,7 +23,7 @@ struct Run: AsyncParsableCommand {
     func run() async throws {
         bootstrapLogging(defaultLevel: .info)
         let cfg = try options.load()
-        let clock: any SamplerClock = timeScale.map { ScaledClock(rate: $0, start: clockStart) } ?? SystemClock()
+        let clock: any WallClock = timeScale.map { ScaledClock(rate: $0, start: clockStart) } ?? SystemClock()
         try await runServices(
             cfg, archive: !noArchive, clock: clock, ftp: try cfg.ftp.map { try ftpConfig($0, root: cfg.archive.path) },
             web: try cfg.web.map { try webSettings($0, cfg) })
@@ -33,7 +33,7 @@ struct Run: AsyncParsableCommand {
 /// Opens the store and runs every service until a signal; a store that does not open is
 /// an error message and exit status 1.
 func runServices(
-    _ cfg: StrataConfig, archive: Bool, clock: any SamplerClock, runtime given: Runtime? = nil,
+    _ cfg: StrataConfig, archive: Bool, clock: any WallClock, runtime given: Runtime? = nil,
     ftp: FTPServerConfig? = nil, web: WebSettings? = nil
 ) async throws {
     let runtime = try given ?? storeCall { try Runtime(config: cfg, archive: archive) }
@@ -99,7 +99,7 @@ struct Demo: AsyncParsableCommand {
             printError("config error: \(error)")
             throw ExitCode(2)
         }
-        let clock: any SamplerClock = timeScale.map { ScaledClock(rate: $0) } ?? SystemClock()
+        let clock: any WallClock = timeScale.map { ScaledClock(rate: $0) } ?? SystemClock()
         let runtime = try storeCall { try Runtime(config: cfg, archive: true) }
         let history = try await DemoHistory(store: runtime.store, days: days, now: Int64(clock.now()))
         print("Strata demo: \(cfg.site.name) (\(cfg.devices.count) simulated meters, time zone \(tz))")

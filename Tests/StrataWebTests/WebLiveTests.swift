@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import StrataCore
 import StrataTestSupport
 import Testing
 
@@ -20,7 +21,7 @@ import Testing
         configure(&settings)
         let web = WebApp(
             reader: try SiteReader(config: site.config), settings: settings, metrics: StrataMetrics(),
-            now: { WebSite.now })
+            clock: ManualClock(Double(WebSite.now)))
         var logger = Logger(label: "test.web")
         logger.logLevel = .error
         let app = try web.application(logger: logger)

@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import StrataCore
-import Synchronization
 import Testing
 
 @testable import StrataWeb
@@ -63,8 +62,8 @@ import Testing
     /// Restarted an hour after the last poll on file: "starting" (200) until the first poll is
     /// due plus one poll interval of grace, then judged as usual (503).
     @Test func healthIsStartingUntilTheFirstPollIsOverdue() async throws {
-        let clock = Mutex<Int64>(WebSite.now + 3600)
-        let app = try site.app(now: { clock.withLock { $0 } })
+        let clock = ManualClock(Double(WebSite.now + 3600))
+        let app = try site.app(clock: clock)
         try await Application(router: app.router()).test(.router) { client in
             try await client.execute(uri: "/healthz", method: .get) { r in
                 #expect(r.status == .ok)
@@ -72,11 +71,11 @@ import Testing
                 #expect(j["status"] as? String == "starting")
                 #expect(j["sampler_alive"] as? Bool == false)
             }
-            clock.withLock { $0 += 119 }
+            clock.advance(by: 119)
             try await client.execute(uri: "/healthz", method: .get) { r in
                 #expect(r.status == .ok, "the first poll (at most 60 s away) plus 60 s of grace")
             }
-            clock.withLock { $0 += 11 }
+            clock.advance(by: 11)
             try await client.execute(uri: "/healthz", method: .get) { r in
                 #expect(r.status == .serviceUnavailable)
                 #expect(self.json(r.body)["status"] as? String == "failing")

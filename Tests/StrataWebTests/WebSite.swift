@@ -114,7 +114,7 @@ final class WebSite: @unchecked Sendable {
         }
     }
 
-    func app(tls: Bool = false, now: @escaping @Sendable () -> Int64 = { WebSite.now }) throws -> WebApp {
+    func app(tls: Bool = false, clock: any WallClock = ManualClock(Double(WebSite.now))) throws -> WebApp {
         guard let w = config.web else { throw WebSetupError(reason: "no [web]") }
         var settings = WebSettings(
             host: "127.0.0.1", port: 0,
@@ -126,6 +126,6 @@ final class WebSite: @unchecked Sendable {
         settings.maxCells = 100_000
         return WebApp(
             reader: try SiteReader(config: config, maxCells: settings.maxCells), settings: settings,
-            metrics: StrataMetrics(), now: now)
+            metrics: StrataMetrics(), clock: clock)
     }
 }

@@ -116,6 +116,14 @@ def main(argv):
             problems.append(f"docs/ARCHITECTURE.md: {n} depends on {', '.join(sorted(declared[n])) or 'nothing'} in Package.swift, "
                             f"the document says {', '.join(documented[n]) or 'nothing'}")
 
+    # 1b. Every library and executable target has a place in the layer table (a row naming it
+    # in backticks): a new target cannot join the graph without saying what layer it is.
+    text = open(DOC, encoding="utf-8").read()
+    table = "\n".join(l for l in text.split("## Target graph", 1)[-1].split("```targets", 1)[0].splitlines() if l.startswith("|"))
+    for n in sorted(code_targets):
+        if f"`{n}`" not in table:
+            problems.append(f"docs/ARCHITECTURE.md: target {n} is missing from the layer table")
+
     # 2. Imports are declared dependencies.
     for n, t in targets.items():
         if t["type"] == "system":

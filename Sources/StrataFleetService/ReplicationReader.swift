@@ -37,12 +37,13 @@ public actor ReplicationReader {
         var start: Int64
     }
 
-    public init(config: StrataConfig) throws(StoreError) {
+    /// `store`: a connection of the reader's own (`StrataConfig.makeStore()`), used on its thread only.
+    public init(config: StrataConfig, store: Store) throws(StoreError) {
         guard let r = config.replication else {
             throw .cannotOpen(path: config.storage.path, reason: "no [replication] section")
         }
         executor = ThreadExecutor(name: "strata.replication")
-        store = try config.makeStore()
+        self.store = store
         self.config = config
         replication = r
         let configured = Set(config.devices.flatMap { d in d.channels.map { "\(d.id)/\($0.id)" } })

@@ -1,14 +1,16 @@
 import Foundation
+import Logging
 import StrataConfig
 import StrataCore
 import StrataMQTT
 import StrataMQTTLink
+import StrataSampler
 import Synchronization
 
 /// The messages of `driver = "mqtt"` devices, decoded as they arrive (on libmosquitto's
 /// thread) and held until the sampler's next round takes them. Bounded: a device flooding its
 /// topic keeps at most `perDevice` messages a round; what is malformed is counted, never kept.
-public final class MQTTInbox: Sendable {
+public final class MQTTInbox: MessageInbox {
     public static let perDevice = 600
 
     struct Source: Sendable {
@@ -17,15 +19,8 @@ public final class MQTTInbox: Sendable {
         var decoder: IngestDecoder
     }
 
-    public struct Taken: Sendable {
-        public var readings: [(ts: Int64, values: [Double?])] = []
-        public var malformed = 0
-        public var dropped = 0
-        public var lastFailure: String?
-    }
-
     let sources: [Source]
-    private let held = Mutex<[String: Taken]>([:])
+    private let held = Mutex<[String: InboxTaken]>([:])
     private let link: MQTTLink
 
     public init(config: StrataConfig, settings: StrataConfig.MQTT) throws(MQTTError) {
@@ -41,13 +36,17 @@ public final class MQTTInbox: Sendable {
     }
 
     /// `now`: the sampler's clock, which stamps messages without a time of their own.
-    public func start(now: @escaping @Sendable () -> Double, onChange: @escaping @Sendable (MQTTLink.Change) -> Void)
-        throws(MQTTError)
-    {
+    public func start(now: @escaping @Sendable () -> Double, onChange: @escaping @Sendable (InboxLink) -> Void) throws {
         link.subscribe(Array(Set(sources.map(\.topic)))) { [weak self] topic, payload in
             self?.received(topic: topic, payload: payload, arrival: Int64(now()))
         }
-        try link.start(onChange: onChange)
+        try link.start { change in
+            switch change {
+            case .connected: onChange(.connected)
+            case .refused(_, let reason): onChange(.refused(reason: reason))
+            case .lost(let reason): onChange(.lost(reason: reason))
+            }
+        }
     }
 
     public func stop() { link.stop() }
@@ -57,7 +56,7 @@ public final class MQTTInbox: Sendable {
         for src in sources where Self.matches(filter: src.topic, topic: topic) {
             let r = src.decoder.decode(payload, arrival: arrival)
             held.withLock { all in
-                var t = all[src.device] ?? Taken()
+                var t = all[src.device] ?? InboxTaken()
                 switch r {
                 case .success(let reading):
                     if t.readings.count < Self.perDevice { t.readings.append(reading) } else { t.dropped += 1 }
@@ -71,8 +70,21 @@ public final class MQTTInbox: Sendable {
     }
 
     /// What arrived for a device since the last call.
-    public func take(_ device: String) -> Taken {
-        held.withLock { $0.removeValue(forKey: device) } ?? Taken()
+    public func take(_ device: String) -> InboxTaken {
+        held.withLock { $0.removeValue(forKey: device) } ?? InboxTaken()
+    }
+
+    /// The inbox of a config's MQTT devices; nil without any, or (logged) when the client cannot
+    /// be set up: the other meters are sampled all the same, the MQTT ones are gaps.
+    public static func make(config: StrataConfig, logger: Logger) -> MQTTInbox? {
+        guard let m = config.mqtt, config.devices.contains(where: { $0.mqttSource != nil }) else { return nil }
+        do {
+            return try MQTTInbox(config: config, settings: m)
+        } catch {
+            logger.error(
+                "mqtt devices: cannot set up the client; their minutes are gaps", metadata: ["error": "\(error)"])
+            return nil
+        }
     }
 
     /// MQTT topic filters: `+` one level, `#` the rest.

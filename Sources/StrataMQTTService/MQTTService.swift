@@ -6,7 +6,7 @@ import StrataConfig
 import StrataCore
 import StrataMQTT
 import StrataMQTTLink
-import StrataSampler
+import StrataStore
 
 /// Publishes every written minute to the broker of `[mqtt]`, with Home Assistant discovery and
 /// availability. The broker being down costs nothing but a backlog (bounded, newest kept) that
@@ -15,10 +15,10 @@ public struct MQTTService: Service, CustomStringConvertible {
     public var description: String { "MQTTService(\(settings.host):\(settings.port))" }
     let settings: StrataConfig.MQTT
     let config: StrataConfig
-    let store: StoreActor
+    let store: any WrittenMinutes
     let logger: Logger
 
-    public init(config: StrataConfig, settings: StrataConfig.MQTT, store: StoreActor, logger: Logger) {
+    public init(config: StrataConfig, settings: StrataConfig.MQTT, store: any WrittenMinutes, logger: Logger) {
         self.config = config
         self.settings = settings
         self.store = store

@@ -8,10 +8,10 @@ import StrataStore
 /// The alarm rules beside the store's writer: after each write it shows the rules the minutes
 /// written, saves their phases and the log in the store, and leaves the e-mails to the report
 /// service (which takes unqueued log lines into the durable outbox).
-struct AlarmKeeper {
+package struct AlarmKeeper {
     /// While set, alarm log lines are recorded in the store but not logged; `unlogged` counts them.
-    var quiet = false
-    var unlogged = 0
+    package var quiet = false
+    package var unlogged = 0
     var book: AlarmBook
     let rules: [String: AlarmRule]
     let logger: Logger
@@ -21,7 +21,7 @@ struct AlarmKeeper {
     /// The newest minute evaluated: a minute at or before it written again is late data.
     var evaluatedThrough: Int64?
 
-    init(config: StrataConfig, store: Store, logger: Logger) throws(StoreError) {
+    package init(config: StrataConfig, store: Store, logger: Logger) throws(StoreError) {
         var phases: [String: AlarmPhase] = [:]
         for (rule, s) in try store.alarmStates() { phases[rule] = Self.phase(s) }
         book = AlarmBook(rules: config.alarms, phases: phases, zone: config.site.zone)
@@ -52,7 +52,7 @@ struct AlarmKeeper {
     }
 
     /// Evaluates the minutes of one write, oldest first.
-    mutating func written(_ samples: [Sample], statuses: [DeviceStatus], result: WriteResult, store: Store)
+    package mutating func written(_ samples: [Sample], statuses: [DeviceStatus], result: WriteResult, store: Store)
         throws(StoreError)
     {
         // The minutes written, and the minute of the round even when no meter answered in it
@@ -159,7 +159,7 @@ struct AlarmKeeper {
     }
 
     /// A part of Strata reports its health; system rules are evaluated at once when it changed.
-    mutating func report(_ update: (inout SystemHealth) -> Void, now: Int64, store: Store) throws(StoreError) {
+    package mutating func report(_ update: (inout SystemHealth) -> Void, now: Int64, store: Store) throws(StoreError) {
         var h = health
         update(&h)
         guard h != health else { return }
@@ -223,54 +223,5 @@ struct AlarmKeeper {
         return AlarmLogEntry(
             rule: id, device: rule?.device, channel: channel, event: event, at: at, value: value, threshold: threshold,
             raisedAt: raisedAt)
-    }
-}
-
-/// The minute consumption of the counters of several consumption rules over one span, read
-/// from the store in one pass.
-struct ConsumptionTable {
-    private var channel: [String: StoredChannel] = [:]
-    private var steps: [Int64: [Int64?]] = [:]
-    private let start: Int64
-
-    init(rules: [AlarmRule], from: Int64, to: Int64, store: Store) {
-        start = from
-        var chans: [StoredChannel] = []
-        for r in rules {
-            guard case .consumption(let ch, _, _, _) = r.kind, let d = r.device,
-                let c = try? store.channel(device: d, channel: ch)
-            else { continue }
-            channel[r.id] = c
-            if !chans.contains(where: { $0.id == c.id }) { chans.append(c) }
-        }
-        guard !chans.isEmpty, to > from else { return }
-        let n = Int((to - from) / 60)
-        for c in chans { steps[c.id] = Array(repeating: nil, count: n) }
-        try? store.minutes(channels: chans, from: from, to: to) { block in
-            for c in chans {
-                guard let col = block.columnIndex(c.id) else { continue }
-                for i in 0..<block.count {
-                    let k = Int((block.ts(i) - from) / 60)
-                    if k >= 0 && k < n, let v = block.consumption(column: col, i) { steps[c.id]?[k] = v }
-                }
-            }
-        }
-    }
-
-    /// A rule's counter's consumption over `[from, to)` (nil: no data at all).
-    func consumed(_ rule: AlarmRule, from: Int64, to: Int64) -> Double? {
-        guard let c = channel[rule.id], let all = steps[c.id] else { return nil }
-        let lo = max(0, Int((from - start) / 60))
-        let hi = min(all.count, Int((to - start) / 60))
-        guard lo < hi else { return nil }
-        var sum: Int64 = 0
-        var any = false
-        for i in lo..<hi {
-            if let v = all[i] {
-                sum += v
-                any = true
-            }
-        }
-        return any ? c.spec.resolution.value(ofSteps: sum) : nil
     }
 }

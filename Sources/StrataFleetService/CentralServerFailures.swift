@@ -1,6 +1,6 @@
 import Logging
 import ServiceLifecycle
-import StrataSampler
+import StrataCore
 
 /// How the services that talk to the central PostgreSQL report trouble: one log line when a
 /// kind of failure starts (not one per retry) and one when it is over, so a server down for a
@@ -36,7 +36,7 @@ struct CentralServerFailures {
     }
 
     /// Sleeps until the next round; false when the process is shutting down.
-    static func wait(_ clock: any SamplerClock, seconds: Int64) async -> Bool {
+    static func wait(_ clock: any WallClock, seconds: Int64) async -> Bool {
         let next = clock.now() + Double(seconds)
         do {
             try await cancelWhenGracefulShutdown { try await clock.sleep(until: next) }

@@ -3,8 +3,9 @@ import Logging
 import Metrics
 import ServiceLifecycle
 import StrataConfig
+import StrataCore
 import StrataFleetLink
-import StrataSampler
+import StrataStore
 
 /// Pushes the site's closed buckets to the central PostgreSQL (`[replication]`): every
 /// `interval` while caught up, batch after batch while catching up. The site never waits for
@@ -14,11 +15,16 @@ import StrataSampler
 public struct ReplicationService: Service, CustomStringConvertible {
     public var description: String { "ReplicationService(\(config.replication?.url ?? "-"))" }
     let config: StrataConfig
-    let clock: any SamplerClock
+    let clock: any WallClock
     let logger: Logger
+    /// Opens the reader's own connection to the store.
+    let makeStore: @Sendable () throws -> Store
 
-    public init(config: StrataConfig, clock: any SamplerClock, logger: Logger) {
+    public init(
+        config: StrataConfig, makeStore: @escaping @Sendable () throws -> Store, clock: any WallClock, logger: Logger
+    ) {
         self.config = config
+        self.makeStore = makeStore
         self.clock = clock
         self.logger = logger
     }
@@ -29,7 +35,7 @@ public struct ReplicationService: Service, CustomStringConvertible {
         let reader: ReplicationReader
         let target: FleetTarget
         do {
-            reader = try ReplicationReader(config: config)
+            reader = try ReplicationReader(config: config, store: try makeStore())
             target = try FleetTarget(url: r.url, password: try r.password(), caFile: r.caFile)
         } catch {
             // A broken [replication] must not stop the site: say so and wait for shutdown.

@@ -3,8 +3,8 @@ import Logging
 import Metrics
 import ServiceLifecycle
 import StrataConfig
+import StrataCore
 import StrataFleetLink
-import StrataSampler
 
 /// `[fleet]` in `strata run`: keeps the fleet archive tree at `[archive] path`, the whole tree
 /// when it starts and then, every `interval`, the files whose months the sites' pushes changed.
@@ -13,11 +13,11 @@ import StrataSampler
 public struct FleetService: Service, CustomStringConvertible {
     public var description: String { "FleetService(\(config.fleet?.url ?? "-"))" }
     let config: StrataConfig
-    let store: StoreActor
-    let clock: any SamplerClock
+    let store: any FleetRefreshLog
+    let clock: any WallClock
     let logger: Logger
 
-    public init(config: StrataConfig, store: StoreActor, clock: any SamplerClock, logger: Logger) {
+    public init(config: StrataConfig, store: any FleetRefreshLog, clock: any WallClock, logger: Logger) {
         self.config = config
         self.store = store
         self.clock = clock

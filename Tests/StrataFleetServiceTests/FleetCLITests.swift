@@ -395,8 +395,8 @@ import Testing
         try dir.write(
             "strata.toml", try dir.read("strata.toml") + "\ntiers = [\"minute\", \"day\"]\n\n[web]\nport = \(web)\n")
         func lag() -> Double? {
-            guard let text = try? WebCLITests.curl(["http://127.0.0.1:\(web)/metrics"]) else { return nil }
-            return WebCLITests.metrics(text)["strata_replication_lag_seconds"]
+            guard let text = try? Command.curl(["http://127.0.0.1:\(web)/metrics"]) else { return nil }
+            return Command.metrics(text)["strata_replication_lag_seconds"]
         }
         func minutes() -> Int {
             Int(
@@ -495,13 +495,13 @@ import Testing
         #expect(
             centralStatus.contains("fleet archive \(tree) from \(pg.url)")
                 && centralStatus.contains("last refresh  2026-"), "\(centralStatus)")
-        let refreshedAt = WebCLITests.metrics(try WebCLITests.curl(["http://127.0.0.1:\(centralWeb)/metrics"]))[
+        let refreshedAt = Command.metrics(try Command.curl(["http://127.0.0.1:\(centralWeb)/metrics"]))[
             "strata_fleet_archive_refreshed_timestamp_seconds"]
         #expect((refreshedAt ?? 0) > Date().timeIntervalSince1970 - 120, "\(String(describing: refreshedAt))")
-        let listing = try WebCLITests.curl(["--list-only", "ftp://anonymous:x@127.0.0.1:\(ftp)/iso/"])
+        let listing = try Command.curl(["--list-only", "ftp://anonymous:x@127.0.0.1:\(ftp)/iso/"])
         #expect(listing.contains("Site-M") && listing.contains("_fleet"), "\(listing)")
         let file = "iso/Site-M/day/2026.csv"
-        let served = try WebCLITests.curl(["ftp://anonymous:x@127.0.0.1:\(ftp)/" + file])
+        let served = try Command.curl(["ftp://anonymous:x@127.0.0.1:\(ftp)/" + file])
         let onDisk = try String(contentsOfFile: tree + "/" + file, encoding: .utf8)
         // 3 March so far: its one reading at midnight.
         #expect(
@@ -540,7 +540,7 @@ import Testing
         let d3 = Date().addingTimeInterval(60)
         while Date() < d3 && !refreshed.contains(",17.280,") {
             Thread.sleep(forTimeInterval: 1)
-            refreshed = (try? WebCLITests.curl(["ftp://anonymous:x@127.0.0.1:\(ftp)/iso/_fleet/day/2026-03.csv"])) ?? ""
+            refreshed = (try? Command.curl(["ftp://anonymous:x@127.0.0.1:\(ftp)/iso/_fleet/day/2026-03.csv"])) ?? ""
         }
         #expect(refreshed.contains(",Site M,main,energy_import,kWh,2026-03-03 00:00:00,"), "\(refreshed.suffix(500))")
         let events = try pg.psql(
