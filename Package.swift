@@ -120,7 +120,9 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: strictness),
+            exclude: ["Embedded"],
+            swiftSettings: strictness,
+            plugins: ["EmbedFiles"]),
         // A channel's readings over a span as one compact, lossless block (scaled integers
         // bit-packed, Gorilla XOR for other doubles, a CRC). Pure: no I/O, no dependencies.
         .target(name: "StrataCodec", swiftSettings: strictness),
@@ -205,7 +207,9 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: strictness),
+            exclude: ["Embedded"],
+            swiftSettings: strictness,
+            plugins: ["EmbedFiles"]),
         .executableTarget(
             name: "strata",
             dependencies: [
@@ -217,6 +221,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictness),
+        // Files embedded into a target at build time (its `Embedded/` folder): the build tool and
+        // the plugin that runs it.
+        .executableTarget(name: "strata-embed", swiftSettings: strictness),
+        .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["strata-embed"]),
         // The parsers that meet outside bytes as one-input functions, for libFuzzer and replay.
         .target(
             name: "StrataFuzzTargets",

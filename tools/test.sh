@@ -20,7 +20,7 @@ export STRATA_PYTHON="$PWD/.venv-test/bin/python"
 python3 tools/architecture/check.py
 # The house style (.swift-format: 120 columns): `swift format --in-place --recursive Sources Tests
 # Package.swift` fixes what this finds (the toolchain ships swift-format).
-swift format lint --strict --recursive --parallel Sources Tests Package.swift
+swift format lint --strict --recursive --parallel Sources Tests Plugins Package.swift
 swift build --build-tests
 
 # Runs one `swift test` and fails when it ran no test at all (a filter that matches nothing

@@ -3,6 +3,7 @@ import StrataCodec
 import StrataConfig
 import StrataCore
 import StrataDatabase
+import StrataRuntime
 import StrataSampler
 import StrataStore
 

@@ -214,6 +214,22 @@ import Testing
             .sorted()
     }
 
+    /// The demo's config is embedded at build time: a binary copied alone (as a package
+    /// installs it, no resource bundle beside it) writes the same file.
+    @Test func theDemoConfigTravelsInsideTheBinary() throws {
+        let dir = TempDir()
+        let alone = dir.file("bin/strata")
+        try FileManager.default.createDirectory(atPath: dir.file("bin"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: CLI.binary, toPath: alone)
+        let a = try Command.run(alone, ["demo", "--write-config", dir.file("alone.toml")])
+        #expect(a.status == 0, "\(a.err)")
+        let b = try CLI.run(["demo", "--write-config", dir.file("built.toml")])
+        #expect(b.status == 0, "\(b.stderr)")
+        let alonesText = try String(contentsOfFile: dir.file("alone.toml"), encoding: .utf8)
+        #expect(alonesText == (try String(contentsOfFile: dir.file("built.toml"), encoding: .utf8)))
+        #expect(alonesText.contains("[site]") && !alonesText.contains("{{"))
+    }
+
     @Test func writeConfigGivesAConfigCheckAccepts() throws {
         let dir = TempDir()
         let r = try CLI.run(["demo", "--write-config", dir.file("site.toml")], cwd: dir.path)
