@@ -1,10 +1,5 @@
 import StrataCore
 
-extension StrataConfig.Device {
-    /// Whether Strata reads this device itself (not import-only, not calculated).
-    public var isPolled: Bool { driver != "none" && driver != "calculated" }
-}
-
 /// `[[calculated]]`: channels that are the sum and difference of other channels ("main minus
 /// the sub-meters"), kept as a device of their own (`device`, "calculated" unless set).
 extension Reader {
@@ -78,7 +73,7 @@ extension Reader {
                 out[k].readCount = out[k].channels.count
             } else {
                 var d = StrataConfig.Device(
-                    id: deviceID, name: deviceID == "calculated" ? "Calculated" : deviceID, driver: "calculated",
+                    id: deviceID, name: deviceID == "calculated" ? "Calculated" : deviceID, driver: .calculated,
                     channels: [spec])
                 d.readCount = 1
                 out.append(d)
@@ -118,7 +113,7 @@ extension Reader {
                     path, line,
                     "\"\(tok)\" is not a channel of a configured device; write device.channel (e.g. \(known))")
             }
-            if devices.first(where: { $0.id == term.device })?.driver == "calculated" {
+            if devices.first(where: { $0.id == term.device })?.isCalculated == true {
                 throw error(path, line, "\(tok) is itself calculated; write out its formula instead")
             }
             terms.append(term)

@@ -6,11 +6,14 @@ import StrataModbus
 extension Reader {
     static let pollSteps = [10, 15, 20, 30, 60]
 
-    func deviceDriver(_ t: TOMLTable, path p: String, into dev: inout StrataConfig.Device) throws(ConfigError) {
+    /// `kind`: the `driver` key's value, checked to be one of the known names.
+    func deviceDriver(_ t: TOMLTable, path p: String, kind: String, into dev: inout StrataConfig.Device)
+        throws(ConfigError)
+    {
         let modbusKeys = [
             "host", "port", "unit_id", "serial", "baud", "parity", "stop_bits", "data_bits", "timeout", "retries",
         ]
-        switch dev.driver {
+        switch kind {
         case "none":
             for k in Self.driverKeys where t[k] != nil {
                 throw error(
@@ -32,7 +35,7 @@ extension Reader {
                     "\(p).topic", t["topic"]?.line,
                     "expected the topic the meter publishes, like \"tele/meter1/SENSOR\"")
             }
-            dev.mqttSource = StrataConfig.MQTTSource(
+            var source = StrataConfig.MQTTSource(
                 topic: topic, timePath: try string(t, "time_path", path: "\(p).time_path"))
             if let name = try string(t, "profile", path: "\(p).profile") {
                 do {
@@ -43,8 +46,9 @@ extension Reader {
                         "\(error.message) (\(error.file)\(error.line.map { ":\($0)" } ?? ""))"
                             + " — MQTT profiles shipped: \(ProfileLoader.shippedMQTTNames.joined(separator: ", "))")
                 }
-                if dev.mqttSource?.timePath == nil { dev.mqttSource?.timePath = dev.mqttProfile?.timePath }
+                if source.timePath == nil { source.timePath = dev.mqttProfile?.timePath }
             }
+            dev.driver = .mqtt(source)
             return
         case "simulated":
             for k in modbusKeys where t[k] != nil {
@@ -63,7 +67,7 @@ extension Reader {
             }
             let size = try number(t, "size", path: "\(p).size", 0...1e6, "a size") ?? 1
             guard size > 0 else { throw error("\(p).size", t["size"]?.line, "must be greater than zero") }
-            dev.simulation = StrataConfig.Simulation(load: load, size: size)
+            var simulation = StrataConfig.Simulation(load: load, size: size)
             // A meter that stops answering now and then, so the demo's offline alarm has
             // something to say: the first outage two minutes after the start, then every so often.
             let every = try span(t, "outage_every", path: "\(p).outage_every", allowForever: false, most: 366 * 86_400)?
@@ -78,7 +82,7 @@ extension Reader {
                         "\(p).outage_for", t["outage_for"]?.line,
                         "must be at least 1 min and shorter than outage_every (\(Span(seconds: e)))")
                 }
-                dev.simulation?.outage = .init(every: e, length: l)
+                simulation.outage = .init(every: e, length: l)
             case (nil, _?):
                 throw error(
                     "\(p).outage_every", t.line,
@@ -88,11 +92,12 @@ extension Reader {
                     "\(p).outage_for", t.line, "missing; outage_every needs outage_for (how long the meter stays quiet)"
                 )
             }
+            dev.driver = .simulated(simulation)
         default:
             for k in ["simulate", "size", "outage_every", "outage_for", "topic", "time_path"] where t[k] != nil {
                 throw error("\(p).\(k)", t[k]?.line, "only simulated devices have \(k)")
             }
-            dev.modbus = try modbus(t, path: p, driver: dev.driver)
+            dev.driver = .modbus(try modbus(t, path: p, driver: kind))
             if t["profile"] == nil {
                 throw error(
                     "\(p).profile", t.line,

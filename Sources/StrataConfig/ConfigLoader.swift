@@ -257,7 +257,7 @@ struct Reader {
         config.outbox = try outbox(root, storagePath: storage.path)
         config.web = try web(root, ftp: config.ftp)
         config.mqtt = try mqtt(root, site: config.site)
-        if config.mqtt == nil, let i = config.devices.firstIndex(where: { $0.driver == "mqtt" }) {
+        if config.mqtt == nil, let i = config.devices.firstIndex(where: { $0.mqttSource != nil }) {
             // The line of that device's driver: where the user will look.
             var line: Int?
             if case .array(let items)? = root["devices"]?.value, i < items.count, case .table(let t) = items[i].value {
@@ -297,8 +297,8 @@ struct Reader {
                 "\(p).driver", t["driver"]?.line,
                 "unknown driver \"\(driver)\"; expected one of \(drivers.map { "\"\($0)\"" }.joined(separator: ", "))")
         }
-        var dev = StrataConfig.Device(id: id, name: name, driver: driver, channels: [])
-        try deviceDriver(t, path: p, into: &dev)
+        var dev = StrataConfig.Device(id: id, name: name, driver: .none, channels: [])
+        try deviceDriver(t, path: p, kind: driver, into: &dev)
         var registers: [ProfileRegister] = dev.profile?.registers ?? []
         var specs: [ChannelSpec] = registers.map { $0.spec(device: id) }
         let isModbus = dev.modbus != nil
@@ -415,7 +415,10 @@ struct Reader {
             )
         }
         dev.readCount = specs.count
-        if isMQTT { dev.mqttSource?.paths = paths }
+        if isMQTT, var source = dev.mqttSource {
+            source.paths = paths
+            dev.driver = .mqtt(source)
+        }
         if dev.poll < 60 {
             // Faster polling keeps each gauge's minute mean, and its extremes beside it.
             for g in specs where g.kind == .gauge {

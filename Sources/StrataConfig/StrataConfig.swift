@@ -27,25 +27,44 @@ public struct StrataConfig: Sendable {
     public struct Device: Sendable {
         public var id: String
         public var name: String
-        public var driver: String
+        /// How its readings arrive, with that driver's settings.
+        public var driver: Driver
         public var channels: [ChannelSpec]
         /// Seconds between polls (60, or 10/15/20/30 for faster polling).
         public var poll: Int = 60
-        /// For Modbus devices: where and how to reach the meter.
-        public var modbus: ModbusSettings?
         /// The profile the channels came from, if any.
         public var profile: DeviceProfile?
         /// For Modbus devices: one register per channel, in the order of `channels`.
         public var registers: [ProfileRegister] = []
-        /// For simulated devices: what kind of load they imitate.
-        public var simulation: Simulation?
-        /// `driver = "mqtt"`: the topic and each channel's JSON path.
-        public var mqttSource: MQTTSource?
         /// An MQTT device's profile (its channels and their JSON paths).
         public var mqttProfile: MQTTProfile?
         /// The first `readCount` channels are read from the device; the rest are derived
         /// (`<gauge>_min` and `<gauge>_max` of devices polled faster than once a minute).
         public var readCount: Int = 0
+    }
+
+    /// A device's driver (`driver = "…"`) and what only that driver has.
+    public enum Driver: Sendable, Equatable {
+        /// Fed by `strata import` only.
+        case none
+        /// The channels of `[[calculated]]`, derived from other devices' minutes.
+        case calculated
+        case simulated(Simulation)
+        /// `modbus-tcp` or `modbus-rtu`, as the transport says.
+        case modbus(ModbusSettings)
+        case mqtt(MQTTSource)
+
+        /// The name as `driver = "…"` writes it.
+        public var name: String {
+            switch self {
+            case .none: "none"
+            case .calculated: "calculated"
+            case .simulated: "simulated"
+            case .modbus(let m):
+                if case .tcp = m.transport { "modbus-tcp" } else { "modbus-rtu" }
+            case .mqtt: "mqtt"
+            }
+        }
     }
 
     public enum Transport: Sendable, Equatable {

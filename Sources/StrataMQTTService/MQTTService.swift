@@ -101,7 +101,7 @@ struct Publisher {
         self.logger = logger
         backlog = Backlog(capacity: max(1, settings.backlogMinutes))
         // Calculated channels have no meter to fail: always there while Strata is.
-        for dev in config.devices where dev.driver == "calculated" { available[dev.id] = true }
+        for dev in config.devices where dev.isCalculated { available[dev.id] = true }
     }
 
     mutating func written(_ b: WrittenBatch) {
@@ -182,7 +182,7 @@ struct Publisher {
     func discoveryConfigs() -> [MQTTMessage] {
         let d = Discovery(discoveryPrefix: settings.discoveryPrefix, messages: messages, site: config.site.name)
         var out: [MQTTMessage] = []
-        for dev in config.devices where dev.isPolled || dev.driver == "calculated" {
+        for dev in config.devices where dev.isPolled || dev.isCalculated {
             for c in dev.channels { out.append(d.config(c, deviceName: dev.name, model: dev.profile?.id)) }
         }
         return out

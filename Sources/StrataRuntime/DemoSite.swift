@@ -21,7 +21,7 @@ public enum DemoSite {
         config: StrataConfig, store: any SampleStore, from: Int64, to: Int64,
         progress: (Int64) -> Void = { _ in }
     ) async throws -> Int {
-        let devices = config.devices.filter { $0.driver == "simulated" }
+        let devices = config.devices.filter(\.isSimulated)
         let all = await store.channelIDs()
         var meters: [SimulatedMeter] = []
         var ids: [[Int64?]] = []

@@ -83,7 +83,7 @@ public final class Sampler {
                 accumulators[d.id] = MinuteAccumulator(
                     isCounter: d.channels.prefix(d.readCount).map { $0.kind == .counter })
             }
-            if d.driver == "simulated" {
+            if d.isSimulated {
                 var m = SimulatedMeter(device: d, zone: config.site.zone)
                 let last = try await store.lastReadings(ids[d.id]?.map { $0 ?? -1 } ?? [])
                 m.resume(from: last.map { $0?.value }, at: last.compactMap { $0?.ts }.max().map(Double.init))
@@ -201,7 +201,7 @@ public final class Sampler {
             }
             for await r in group { results += r }
         }
-        for d in due where d.driver == "simulated" {
+        for d in due where d.isSimulated {
             if let o = d.simulation?.outage, let start = startedAt, o.isQuiet(at: tick, start: start) {
                 results.append(
                     PollResult(device: d.id, values: Array(repeating: nil, count: d.readCount), error: .timeout))

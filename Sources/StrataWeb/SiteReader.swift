@@ -105,7 +105,7 @@ public actor SiteReader {
                     chs.first { $0.spec.kind == .gauge && ["W", "kW", "MW"].contains($0.spec.unit) }
                     ?? chs.first { $0.spec.kind == .gauge }
                 var s = MeterSummary(
-                    id: id, name: d.name, driver: d.driver, state: .idle, status: statuses[id],
+                    id: id, name: d.name, driver: d.driver.name, state: .idle, status: statuses[id],
                     counter: counter.map(info), power: power.map(info), channels: chs.map(info))
                 if let c = counter {
                     let step = c.spec.resolution

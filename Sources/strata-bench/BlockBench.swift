@@ -72,7 +72,7 @@ enum BlockBench {
             file: "/tmp/x/strata.toml")
         var out: [Series] = []
         let t0: Int64 = 1_788_220_800 // 2026-09-01 00:00 UTC
-        for d in cfg.devices where d.driver == "simulated" {
+        for d in cfg.devices where d.isSimulated {
             var m = SimulatedMeter(device: d, zone: cfg.site.zone)
             var series = d.channels.prefix(d.readCount).map { Series(device: d.id, spec: $0, points: []) }
             for k in 0..<(30 * 1440) {

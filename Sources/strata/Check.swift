@@ -26,7 +26,7 @@ struct Check: ParsableCommand {
         print("store \(cfg.storage.path)\(cfg.storage.budget.map { ", budget \($0)" } ?? ", no budget")")
         for d in cfg.devices {
             print(
-                "device \(d.id) \"\(d.name)\" (driver \(d.driver)), \(d.channels.count) channel\(d.channels.count == 1 ? "" : "s")"
+                "device \(d.id) \"\(d.name)\" (driver \(d.driver.name)), \(d.channels.count) channel\(d.channels.count == 1 ? "" : "s")"
             )
             if let m = d.modbus {
                 let plan = ReadPlan(

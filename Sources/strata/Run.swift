@@ -239,16 +239,16 @@ struct Status: AsyncParsableCommand {
         for d in cfg.devices {
             let s = statuses[d.id]
             var state: String
-            if d.driver == "none" {
+            if d.driver == .none {
                 state = "import only"
-            } else if d.driver == "calculated" {
+            } else if d.isCalculated {
                 state = d.channels.map { "\($0.id) = \(FormulaTerm.text($0.formula ?? []))" }.joined(separator: "; ")
             } else if let s {
                 state = s.consecutiveFailures == 0 ? "ok" : "FAILING (\(s.consecutiveFailures) polls)"
             } else {
                 state = "not polled yet"
             }
-            print("\(d.id) (\(d.driver)): \(state)")
+            print("\(d.id) (\(d.driver.name)): \(state)")
             if let s {
                 print("  last success  \(local(s.lastSuccess))")
                 print("  last attempt  \(local(s.lastAttempt))")

@@ -212,7 +212,7 @@ struct CalculatedConfigTests {
                 formula = "main.power - sub-1.power"
                 """, file: "/etc/strata.toml")
         let d = try #require(c.device("calculated"))
-        #expect(d.driver == "calculated" && !d.isPolled)
+        #expect(d.driver == .calculated && d.driver.name == "calculated" && !d.isPolled)
         #expect(d.channels.map(\.id) == ["rest", "rest_power"])
         let rest = d.channels[0]
         #expect(
