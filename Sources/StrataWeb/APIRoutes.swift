@@ -8,15 +8,13 @@ import StrataStore
 extension WebApp {
     func addAPIRoutes(_ router: Router<WebContext>) {
         router.get("/healthz") { _, _ -> Response in await self.healthz() }
-        router.get("/metrics") { request, context -> Response in
-            var ctx = context
-            if let refused = self.authenticate(request, &ctx, for: .metrics) { return refused }
-            return await self.metricsText()
+        router.group().add(middleware: WebAuthentication(app: self, audience: .metrics)).get("/metrics") { _, _ in
+            await self.metricsText()
         }
         router.get("/api/v1/openapi.json") { _, _ -> Response in
             Response.bytes(Array(OpenAPIDocument.json.utf8), type: "application/json")
         }
-        let api = router.group("/api/v1")
+        let api = router.group("/api/v1").add(middleware: WebAuthentication(app: self, audience: .api))
         api.get("/site") { request, context -> Response in
             try await self.api(request, context) { _, access, csv in self.site(access, csv: csv) }
         }
@@ -54,14 +52,13 @@ extension WebApp {
         }
     }
 
-    /// Authenticates, picks JSON or CSV, and turns thrown problems into problem+json.
+    /// Picks JSON or CSV for an authenticated request (`WebAuthentication` ran first); read
+    /// errors become problems, and a thrown `Problem` answers as problem+json.
     func api(
-        _ request: Request, _ context: WebContext,
+        _ request: Request, _ ctx: WebContext,
         _ body: (WebContext, WebAccess, Bool) async throws -> Response
     ) async throws -> Response {
-        var ctx = context
-        if let refused = authenticate(request, &ctx, for: .api) { return refused }
-        guard let access = ctx.access else { return Problem(.unauthorized, "Login required", "log in first").response }
+        guard let access = ctx.access else { throw Problem(.unauthorized, "Login required", "log in first") }
         let format = request.uri.queryParameters.get("format")
         if let f = format, f != "json", f != "csv" {
             return Problem(.badRequest, "Unknown format", "format=\(f): expected json or csv").response
@@ -69,10 +66,8 @@ extension WebApp {
         let csv = format == "csv" || (format == nil && (request.headers[.accept] ?? "").contains("text/csv"))
         do {
             return try await body(ctx, access, csv)
-        } catch let p as Problem {
-            return p.response
         } catch let e as WebReadError {
-            return Problem.from(e).response
+            throw Problem.from(e)
         }
     }
 

@@ -50,10 +50,11 @@ extension WebApp {
                     sameSite: .strict))
             return response
         }
-        router.get("/") { request, context -> Response in
+        let pages = router.group().add(middleware: WebAuthentication(app: self, audience: .page))
+        pages.get("/") { request, context -> Response in
             try await self.page(request, context, "/") { ctx, access in try await self.overviewPage(ctx, access) }
         }
-        router.get("/devices/{id}") { request, context -> Response in
+        pages.get("/devices/{id}") { request, context -> Response in
             try await self.page(request, context, "/") { ctx, access in
                 let id = ctx.parameters.get("id") ?? ""
                 guard self.config.device(id) != nil else {
@@ -69,7 +70,7 @@ extension WebApp {
                 return try await self.meterPage(request, ctx, access, id)
             }
         }
-        router.get("/outbox") { request, context -> Response in
+        pages.get("/outbox") { request, context -> Response in
             try await self.page(request, context, "/outbox") { ctx, access in
                 guard access.seesSite else {
                     return .html(
@@ -80,7 +81,7 @@ extension WebApp {
                 return .html(self.outboxPage(ctx, try await self.reader.outboxEntries()))
             }
         }
-        router.get("/config") { request, context -> Response in
+        pages.get("/config") { request, context -> Response in
             try await self.page(request, context, "/config") { ctx, access in
                 guard access.seesSite else {
                     return .html(
@@ -90,24 +91,22 @@ extension WebApp {
                 return .html(self.configPage(ctx))
             }
         }
-        router.get("/archive/") { request, context -> Response in
+        pages.get("/archive/") { request, context -> Response in
             try await self.page(request, context, "/archive/") { ctx, access in self.archive(ctx, access, []) }
         }
-        router.get("/archive/**") { request, context -> Response in
+        pages.get("/archive/**") { request, context -> Response in
             try await self.page(request, context, "/archive/") { ctx, access in
                 self.archive(ctx, access, ctx.parameters.getCatchAll().map(String.init))
             }
         }
     }
 
-    /// Authenticates a page request (redirecting to the login form) and renders read errors
-    /// as a page.
+    /// Renders an authenticated page request (`WebAuthentication` ran first), read errors and
+    /// problems as a page.
     func page(
-        _ request: Request, _ context: WebContext, _ current: String,
+        _ request: Request, _ ctx: WebContext, _ current: String,
         _ body: (WebContext, WebAccess) async throws -> Response
     ) async throws -> Response {
-        var ctx = context
-        if let refused = authenticate(request, &ctx, for: .page) { return refused }
         guard let access = ctx.access else { return .redirect("/login") }
         do {
             return try await body(ctx, access)

@@ -3,7 +3,7 @@ import Hummingbird
 
 /// An error answer as RFC 9457 problem+json: a title, the status, and a detail saying what to
 /// do about it.
-public struct Problem: Error, Sendable {
+public struct Problem: HTTPResponseError, Sendable {
     public var status: HTTPResponse.Status
     public var title: String
     public var detail: String
@@ -28,6 +28,9 @@ public struct Problem: Error, Sendable {
         h[.cacheControl] = "no-store"
         return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(bytes: w.bytes)))
     }
+
+    /// A thrown problem answers as itself, wherever it was thrown.
+    public func response(from request: Request, context: some RequestContext) -> Response { response }
 
     static func from(_ e: WebReadError) -> Problem {
         switch e {
