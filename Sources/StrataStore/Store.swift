@@ -155,6 +155,71 @@ public final class Store {
         try loadChannelScales()
     }
 
+    /// Opens the store read-only, for a reader beside the one writer (the web's `SiteReader`):
+    /// no table is created, no channel registered, nothing migrated or re-zoned — the writer
+    /// did that when it opened the file. The channels of `specs` are found by name; one the
+    /// writer has not registered (yet) is left out. A write through this store fails with
+    /// SQLite's read-only error.
+    public init(
+        reading path: String, channels specs: [ChannelSpec], calendar: SiteCalendar,
+        retention: [Tier: Span] = [:], budget: ByteSize? = nil, logger: Logger = Logger(label: "strata.store")
+    ) throws(StoreError) {
+        self.path = path
+        self.calendar = calendar
+        self.retention = retention
+        self.budget = budget
+        self.logger = logger
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw .cannotOpen(path: path, reason: "no store yet (strata run or strata import create it)")
+        }
+        let db = try Database(path: path, readOnly: true)
+        try db.exec("PRAGMA cache_size = -32000")
+        let version = try? db.prepare("SELECT value FROM meta WHERE key = 'schema_version'")
+        guard let version, (try? version.step()) == true, let n = Int(version.text(0)) else {
+            throw .notAStrataStore(path: path)
+        }
+        self.db = db
+        if n > Store.schemaVersion { throw .newerSchema(path: path, version: n) }
+        if n < Store.schemaVersion { throw .needsMigration(path: path, version: n) }
+        formatVersion = n
+        minute = try MinuteTier(db: db)
+        aggBlocks = try AggregateBlocks(db: db)
+        for k in [ChannelKind.gauge, .counter] {
+            if let v = try meta("pruned_before.minute.\(k.rawValue)"), let n = Int64(v) { minuteHorizon[k] = n }
+        }
+        watermark = Int64(try meta("watermark") ?? "0") ?? 0
+        for t in Tier.allCases {
+            if let v = try meta("pruned_before.\(t.name)"), let n = Int64(v) { prunedBefore[t] = n }
+        }
+        try find(specs)
+        try loadChannelScales()
+    }
+
+    /// The registered ids of `specs`, without registering any (the read-only store's channels).
+    private func find(_ specs: [ChannelSpec]) throws(StoreError) {
+        let find = try db.prepare("SELECT id, first_ts FROM channel WHERE device = ?1 AND channel = ?2")
+        for s in specs {
+            try find.bind([.text(s.device), .text(s.id)])
+            guard try find.step() else {
+                find.reset()
+                continue
+            }
+            let id = find.int(0)
+            if let f = find.optionalInt(1) { firstTs[id] = f }
+            find.reset()
+            add(StoredChannel(id: id, spec: s))
+        }
+    }
+
+    private func add(_ sc: StoredChannel) {
+        let id = sc.id
+        if slotOfID.count <= Int(id) { slotOfID += [Int32](repeating: -1, count: Int(id) + 1 - slotOfID.count) }
+        slotOfID[Int(id)] = Int32(channels.count)
+        channels.append(sc)
+        byID[id] = sc
+        byName[key(sc.spec.device, sc.spec.id)] = id
+    }
+
     /// Every stored channel's scale and name, for the blocks' encoders and damage reports.
     private func loadChannelScales() throws(StoreError) {
         try minute.loadChannels()
@@ -195,12 +260,7 @@ public final class Store {
                 try insert.run()
                 id = sqlite3LastInsertRowID()
             }
-            let sc = StoredChannel(id: id, spec: s)
-            if slotOfID.count <= Int(id) { slotOfID += [Int32](repeating: -1, count: Int(id) + 1 - slotOfID.count) }
-            slotOfID[Int(id)] = Int32(channels.count)
-            channels.append(sc)
-            byID[id] = sc
-            byName[key(s.device, s.id)] = id
+            add(StoredChannel(id: id, spec: s))
         }
     }
 

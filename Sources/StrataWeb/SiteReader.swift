@@ -47,8 +47,9 @@ public actor SiteReader {
         self.config = config
         self.maxCells = maxCells
         time = WebTime(calendar: config.site.calendar)
+        // Read-only: the runtime's writer opened (created, migrated, registered) the store.
         store = try Store(
-            path: config.storage.path, channels: config.allChannels, calendar: config.site.calendar,
+            reading: config.storage.path, channels: config.allChannels, calendar: config.site.calendar,
             retention: config.retention, budget: config.storage.budget)
     }
 
