@@ -12,14 +12,16 @@ extension ReportDispatcher {
     /// Notices of minutes older than this when they reach the outbox are not mailed.
     static let alarmMailHorizon: Int64 = 6 * 3600
 
-    func intakeAlarms(now: Int64) {
-        guard !config.alarms.isEmpty else { return }
+    /// Queues the unqueued log lines; returns the ids of those done with (queued, or not to be
+    /// mailed), for the store's writer to mark: this connection only reads.
+    func intakeAlarms(now: Int64) -> [Int64] {
+        guard !config.alarms.isEmpty else { return [] }
         let lines: [AlarmLogEntry]
         do { lines = try store.alarmLog(unqueuedOnly: true) } catch {
             logger.error("alarms: cannot read the log", metadata: ["error": "\(error)"])
-            return
+            return []
         }
-        guard !lines.isEmpty else { return }
+        guard !lines.isEmpty else { return [] }
         var done: [Int64] = []
         var old: [AlarmLogEntry] = []
         for line in lines {
@@ -62,9 +64,7 @@ extension ReportDispatcher {
                     "count": "\(old.count)", "first": "\(old[0].rule) \(old[0].event)",
                 ])
         }
-        do { try store.markAlarmsQueued(done) } catch {
-            logger.error("alarms: cannot mark notices queued", metadata: ["error": "\(error)"])
-        }
+        return done
     }
 }
 

@@ -8,6 +8,14 @@ import StrataDatabase
 import StrataMail
 import StrataStore
 
+/// What the report service records in the store, through its one writer (`StoreActor`):
+/// the alarm log lines it queued, and how many deliveries are failing (system alarm rules
+/// watch that).
+public protocol ReportLedger: Sendable {
+    func markAlarmsQueued(_ ids: [Int64]) async throws
+    func outboxFailing(_ count: Int, now: Int64) async
+}
+
 /// Generates each report when it is due, queues it in the durable outbox, and delivers the
 /// outbox: by SMTP when `[smtp]` is configured, else as .eml files in the outbox folder.
 public struct ReportService: Service, CustomStringConvertible {
@@ -18,16 +26,15 @@ public struct ReportService: Service, CustomStringConvertible {
     let logger: Logger
     /// Whether an archive writer runs: reports then wait (a while) for their CSV files.
     let archive: Bool
-    /// Told after each delivery pass how many attempts failed since the last success (system
-    /// alarm rules watch it).
-    let onDeliveries: (@Sendable (_ failing: Int, _ now: Int64) async -> Void)?
+    /// The store's writer: what the service records goes through it.
+    let ledger: any ReportLedger
 
     public init(
         config: StrataConfig, archive: Bool, makeStore: @escaping @Sendable () throws -> Store,
         clock: any WallClock, logger: Logger,
-        onDeliveries: (@Sendable (_ failing: Int, _ now: Int64) async -> Void)? = nil
+        ledger: any ReportLedger
     ) {
-        self.onDeliveries = onDeliveries
+        self.ledger = ledger
         self.config = config
         self.archive = archive
         self.makeStore = makeStore
@@ -48,9 +55,15 @@ public struct ReportService: Service, CustomStringConvertible {
             let t = clock.seconds
             await desk.generateDue(now: t, startingUp: first)
             first = false
-            await desk.intakeAlarms(now: t)
+            let queued = await desk.intakeAlarms(now: t)
+            if !queued.isEmpty {
+                do { try await ledger.markAlarmsQueued(queued) } catch {
+                    // They are queued again next pass; the outbox's key keeps each message single.
+                    logger.error("alarms: cannot mark notices queued", metadata: ["error": "\(error)"])
+                }
+            }
             await desk.deliver(now: t)
-            if let onDeliveries { await onDeliveries(await desk.failingDeliveries, t) }
+            await ledger.outboxFailing(await desk.failingDeliveries, now: t)
             // Wake for the next report, the next retry, or in a minute at the latest: a clock
             // that was set meanwhile is noticed within a minute.
             let next = min(await desk.nextWake(now: t), t + 60)

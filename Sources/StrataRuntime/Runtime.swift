@@ -47,13 +47,13 @@ public struct Runtime: Sendable {
         ]
         // Reports and alarm notices share the durable outbox and its delivery.
         if !cfg.reports.isEmpty || !cfg.alarms.isEmpty {
-            let store = self.store
+            // The reports read through a read-only connection of their own; what they record
+            // goes through the writer.
             services.append(
                 .init(
                     service: ReportService(
-                        config: cfg, archive: archivist != nil, makeStore: { try cfg.makeStore() },
-                        clock: clock, logger: Logger(label: "strata.reports"),
-                        onDeliveries: { failing, now in await store.outboxFailing(failing, now: now) })))
+                        config: cfg, archive: archivist != nil, makeStore: { try cfg.makeStoreReader() },
+                        clock: clock, logger: Logger(label: "strata.reports"), ledger: store)))
         }
         if let mqtt = cfg.mqtt {
             services.append(

@@ -7,13 +7,14 @@ import StrataCore
 import StrataDatabase
 import StrataFleetService
 import StrataMQTTService
+import StrataReport
 import StrataSampler
 import StrataStore
 
 /// The one owner of the store while Strata runs: the sampler's writes, roll-up and retention
 /// all go through it, one at a time, on a dedicated thread (SQLite calls block, so they stay
 /// off the cooperative pool).
-public actor StoreActor: SampleStore, FleetRefreshLog, WrittenMinutes {
+public actor StoreActor: SampleStore, FleetRefreshLog, WrittenMinutes, ReportLedger {
     private nonisolated let executor: ThreadExecutor
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -146,6 +147,9 @@ public actor StoreActor: SampleStore, FleetRefreshLog, WrittenMinutes {
             logger.error("fleet: could not record the failure", metadata: ["error": "\(error)"])
         }
     }
+
+    /// Alarm log lines the report service queued into the outbox.
+    public func markAlarmsQueued(_ ids: [Int64]) throws(StoreError) { try store.markAlarmsQueued(ids) }
 
     /// Outbox messages whose last delivery attempt failed.
     public func outboxFailing(_ count: Int, now: Int64) {

@@ -12,4 +12,12 @@ extension StrataConfig {
             budget: storage.budget, logger: Logger(label: "strata.store"), timezoneChange: timezoneChange,
             migrating: migrating)
     }
+
+    /// A read-only connection to the store the writer opened (`Store(reading:)`): the readers
+    /// beside it (the reports) create, register and migrate nothing.
+    public func makeStoreReader() throws(StoreError) -> Store {
+        try Store(
+            reading: storage.path, channels: allChannels, calendar: site.calendar, retention: retention,
+            budget: storage.budget, logger: Logger(label: "strata.store"))
+    }
 }
