@@ -85,43 +85,9 @@ public final class Store {
         try db.exec("PRAGMA synchronous = FULL")
         try db.exec("PRAGMA cache_size = -32000")
         try db.exec("PRAGMA wal_autocheckpoint = 1000")
-        try db.exec(
-            """
-            CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS channel(
-                id INTEGER PRIMARY KEY, device TEXT NOT NULL, channel TEXT NOT NULL,
-                kind TEXT NOT NULL, unit TEXT NOT NULL, decimals INTEGER NOT NULL,
-                first_ts INTEGER, UNIQUE(device, channel));
-            \(MinuteTier.schema)
-            \(AggregateBlocks.schema)
-            CREATE TABLE IF NOT EXISTS agg(
-                tier INTEGER NOT NULL, start INTEGER NOT NULL, channel INTEGER NOT NULL,
-                count INTEGER NOT NULL, min REAL, max REAL, sum REAL,
-                consumption INTEGER, first REAL, last REAL, flags INTEGER NOT NULL DEFAULT 0,
-                peak INTEGER, peak_start INTEGER,
-                PRIMARY KEY(tier, start, channel)) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS dirty(channel INTEGER NOT NULL, from_ts INTEGER NOT NULL, to_ts INTEGER NOT NULL);
-            CREATE TABLE IF NOT EXISTS archive_file(
-                path TEXT PRIMARY KEY, until INTEGER NOT NULL, bytes INTEGER NOT NULL,
-                sha256 TEXT, closed INTEGER NOT NULL) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS archive_dirty(from_ts INTEGER NOT NULL, to_ts INTEGER NOT NULL);
-            CREATE TABLE IF NOT EXISTS counter_event(
-                channel INTEGER NOT NULL, ts INTEGER NOT NULL, old REAL, new REAL, action TEXT NOT NULL,
-                PRIMARY KEY(channel, ts)) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS device_status(
-                device TEXT PRIMARY KEY, last_success INTEGER, last_attempt INTEGER,
-                failures INTEGER NOT NULL, last_error TEXT, bad_readings INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
-            \(Store.alarmSchema)
-            \(Store.replicationSchema)
-            """)
-        // Stores made before peak demand was kept: add its columns; roll-ups fill them from now on.
-        if try db.scalarInt("SELECT count(*) FROM pragma_table_info('agg') WHERE name = 'peak'") == 0 {
-            try db.exec("ALTER TABLE agg ADD COLUMN peak INTEGER; ALTER TABLE agg ADD COLUMN peak_start INTEGER")
-        }
-        if try db.scalarInt("SELECT count(*) FROM pragma_table_info('device_status') WHERE name = 'bad_readings'") == 0
-        {
-            try db.exec("ALTER TABLE device_status ADD COLUMN bad_readings INTEGER NOT NULL DEFAULT 0")
-        }
+        // The schema's additive changes, each once, in order (`StoreMigrations`).
+        let ran = try StoreMigrations.run(db)
+        if !ran.isEmpty { logger.debug("store schema migrated", metadata: ["migrations": "\(ran)"]) }
         // Before anything reads the minute tier: a row-format store must be migrated first.
         if let n = try db.scalarInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'"),
             n >= 1, n < Store.schemaVersion, !migrating
