@@ -161,7 +161,31 @@ struct Reader {
         ]
         try checkKeys(
             root, allowed: Set(["site", "storage", "retention", "devices", "archive"]).union(later), path: "")
+        let site = try site(root)
+        let storage = try storage(root)
+        let retention = try retention(root)
+        let archive = try archive(root)
+        profilesDir = try profilesDir(root)
+        var devices = try devices(root)
+        devices += try calculated(root, devices: devices)
+        var config = StrataConfig(
+            file: file, site: site, storage: storage, retention: retention, archive: archive,
+            devices: devices, profilesDir: profilesDir, ftp: try ftp(root))
+        config.smtp = try smtp(root)
+        config.tariffs = try tariffs(root)
+        config.holidays = try holidays(root)
+        config.reports = try reports(root, devices: devices, archive: archive)
+        config.outbox = try outbox(root, storagePath: storage.path)
+        config.web = try web(root, ftp: config.ftp)
+        config.mqtt = try mqtt(root, site: config.site)
+        try mqttDevicesHaveABroker(root, config)
+        config.alarms = try alarms(root, devices: devices)
+        config.replication = try replication(root)
+        config.fleet = try fleet(root, devices: config.devices)
+        return config
+    }
 
+    func site(_ root: TOMLTable) throws(ConfigError) -> StrataConfig.Site {
         guard let siteT = try table(root, "site", path: "site") else {
             throw error("site", nil, "missing [site] section with name and timezone")
         }
@@ -174,7 +198,10 @@ struct Reader {
                 "unknown time zone \"\(tzName)\"; expected an IANA name like \"Europe/Paris\"")
         }
         let site = StrataConfig.Site(name: name, timezone: tzName, zone: zone)
+        return site
+    }
 
+    func storage(_ root: TOMLTable) throws(ConfigError) -> StrataConfig.Storage {
         guard let storT = try table(root, "storage", path: "storage") else {
             throw error("storage", nil, "missing [storage] section with path")
         }
@@ -189,8 +216,10 @@ struct Reader {
             }
             budget = bs
         }
-        let storage = StrataConfig.Storage(path: StrataConfig.absolutePath(spath, relativeTo: folder), budget: budget)
+        return StrataConfig.Storage(path: StrataConfig.absolutePath(spath, relativeTo: folder), budget: budget)
+    }
 
+    func retention(_ root: TOMLTable) throws(ConfigError) -> [Tier: Span] {
         var retention = StrataConfig.defaultRetention
         if let retT = try table(root, "retention", path: "retention") {
             try checkKeys(retT, allowed: Set(Tier.allCases.map(\.name)), path: "retention")
@@ -200,7 +229,10 @@ struct Reader {
                 }
             }
         }
+        return retention
+    }
 
+    func archive(_ root: TOMLTable) throws(ConfigError) -> StrataConfig.Archive {
         var archive = StrataConfig.Archive(
             path: StrataConfig.absolutePath("archive", relativeTo: folder), dialects: [.excelEU, .iso], prune: false)
         if let aT = try table(root, "archive", path: "archive") {
@@ -223,7 +255,10 @@ struct Reader {
             }
             if let p = try bool(aT, "prune", path: "archive.prune") { archive.prune = p }
         }
+        return archive
+    }
 
+    func profilesDir(_ root: TOMLTable) throws(ConfigError) -> String? {
         var profilesDir: String?
         if let pd = try string(root, "profiles_dir", path: "profiles_dir") {
             let abs = StrataConfig.absolutePath(pd, relativeTo: folder)
@@ -233,7 +268,10 @@ struct Reader {
             }
             profilesDir = abs
         }
-        self.profilesDir = profilesDir
+        return profilesDir
+    }
+
+    func devices(_ root: TOMLTable) throws(ConfigError) -> [StrataConfig.Device] {
         var devices: [StrataConfig.Device] = []
         if let dn = root["devices"] {
             guard case .array(let items) = dn.value else {
@@ -246,17 +284,11 @@ struct Reader {
                 devices.append(try device(dT, index: di, existing: devices))
             }
         }
-        devices += try calculated(root, devices: devices)
-        var config = StrataConfig(
-            file: file, site: site, storage: storage, retention: retention, archive: archive, devices: devices,
-            profilesDir: profilesDir, ftp: try ftp(root))
-        config.smtp = try smtp(root)
-        config.tariffs = try tariffs(root)
-        config.holidays = try holidays(root)
-        config.reports = try reports(root, devices: devices, archive: archive)
-        config.outbox = try outbox(root, storagePath: storage.path)
-        config.web = try web(root, ftp: config.ftp)
-        config.mqtt = try mqtt(root, site: config.site)
+        return devices
+    }
+
+    /// `driver = "mqtt"` devices need `[mqtt]`: the error names the line of that device's driver.
+    func mqttDevicesHaveABroker(_ root: TOMLTable, _ config: StrataConfig) throws(ConfigError) {
         if config.mqtt == nil, let i = config.devices.firstIndex(where: { $0.mqttSource != nil }) {
             // The line of that device's driver: where the user will look.
             var line: Int?
@@ -267,10 +299,6 @@ struct Reader {
                 "mqtt", line,
                 "device \"\(config.devices[i].id)\" has driver \"mqtt\": add an [mqtt] section with the broker's url")
         }
-        config.alarms = try alarms(root, devices: devices)
-        config.replication = try replication(root)
-        config.fleet = try fleet(root, devices: config.devices)
-        return config
     }
 
     static let driverKeys: Set<String> = [
@@ -299,28 +327,12 @@ struct Reader {
         }
         var dev = StrataConfig.Device(id: id, name: name, driver: .none, channels: [])
         try deviceDriver(t, path: p, kind: driver, into: &dev)
-        var registers: [ProfileRegister] = dev.profile?.registers ?? []
-        var specs: [ChannelSpec] = registers.map { $0.spec(device: id) }
-        let isModbus = dev.modbus != nil
-        let isMQTT = driver == "mqtt"
-        var paths: [String] = []
-        if let mp = dev.mqttProfile {
-            specs = mp.values.map { v in
-                var s = v.spec
-                s.device = id
-                return s
-            }
-            paths = mp.values.map(\.path)
-        }
-        // Profile channels a channel entry names by id: optional ones are read only then (one
-        // taken as another channel's `source` is read under that channel's id instead).
-        var named: Set<String> = []
+        var chs = DeviceChannels(dev, isMQTT: driver == "mqtt")
         if let cn = t["channels"] {
             guard case .array(let items) = cn.value else {
                 throw error("\(p).channels", cn.line, "expected [[devices.channels]] tables")
             }
             var seen: Set<String> = []
-            let allowed = Self.channelKeys.union(isModbus ? Self.registerKeys : []).union(isMQTT ? ["path"] : [])
             for (ci, item) in items.enumerated() {
                 let cp = "\(p).channels[\(ci)]"
                 guard case .table(let cT) = item.value else { throw error(cp, item.line, "expected a table") }
@@ -328,112 +340,177 @@ struct Reader {
                 guard seen.insert(cid).inserted else {
                     throw error("\(cp).id", cT["id"]?.line, "channel id \"\(cid)\" is used twice in device \"\(id)\"")
                 }
-                try checkKeys(cT, allowed: allowed, path: cp)
-                if let source = try string(cT, "source", path: "\(cp).source") {
-                    // A new channel read from a profile register (a pulse module's input).
-                    guard let k = registers.firstIndex(where: { $0.channel == source }), let profile = dev.profile
-                    else {
-                        throw error(
-                            "\(cp).source", cT["source"]?.line,
-                            "no register \"\(source)\" in profile \"\(dev.profile?.id ?? "")\" (it has: \(registers.map(\.channel).joined(separator: ", ")))"
-                        )
-                    }
-                    guard !specs.contains(where: { $0.id == cid }) || cid == source else {
-                        throw error(
-                            "\(cp).id", cT["id"]?.line,
-                            "channel id \"\(cid)\" is also a channel of profile \"\(profile.id)\"; choose another id")
-                    }
-                    if cid == source { named.insert(source) }
-                    var base = specs[k]
-                    base.id = cid
-                    base.name = cid
-                    var spec = try channel(cT, device: id, path: cp, base: base)
-                    var reg = registers[k]
-                    reg.optional = false
-                    let r = try register(cT, path: cp, base: reg, spec: &spec)
-                    if cid == source {
-                        specs[k] = spec
-                        registers[k] = r
-                    } else {
-                        specs.append(spec)
-                        registers.append(r)
-                    }
-                } else if let k = specs.firstIndex(where: { $0.id == cid }) {
-                    // Overrides a profile channel: only the keys written change.
-                    named.insert(cid)
-                    specs[k] = try channel(cT, device: id, path: cp, base: specs[k])
-                    if isMQTT, k < paths.count, let path = try string(cT, "path", path: "\(cp).path"), !path.isEmpty {
-                        paths[k] = path
-                    }
-                    if isModbus { registers[k] = try register(cT, path: cp, base: registers[k], spec: &specs[k]) }
-                } else {
-                    if isMQTT {
-                        guard let path = try string(cT, "path", path: "\(cp).path"), !path.isEmpty else {
-                            throw error(
-                                "\(cp).path", cT.line,
-                                "missing; the JSON path of the value in the message, like \"ENERGY.Total\"")
-                        }
-                        paths.append(path)
-                    }
-                    if isModbus, cT["address"] == nil || cT["type"] == nil {
-                        throw error(
-                            "\(cp).id", cT["id"]?.line,
-                            "channel \"\(cid)\" is not in profile \"\(dev.profile?.id ?? "")\"; give its address and type to read it, or correct the id (profile channels: \(specs.map(\.id).joined(separator: ", ")))"
-                        )
-                    }
-                    var spec = try channel(cT, device: id, path: cp, base: nil)
-                    if isModbus {
-                        registers.append(try register(cT, path: cp, base: nil, spec: &spec))
-                    } else if cT["rollover"].map({ if case .string = $0.value { true } else { false } }) ?? false {
-                        throw error(
-                            "\(cp).rollover", cT["rollover"]?.line,
-                            "rollover = \"register\" is for Modbus registers; give the wrap value")
-                    }
-                    specs.append(spec)
-                }
+                try checkKeys(cT, allowed: chs.allowedKeys, path: cp)
+                try channelEntry(cT, id: cid, path: cp, device: dev, into: &chs)
             }
         }
-        if isModbus {
-            // A pulse module's unwired inputs: not read, not stored.
-            let keep = registers.map { !$0.optional || named.contains($0.channel) }
-            registers = zip(registers, keep).filter(\.1).map(\.0)
-            specs = zip(specs, keep).filter(\.1).map(\.0)
-        }
-        if isModbus {
-            for (i, r) in registers.enumerated() {
-                if let k = registers[..<i].firstIndex(where: { $0.function == r.function && $0.range.overlaps(r.range) }
-                ) {
-                    throw error(
-                        "\(p).channels", t.line, "registers of \"\(r.channel)\" overlap \"\(registers[k].channel)\"")
-                }
-            }
-        }
-        if specs.isEmpty {
+        try chs.keepRead(throwing: { (r, k) throws(ConfigError) in
+            throw error("\(p).channels", t.line, "registers of \"\(r.channel)\" overlap \"\(k.channel)\"")
+        })
+        if chs.specs.isEmpty {
             throw error(
                 "\(p).channels", t.line,
                 "device \"\(id)\" has no channels; add [[devices.channels]] entries\(driver == "none" ? "" : " or a profile")"
             )
         }
-        dev.readCount = specs.count
-        if isMQTT, var source = dev.mqttSource {
-            source.paths = paths
+        dev.readCount = chs.specs.count
+        if chs.isMQTT, var source = dev.mqttSource {
+            source.paths = chs.paths
             dev.driver = .mqtt(source)
         }
-        if dev.poll < 60 {
-            // Faster polling keeps each gauge's minute mean, and its extremes beside it.
-            for g in specs where g.kind == .gauge {
-                for (suffix, what) in [("_min", "minimum"), ("_max", "maximum")]
-                where !specs.contains(where: { $0.id == g.id + suffix }) {
-                    specs.append(
-                        ChannelSpec(
-                            device: id, id: g.id + suffix, name: "\(g.name) (\(what) in the minute)", unit: g.unit,
-                            kind: .gauge, resolution: g.resolution))
+        // Faster polling keeps each gauge's minute mean, and its extremes beside it.
+        dev.channels = dev.poll < 60 ? Self.withMinuteExtremes(chs.specs, device: id) : chs.specs
+        dev.registers = chs.isModbus ? chs.registers : []
+        return dev
+    }
+
+    /// A device's channels while its `[[devices.channels]]` entries are read: the profile's,
+    /// changed and added to, with their registers (Modbus) or JSON paths (MQTT).
+    struct DeviceChannels {
+        var specs: [ChannelSpec]
+        var registers: [ProfileRegister]
+        var paths: [String] = []
+        /// Profile channels an entry names by id: optional ones are read only then (one taken
+        /// as another channel's `source` is read under that channel's id instead).
+        var named: Set<String> = []
+        let isModbus: Bool
+        let isMQTT: Bool
+
+        init(_ dev: StrataConfig.Device, isMQTT: Bool) {
+            registers = dev.profile?.registers ?? []
+            specs = registers.map { $0.spec(device: dev.id) }
+            isModbus = dev.modbus != nil
+            self.isMQTT = isMQTT
+            if let mp = dev.mqttProfile {
+                specs = mp.values.map { v in
+                    var s = v.spec
+                    s.device = dev.id
+                    return s
+                }
+                paths = mp.values.map(\.path)
+            }
+        }
+
+        var allowedKeys: Set<String> {
+            Reader.channelKeys.union(isModbus ? Reader.registerKeys : []).union(isMQTT ? ["path"] : [])
+        }
+
+        /// Drops a pulse module's unwired inputs (not read, not stored) and refuses overlapping
+        /// registers.
+        mutating func keepRead(
+            throwing overlap: (ProfileRegister, ProfileRegister) throws(ConfigError) -> Void
+        ) throws(ConfigError) {
+            guard isModbus else { return }
+            let keep = registers.map { !$0.optional || named.contains($0.channel) }
+            registers = zip(registers, keep).filter(\.1).map(\.0)
+            specs = zip(specs, keep).filter(\.1).map(\.0)
+            for (i, r) in registers.enumerated() {
+                if let k = registers[..<i].firstIndex(where: { $0.function == r.function && $0.range.overlaps(r.range) }
+                ) {
+                    try overlap(r, registers[k])
                 }
             }
         }
-        dev.channels = specs
-        dev.registers = isModbus ? registers : []
-        return dev
+    }
+
+    /// One `[[devices.channels]]` entry: a new channel read from a profile register (`source`),
+    /// a change to a profile channel (only the keys written change), or a channel of its own.
+    func channelEntry(
+        _ cT: TOMLTable, id cid: String, path cp: String, device dev: StrataConfig.Device,
+        into chs: inout DeviceChannels
+    ) throws(ConfigError) {
+        if let source = try string(cT, "source", path: "\(cp).source") {
+            try sourcedChannel(cT, id: cid, source: source, path: cp, device: dev, into: &chs)
+        } else if let k = chs.specs.firstIndex(where: { $0.id == cid }) {
+            chs.named.insert(cid)
+            chs.specs[k] = try channel(cT, device: dev.id, path: cp, base: chs.specs[k])
+            if chs.isMQTT, k < chs.paths.count, let path = try string(cT, "path", path: "\(cp).path"), !path.isEmpty {
+                chs.paths[k] = path
+            }
+            if chs.isModbus {
+                chs.registers[k] = try register(cT, path: cp, base: chs.registers[k], spec: &chs.specs[k])
+            }
+        } else {
+            try ownChannel(cT, id: cid, path: cp, device: dev, into: &chs)
+        }
+    }
+
+    /// A new channel read from a profile register (a pulse module's input).
+    func sourcedChannel(
+        _ cT: TOMLTable, id cid: String, source: String, path cp: String, device dev: StrataConfig.Device,
+        into chs: inout DeviceChannels
+    ) throws(ConfigError) {
+        guard let k = chs.registers.firstIndex(where: { $0.channel == source }), let profile = dev.profile else {
+            throw error(
+                "\(cp).source", cT["source"]?.line,
+                "no register \"\(source)\" in profile \"\(dev.profile?.id ?? "")\" (it has: \(chs.registers.map(\.channel).joined(separator: ", ")))"
+            )
+        }
+        guard !chs.specs.contains(where: { $0.id == cid }) || cid == source else {
+            throw error(
+                "\(cp).id", cT["id"]?.line,
+                "channel id \"\(cid)\" is also a channel of profile \"\(profile.id)\"; choose another id")
+        }
+        if cid == source { chs.named.insert(source) }
+        var base = chs.specs[k]
+        base.id = cid
+        base.name = cid
+        var spec = try channel(cT, device: dev.id, path: cp, base: base)
+        var reg = chs.registers[k]
+        reg.optional = false
+        let r = try register(cT, path: cp, base: reg, spec: &spec)
+        if cid == source {
+            chs.specs[k] = spec
+            chs.registers[k] = r
+        } else {
+            chs.specs.append(spec)
+            chs.registers.append(r)
+        }
+    }
+
+    /// A channel the profile does not have: its register (Modbus) or JSON path (MQTT) too.
+    func ownChannel(
+        _ cT: TOMLTable, id cid: String, path cp: String, device dev: StrataConfig.Device,
+        into chs: inout DeviceChannels
+    ) throws(ConfigError) {
+        if chs.isMQTT {
+            guard let path = try string(cT, "path", path: "\(cp).path"), !path.isEmpty else {
+                throw error(
+                    "\(cp).path", cT.line, "missing; the JSON path of the value in the message, like \"ENERGY.Total\"")
+            }
+            chs.paths.append(path)
+        }
+        if chs.isModbus, cT["address"] == nil || cT["type"] == nil {
+            throw error(
+                "\(cp).id", cT["id"]?.line,
+                "channel \"\(cid)\" is not in profile \"\(dev.profile?.id ?? "")\"; give its address and type to read it, or correct the id (profile channels: \(chs.specs.map(\.id).joined(separator: ", ")))"
+            )
+        }
+        var spec = try channel(cT, device: dev.id, path: cp, base: nil)
+        if chs.isModbus {
+            chs.registers.append(try register(cT, path: cp, base: nil, spec: &spec))
+        } else if cT["rollover"].map({ if case .string = $0.value { true } else { false } }) ?? false {
+            throw error(
+                "\(cp).rollover", cT["rollover"]?.line,
+                "rollover = \"register\" is for Modbus registers; give the wrap value"
+            )
+        }
+        chs.specs.append(spec)
+    }
+
+    /// Each gauge's `_min` and `_max` beside it, for a device polled faster than once a minute.
+    static func withMinuteExtremes(_ specs: [ChannelSpec], device id: String) -> [ChannelSpec] {
+        var out = specs
+        for g in specs where g.kind == .gauge {
+            for (suffix, what) in [("_min", "minimum"), ("_max", "maximum")]
+            where !out.contains(where: { $0.id == g.id + suffix }) {
+                out.append(
+                    ChannelSpec(
+                        device: id, id: g.id + suffix, name: "\(g.name) (\(what) in the minute)", unit: g.unit,
+                        kind: .gauge, resolution: g.resolution))
+            }
+        }
+        return out
     }
 
     static let channelKeys: Set<String> = [
