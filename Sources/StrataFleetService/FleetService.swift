@@ -11,21 +11,21 @@ import StrataFleetLink
 /// A central server that is down leaves the tree as it was: a log line when refreshes start
 /// failing and one when they work again.
 public struct FleetService: Service, CustomStringConvertible {
-    public var description: String { "FleetService(\(config.fleet?.url ?? "-"))" }
-    let config: StrataConfig
+    public var description: String { "FleetService(\(settings.fleet.url))" }
+    let settings: Settings
     let store: any FleetRefreshLog
     let clock: any WallClock
     let logger: Logger
 
-    public init(config: StrataConfig, store: any FleetRefreshLog, clock: any WallClock, logger: Logger) {
-        self.config = config
+    public init(settings: Settings, store: any FleetRefreshLog, clock: any WallClock, logger: Logger) {
+        self.settings = settings
         self.store = store
         self.clock = clock
         self.logger = logger
     }
 
     public func run() async throws {
-        guard let f = config.fleet else { return }
+        let f = settings.fleet
         let target: FleetTarget
         do {
             target = try FleetTarget(url: f.url, password: try f.password(), caFile: f.caFile)
@@ -34,7 +34,7 @@ public struct FleetService: Service, CustomStringConvertible {
             try? await gracefulShutdown()
             return
         }
-        var tree = FleetTree(root: config.archive.path, dialects: config.archive.dialects)
+        var tree = FleetTree(root: settings.archivePath, dialects: settings.dialects)
         let refreshedGauge = Gauge(label: "strata_fleet_archive_refreshed_timestamp_seconds")
         var failures = CentralServerFailures(
             logger: logger, what: "fleet archive refresh failed; the tree stays as it was and is retried",
@@ -50,7 +50,7 @@ public struct FleetService: Service, CustomStringConvertible {
                 tree = n.tree
                 if first || n.files > 0 {
                     logger.info(
-                        "fleet archive refreshed", metadata: ["files": "\(n.files)", "path": "\(config.archive.path)"])
+                        "fleet archive refreshed", metadata: ["files": "\(n.files)", "path": "\(settings.archivePath)"])
                 }
                 let now = clock.now()
                 await store.fleetRefreshed(now: Int64(now), files: n.files)

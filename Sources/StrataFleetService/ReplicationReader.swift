@@ -12,7 +12,7 @@ public actor ReplicationReader {
     private nonisolated let executor: ThreadExecutor
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     let store: Store
-    let config: StrataConfig
+    let settings: ReplicationService.Settings
     let replication: StrataConfig.Replication
     /// The configured channels the fleet gets (the store's own `_min`/`_max` helpers are not).
     let channels: [StoredChannel]
@@ -38,16 +38,13 @@ public actor ReplicationReader {
     }
 
     /// `store`: a connection of the reader's own (`StrataConfig.makeStore()`), used on its thread only.
-    public init(config: StrataConfig, store: Store) throws(StoreError) {
-        guard let r = config.replication else {
-            throw .cannotOpen(path: config.storage.path, reason: "no [replication] section")
-        }
+    public init(settings: ReplicationService.Settings, store: Store) throws(StoreError) {
+        let r = settings.replication
         executor = ThreadExecutor(name: "strata.replication")
         self.store = store
-        self.config = config
+        self.settings = settings
         replication = r
-        let configured = Set(config.devices.flatMap { d in d.channels.map { "\(d.id)/\($0.id)" } })
-        channels = store.channels.filter { configured.contains("\($0.spec.device)/\($0.spec.id)") }
+        channels = store.channels.filter { settings.channels.contains("\($0.spec.device)/\($0.spec.id)") }
         try store.enableReplication()
         var id = r.siteID ?? ""
         if id.isEmpty { id = try store.siteID() }
@@ -61,8 +58,8 @@ public actor ReplicationReader {
         let id = siteID
         let statuses = try store.deviceStatuses()
         return FleetLink.SiteInfo(
-            id: id, name: config.site.name, timezone: config.site.timezone,
-            devices: config.devices.map { (id: $0.id, name: $0.name) },
+            id: id, name: settings.siteName, timezone: settings.timezone,
+            devices: settings.devices.map { (id: $0.id, name: $0.name) },
             channels: channels.map {
                 (
                     device: $0.spec.device, id: $0.spec.id, name: $0.spec.name, unit: $0.spec.unit,
@@ -211,7 +208,7 @@ public actor ReplicationReader {
         } catch let e as StoreError {
             throw e
         } catch {
-            throw .cannotOpen(path: config.storage.path, reason: "\(error)")
+            throw .cannotOpen(path: store.path, reason: "\(error)")
         }
         // In time order, as the other tiers come (one partition look-up per month).
         found.sort { $0.start < $1.start }

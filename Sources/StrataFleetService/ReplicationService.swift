@@ -13,29 +13,29 @@ import StrataStore
 /// costs only lag (a log line when it fails and one when it works again; `strata status` and
 /// `strata_replication_lag_seconds` show how far behind it is).
 public struct ReplicationService: Service, CustomStringConvertible {
-    public var description: String { "ReplicationService(\(config.replication?.url ?? "-"))" }
-    let config: StrataConfig
+    public var description: String { "ReplicationService(\(settings.replication.url))" }
+    let settings: Settings
     let clock: any WallClock
     let logger: Logger
     /// Opens the reader's own connection to the store.
     let makeStore: @Sendable () throws -> Store
 
     public init(
-        config: StrataConfig, makeStore: @escaping @Sendable () throws -> Store, clock: any WallClock, logger: Logger
+        settings: Settings, makeStore: @escaping @Sendable () throws -> Store, clock: any WallClock, logger: Logger
     ) {
-        self.config = config
+        self.settings = settings
         self.makeStore = makeStore
         self.clock = clock
         self.logger = logger
     }
 
     public func run() async throws {
-        guard let r = config.replication else { return }
+        let r = settings.replication
         let logger = self.logger
         let reader: ReplicationReader
         let target: FleetTarget
         do {
-            reader = try ReplicationReader(config: config, store: try makeStore())
+            reader = try ReplicationReader(settings: settings, store: try makeStore())
             target = try FleetTarget(url: r.url, password: try r.password(), caFile: r.caFile)
         } catch {
             // A broken [replication] must not stop the site: say so and wait for shutdown.

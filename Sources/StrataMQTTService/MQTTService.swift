@@ -14,12 +14,12 @@ import StrataStore
 public struct MQTTService: Service, CustomStringConvertible {
     public var description: String { "MQTTService(\(settings.host):\(settings.port))" }
     let settings: StrataConfig.MQTT
-    let config: StrataConfig
+    let site: Site
     let store: any WrittenMinutes
     let logger: Logger
 
-    public init(config: StrataConfig, settings: StrataConfig.MQTT, store: any WrittenMinutes, logger: Logger) {
-        self.config = config
+    public init(settings: StrataConfig.MQTT, site: Site, store: any WrittenMinutes, logger: Logger) {
+        self.site = site
         self.settings = settings
         self.store = store
         self.logger = logger
@@ -34,7 +34,7 @@ public struct MQTTService: Service, CustomStringConvertible {
         // A broken [mqtt] setup (an unreadable password file, a bad certificate) is logged and
         // leaves the rest of Strata running: a service that ended would stop the whole group.
         let client: MQTTLink
-        let messages = MinuteMessages(prefix: settings.topicPrefix, zone: config.site.zone, retain: settings.retain)
+        let messages = MinuteMessages(prefix: settings.topicPrefix, zone: site.zone, retain: settings.retain)
         do {
             client = try MQTTLink(
                 settings.linkSettings(clientID: settings.clientID, will: messages.status(online: false)))
@@ -53,7 +53,7 @@ public struct MQTTService: Service, CustomStringConvertible {
             try? await gracefulShutdown()
             return
         }
-        var publisher = Publisher(settings: s, config: config, messages: messages, client: client, logger: logger)
+        var publisher = Publisher(settings: s, site: site, messages: messages, client: client, logger: logger)
         await withDiscardingTaskGroup { group in
             group.addTask {
                 for await b in written { feed.yield(.written(b)) }
@@ -81,7 +81,7 @@ public struct MQTTService: Service, CustomStringConvertible {
 /// The service's state between inputs: the backlog, availability, and what was said.
 struct Publisher {
     let settings: StrataConfig.MQTT
-    let config: StrataConfig
+    let site: MQTTService.Site
     let messages: MinuteMessages
     let client: MQTTLink
     let logger: Logger
@@ -92,16 +92,17 @@ struct Publisher {
     var available: [String: Bool] = [:]
     var reportedDropped = 0
 
-    init(settings: StrataConfig.MQTT, config: StrataConfig, messages: MinuteMessages, client: MQTTLink, logger: Logger)
-    {
+    init(
+        settings: StrataConfig.MQTT, site: MQTTService.Site, messages: MinuteMessages, client: MQTTLink, logger: Logger
+    ) {
         self.settings = settings
-        self.config = config
+        self.site = site
         self.messages = messages
         self.client = client
         self.logger = logger
         backlog = Backlog(capacity: max(1, settings.backlogMinutes))
         // Calculated channels have no meter to fail: always there while Strata is.
-        for dev in config.devices where dev.isCalculated { available[dev.id] = true }
+        for dev in site.devices where dev.alwaysAvailable { available[dev.id] = true }
     }
 
     mutating func written(_ b: WrittenBatch) {
@@ -180,10 +181,10 @@ struct Publisher {
     }
 
     func discoveryConfigs() -> [MQTTMessage] {
-        let d = Discovery(discoveryPrefix: settings.discoveryPrefix, messages: messages, site: config.site.name)
+        let d = Discovery(discoveryPrefix: settings.discoveryPrefix, messages: messages, site: site.name)
         var out: [MQTTMessage] = []
-        for dev in config.devices where dev.isPolled || dev.isCalculated {
-            for c in dev.channels { out.append(d.config(c, deviceName: dev.name, model: dev.profile?.id)) }
+        for dev in site.devices {
+            for c in dev.channels { out.append(d.config(c, deviceName: dev.name, model: dev.model)) }
         }
         return out
     }

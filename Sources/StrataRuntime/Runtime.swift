@@ -59,21 +59,22 @@ public struct Runtime: Sendable {
             services.append(
                 .init(
                     service: MQTTService(
-                        config: cfg, settings: mqtt, store: store, logger: Logger(label: "strata.mqtt"))))
+                        settings: mqtt, site: MQTTService.Site(cfg), store: store, logger: Logger(label: "strata.mqtt"))
+                ))
         }
-        if cfg.replication != nil {
+        if let settings = ReplicationService.Settings(cfg) {
             services.append(
                 .init(
                     service: ReplicationService(
-                        config: cfg, makeStore: { try cfg.makeStore() }, clock: clock,
+                        settings: settings, makeStore: { try cfg.makeStore() }, clock: clock,
                         logger: Logger(label: "strata.replication")))
             )
         }
-        if cfg.fleet != nil {
+        if let settings = FleetService.Settings(cfg) {
             services.append(
                 .init(
                     service: FleetService(
-                        config: cfg, store: store, clock: clock, logger: Logger(label: "strata.fleet"))))
+                        settings: settings, store: store, clock: clock, logger: Logger(label: "strata.fleet"))))
         }
         if let ftp {
             try? FileManager.default.createDirectory(atPath: ftp.root, withIntermediateDirectories: true)

@@ -147,7 +147,10 @@ enum FleetBench {
         )
 
         // Strata: the catch-up as the replication service does it.
-        let reader = try ReplicationReader(config: cfg, store: try cfg.makeStore())
+        guard let settings = ReplicationService.Settings(cfg) else {
+            throw BenchError("the bench config has no [replication]")
+        }
+        let reader = try ReplicationReader(settings: settings, store: try cfg.makeStore())
         let link = try await FleetLink.connect(
             try FleetTarget(url: "postgres://strata@127.0.0.1:\(port)/fleet", password: "bench"), logger: logger)
         let site = try await reader.siteInfo()
