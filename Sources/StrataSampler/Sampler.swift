@@ -193,6 +193,23 @@ public final class Sampler {
                 Timer(label: "strata_poll_round_seconds").record(duration: ContinuousClock.now - started)
             }
         }
+        var results = await poll(due, at: tick)
+        let taken = takeMessages(due, into: &results)
+        var samples = pending
+        var statuses: [DeviceStatus] = []
+        let minute = tick - ((tick % 60) + 60) % 60
+        for var r in results {
+            guard let d = polledByID[r.device], let chIDs = ids[r.device] else { continue }
+            if let h = judge(&r, device: d, at: tick, taken: taken[r.device]) { statuses.append(h) }
+            samples += self.samples(r, device: d, channels: chIDs, minute: minute, tick: tick, taken: taken[r.device])
+        }
+        guardian.lastWritten = tick
+        rounds += 1
+        await commit(samples, statuses)
+    }
+
+    /// The due Modbus devices, each bus on its own thread at once, and the simulated meters.
+    func poll(_ due: [StrataConfig.Device], at tick: Int64) async -> [PollResult] {
         var results: [PollResult] = []
         await withTaskGroup(of: [PollResult].self) { group in
             for bus in buses {
@@ -211,99 +228,112 @@ public final class Sampler {
             results.append(PollResult(device: d.id, values: m.read(at: Double(tick)), error: nil))
             meters[d.id] = m
         }
+        return results
+    }
+
+    /// What the inbox holds for the due MQTT devices; each gets a result (an error when
+    /// nothing usable came) so that its status follows its messages.
+    func takeMessages(_ due: [StrataConfig.Device], into results: inout [PollResult]) -> [String: InboxTaken] {
         var taken: [String: InboxTaken] = [:]
-        if let inbox {
-            for d in due {
-                guard let src = d.mqttSource else { continue }
-                let t = inbox.take(d.id)
-                taken[d.id] = t
-                if t.malformed > 0 || t.dropped > 0 {
-                    Counter(label: "strata_mqtt_malformed_total", dimensions: [("device", d.id)]).increment(
-                        by: t.malformed + t.dropped)
-                    if malformedLogged.insert(d.id).inserted {
-                        logger.warning(
-                            "mqtt device: messages not used (malformed or a flood); counted, never stored",
-                            metadata: [
-                                "device": "\(d.id)", "topic": "\(src.topic)", "malformed": "\(t.malformed)",
-                                "dropped": "\(t.dropped)",
-                                "last": "\(t.lastFailure ?? "-")",
-                            ])
-                    }
-                } else if !t.readings.isEmpty {
-                    malformedLogged.remove(d.id)
+        guard let inbox else { return taken }
+        for d in due {
+            guard let src = d.mqttSource else { continue }
+            let t = inbox.take(d.id)
+            taken[d.id] = t
+            if t.malformed > 0 || t.dropped > 0 {
+                Counter(label: "strata_mqtt_malformed_total", dimensions: [("device", d.id)]).increment(
+                    by: t.malformed + t.dropped)
+                if malformedLogged.insert(d.id).inserted {
+                    logger.warning(
+                        "mqtt device: messages not used (malformed or a flood); counted, never stored",
+                        metadata: [
+                            "device": "\(d.id)", "topic": "\(src.topic)", "malformed": "\(t.malformed)",
+                            "dropped": "\(t.dropped)",
+                            "last": "\(t.lastFailure ?? "-")",
+                        ])
                 }
-                let err: ModbusError? =
-                    t.readings.isEmpty
-                    ? (t.malformed > 0
-                        ? .garbled("malformed messages on \(src.topic): \(t.lastFailure ?? "")")
-                        : .io("no message on \(src.topic) in the last minute"))
-                    : nil
-                results.append(PollResult(device: d.id, values: [], error: err))
+            } else if !t.readings.isEmpty {
+                malformedLogged.remove(d.id)
+            }
+            let err: ModbusError? =
+                t.readings.isEmpty
+                ? (t.malformed > 0
+                    ? .garbled("malformed messages on \(src.topic): \(t.lastFailure ?? "")")
+                    : .io("no message on \(src.topic) in the last minute"))
+                : nil
+            results.append(PollResult(device: d.id, values: [], error: err))
+        }
+        return taken
+    }
+
+    /// Drops the values no resolution can hold and updates the device's status (logging its
+    /// changes); the status to store, if the device has one.
+    func judge(_ r: inout PollResult, device d: StrataConfig.Device, at tick: Int64, taken: InboxTaken?)
+        -> DeviceStatus?
+    {
+        // A value no resolution can hold (a float32 of 3.4e38 from a broken register) is a
+        // bad reading: a gap for that channel, counted in the device's status, never stored.
+        var bad: [String] = []
+        for (i, v) in r.values.enumerated() {
+            if let v, i < d.channels.count, !d.channels[i].resolution.accepts(v) {
+                r.values[i] = nil
+                bad.append("\(d.channels[i].id) = \(v)")
             }
         }
-        var samples = pending
-        var statuses: [DeviceStatus] = []
-        let minute = tick - ((tick % 60) + 60) % 60
-        for var r in results {
-            guard let d = polledByID[r.device], let chIDs = ids[r.device] else { continue }
-            // A value no resolution can hold (a float32 of 3.4e38 from a broken register) is a
-            // bad reading: a gap for that channel, counted in the device's status, never stored.
-            var bad: [String] = []
-            for (i, v) in r.values.enumerated() {
-                if let v, i < d.channels.count, !d.channels[i].resolution.accepts(v) {
-                    r.values[i] = nil
-                    bad.append("\(d.channels[i].id) = \(v)")
-                }
-            }
-            let ok = d.mqttSource != nil ? taken[r.device]?.readings.isEmpty == false : r.values.contains { $0 != nil }
-            let message = r.error.map(\.description) ?? (ok ? nil : "no values")
-            Counter(label: "strata_polls_total", dimensions: [("device", r.device)]).increment()
-            if message != nil {
-                Counter(label: "strata_poll_failures_total", dimensions: [("device", r.device)]).increment()
-            }
-            if var h = health[r.device] {
-                switch h.record(at: tick, error: message) {
-                case .failing(let e)?:
-                    logger.warning(
-                        "device failing; its minutes are gaps until it answers",
-                        metadata: ["device": "\(r.device)", "error": "\(e)"])
-                case .recovered(let n)?:
-                    logger.notice("device answers again", metadata: ["device": "\(r.device)", "failed_polls": "\(n)"])
-                case nil: break
-                }
-                if !bad.isEmpty, h.recordBadReadings(bad.count, at: tick) {
-                    logger.warning(
-                        "implausible readings dropped; those channels are gaps",
-                        metadata: ["device": "\(r.device)", "values": "\(bad.joined(separator: ", "))"])
-                }
-                health[r.device] = h
-                statuses.append(h)
-            }
-            if d.mqttSource != nil, var acc = accumulators[r.device] {
-                // Each message as a fast poll would be: the first counter reading of a minute,
-                // the mean of a gauge's.
-                for reading in (taken[r.device]?.readings ?? []).sorted(by: { $0.ts < $1.ts }) {
-                    if let done = acc.add(ts: reading.ts, values: reading.values) {
-                        samples += minuteSamples(d.id, done)
-                    }
-                }
-                // The minute before this round's is over.
-                if let open = acc.minute, open <= tick - 60, let done = acc.close() {
+        let ok = d.mqttSource != nil ? taken?.readings.isEmpty == false : r.values.contains { $0 != nil }
+        let message = r.error.map(\.description) ?? (ok ? nil : "no values")
+        Counter(label: "strata_polls_total", dimensions: [("device", r.device)]).increment()
+        if message != nil {
+            Counter(label: "strata_poll_failures_total", dimensions: [("device", r.device)]).increment()
+        }
+        guard var h = health[r.device] else { return nil }
+        switch h.record(at: tick, error: message) {
+        case .failing(let e)?:
+            logger.warning(
+                "device failing; its minutes are gaps until it answers",
+                metadata: ["device": "\(r.device)", "error": "\(e)"])
+        case .recovered(let n)?:
+            logger.notice("device answers again", metadata: ["device": "\(r.device)", "failed_polls": "\(n)"])
+        case nil: break
+        }
+        if !bad.isEmpty, h.recordBadReadings(bad.count, at: tick) {
+            logger.warning(
+                "implausible readings dropped; those channels are gaps",
+                metadata: ["device": "\(r.device)", "values": "\(bad.joined(separator: ", "))"])
+        }
+        health[r.device] = h
+        return h
+    }
+
+    /// A result's minute samples: as read (polled once a minute), or folded into the minute's
+    /// accumulator (faster polls, MQTT messages) and given when its minute is over.
+    func samples(
+        _ r: PollResult, device d: StrataConfig.Device, channels chIDs: [Int64?], minute: Int64, tick: Int64,
+        taken: InboxTaken?
+    ) -> [Sample] {
+        var samples: [Sample] = []
+        if d.mqttSource != nil, var acc = accumulators[r.device] {
+            // Each message as a fast poll would be: the first counter reading of a minute,
+            // the mean of a gauge's.
+            for reading in (taken?.readings ?? []).sorted(by: { $0.ts < $1.ts }) {
+                if let done = acc.add(ts: reading.ts, values: reading.values) {
                     samples += minuteSamples(d.id, done)
                 }
-                accumulators[r.device] = acc
-            } else if d.poll >= 60 {
-                for (i, v) in r.values.enumerated() where i < chIDs.count {
-                    if let v, let id = chIDs[i] { samples.append(Sample(channel: id, ts: minute, value: v)) }
-                }
-            } else if var acc = accumulators[r.device] {
-                if let done = acc.add(ts: tick, values: r.values) { samples += minuteSamples(d.id, done) }
-                accumulators[r.device] = acc
             }
+            // The minute before this round's is over.
+            if let open = acc.minute, open <= tick - 60, let done = acc.close() {
+                samples += minuteSamples(d.id, done)
+            }
+            accumulators[r.device] = acc
+        } else if d.poll >= 60 {
+            for (i, v) in r.values.enumerated() where i < chIDs.count {
+                if let v, let id = chIDs[i] { samples.append(Sample(channel: id, ts: minute, value: v)) }
+            }
+        } else if var acc = accumulators[r.device] {
+            if let done = acc.add(ts: tick, values: r.values) { samples += minuteSamples(d.id, done) }
+            accumulators[r.device] = acc
         }
-        guardian.lastWritten = tick
-        rounds += 1
-        await commit(samples, statuses)
+        return samples
     }
 
     func minuteSamples(_ device: String, _ done: (minute: Int64, values: [MinuteAccumulator.MinuteValue?])) -> [Sample]
