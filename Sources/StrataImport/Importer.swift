@@ -62,6 +62,62 @@ public struct Importer {
     public func run(path: String, badRow: (Int, String) -> Void) throws(Failure) -> Summary {
         let reader: LineReader
         do { reader = try LineReader(path: path) } catch { throw .read(error) }
+        let h = try header(reader, path: path)
+        var summary = Summary()
+        var batch: [Sample] = []
+        batch.reserveCapacity(options.batchSize * max(h.columns.count, 1))
+        func flush() throws(Failure) {
+            guard !batch.isEmpty else { return }
+            do {
+                let r = try store.write(batch)
+                summary.tooOld += r.tooOld
+                summary.events += r.events.count
+            } catch { throw .store(error) }
+            batch.removeAll(keepingCapacity: true)
+        }
+        var fields: [ArraySlice<UInt8>] = []
+        var rowSamples: [Sample] = []
+        while true {
+            let next: ArraySlice<UInt8>?
+            do { next = try reader.next() } catch { throw .read(error) }
+            guard let line = next else { break }
+            if line.isEmpty { continue }
+            CSVLine.split(line, separator: h.separator, into: &fields)
+            let ts: Int64
+            switch time(fields, h) {
+            case .success(let t): ts = t
+            case .failure(let why):
+                summary.badRows += 1
+                badRow(reader.lineNumber, why.text)
+                continue
+            }
+            if let why = values(fields, h, at: ts, into: &rowSamples) {
+                summary.badRows += 1
+                badRow(reader.lineNumber, why)
+                continue
+            }
+            summary.rows += 1
+            summary.values += rowSamples.count
+            summary.first = min(summary.first ?? ts, ts)
+            summary.last = max(summary.last ?? ts, ts)
+            batch.append(contentsOf: rowSamples)
+            if batch.count >= options.batchSize { try flush() }
+        }
+        try flush()
+        return summary
+    }
+
+    /// The file's first line: its separator, column names and the columns mapped.
+    struct Header {
+        var separator: UInt8
+        var names: [String]
+        var timeIndex: Int
+        var columns: [(Int, StoredChannel)]
+        /// A comma is a decimal separator when it is not the field separator (EU files).
+        var decimalComma: Bool { separator != UInt8(ascii: ",") }
+    }
+
+    func header(_ reader: LineReader, path: String) throws(Failure) -> Header {
         var headerLine: ArraySlice<UInt8>?
         do { headerLine = try reader.next() } catch { throw .read(error) }
         guard var header = headerLine else { throw .emptyFile(path) }
@@ -76,96 +132,66 @@ public struct Importer {
             guard let i = names.firstIndex(of: m.column) else { throw .missingColumn(m.column, available: names) }
             cols.append((i, m.channel))
         }
-        // A comma is a decimal separator when it is not the field separator (EU files).
-        let decimalComma = sep != UInt8(ascii: ",")
+        return Header(separator: sep, names: names, timeIndex: timeIdx, columns: cols)
+    }
+
+    /// Why a row is bad, as the user reads it.
+    struct BadRow: Error {
+        var text: String
+    }
+
+    /// A row's time as a UTC instant: parsed in the file's format, resolved in the site's
+    /// zone when it has no offset, and plausible.
+    func time(_ fields: [ArraySlice<UInt8>], _ h: Header) -> Result<Int64, BadRow> {
+        guard h.timeIndex < fields.count else {
+            return .failure(BadRow(text: "only \(fields.count) fields; the time column is number \(h.timeIndex + 1)"))
+        }
         let zone = store.calendar.zone
-        var summary = Summary()
-        var batch: [Sample] = []
-        batch.reserveCapacity(options.batchSize * max(cols.count, 1))
-        func flush() throws(Failure) {
-            guard !batch.isEmpty else { return }
-            do {
-                let r = try store.write(batch)
-                summary.tooOld += r.tooOld
-                summary.events += r.events.count
-            } catch { throw .store(error) }
-            batch.removeAll(keepingCapacity: true)
+        let tText = Substring(String(decoding: fields[h.timeIndex], as: UTF8.self).trimmingSpaces)
+        guard let parsed = options.timeFormat.parse(tText) else {
+            return .failure(BadRow(text: "time \"\(tText)\" does not match the format \(options.timeFormat)"))
         }
-        var fields: [ArraySlice<UInt8>] = []
-        while true {
-            let next: ArraySlice<UInt8>?
-            do { next = try reader.next() } catch { throw .read(error) }
-            guard let line = next else { break }
-            if line.isEmpty { continue }
-            let lineNo = reader.lineNumber
-            CSVLine.split(line, separator: sep, into: &fields)
-            guard timeIdx < fields.count else {
-                summary.badRows += 1
-                badRow(lineNo, "only \(fields.count) fields; the time column is number \(timeIdx + 1)")
-                continue
+        let ts: Int64
+        switch parsed {
+        case .instant(let t): ts = t
+        case .outOfRange: ts = Int64.min
+        case .local(let l):
+            switch zone.resolve(l) {
+            case .unique(let t): ts = t
+            case .repeated:
+                return .failure(
+                    BadRow(
+                        text:
+                            "local time \(l) happens twice in \(zone.identifier) (clocks go back); the file must give the UTC offset"
+                    ))
+            case .skipped:
+                return .failure(
+                    BadRow(text: "local time \(l) does not exist in \(zone.identifier) (clocks go forward)"))
             }
-            let tText = Substring(String(decoding: fields[timeIdx], as: UTF8.self).trimmingSpaces)
-            guard let parsed = options.timeFormat.parse(tText) else {
-                summary.badRows += 1
-                badRow(lineNo, "time \"\(tText)\" does not match the format \(options.timeFormat)")
-                continue
-            }
-            let ts: Int64
-            switch parsed {
-            case .instant(let t): ts = t
-            case .outOfRange: ts = Int64.min
-            case .local(let l):
-                switch zone.resolve(l) {
-                case .unique(let t): ts = t
-                case .repeated:
-                    summary.badRows += 1
-                    badRow(
-                        lineNo,
-                        "local time \(l) happens twice in \(zone.identifier) (clocks go back); the file must give the UTC offset"
-                    )
-                    continue
-                case .skipped:
-                    summary.badRows += 1
-                    badRow(lineNo, "local time \(l) does not exist in \(zone.identifier) (clocks go forward)")
-                    continue
-                }
-            }
-            guard PlausibleTime.contains(ts) else {
-                summary.badRows += 1
-                badRow(lineNo, "time \"\(tText)\" is not \(PlausibleTime.describe)")
-                continue
-            }
-            var rowSamples: [Sample] = []
-            var bad: String? = nil
-            for (i, ch) in cols {
-                guard i < fields.count else { continue }
-                let f = fields[i]
-                if f.isEmpty { continue }
-                guard let v = CSVLine.number(f, decimalComma: decimalComma), v.isFinite else {
-                    bad = "column \"\(names[i])\": \"\(String(decoding: f, as: UTF8.self))\" is not a number"
-                    break
-                }
-                guard ch.spec.resolution.accepts(v) else {
-                    bad =
-                        "column \"\(names[i])\": \(String(decoding: f, as: UTF8.self)) is not a plausible reading (more than \(Resolution.maxSteps) steps of \(ch.spec.resolution) \(ch.spec.unit))"
-                    break
-                }
-                rowSamples.append(Sample(channel: ch.id, ts: ts, value: v))
-            }
-            if let why = bad {
-                summary.badRows += 1
-                badRow(lineNo, why)
-                continue
-            }
-            summary.rows += 1
-            summary.values += rowSamples.count
-            summary.first = min(summary.first ?? ts, ts)
-            summary.last = max(summary.last ?? ts, ts)
-            batch.append(contentsOf: rowSamples)
-            if batch.count >= options.batchSize { try flush() }
         }
-        try flush()
-        return summary
+        guard PlausibleTime.contains(ts) else {
+            return .failure(BadRow(text: "time \"\(tText)\" is not \(PlausibleTime.describe)"))
+        }
+        return .success(ts)
+    }
+
+    /// A row's values at `ts` into `samples` (emptied first); why the row is bad, if it is.
+    func values(_ fields: [ArraySlice<UInt8>], _ h: Header, at ts: Int64, into samples: inout [Sample]) -> String? {
+        samples.removeAll(keepingCapacity: true)
+        for (i, ch) in h.columns {
+            guard i < fields.count else { continue }
+            let f = fields[i]
+            if f.isEmpty { continue }
+            guard let v = CSVLine.number(f, decimalComma: h.decimalComma), v.isFinite else {
+                return "column \"\(h.names[i])\": \"\(String(decoding: f, as: UTF8.self))\" is not a number"
+            }
+            guard ch.spec.resolution.accepts(v) else {
+                return
+                    "column \"\(h.names[i])\": \(String(decoding: f, as: UTF8.self)) is not a plausible reading (more than \(Resolution.maxSteps) steps of \(ch.spec.resolution) \(ch.spec.unit))"
+            }
+            samples.append(Sample(channel: ch.id, ts: ts, value: v))
+        }
+        return nil
     }
 }
 
