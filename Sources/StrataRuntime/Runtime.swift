@@ -33,7 +33,7 @@ public struct Runtime: Sendable {
 
     /// Runs sampler, maintenance, reports and (given settings) the FTP server in one service
     /// group until SIGTERM or SIGINT, then shuts them down in reverse order.
-    public func run(
+    package func run(
         clock: any WallClock, ftp: FTPServerConfig? = nil, web: WebSettings? = nil, metrics: StrataMetrics? = nil
     ) async throws {
         let cfg = config

@@ -6,7 +6,7 @@ import StrataWeb
 extension WebSettings {
     /// The web server's settings from `[web]`, with `[ftp]`'s users (the same logins and
     /// homes) and the session key kept next to the store.
-    public init(_ w: StrataConfig.Web, config: StrataConfig) throws(WebSetupError) {
+    package init(_ w: StrataConfig.Web, config: StrataConfig) throws(WebSetupError) {
         let users = (config.ftp?.users ?? []).map { u in
             let hash = u.passwordHash
             return WebUser(name: u.name, home: u.home, check: { PasswordHash.verify($0, against: hash) })

@@ -238,7 +238,7 @@ extension WebApp {
 
     /// Replaces the values of keys that hold secrets (password hashes, tokens, passwords)
     /// with a mask; a multi-line array of tokens is masked to its closing bracket.
-    public static func maskSecrets(_ text: String) -> String {
+    package static func maskSecrets(_ text: String) -> String {
         var out: [String] = []
         var inSecretArray = false
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {

@@ -2,11 +2,11 @@ import StrataCore
 
 /// HTML text escaping and the page frame every dashboard page shares: one inline stylesheet,
 /// no scripts, no external files (the dashboard works on a plant network without internet).
-public enum HTML {
-    public static func escape(_ s: String) -> String { HTMLText.escape(s) }
+package enum HTML {
+    package static func escape(_ s: String) -> String { HTMLText.escape(s) }
 
     /// Percent-encodes a path segment or query value.
-    public static func urlEncode(_ s: String) -> String {
+    package static func urlEncode(_ s: String) -> String {
         var out = ""
         for b in s.utf8 {
             switch b {
@@ -25,7 +25,7 @@ public enum HTML {
     }
 
     /// A whole page: the site name, the navigation (for a logged-in user) and `body`.
-    public static func page(title: String, site: String, user: String?, csrf: String?, current: String, body: String)
+    package static func page(title: String, site: String, user: String?, csrf: String?, current: String, body: String)
         -> String
     {
         var nav = ""

@@ -3,80 +3,80 @@ import StrataCore
 /// A small streaming JSON writer: the series endpoint writes hundreds of thousands of numbers
 /// per response, each at its channel's resolution (`1234.567`, never `1234.5670000001`), which
 /// `JSONEncoder` neither does nor does quickly.
-public struct JSONWriter: Sendable {
-    public private(set) var bytes: [UInt8] = []
+package struct JSONWriter: Sendable {
+    package private(set) var bytes: [UInt8] = []
     /// Whether the next value in the current container needs a comma first.
     private var needsComma = false
 
-    public init(reserve: Int = 4096) { bytes.reserveCapacity(reserve) }
+    package init(reserve: Int = 4096) { bytes.reserveCapacity(reserve) }
 
     private mutating func comma() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
         needsComma = true
     }
 
-    public mutating func beginObject() {
+    package mutating func beginObject() {
         comma()
         bytes.append(UInt8(ascii: "{"))
         needsComma = false
     }
 
-    public mutating func endObject() {
+    package mutating func endObject() {
         bytes.append(UInt8(ascii: "}"))
         needsComma = true
     }
 
-    public mutating func beginArray() {
+    package mutating func beginArray() {
         comma()
         bytes.append(UInt8(ascii: "["))
         needsComma = false
     }
 
-    public mutating func endArray() {
+    package mutating func endArray() {
         bytes.append(UInt8(ascii: "]"))
         needsComma = true
     }
 
     /// An object key; the value written next belongs to it.
-    public mutating func key(_ k: String) {
+    package mutating func key(_ k: String) {
         comma()
         quoted(k)
         bytes.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
-    public mutating func string(_ s: String) {
+    package mutating func string(_ s: String) {
         comma()
         quoted(s)
     }
 
-    public mutating func string(_ s: String?) {
+    package mutating func string(_ s: String?) {
         if let s { string(s) } else { null() }
     }
 
-    public mutating func int(_ v: Int64) {
+    package mutating func int(_ v: Int64) {
         comma()
         bytes.append(contentsOf: String(v).utf8)
     }
 
-    public mutating func bool(_ v: Bool) {
+    package mutating func bool(_ v: Bool) {
         comma()
         bytes.append(contentsOf: (v ? "true" : "false").utf8)
     }
 
-    public mutating func null() {
+    package mutating func null() {
         comma()
         bytes.append(contentsOf: "null".utf8)
     }
 
     /// A number with `decimals` digits after the point (the channel's resolution).
-    public mutating func number(steps: Int64, decimals: Int) {
+    package mutating func number(steps: Int64, decimals: Int) {
         comma()
         Decimal.append(steps: steps, decimals: decimals, to: &bytes)
     }
 
     /// `"2026-12-02T13:00:00+01:00"` from a local time and its offset, digit by digit.
-    public mutating func isoTime(_ local: LocalDateTime, offset: Int) {
+    package mutating func isoTime(_ local: LocalDateTime, offset: Int) {
         comma()
         @inline(__always) func two(_ v: Int) {
             bytes.append(UInt8(ascii: "0") + UInt8(v / 10))
@@ -109,7 +109,7 @@ public struct JSONWriter: Sendable {
     }
 
     /// A double at a resolution; NaN and infinities (which JSON cannot carry) become null.
-    public mutating func number(_ v: Double?, decimals: Int) {
+    package mutating func number(_ v: Double?, decimals: Int) {
         guard let v, v.isFinite else { return null() }
         let r = Resolution(decimals: decimals)
         let steps = (v / r.step).rounded()
@@ -121,19 +121,19 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    public mutating func field(_ k: String, _ v: String?) {
+    package mutating func field(_ k: String, _ v: String?) {
         key(k)
         string(v)
     }
-    public mutating func field(_ k: String, _ v: Int64) {
+    package mutating func field(_ k: String, _ v: Int64) {
         key(k)
         int(v)
     }
-    public mutating func field(_ k: String, _ v: Int) {
+    package mutating func field(_ k: String, _ v: Int) {
         key(k)
         int(Int64(v))
     }
-    public mutating func field(_ k: String, _ v: Bool) {
+    package mutating func field(_ k: String, _ v: Bool) {
         key(k)
         bool(v)
     }

@@ -3,19 +3,19 @@ import Hummingbird
 
 /// An error answer as RFC 9457 problem+json: a title, the status, and a detail saying what to
 /// do about it.
-public struct Problem: HTTPResponseError, Sendable {
-    public var status: HTTPResponse.Status
-    public var title: String
-    public var detail: String
-    public var headers: HTTPFields = [:]
+package struct Problem: HTTPResponseError, Sendable {
+    package var status: HTTPResponse.Status
+    package var title: String
+    package var detail: String
+    package var headers: HTTPFields = [:]
 
-    public init(_ status: HTTPResponse.Status, _ title: String, _ detail: String) {
+    package init(_ status: HTTPResponse.Status, _ title: String, _ detail: String) {
         self.status = status
         self.title = title
         self.detail = detail
     }
 
-    public var response: Response {
+    package var response: Response {
         var w = JSONWriter()
         w.beginObject()
         w.field("type", "about:blank")
@@ -30,7 +30,7 @@ public struct Problem: HTTPResponseError, Sendable {
     }
 
     /// A thrown problem answers as itself, wherever it was thrown.
-    public func response(from request: Request, context: some RequestContext) -> Response { response }
+    package func response(from request: Request, context: some RequestContext) -> Response { response }
 
     static func from(_ e: WebReadError) -> Problem {
         switch e {

@@ -3,17 +3,17 @@ import Foundation
 /// A chart drawn on the server as SVG, so it shows without JavaScript: bars for consumption,
 /// a line with a min/max band for gauges. A bucket without data is drawn as nothing (a gap),
 /// never as zero. Pure: points in, markup out.
-public struct SVGChart: Sendable {
-    public enum Style: Sendable { case bars, line }
+package struct SVGChart: Sendable {
+    package enum Style: Sendable { case bars, line }
 
-    public struct Point: Sendable, Equatable {
-        public var start: Int64
-        public var end: Int64
-        public var value: Double?
-        public var low: Double?
-        public var high: Double?
+    package struct Point: Sendable, Equatable {
+        package var start: Int64
+        package var end: Int64
+        package var value: Double?
+        package var low: Double?
+        package var high: Double?
 
-        public init(start: Int64, end: Int64, value: Double?, low: Double? = nil, high: Double? = nil) {
+        package init(start: Int64, end: Int64, value: Double?, low: Double? = nil, high: Double? = nil) {
             self.start = start
             self.end = end
             self.value = value
@@ -22,21 +22,21 @@ public struct SVGChart: Sendable {
         }
     }
 
-    public var id: String
-    public var title: String
-    public var unit: String
-    public var style: Style
-    public var from: Int64
-    public var to: Int64
-    public var points: [Point]
+    package var id: String
+    package var title: String
+    package var unit: String
+    package var style: Style
+    package var from: Int64
+    package var to: Int64
+    package var points: [Point]
     /// Labels under the x axis: instants and their text.
-    public var xTicks: [(Int64, String)] = []
+    package var xTicks: [(Int64, String)] = []
 
-    public static let width = 720.0
-    public static let height = 240.0
+    package static let width = 720.0
+    package static let height = 240.0
     static let left = 64.0, right = 12.0, top = 12.0, bottom = 28.0
 
-    public init(id: String, title: String, unit: String, style: Style, from: Int64, to: Int64, points: [Point]) {
+    package init(id: String, title: String, unit: String, style: Style, from: Int64, to: Int64, points: [Point]) {
         self.id = id
         self.title = title
         self.unit = unit
@@ -60,7 +60,7 @@ public struct SVGChart: Sendable {
         return (floor(a / step) * step, ceil(b / step) * step, step)
     }
 
-    public func render() -> String {
+    package func render() -> String {
         let w = Self.width
         let h = Self.height
         let plotW = w - Self.left - Self.right

@@ -4,12 +4,12 @@ import StrataStore
 
 /// A meter's state on the overview: ok, stale (the last reading is old although the meter
 /// was not reported failing, e.g. the sampler stopped), failing (polls fail now).
-public enum MeterState: String, Sendable {
+package enum MeterState: String, Sendable {
     case ok, stale, failing
     /// Never polled yet, or a device fed only by imports.
     case idle
 
-    public var label: String {
+    package var label: String {
         switch self {
         case .ok: "ok"
         case .stale: "stale"
@@ -20,72 +20,72 @@ public enum MeterState: String, Sendable {
 }
 
 /// One channel of a device, as the API names it.
-public struct ChannelInfo: Sendable {
-    public var id: String
-    public var name: String
-    public var unit: String
-    public var kind: ChannelKind
-    public var decimals: Int
-    public var store: Int64
+package struct ChannelInfo: Sendable {
+    package var id: String
+    package var name: String
+    package var unit: String
+    package var kind: ChannelKind
+    package var decimals: Int
+    package var store: Int64
 }
 
 /// One meter on the overview: its status and today's figures.
-public struct MeterSummary: Sendable {
-    public var id: String
-    public var name: String
-    public var driver: String
-    public var state: MeterState
-    public var status: DeviceStatus?
+package struct MeterSummary: Sendable {
+    package var id: String
+    package var name: String
+    package var driver: String
+    package var state: MeterState
+    package var status: DeviceStatus?
     /// The channel whose consumption the overview shows (the first counter), with today's
     /// and this month's consumption in its unit.
-    public var counter: ChannelInfo?
-    public var today: Double?
-    public var month: Double?
+    package var counter: ChannelInfo?
+    package var today: Double?
+    package var month: Double?
     /// The power channel (the first gauge in W or kW) and its latest reading.
-    public var power: ChannelInfo?
-    public var powerNow: Double?
-    public var lastReading: Int64?
-    public var channels: [ChannelInfo]
+    package var power: ChannelInfo?
+    package var powerNow: Double?
+    package var lastReading: Int64?
+    package var channels: [ChannelInfo]
 }
 
 /// The rows of one tier for some channels: buckets (or minutes) in time order.
-public struct Series: Sendable {
-    public var device: String
-    public var tier: Tier
-    public var from: Int64
-    public var to: Int64
-    public var channels: [ChannelInfo]
-    public var starts: [Int64] = []
-    public var ends: [Int64] = []
+package struct Series: Sendable {
+    package var device: String
+    package var tier: Tier
+    package var from: Int64
+    package var to: Int64
+    package var channels: [ChannelInfo]
+    package var starts: [Int64] = []
+    package var ends: [Int64] = []
     /// `cells[row * channels.count + column]`; nil where there is no data.
-    public var cells: [Aggregate?] = []
+    package var cells: [Aggregate?] = []
 
-    public var count: Int { starts.count }
-    public func cell(_ row: Int, _ column: Int) -> Aggregate? { cells[row * channels.count + column] }
+    package var count: Int { starts.count }
+    package func cell(_ row: Int, _ column: Int) -> Aggregate? { cells[row * channels.count + column] }
 }
 
 /// What `/healthz` reports.
-public struct Health: Sendable {
-    public var storeWritable: Bool
-    public var storeProblem: String?
+package struct Health: Sendable {
+    package var storeWritable: Bool
+    package var storeProblem: String?
     /// Seconds since the newest minute written (nil: nothing written yet).
-    public var newestMinuteAge: Int64?
+    package var newestMinuteAge: Int64?
     /// Seconds since the end of the last rolled-up period.
-    public var rollUpAge: Int64?
-    public var samplerAlive: Bool
+    package var rollUpAge: Int64?
+    package var samplerAlive: Bool
     /// Just started: no poll since the start, and the first one (plus one poll interval of
     /// grace) is not yet overdue. Healthy, so that a monitor never restarts a service in a loop.
-    public var starting = false
-    public var isHealthy: Bool { storeWritable && (samplerAlive || starting) }
-    public var status: String { !isHealthy ? "failing" : samplerAlive ? "ok" : "starting" }
+    package var starting = false
+    package var isHealthy: Bool { storeWritable && (samplerAlive || starting) }
+    package var status: String { !isHealthy ? "failing" : samplerAlive ? "ok" : "starting" }
 }
 
 /// Figures read at scrape time for `/metrics`.
-public struct StoreFigures: Sendable {
-    public var usedBytes: Int64
-    public var minutePoints: Int64
-    public var rollUpLag: Int64?
-    public var outboxPending: Int
-    public var outboxFailed: Int
-    public var alarmsActive: Int = 0
+package struct StoreFigures: Sendable {
+    package var usedBytes: Int64
+    package var minutePoints: Int64
+    package var rollUpLag: Int64?
+    package var outboxPending: Int
+    package var outboxFailed: Int
+    package var alarmsActive: Int = 0
 }

@@ -7,7 +7,7 @@ import StrataReport
 import StrataStore
 
 /// Problems a web request can meet while reading; each becomes a problem+json answer.
-public enum WebReadError: Error, Sendable, CustomStringConvertible {
+package enum WebReadError: Error, Sendable, CustomStringConvertible {
     case unknownDevice(String)
     case unknownChannel(device: String, channel: String)
     case tooLarge(cells: Int, limit: Int, hint: String)
@@ -15,7 +15,7 @@ public enum WebReadError: Error, Sendable, CustomStringConvertible {
     case outbox(String)
     case other(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unknownDevice(let d): "no device \"\(d)\" in this site's config"
         case .unknownChannel(let d, let c): "device \"\(d)\" has no channel \"\(c)\""
@@ -30,19 +30,19 @@ public enum WebReadError: Error, Sendable, CustomStringConvertible {
 
 /// The web's own read connection to the store (and the outbox), on a thread of its own: a
 /// page never waits for the sampler's writes, and a slow page never holds them up.
-public actor SiteReader {
+package actor SiteReader {
     private nonisolated let executor: ThreadExecutor
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    package nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
-    public nonisolated let config: StrataConfig
-    public nonisolated let time: WebTime
+    package nonisolated let config: StrataConfig
+    package nonisolated let time: WebTime
     let store: Store
     private var outbox: Outbox?
     /// The most values (buckets × channels) one series response carries: a month of minutes
     /// of a 20-channel meter is 892,800; a year of them is refused with a hint.
-    public nonisolated let maxCells: Int
+    package nonisolated let maxCells: Int
 
-    public init(config: StrataConfig, maxCells: Int = 2_000_000) throws(StoreError) {
+    package init(config: StrataConfig, maxCells: Int = 2_000_000) throws(StoreError) {
         executor = ThreadExecutor(name: "strata.web")
         self.config = config
         self.maxCells = maxCells
@@ -66,13 +66,13 @@ public actor SiteReader {
         return d.readCount > 0 ? Array(all.prefix(d.readCount)) : all
     }
 
-    public func deviceChannels(_ device: String) throws(WebReadError) -> [ChannelInfo] {
+    package func deviceChannels(_ device: String) throws(WebReadError) -> [ChannelInfo] {
         try channels(device).map(info)
     }
 
     /// The overview's figures for some devices; reads today's and this month's buckets of one
     /// counter per device and the newest reading of one gauge, nothing more.
-    public func overview(devices ids: [String], now: Int64) throws(WebReadError) -> [MeterSummary] {
+    package func overview(devices ids: [String], now: Int64) throws(WebReadError) -> [MeterSummary] {
         // Minutes arrive once a minute: fifty browsers refreshing the overview within the same
         // ten seconds read the store once (the cache is keyed by the ten seconds and the devices).
         let key = OverviewKey(devices: ids, slot: floorDiv(now, 10))
@@ -145,7 +145,7 @@ public actor SiteReader {
     }
 
     /// One tier of a device between two instants; refuses more than `maxCells` values.
-    public func series(device: String, channels only: [String]?, tier: Tier, from: Int64, to: Int64)
+    package func series(device: String, channels only: [String]?, tier: Tier, from: Int64, to: Int64)
         throws(WebReadError) -> Series
     {
         var chs = try channels(device)
@@ -213,7 +213,7 @@ public actor SiteReader {
     }
 
     /// The CSV of a tier exactly as `strata export` and the archive write it.
-    public func csv(device: String, tier: Tier, from: Int64, to: Int64, dialect: CSVDialect) throws(WebReadError)
+    package func csv(device: String, tier: Tier, from: Int64, to: Int64, dialect: CSVDialect) throws(WebReadError)
         -> [UInt8]
     {
         let chs = try channels(device)
@@ -271,21 +271,21 @@ public actor SiteReader {
     }
 
     /// The alarms active now (rule ids and when they were raised), for the overview.
-    public func activeAlarms() -> [(rule: String, since: Int64?)] {
+    package func activeAlarms() -> [(rule: String, since: Int64?)] {
         let states = (try? store.alarmStates()) ?? [:]
         return config.alarms.compactMap { r in states[r.id].flatMap { $0.phase == "active" ? (r.id, $0.since) : nil } }
     }
 
-    public func statuses() throws(WebReadError) -> [String: DeviceStatus] {
+    package func statuses() throws(WebReadError) -> [String: DeviceStatus] {
         do { return try store.deviceStatuses() } catch { throw .store(error) }
     }
 
-    public func events(device: String) throws(WebReadError) -> [(ChannelInfo, CounterEvent)] {
+    package func events(device: String) throws(WebReadError) -> [(ChannelInfo, CounterEvent)] {
         let chs = try channels(device)
         do { return try store.events(channels: chs).map { (info($0.0), $0.1) } } catch { throw .store(error) }
     }
 
-    public func outboxEntries() throws(WebReadError) -> [Outbox.Entry] {
+    package func outboxEntries() throws(WebReadError) -> [Outbox.Entry] {
         do {
             if outbox == nil {
                 let file = Outbox.file(in: config.outbox.path)
@@ -300,7 +300,7 @@ public actor SiteReader {
 
     /// `started`: when this process started serving; until its first poll is due plus one
     /// poll interval, a sampler that has not polled yet is `starting`, not failing.
-    public func health(now: Int64, started: Int64 = .min) -> Health {
+    package func health(now: Int64, started: Int64 = .min) -> Health {
         var h = Health(storeWritable: true, storeProblem: nil, newestMinuteAge: nil, rollUpAge: nil, samplerAlive: true)
         let path = config.storage.path
         if access(path, W_OK) != 0 {
@@ -339,7 +339,7 @@ public actor SiteReader {
         return h
     }
 
-    public func figures(now: Int64) -> StoreFigures {
+    package func figures(now: Int64) -> StoreFigures {
         var f = StoreFigures(usedBytes: 0, minutePoints: 0, rollUpLag: nil, outboxPending: 0, outboxFailed: 0)
         try? store.reloadWatermark()
         f.usedBytes = (try? store.usedBytes()) ?? 0

@@ -6,8 +6,8 @@ import Prometheus
 /// swift-metrics (polls, poll failures, FTP connections and bytes, archive files, send
 /// failures); what is a state rather than an event (store size, points stored, roll-up lag,
 /// outbox depth, open web connections) is read when Prometheus scrapes.
-public final class StrataMetrics: Sendable {
-    public let registry: PrometheusCollectorRegistry
+package final class StrataMetrics: Sendable {
+    package let registry: PrometheusCollectorRegistry
     let storeBytes: Prometheus.Gauge
     let minutePoints: Prometheus.Gauge
     let rollUpLag: Prometheus.Gauge
@@ -16,7 +16,7 @@ public final class StrataMetrics: Sendable {
     let webConnections: Prometheus.Gauge
     let alarmsActive: Prometheus.Gauge
 
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    package init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         storeBytes = registry.makeGauge(
             descriptor: .init(
@@ -49,7 +49,7 @@ public final class StrataMetrics: Sendable {
 
     /// Makes swift-metrics in this process report into `registry`; once per process (the
     /// `strata` binary calls it; tests of `/metrics` pass their own registry instead).
-    public func bootstrap() {
+    package func bootstrap() {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = [
             .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250),

@@ -3,19 +3,19 @@ import StrataCore
 /// What one logged-in user may see, derived from its FTP home (the same user and the same
 /// limits over FTP, the share and the web): a home of `""` sees all, `excel-eu` all devices,
 /// `iso/main` (or `excel-eu/main/day`) only the device `main`.
-public struct WebAccess: Sendable, Equatable {
-    public var user: String
+package struct WebAccess: Sendable, Equatable {
+    package var user: String
     /// The archive folder the user is confined to ("" for all of it).
-    public var home: String
+    package var home: String
     /// nil: every device.
-    public var devices: Set<String>?
+    package var devices: Set<String>?
     /// The dialect of the user's home, the default of its CSV downloads.
-    public var dialect: CSVDialect?
+    package var dialect: CSVDialect?
     /// The site-wide pages (outbox, config, `_site` files) need a home of the whole archive
     /// or of a dialect: a user confined to one meter sees that meter only.
-    public var seesSite: Bool { devices == nil }
+    package var seesSite: Bool { devices == nil }
 
-    public init(user: String, home: String) {
+    package init(user: String, home: String) {
         self.user = user
         self.home = home
         let parts = home.split(separator: "/").map(String.init)
@@ -28,12 +28,12 @@ public struct WebAccess: Sendable, Equatable {
         }
     }
 
-    public static func everything(user: String) -> WebAccess { WebAccess(user: user, home: "") }
+    package static func everything(user: String) -> WebAccess { WebAccess(user: user, home: "") }
 
-    public func allows(device: String) -> Bool { devices?.contains(device) ?? true }
+    package func allows(device: String) -> Bool { devices?.contains(device) ?? true }
 
     /// Whether an archive path (relative to the archive root) is inside the user's home.
-    public func allows(path: String) -> Bool {
+    package func allows(path: String) -> Bool {
         if home.isEmpty { return true }
         let h = home.split(separator: "/")
         let p = path.split(separator: "/")

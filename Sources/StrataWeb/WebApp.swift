@@ -9,17 +9,17 @@ import StrataCore
 
 /// The web server: routes, authentication and the Hummingbird application, wired from the
 /// site reader and the settings. `application` is a `Service` for the runtime's group.
-public struct WebApp: Sendable {
-    public let reader: SiteReader
-    public let settings: WebSettings
-    public let auth: WebAuthenticator
-    public let metrics: StrataMetrics?
-    public let clock: any WallClock
+package struct WebApp: Sendable {
+    package let reader: SiteReader
+    package let settings: WebSettings
+    package let auth: WebAuthenticator
+    package let metrics: StrataMetrics?
+    package let clock: any WallClock
     /// When this server was made (the process's start, for `/healthz`'s "starting").
     let started: Int64
     let counter: ConnectionSlots
 
-    public init(
+    package init(
         reader: SiteReader, settings: WebSettings, metrics: StrataMetrics? = nil,
         clock: any WallClock = SystemClock()
     ) {
@@ -38,7 +38,7 @@ public struct WebApp: Sendable {
     var config: StrataConfig { reader.config }
     var isTLS: Bool { settings.tls != nil }
 
-    public func router() -> Router<WebContext> {
+    package func router() -> Router<WebContext> {
         let router = Router(context: WebContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: MethodGate())
         addAPIRoutes(router)
@@ -48,7 +48,7 @@ public struct WebApp: Sendable {
 
     /// The server as a service: bounded connections (in all and per address), header limits
     /// and deadlines for slow clients, HTTPS when configured.
-    public func application(
+    package func application(
         logger: Logger = Logger(label: "strata.web"),
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {

@@ -6,7 +6,7 @@ import StrataCore
 /// Passwords and tokens are stored as scrypt hashes that take tens of milliseconds to check:
 /// a script polling every few seconds would spend a core on that, so a credential that
 /// checked out is remembered (by its SHA-256, never in clear) for a few minutes.
-public final class WebAuthenticator: @unchecked Sendable {
+package final class WebAuthenticator: @unchecked Sendable {
     let users: [String: WebUser]
     let tokenHashes: [String]
     let sessionKey: [UInt8]
@@ -16,7 +16,7 @@ public final class WebAuthenticator: @unchecked Sendable {
     static let cacheSeconds: Int64 = 300
     static let cacheSize = 256
 
-    public init(settings: WebSettings) {
+    package init(settings: WebSettings) {
         var u: [String: WebUser] = [:]
         for user in settings.users { u[user.name] = user }
         users = u
@@ -26,7 +26,7 @@ public final class WebAuthenticator: @unchecked Sendable {
     }
 
     /// A user name and password, as the login form and HTTP Basic give them.
-    public func login(user: String, password: String, now: Int64) -> WebAccess? {
+    package func login(user: String, password: String, now: Int64) -> WebAccess? {
         cached(["basic", user, password], now: now) {
             guard let u = users[user], u.check(password) else { return nil }
             return WebAccess(user: u.name, home: u.home)
@@ -34,7 +34,7 @@ public final class WebAuthenticator: @unchecked Sendable {
     }
 
     /// `Authorization` header: `Basic …` or `Bearer …`.
-    public func authorization(_ header: String, now: Int64) -> (WebAccess?, scheme: String) {
+    package func authorization(_ header: String, now: Int64) -> (WebAccess?, scheme: String) {
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2 else { return (nil, "") }
         let scheme = parts[0].lowercased()
@@ -55,7 +55,7 @@ public final class WebAuthenticator: @unchecked Sendable {
         }
     }
 
-    public func token(_ token: String, now: Int64) -> WebAccess? {
+    package func token(_ token: String, now: Int64) -> WebAccess? {
         guard !tokenHashes.isEmpty, token.count >= 8 else { return nil }
         return cached(["token", token], now: now) {
             tokenHashes.contains { PasswordHash.verify(token, against: $0) }
@@ -64,7 +64,7 @@ public final class WebAuthenticator: @unchecked Sendable {
     }
 
     /// The access of a signed session cookie; nil when forged, expired or of a removed user.
-    public func session(_ cookie: String, now: Int64) -> WebAccess? {
+    package func session(_ cookie: String, now: Int64) -> WebAccess? {
         guard let s = SessionCookie.verify(cookie, key: sessionKey, now: now) else { return nil }
         if let u = users[s.user] { return WebAccess(user: u.name, home: u.home) }
         return anonymous && s.user == "anonymous" ? .everything(user: "anonymous") : nil

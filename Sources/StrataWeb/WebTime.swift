@@ -2,16 +2,16 @@ import StrataCore
 
 /// Times as the API and the pages show them: ISO 8601 with the site's offset, parsed back
 /// from what users type (a date, a local date-time, an offset time, epoch seconds).
-public struct WebTime: Sendable {
-    public let calendar: SiteCalendar
+package struct WebTime: Sendable {
+    package let calendar: SiteCalendar
 
-    public init(calendar: SiteCalendar) { self.calendar = calendar }
+    package init(calendar: SiteCalendar) { self.calendar = calendar }
 
     /// Epoch seconds past this (the year 2286) are refused: no meter reads that far ahead.
     static let latest: Int64 = 9_999_999_999
 
     /// `2026-12-02T13:00:00+01:00`.
-    public func iso(_ t: Int64) -> String {
+    package func iso(_ t: Int64) -> String {
         let off = calendar.zone.offset(at: t)
         let l = LocalDateTime(secondsSinceEpoch: t + Int64(off))
         let s = l.secondOfDay
@@ -20,7 +20,7 @@ public struct WebTime: Sendable {
     }
 
     /// `2026-12-02 13:00` in site time, for pages.
-    public func short(_ t: Int64) -> String {
+    package func short(_ t: Int64) -> String {
         let l = calendar.zone.local(t)
         let s = l.secondOfDay
         return "\(l.date) \(zeroPadded(s / 3600, 2)):\(zeroPadded(s / 60 % 60, 2))"
@@ -28,7 +28,7 @@ public struct WebTime: Sendable {
 
     /// Epoch seconds of a time a user wrote: `1733140800`, `2026-12-02` (local midnight),
     /// `2026-12-02T13:00[:00]` (site time) or with `Z` / `+01:00`.
-    public func parse(_ text: String) -> Int64? {
+    package func parse(_ text: String) -> Int64? {
         let s = text.trimmingCharacters(in: " ")
         if let n = Int64(s), s.count >= 6 { return n <= Self.latest ? n : nil }
         let u = Array(s.utf8)
