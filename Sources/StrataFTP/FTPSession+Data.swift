@@ -16,23 +16,23 @@ extension FTPSession {
     public func shuttingDown() -> [Action] { [.reply(421, "Server shutting down."), .close] }
 
     /// PORT/EPRT: data goes only back to the client's own address, never to a privileged port.
-    mutating func active(host: String, port: Int) -> [Action] {
+    func active(host: String, port: Int, _ l: inout LoggedIn) -> [Action] {
         guard host == peerAddress, port >= 1024 else {
-            data = .unavailable
+            l.data = .unavailable
             return [.closePassive, .reply(504, "PORT/EPRT only to your own address and a port above 1023.")]
         }
-        data = .active(host: host, port: port)
+        l.data = .active(host: host, port: port)
         return [.closePassive, .reply(200, "PORT command successful.")]
     }
 
     /// The adapter's answer to `.openPassive`: the listener's port, or nil when none opened.
     public mutating func passiveOpened(port: Int?) -> [Action] {
-        guard case .opening(let extended) = data else { return [] }
+        guard case .opening(let extended)? = loggedIn?.data else { return [] }
         guard let port else {
-            data = .unavailable
+            login { $0.data = .unavailable }
             return [.reply(425, "Cannot open a passive data connection.")]
         }
-        data = .passive
+        login { $0.data = .passive }
         if extended { return [.reply(229, "Entering Extended Passive Mode (|||\(port)|)")] }
         let h = passiveHost.split(separator: ".").joined(separator: ",")
         return [.reply(227, "Entering Passive Mode (\(h),\(port >> 8),\(port & 255)).")]
@@ -63,22 +63,22 @@ extension FTPSession {
 
     /// The adapter's report that it sent 150 and the data now flows.
     public mutating func transferStarted() {
-        transferring = true
-        aborting = false
+        login { $0.transfer = LoggedIn.Transfer() }
     }
 
     /// The next command held during the transfer, handled now; nil when none is left or a
     /// replayed command started the next transfer (the rest wait for that one).
     public mutating func nextHeld() -> [Action]? {
-        guard !transferring, !held.isEmpty else { return nil }
-        return handle(held.removeFirst())
+        guard !transferring, let c = login({ $0.held.isEmpty ? nil : $0.held.removeFirst() }) ?? nil else {
+            return nil
+        }
+        return handle(c)
     }
 
     /// The adapter's report that the data connection is closed; the replies end the transfer.
     public mutating func transferEnded(_ reported: TransferOutcome) -> [Action] {
-        transferring = false
         let outcome: TransferOutcome = aborting ? .aborted : reported
-        aborting = false
+        login { $0.transfer = nil }
         switch outcome {
         case .completed: return [.reply(226, "Transfer complete.")]
         case .failed: return [.reply(426, "Data connection closed; transfer aborted.")]
@@ -95,17 +95,17 @@ extension FTPSession {
         }
     }
 
-    mutating func transfer(_ t: Transfer) -> [Action] {
+    func transfer(_ t: Transfer, _ l: inout LoggedIn) -> [Action] {
         // A 5xx before 150 leaves the data connection alone: only prepared ones are used.
         let channel: DataChannel?
-        switch data {
+        switch l.data {
         case .none: return [.reply(425, "Use PASV or EPSV first.")]
         case .unavailable, .opening: channel = nil
         case .passive: channel = .passive
         case .active(let host, let port): channel = .active(host: host, port: port)
         }
         if requireTLS && !protectData { return [.reply(521, "This server requires PROT P for data connections.")] }
-        data = .none
+        l.data = .none
         guard let channel else { return dataFailed(.noConnection) }
         return [.transfer(t, over: channel)]
     }

@@ -84,7 +84,29 @@ public struct FTPSession: Sendable {
         case greeting
         case needPassword(String)
         case verifying(String)
-        case loggedIn(String)
+        case loggedIn(LoggedIn)
+    }
+
+    /// A logged-in user's session: where they are and what the next transfer will use.
+    struct LoggedIn: Equatable, Sendable {
+        var user: String
+        var home: VirtualPath
+        var cwd = VirtualPath.root
+        /// REST: the offset of the next RETR.
+        var restart: Int64 = 0
+        var data = DataState.none
+        var binary = false
+        /// Set while the adapter runs a transfer: the control connection still reads commands.
+        var transfer: Transfer?
+        /// Commands that came during a transfer, replayed in order after it (`nextHeld`).
+        var held: [FTPCommand] = []
+
+        struct Transfer: Equatable, Sendable {
+            /// ABOR came during the running transfer: its end is reported as aborted.
+            var aborting = false
+        }
+
+        func real(_ p: VirtualPath) -> VirtualPath { VirtualPath(components: home.components + p.components) }
     }
 
     public let fileSystem: any FileSystemView
@@ -100,19 +122,22 @@ public struct FTPSession: Sendable {
     public private(set) var controlSecure = false
     /// PROT P: data connections use TLS too.
     public private(set) var protectData = false
-    var state: State = .greeting
+    private(set) var state: State = .greeting
     var failures = 0
-    public private(set) var cwd = VirtualPath.root
-    var home = VirtualPath.root
-    var restart: Int64 = 0
-    var data = DataState.none
-    public private(set) var binary = false
-    /// Set while the adapter runs a transfer: the control connection still reads commands.
-    public internal(set) var transferring = false
-    /// ABOR came during the running transfer: its end is reported as aborted.
-    public internal(set) var aborting = false
-    /// Commands that came during a transfer, replayed in order after it (`nextHeld`).
-    var held: [FTPCommand] = []
+
+    var loggedIn: LoggedIn? { if case .loggedIn(let l) = state { l } else { nil } }
+    public var cwd: VirtualPath { loggedIn?.cwd ?? .root }
+    public var binary: Bool { loggedIn?.binary ?? false }
+    public var transferring: Bool { loggedIn?.transfer != nil }
+    public var aborting: Bool { loggedIn?.transfer?.aborting ?? false }
+
+    /// Changes the logged-in part of the state; nil (and nothing changed) when not logged in.
+    mutating func login<R>(_ body: (inout LoggedIn) -> R) -> R? {
+        guard case .loggedIn(var l) = state else { return nil }
+        let r = body(&l)
+        state = .loggedIn(l)
+        return r
+    }
 
     /// `homes`: user name → home folder inside the served tree.
     public init(
@@ -136,7 +161,7 @@ public struct FTPSession: Sendable {
         if case .loggedIn = state {} else { state = .greeting }
     }
 
-    public var user: String? { if case .loggedIn(let u) = state { u } else { nil } }
+    public var user: String? { loggedIn?.user }
 
     public static let features = [
         "EPSV", "EPRT", "MDTM", "MLST type*;size*;modify*;perm*;unix.mode*;", "PASV", "REST STREAM", "SIZE", "TVFS",
@@ -147,22 +172,7 @@ public struct FTPSession: Sendable {
     ]
 
     public mutating func handle(_ c: FTPCommand) -> [Action] {
-        if transferring {
-            // RFC 959 4.1.3: ABOR and STAT are answered during a transfer; the rest waits.
-            switch c.verb {
-            case "ABOR":
-                aborting = true
-                return [.abortTransfer]
-            case "STAT" where c.argument.isEmpty: return [.transferStatus]
-            default:
-                // A client that floods commands behind a transfer is cut off, as for an over-long line.
-                guard held.count < Self.maxHeldCommands else {
-                    return [.reply(421, "Too many commands sent during a transfer; closing the connection."), .close]
-                }
-                held.append(c)
-                return []
-            }
-        }
+        if transferring, let during = login({ Self.duringTransfer(c, &$0) }) { return during }
         // Commands that work in any state.
         switch c.verb {
         case "FEAT":
@@ -213,6 +223,23 @@ public struct FTPSession: Sendable {
         }
     }
 
+    /// RFC 959 4.1.3: ABOR and STAT are answered during a transfer; the rest waits.
+    static func duringTransfer(_ c: FTPCommand, _ l: inout LoggedIn) -> [Action] {
+        switch c.verb {
+        case "ABOR":
+            l.transfer?.aborting = true
+            return [.abortTransfer]
+        case "STAT" where c.argument.isEmpty: return [.transferStatus]
+        default:
+            // A client that floods commands behind a transfer is cut off, as for an over-long line.
+            guard l.held.count < Self.maxHeldCommands else {
+                return [.reply(421, "Too many commands sent during a transfer; closing the connection."), .close]
+            }
+            l.held.append(c)
+            return []
+        }
+    }
+
     static let helpVerbs =
         "ABOR CDUP CWD EPRT EPSV FEAT HELP LIST MDTM MLSD MLST MODE NLST NOOP OPTS PASS PASV PORT PWD QUIT REST RETR SIZE STAT STRU SYST TYPE USER"
 
@@ -236,9 +263,7 @@ public struct FTPSession: Sendable {
     public mutating func loginResult(_ ok: Bool) -> [Action] {
         guard case .verifying(let u) = state else { return [] }
         if ok, let h = homes[u] {
-            state = .loggedIn(u)
-            home = h
-            cwd = .root
+            state = .loggedIn(LoggedIn(user: u, home: h))
             return [.reply(230, "Logged in; the archive is read-only.")]
         }
         failures += 1
@@ -247,9 +272,14 @@ public struct FTPSession: Sendable {
         return [.reply(530, "Login incorrect.")]
     }
 
-    func real(_ p: VirtualPath) -> VirtualPath { VirtualPath(components: home.components + p.components) }
-
     mutating func command(_ c: FTPCommand) -> [Action] {
+        guard case .loggedIn(var l) = state else { return [] }
+        let actions = command(c, &l)
+        state = .loggedIn(l)
+        return actions
+    }
+
+    func command(_ c: FTPCommand, _ l: inout LoggedIn) -> [Action] {
         if Self.writeVerbs.contains(c.verb) { return [.reply(550, "Read-only archive: \(c.verb) is not allowed.")] }
         switch c.verb {
         case "USER", "PASS": return [.reply(503, "Already logged in.")]
@@ -257,28 +287,29 @@ public struct FTPSession: Sendable {
         case "PWD", "XPWD":
             return [
                 .reply(
-                    257, "\"\(cwd.description.replacingOccurrences(of: "\"", with: "\"\""))\" is the current directory."
+                    257,
+                    "\"\(l.cwd.description.replacingOccurrences(of: "\"", with: "\"\""))\" is the current directory."
                 )
             ]
         case "CWD", "XCWD":
-            guard let p = cwd.resolving(c.argument.isEmpty ? "/" : c.argument), let e = fileSystem.entry(real(p)),
+            guard let p = l.cwd.resolving(c.argument.isEmpty ? "/" : c.argument), let e = fileSystem.entry(l.real(p)),
                 e.isDirectory
             else {
                 return [.reply(550, "No such directory.")]
             }
-            cwd = p
+            l.cwd = p
             return [.reply(250, "Directory changed to \(p).")]
         case "CDUP", "XCUP":
-            cwd = cwd.parent
-            return [.reply(250, "Directory changed to \(cwd).")]
+            l.cwd = l.cwd.parent
+            return [.reply(250, "Directory changed to \(l.cwd).")]
         case "TYPE":
             let t = c.argument.uppercased()
             if t == "I" || t == "L 8" || t == "L8" {
-                binary = true
+                l.binary = true
                 return [.reply(200, "Type set to I.")]
             }
             if t == "A" || t == "A N" {
-                binary = false
+                l.binary = false
                 return [.reply(200, "Type set to A.")]
             }
             return [.reply(504, "Type not supported.")]
@@ -288,21 +319,21 @@ public struct FTPSession: Sendable {
             return c.argument.uppercased() == "F"
                 ? [.reply(200, "Structure F.")] : [.reply(504, "Only file structure.")]
         case "PASV":
-            data = .opening(extended: false)
+            l.data = .opening(extended: false)
             return [.openPassive(extended: false)]
         case "EPSV":
             if c.argument.uppercased() == "ALL" { return [.reply(200, "EPSV ALL ok.")] }
             if !c.argument.isEmpty && c.argument != "1" && c.argument != "2" {
                 return [.reply(522, "Network protocol not supported, use (1,2).")]
             }
-            data = .opening(extended: true)
+            l.data = .opening(extended: true)
             return [.openPassive(extended: true)]
         case "PORT":
             let n = c.argument.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard n.count == 6, n.allSatisfy({ (0...255).contains($0) }) else {
                 return [.reply(501, "PORT h1,h2,h3,h4,p1,p2.")]
             }
-            return active(host: n[0..<4].map(String.init).joined(separator: "."), port: n[4] * 256 + n[5])
+            return active(host: n[0..<4].map(String.init).joined(separator: "."), port: n[4] * 256 + n[5], &l)
         case "EPRT":
             // |af|address|port|, any delimiter.
             guard let d = c.argument.first else { return [.reply(501, "EPRT |1|host|port|.")] }
@@ -310,23 +341,23 @@ public struct FTPSession: Sendable {
             guard f.count >= 4, let port = Int(f[3]), (1...65535).contains(port), f[1] == "1" || f[1] == "2" else {
                 return [.reply(522, "Network protocol not supported, use (1,2).")]
             }
-            return active(host: f[2], port: port)
+            return active(host: f[2], port: port, &l)
         case "REST":
             guard let n = Int64(c.argument), n >= 0 else { return [.reply(501, "REST needs a byte offset.")] }
-            restart = n
+            l.restart = n
             return [.reply(350, "Restarting at \(n). Send RETR.")]
         case "SIZE":
-            guard let p = cwd.resolving(c.argument), let e = fileSystem.entry(real(p)), !e.isDirectory else {
+            guard let p = l.cwd.resolving(c.argument), let e = fileSystem.entry(l.real(p)), !e.isDirectory else {
                 return [.reply(550, "No such file.")]
             }
             return [.reply(213, String(e.size))]
         case "MDTM":
-            guard let p = cwd.resolving(c.argument), let e = fileSystem.entry(real(p)), !e.isDirectory else {
+            guard let p = l.cwd.resolving(c.argument), let e = fileSystem.entry(l.real(p)), !e.isDirectory else {
                 return [.reply(550, "No such file.")]
             }
             return [.reply(213, ListingFormat.timestamp(e.modified))]
         case "MLST":
-            guard let p = cwd.resolving(c.argument), let e = fileSystem.entry(real(p)) else {
+            guard let p = l.cwd.resolving(c.argument), let e = fileSystem.entry(l.real(p)) else {
                 return [.reply(550, "No such file or directory.")]
             }
             var entry = e
@@ -342,21 +373,21 @@ public struct FTPSession: Sendable {
                     arg = arg.dropFirst(flag.count).drop { $0 == " " }
                 }
             }
-            guard let p = cwd.resolving(String(arg)), let e = fileSystem.entry(real(p)) else {
+            guard let p = l.cwd.resolving(String(arg)), let e = fileSystem.entry(l.real(p)) else {
                 return [.reply(550, "No such file or directory.")]
             }
             if style == .facts && !e.isDirectory {
                 return [.reply(501, "MLSD lists directories; use MLST for a file.")]
             }
-            return transfer(.list(real(p), style))
+            return transfer(.list(l.real(p), style), &l)
         case "RETR":
-            guard let p = cwd.resolving(c.argument), let e = fileSystem.entry(real(p)), !e.isDirectory else {
+            guard let p = l.cwd.resolving(c.argument), let e = fileSystem.entry(l.real(p)), !e.isDirectory else {
                 return [.reply(550, "No such file.")]
             }
-            let offset = restart
-            restart = 0
+            let offset = l.restart
+            l.restart = 0
             if offset > e.size { return [.reply(554, "Restart offset beyond the end of the file.")] }
-            return transfer(.retrieve(real(p), offset: offset, size: e.size))
+            return transfer(.retrieve(l.real(p), offset: offset, size: e.size), &l)
         case "ABOR": return [.reply(225, "No transfer to abort.")]
         case "STAT":
             if c.argument.isEmpty {
@@ -365,14 +396,14 @@ public struct FTPSession: Sendable {
                         211,
                         [
                             "Strata FTP status:", " Logged in as \(user ?? "")",
-                            " TYPE: \(binary ? "BINARY" : "ASCII"), read-only", "End of status",
+                            " TYPE: \(l.binary ? "BINARY" : "ASCII"), read-only", "End of status",
                         ])
                 ]
             }
-            guard let p = cwd.resolving(c.argument), let e = fileSystem.entry(real(p)) else {
+            guard let p = l.cwd.resolving(c.argument), let e = fileSystem.entry(l.real(p)) else {
                 return [.reply(550, "No such file or directory.")]
             }
-            let entries = e.isDirectory ? (fileSystem.list(real(p)) ?? []) : [e]
+            let entries = e.isDirectory ? (fileSystem.list(l.real(p)) ?? []) : [e]
             return [
                 .replyLines(
                     213,

@@ -220,6 +220,51 @@ struct FakeFS: FileSystemView {
         #expect(s.nextHeld() == nil)
     }
 
+    /// The session's state is its enum: what a logged-in user has (home, folder, type, the
+    /// prepared data connection, a running transfer and what waits behind it) lives in the
+    /// `.loggedIn` case, and nothing of it exists before login.
+    @Test func theStateIsInTheEnumsCases() throws {
+        var s = FTPSession(fileSystem: fs, homes: ["demo": try #require(VirtualPath.root.resolving("/iso"))])
+        _ = s.handle(FTPCommand(line: "USER demo"))
+        #expect(s.state == .needPassword("demo"))
+        _ = s.handle(FTPCommand(line: "PASS demo"))
+        #expect(s.state == .verifying("demo"))
+        _ = s.loginResult(true)
+        let home = try #require(VirtualPath.root.resolving("/iso"))
+        #expect(s.state == .loggedIn(.init(user: "demo", home: home)))
+        _ = s.handle(FTPCommand(line: "CWD main"))
+        _ = s.handle(FTPCommand(line: "TYPE I"))
+        _ = s.handle(FTPCommand(line: "REST 100"))
+        _ = s.handle(FTPCommand(line: "EPSV"))
+        _ = s.passiveOpened(port: 50_002)
+        let main = try #require(VirtualPath.root.resolving("/main"))
+        #expect(
+            s.state == .loggedIn(.init(user: "demo", home: home, cwd: main, restart: 100, data: .passive, binary: true))
+        )
+        _ = s.handle(FTPCommand(line: "RETR year.csv"))
+        s.transferStarted()
+        _ = s.handle(FTPCommand(line: "PWD"))
+        _ = s.handle(FTPCommand(line: "ABOR"))
+        #expect(
+            s.state
+                == .loggedIn(
+                    .init(
+                        user: "demo", home: home, cwd: main, binary: true, transfer: .init(aborting: true),
+                        held: [FTPCommand(line: "PWD")])))
+        _ = s.transferEnded(.completed)
+        #expect(
+            s.state
+                == .loggedIn(.init(user: "demo", home: home, cwd: main, binary: true, held: [FTPCommand(line: "PWD")])))
+        #expect(s.nextHeld() == [.reply(257, "\"/main\" is the current directory.")])
+        #expect(s.state == .loggedIn(.init(user: "demo", home: home, cwd: main, binary: true)))
+        // A failed login leaves nothing of a session behind.
+        var t = FTPSession(fileSystem: fs, homes: ["demo": .root])
+        _ = t.handle(FTPCommand(line: "USER demo"))
+        _ = t.handle(FTPCommand(line: "PASS wrong"))
+        _ = t.loginResult(false)
+        #expect(t.state == .greeting && t.cwd == .root && !t.binary)
+    }
+
     @Test func aborDuringATransferEndsItAsAbortedWhateverTheStreamReported() {
         var s = loggedIn(peer: "192.0.2.1")
         _ = s.handle(FTPCommand(line: "PASV"))
