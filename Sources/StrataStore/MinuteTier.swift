@@ -28,15 +28,8 @@ struct MinuteRow {
 /// Blocks span UTC days rather than local ones: every block has 1440 slots (local days have
 /// 1380 or 1500 across DST), and a change of `site.timezone` re-slices none of them.
 final class MinuteTier {
-    static let schema = """
-        CREATE TABLE IF NOT EXISTS minute(
-            ts INTEGER NOT NULL,
-            channel INTEGER NOT NULL,
-            value REAL NOT NULL,
-            cum INTEGER,
-            hwm INTEGER,
-            PRIMARY KEY(ts, channel)
-        ) WITHOUT ROWID;
+    /// The blocks' table (the `minute` rows' table is among the store's first tables).
+    static let blockSchema = """
         CREATE TABLE IF NOT EXISTS minute_block(
             channel INTEGER NOT NULL,
             day INTEGER NOT NULL,

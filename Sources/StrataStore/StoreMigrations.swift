@@ -52,7 +52,7 @@ enum StoreMigrations {
             try addColumns(db, table: "device_status", ["bad_readings INTEGER NOT NULL DEFAULT 0"])
         },
         Migration(name: "compact blocks") { db throws(StoreError) in
-            try db.exec(MinuteTier.schema + AggregateBlocks.schema)
+            try db.exec(MinuteTier.blockSchema + AggregateBlocks.schema)
         },
         Migration(name: "alarms") { db throws(StoreError) in try db.exec(Store.alarmSchema) },
         Migration(name: "replication") { db throws(StoreError) in try db.exec(Store.replicationSchema) },
