@@ -38,17 +38,16 @@ public actor ReplicationReader {
     }
 
     /// `store`: a connection of the reader's own (`StrataConfig.makeStore()`), used on its thread only.
-    public init(settings: ReplicationService.Settings, store: Store) throws(StoreError) {
+    /// `siteID`: the id the central server knows the site by (`[replication] site_id`, or the
+    /// store's own, which the writer made).
+    public init(settings: ReplicationService.Settings, store: Store, siteID: String) {
         let r = settings.replication
         executor = ThreadExecutor(name: "strata.replication")
         self.store = store
         self.settings = settings
         replication = r
         channels = store.channels.filter { settings.channels.contains("\($0.spec.device)/\($0.spec.id)") }
-        try store.enableReplication()
-        var id = r.siteID ?? ""
-        if id.isEmpty { id = try store.siteID() }
-        siteID = id
+        self.siteID = siteID
     }
 
     /// The id the central server knows this site by: `[replication] site_id`, or the store's.
@@ -213,14 +212,6 @@ public actor ReplicationReader {
         // In time order, as the other tiers come (one partition look-up per month).
         found.sort { $0.start < $1.start }
         batch.buckets += found
-    }
-
-    public func committed(_ b: Batch, now: Int64) throws(StoreError) {
-        try store.commitReplication(cursors: b.cursors, consumedDirty: b.consumedDirty, at: now)
-    }
-
-    public func failed(_ message: String, now: Int64) {
-        try? store.replicationFailed(message, at: now)
     }
 
     /// Seconds the oldest replicated tier is behind the store's closed buckets (0 when caught up).

@@ -17,12 +17,16 @@ public struct ReplicationService: Service, CustomStringConvertible {
     let settings: Settings
     let clock: any WallClock
     let logger: Logger
-    /// Opens the reader's own connection to the store.
+    /// Opens the reader's own (read-only) connection to the store.
     let makeStore: @Sendable () throws -> Store
+    /// The store's writer: what replication records goes through it.
+    let ledger: any ReplicationLedger
 
     public init(
-        settings: Settings, makeStore: @escaping @Sendable () throws -> Store, clock: any WallClock, logger: Logger
+        settings: Settings, makeStore: @escaping @Sendable () throws -> Store, ledger: any ReplicationLedger,
+        clock: any WallClock, logger: Logger
     ) {
+        self.ledger = ledger
         self.settings = settings
         self.makeStore = makeStore
         self.clock = clock
@@ -35,7 +39,10 @@ public struct ReplicationService: Service, CustomStringConvertible {
         let reader: ReplicationReader
         let target: FleetTarget
         do {
-            reader = try ReplicationReader(settings: settings, store: try makeStore())
+            try await ledger.enableReplication()
+            let configured = r.siteID ?? ""
+            let id = configured.isEmpty ? try await ledger.replicationSiteID() : configured
+            reader = try ReplicationReader(settings: settings, store: try makeStore(), siteID: id)
             target = try FleetTarget(url: r.url, password: try r.password(), caFile: r.caFile)
         } catch {
             // A broken [replication] must not stop the site: say so and wait for shutdown.
@@ -64,7 +71,8 @@ public struct ReplicationService: Service, CustomStringConvertible {
                     try await cancelWhenGracefulShutdown {
                         try await l.push(site, payload: b.payload, events: b.events, timeout: .seconds(r.timeout))
                     }
-                    try await reader.committed(b, now: Int64(clock.now()))
+                    try await ledger.commitReplication(
+                        cursors: b.cursors, consumedDirty: b.consumedDirty, at: Int64(clock.now()))
                     pushed += b.payload.rows
                     logger.debug("replicated", metadata: ["buckets": "\(b.payload.rows)", "more": "\(b.more)"])
                     failures.succeeded()
@@ -75,7 +83,7 @@ public struct ReplicationService: Service, CustomStringConvertible {
             } catch {
                 if Task.isShuttingDownGracefully { break }
                 failures.failed(error)
-                await reader.failed("\(error)", now: Int64(clock.now()))
+                await ledger.replicationFailed("\(error)", at: Int64(clock.now()))
                 await link?.close()
                 link = nil
             }

@@ -66,7 +66,7 @@ public struct Runtime: Sendable {
             services.append(
                 .init(
                     service: ReplicationService(
-                        settings: settings, makeStore: { try cfg.makeStore() }, clock: clock,
+                        settings: settings, makeStore: { try cfg.makeStoreReader() }, ledger: store, clock: clock,
                         logger: Logger(label: "strata.replication")))
             )
         }

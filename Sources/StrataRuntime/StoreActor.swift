@@ -14,7 +14,7 @@ import StrataStore
 /// The one owner of the store while Strata runs: the sampler's writes, roll-up and retention
 /// all go through it, one at a time, on a dedicated thread (SQLite calls block, so they stay
 /// off the cooperative pool).
-public actor StoreActor: SampleStore, FleetRefreshLog, WrittenMinutes, ReportLedger {
+public actor StoreActor: SampleStore, FleetRefreshLog, WrittenMinutes, ReportLedger, ReplicationLedger {
     private nonisolated let executor: ThreadExecutor
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -145,6 +145,21 @@ public actor StoreActor: SampleStore, FleetRefreshLog, WrittenMinutes, ReportLed
     public func fleetFailed(_ message: String, now: Int64) {
         do { try store.fleetFailed(message, at: now) } catch {
             logger.error("fleet: could not record the failure", metadata: ["error": "\(error)"])
+        }
+    }
+
+    public func enableReplication() throws(StoreError) { try store.enableReplication() }
+
+    public func replicationSiteID() throws(StoreError) -> String { try store.siteID() }
+
+    public func commitReplication(cursors: [Tier: Int64], consumedDirty: Int64?, at: Int64) throws(StoreError) {
+        try store.commitReplication(cursors: cursors, consumedDirty: consumedDirty, at: at)
+    }
+
+    /// Not being able to record it is logged; the next push tries again either way.
+    public func replicationFailed(_ message: String, at: Int64) {
+        do { try store.replicationFailed(message, at: at) } catch {
+            logger.error("replication: could not record the failure", metadata: ["error": "\(error)"])
         }
     }
 

@@ -150,7 +150,11 @@ enum FleetBench {
         guard let settings = ReplicationService.Settings(cfg) else {
             throw BenchError("the bench config has no [replication]")
         }
-        let reader = try ReplicationReader(settings: settings, store: try cfg.makeStore())
+        // The site's writer records what replication does; the reader beside it only reads.
+        let writer = try StoreActor(config: cfg, logger: logger)
+        try await writer.enableReplication()
+        let reader = try ReplicationReader(
+            settings: settings, store: try cfg.makeStoreReader(), siteID: try await writer.replicationSiteID())
         let link = try await FleetLink.connect(
             try FleetTarget(url: "postgres://strata@127.0.0.1:\(port)/fleet", password: "bench"), logger: logger)
         let site = try await reader.siteInfo()
@@ -162,7 +166,7 @@ enum FleetBench {
         while let b = batch {
             async let following = b.more ? reader.next(after: b) : nil
             try await link.push(site, payload: b.payload, events: b.events)
-            try await reader.committed(b, now: end)
+            try await writer.commitReplication(cursors: b.cursors, consumedDirty: b.consumedDirty, at: end)
             rows += b.payload.rows
             pushes += 1
             // The reference gets the very bytes Strata sent.
