@@ -42,7 +42,7 @@ public struct ReplicationService: Service, CustomStringConvertible {
             try await ledger.enableReplication()
             let configured = r.siteID ?? ""
             let id = configured.isEmpty ? try await ledger.replicationSiteID() : configured
-            reader = try ReplicationReader(settings: settings, store: try makeStore(), siteID: id)
+            reader = ReplicationReader(settings: settings, store: try makeStore(), siteID: id)
             target = try FleetTarget(url: r.url, password: try r.password(), caFile: r.caFile)
         } catch {
             // A broken [replication] must not stop the site: say so and wait for shutdown.

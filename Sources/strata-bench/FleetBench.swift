@@ -153,8 +153,8 @@ enum FleetBench {
         // The site's writer records what replication does; the reader beside it only reads.
         let writer = try StoreActor(config: cfg, logger: logger)
         try await writer.enableReplication()
-        let reader = try ReplicationReader(
-            settings: settings, store: try cfg.makeStoreReader(), siteID: try await writer.replicationSiteID())
+        let siteID = try await writer.replicationSiteID()
+        let reader = ReplicationReader(settings: settings, store: try cfg.makeStoreReader(), siteID: siteID)
         let link = try await FleetLink.connect(
             try FleetTarget(url: "postgres://strata@127.0.0.1:\(port)/fleet", password: "bench"), logger: logger)
         let site = try await reader.siteInfo()
