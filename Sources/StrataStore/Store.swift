@@ -96,9 +96,7 @@ public final class Store {
         }
         minute = try MinuteTier(db: db)
         aggBlocks = try AggregateBlocks(db: db)
-        for k in [ChannelKind.gauge, .counter] {
-            if let v = try meta("pruned_before.minute.\(k.rawValue)"), let n = Int64(v) { minuteHorizon[k] = n }
-        }
+        try loadMinuteHorizon()
         if let tz = try meta("timezone"), tz != calendar.zone.identifier {
             try changeTimezone(from: tz, how: timezoneChange)
         }
@@ -111,17 +109,15 @@ public final class Store {
             }
             formatVersion = Int(try meta("schema_version") ?? "") ?? Store.schemaVersion
             try setMeta("timezone", calendar.zone.identifier)
-            watermark = Int64(try meta("watermark") ?? "0") ?? 0
-            for t in Tier.allCases {
-                if let v = try meta("pruned_before.\(t.name)"), let n = Int64(v) { prunedBefore[t] = n }
-            }
+            try loadRollUpMarks()
             try register(specs)
             try planCalculated()
         }
         try loadChannelScales()
     }
 
-    /// Opens the store read-only, for a reader beside the one writer (the web's `SiteReader`):
+    /// Opens the store read-only, for a reader beside the one writer (the web, the reports,
+    /// replication's reader):
     /// no table is created, no channel registered, nothing migrated or re-zoned — the writer
     /// did that when it opened the file. The channels of `specs` are found by name; one the
     /// writer has not registered (yet) is left out. A write through this store fails with
@@ -150,15 +146,25 @@ public final class Store {
         formatVersion = n
         minute = try MinuteTier(db: db)
         aggBlocks = try AggregateBlocks(db: db)
+        try loadMinuteHorizon()
+        try loadRollUpMarks()
+        try find(specs)
+        try loadChannelScales()
+    }
+
+    /// How far the budget pruned each kind's minutes (the writer and the readers alike).
+    private func loadMinuteHorizon() throws(StoreError) {
         for k in [ChannelKind.gauge, .counter] {
             if let v = try meta("pruned_before.minute.\(k.rawValue)"), let n = Int64(v) { minuteHorizon[k] = n }
         }
+    }
+
+    /// The roll-up watermark and, per tier, where retention pruned the children.
+    private func loadRollUpMarks() throws(StoreError) {
         watermark = Int64(try meta("watermark") ?? "0") ?? 0
         for t in Tier.allCases {
             if let v = try meta("pruned_before.\(t.name)"), let n = Int64(v) { prunedBefore[t] = n }
         }
-        try find(specs)
-        try loadChannelScales()
     }
 
     /// The registered ids of `specs`, without registering any (the read-only store's channels).

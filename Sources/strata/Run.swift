@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import StrataArchive
 import StrataConfig
 import StrataCore
 import StrataFTP
@@ -74,9 +75,10 @@ struct Demo: AsyncParsableCommand {
 
     func run() async throws {
         bootstrapLogging(defaultLevel: .notice)
-        let cwd = FileManager.default.currentDirectoryPath
-        let dataDir = absolute(data ?? "demo-data", cwd)
-        let archiveDir = data != nil ? dataDir + "/archive" : absolute("archive", cwd)
+        let dataDir = ArchiveFiles.absolute(data ?? "demo-data")
+        let archiveDir = data != nil ? dataDir + "/archive" : ArchiveFiles.absolute("archive")
+        // Found once: the PATH is walked for it.
+        let command = Self.command
         let tz = TimeZone.current.identifier.contains("/") ? TimeZone.current.identifier : "UTC"
         var text = DemoSite.config(dataDir: dataDir, archiveDir: archiveDir, timezone: tz)
         if let url = mqtt {
@@ -88,8 +90,9 @@ struct Demo: AsyncParsableCommand {
                 "\n# Every minute to an MQTT broker, with Home Assistant discovery (README, \"MQTT\").\n[mqtt]\nurl = \"\(url)\"\n"
         }
         if let out = writeConfig {
-            try writeAtomically(text, to: absolute(out, cwd))
-            print("wrote the demo config to \(absolute(out, cwd)); run it with: \(Self.command) run --config \(out)")
+            let path = ArchiveFiles.absolute(out)
+            try writeAtomically(text, to: path)
+            print("wrote the demo config to \(path); run it with: \(command) run --config \(out)")
             return
         }
         let configPath = dataDir + "/strata.toml"
@@ -123,7 +126,7 @@ struct Demo: AsyncParsableCommand {
             print("  the archive's CSV files are written in the background (the log says when they are complete)")
             if alarms > 0 {
                 print(
-                    "  \(alarms) alarm\(alarms == 1 ? "" : "s") found in the back-filled history: \(Self.command) alarms --config \(configPath)"
+                    "  \(alarms) alarm\(alarms == 1 ? "" : "s") found in the back-filled history: \(command) alarms --config \(configPath)"
                 )
             }
         } else {
@@ -138,8 +141,8 @@ struct Demo: AsyncParsableCommand {
             )
         }
         print("Sampling every minute. Try in another terminal:")
-        print("  \(Self.command) status --config \(configPath)")
-        print("  \(Self.command) export --config \(configPath) --device main --tier day")
+        print("  \(command) status --config \(configPath)")
+        print("  \(command) export --config \(configPath) --device main --tier day")
         print("  curl ftp://demo:demo@127.0.0.1:\(ftpPort)/excel-eu/main/day/")
         print("  curl -u demo:demo http://127.0.0.1:\(webPort)/api/v1/devices")
         print("Stop with Ctrl-C.")
@@ -168,11 +171,6 @@ struct Demo: AsyncParsableCommand {
             return candidate.resolvingSymlinksInPath().path == me ? "strata" : me
         }
         return me
-    }
-
-    func absolute(_ p: String, _ cwd: String) -> String {
-        let e = (p as NSString).expandingTildeInPath
-        return e.hasPrefix("/") ? e : ((cwd as NSString).appendingPathComponent(e) as NSString).standardizingPath
     }
 
     func writeAtomically(_ text: String, to path: String) throws {
